@@ -1,0 +1,297 @@
+import { toLinear } from "./address.ts";
+
+export const PAGE_SIZE = 4096;
+export const PAGE_SHIFT = 12;
+// Page permission bits of this emulator's page-table entries (our own format, not the x86 PTE layout).
+export const PTE_P = 1;
+export const PTE_W = 2;
+export const PTE_U = 4;
+export const PTE_NX = 8;
+const PTE_FLAGS = PTE_P | PTE_W | PTE_U | PTE_NX;
+
+/** Something that caches translations or decoded code of a PhysicalMemory (a Cpu). */
+export interface CodeWatcher {
+  /** A frame now holds decoded code: writes to it must take the slow path from now on. */
+  frameBecameCode(frame: number): void;
+  /** Decoded instructions of a frame were dropped (the frame was written). */
+  codeInvalidated(frame: number): void;
+}
+
+export class PhysicalMemory {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly frameCount: number;
+  /** Per frame: bumped whenever decoded instructions of the frame become stale. */
+  readonly codeGen: Int32Array;
+  /** Per frame: 1 while some CPU holds decoded instructions of it. */
+  readonly hasCode: Uint8Array;
+  private readonly refs: Uint16Array;
+  private nextFrame = 0;
+  private readonly freeList: number[] = [];
+  private readonly watchers = new Set<CodeWatcher>();
+
+  constructor(opts?: { maxBytes?: number }) {
+    const max = opts?.maxBytes ?? 256 * 1024 * 1024;
+    if (!Number.isInteger(max) || max <= 0 || max % PAGE_SIZE !== 0 || max > 0x40000000) {
+      throw new Error(`PhysicalMemory maxBytes must be a positive multiple of 4096 up to 1 GiB, got ${max}`);
+    }
+    // Allocated up front: the OS hands out zero pages lazily, so untouched memory costs nothing.
+    this.bytes = new Uint8Array(max);
+    this.view = new DataView(this.bytes.buffer);
+    this.frameCount = max / PAGE_SIZE;
+    this.codeGen = new Int32Array(this.frameCount);
+    this.hasCode = new Uint8Array(this.frameCount);
+    this.refs = new Uint16Array(this.frameCount);
+  }
+
+  /** Physical address of a zeroed 4 KiB frame. */
+  allocFrame(): number {
+    let f = this.freeList.pop();
+    if (f === undefined) {
+      if (this.nextFrame >= this.frameCount) throw new Error("out of guest physical memory");
+      f = this.nextFrame++;
+    } else {
+      this.bytes.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
+    }
+    this.refs[f] = 1;
+    this.invalidateCode(f);
+    return f * PAGE_SIZE;
+  }
+
+  freeFrame(pa: number): void {
+    const f = this.frameOf(pa);
+    if (this.refs[f] === 0) throw new Error(`freeFrame: frame 0x${pa.toString(16)} is not allocated`);
+    if (--this.refs[f]! === 0) {
+      this.invalidateCode(f);
+      this.freeList.push(f);
+    }
+  }
+
+  /** Another mapping now refers to the frame (mapShared); it is freed when the last one goes. */
+  retainFrame(pa: number): void {
+    const f = this.frameOf(pa);
+    if (this.refs[f] === 0) throw new Error(`retainFrame: frame 0x${pa.toString(16)} is not allocated`);
+    this.refs[f]!++;
+  }
+
+  get framesInUse(): number {
+    return this.nextFrame - this.freeList.length;
+  }
+
+  addCodeWatcher(w: CodeWatcher): void {
+    this.watchers.add(w);
+  }
+
+  removeCodeWatcher(w: CodeWatcher): void {
+    this.watchers.delete(w);
+  }
+
+  /** Marks a frame as holding decoded code (called by a decoder). */
+  markCode(frame: number): void {
+    if (this.hasCode[frame] === 1) return;
+    this.hasCode[frame] = 1;
+    for (const w of this.watchers) w.frameBecameCode(frame);
+  }
+
+  /** Drops every decoded instruction of a frame (it was written). */
+  invalidateCode(frame: number): void {
+    if (this.hasCode[frame] === 1) {
+      this.hasCode[frame] = 0;
+      this.codeGen[frame] = (this.codeGen[frame]! + 1) | 0;
+      for (const w of this.watchers) w.codeInvalidated(frame);
+    }
+  }
+
+  private frameOf(pa: number): number {
+    if (!Number.isInteger(pa) || pa < 0 || pa % PAGE_SIZE !== 0 || pa >= this.frameCount * PAGE_SIZE) {
+      throw new Error(`bad physical frame address ${pa}`);
+    }
+    return pa / PAGE_SIZE;
+  }
+}
+
+export type SpaceChangeListener = (space: AddressSpace) => void;
+
+/** One set of page tables; a CR3 value names it. Entries are `frame pa | flags`, keyed by virtual page number. */
+export class AddressSpace {
+  readonly phys: PhysicalMemory;
+  readonly cr3: number;
+  /** Virtual page number (Math.floor(vaddr / 4096), negative for the upper half) → PTE. */
+  readonly ptes = new Map<number, number>();
+  /** Notified after map/unmap/protect (CPUs flush their TLBs). */
+  readonly onChange = new Set<SpaceChangeListener>();
+
+  constructor(phys: PhysicalMemory, cr3: number) {
+    if (!Number.isSafeInteger(cr3) || cr3 < 0) throw new Error(`bad cr3 value ${cr3}`);
+    this.phys = phys;
+    this.cr3 = cr3;
+  }
+
+  map(vaddr: number | bigint, length: number, flags: number): void {
+    const [first, n] = this.range(vaddr, length);
+    for (let i = 0; i < n; i++) {
+      if (this.ptes.has(first + i)) throw new Error(`map: page ${pageHex(first + i)} is already mapped`);
+    }
+    for (let i = 0; i < n; i++)
+      this.ptes.set(first + i, this.phys.allocFrame() + ((flags & PTE_FLAGS) | PTE_P));
+    this.changed();
+  }
+
+  /** Maps the frames that `from` maps at the same virtual range (e.g. the kernel half) with `flags`. */
+  mapShared(vaddr: number | bigint, length: number, flags: number, from: AddressSpace): void {
+    if (from.phys !== this.phys) throw new Error("mapShared: address spaces use different physical memories");
+    const [first, n] = this.range(vaddr, length);
+    for (let i = 0; i < n; i++) {
+      if (!from.ptes.has(first + i))
+        throw new Error(`mapShared: page ${pageHex(first + i)} is not mapped in source`);
+      if (this.ptes.has(first + i))
+        throw new Error(`mapShared: page ${pageHex(first + i)} is already mapped`);
+    }
+    for (let i = 0; i < n; i++) {
+      const pa = frameOfPte(from.ptes.get(first + i)!);
+      this.phys.retainFrame(pa);
+      this.ptes.set(first + i, pa + ((flags & PTE_FLAGS) | PTE_P));
+    }
+    this.changed();
+  }
+
+  unmap(vaddr: number | bigint, length: number): void {
+    const [first, n] = this.range(vaddr, length);
+    for (let i = 0; i < n; i++) {
+      const pte = this.ptes.get(first + i);
+      if (pte === undefined) continue;
+      this.ptes.delete(first + i);
+      this.phys.freeFrame(frameOfPte(pte));
+    }
+    this.changed();
+  }
+
+  protect(vaddr: number | bigint, length: number, flags: number): void {
+    const [first, n] = this.range(vaddr, length);
+    for (let i = 0; i < n; i++) {
+      if (!this.ptes.has(first + i)) throw new Error(`protect: page ${pageHex(first + i)} is not mapped`);
+    }
+    for (let i = 0; i < n; i++) {
+      this.ptes.set(first + i, frameOfPte(this.ptes.get(first + i)!) + ((flags & PTE_FLAGS) | PTE_P));
+    }
+    this.changed();
+  }
+
+  /** PTE (frame pa | flags) of the page holding vaddr, or 0 when not mapped. */
+  lookup(vaddr: number | bigint): number {
+    return this.ptes.get(Math.floor(toLinear(vaddr) / PAGE_SIZE)) ?? 0;
+  }
+
+  /** Physical address of a virtual address for host access (ignores U/W/NX); Error when unmapped. */
+  physAddr(vaddr: number): number {
+    const pte = this.ptes.get(Math.floor(vaddr / PAGE_SIZE));
+    if (pte === undefined) throw new Error(`host access to unmapped address ${addrHex(vaddr)}`);
+    return frameOfPte(pte) + (vaddr & (PAGE_SIZE - 1));
+  }
+
+  read8(vaddr: number | bigint): number {
+    return this.phys.bytes[this.physAddr(toLinear(vaddr))]!;
+  }
+  read16(vaddr: number | bigint): number {
+    const b = this.readBytes(vaddr, 2);
+    return b[0]! | (b[1]! << 8);
+  }
+  read32(vaddr: number | bigint): number {
+    const b = this.readBytes(vaddr, 4);
+    return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  }
+  read64(vaddr: number | bigint): bigint {
+    const a = toLinear(vaddr);
+    const lo = this.read32(a);
+    const hi = this.read32(addAddr(a, 4));
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  write8(vaddr: number | bigint, v: number): void {
+    this.writeBytes(vaddr, Uint8Array.of(v & 0xff));
+  }
+  write16(vaddr: number | bigint, v: number): void {
+    this.writeBytes(vaddr, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
+  }
+  write32(vaddr: number | bigint, v: number): void {
+    this.writeBytes(vaddr, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff));
+  }
+  write64(vaddr: number | bigint, v: bigint): void {
+    const u = BigInt.asUintN(64, v);
+    const b = new Uint8Array(8);
+    for (let i = 0; i < 8; i++) b[i] = Number((u >> BigInt(8 * i)) & 0xffn);
+    this.writeBytes(vaddr, b);
+  }
+
+  readBytes(vaddr: number | bigint, len: number): Uint8Array {
+    const a = toLinear(vaddr);
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const va = addAddr(a, done);
+      const pa = this.physAddr(va);
+      const n = Math.min(len - done, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+      out.set(this.phys.bytes.subarray(pa, pa + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Host write; drops decoded instructions of every frame written. */
+  writeBytes(vaddr: number | bigint, data: Uint8Array): void {
+    const a = toLinear(vaddr);
+    // Check every page first so a failing write changes nothing.
+    for (let done = 0; done < data.length; done += PAGE_SIZE - (addAddr(a, done) & (PAGE_SIZE - 1))) {
+      this.physAddr(addAddr(a, done));
+    }
+    let done = 0;
+    while (done < data.length) {
+      const va = addAddr(a, done);
+      const pa = this.physAddr(va);
+      const n = Math.min(data.length - done, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+      this.phys.bytes.set(data.subarray(done, done + n), pa);
+      this.phys.invalidateCode(pa >>> 12);
+      done += n;
+    }
+  }
+
+  readCString(vaddr: number | bigint, max: number): string {
+    const a = toLinear(vaddr);
+    const chars: number[] = [];
+    for (let i = 0; i < max; i++) {
+      const c = this.read8(addAddr(a, i));
+      if (c === 0) break;
+      chars.push(c);
+    }
+    return Buffer.from(chars).toString("latin1");
+  }
+
+  private range(vaddr: number | bigint, length: number): [number, number] {
+    const a = toLinear(vaddr);
+    if (a % PAGE_SIZE !== 0) throw new Error(`address ${addrHex(a)} is not page-aligned`);
+    if (!Number.isInteger(length) || length < 0 || length % PAGE_SIZE !== 0) {
+      throw new Error(`length ${length} is not a multiple of the page size`);
+    }
+    if (length > 0) toLinear(a + length - 1);
+    return [a / PAGE_SIZE, length / PAGE_SIZE];
+  }
+
+  private changed(): void {
+    for (const l of this.onChange) l(this);
+  }
+}
+
+export function frameOfPte(pte: number): number {
+  return pte - (pte & (PAGE_SIZE - 1));
+}
+
+function addAddr(a: number, d: number): number {
+  return toLinear(a + d);
+}
+
+function addrHex(a: number): string {
+  return `0x${BigInt.asUintN(64, BigInt(a)).toString(16)}`;
+}
+
+function pageHex(vpn: number): string {
+  return addrHex(vpn * PAGE_SIZE);
+}

@@ -1,0 +1,32 @@
+// What natives see of the kernel: the running task, the CPU, costs and the services natives share. Machine
+// implements it; natives take it as their first argument so they stay free of Machine's construction details.
+import type { Cpu } from "../cpu/cpu.ts";
+import type { AddressSpace } from "../cpu/memory.ts";
+import type { NativeCosts } from "./native-costs.ts";
+import type { Task } from "./task.ts";
+import type { Vfs } from "./vfs.ts";
+
+export interface KernelContext {
+  readonly cpu: Cpu;
+  /** the kernel's own address space (init_mm): the shared kernel half */
+  readonly kspace: AddressSpace;
+  readonly costs: NativeCosts;
+  /** simulated clock rate in Hz: CLOCK_* time = cycles / clockHz */
+  readonly clockHz: number;
+  readonly vfs: Vfs;
+  readonly tasks: readonly Task[];
+  /** the running task; a host Error if none */
+  current(): Task;
+  /** cpu.charge(units × cost of `name`) */
+  charge(name: string, units?: number): void;
+  /** fd 1 / fd 2 bytes */
+  output(stream: "stdout" | "stderr", bytes: Uint8Array): void;
+  /** up to n bytes of standard input ("" when exhausted) */
+  input(n: number): Uint8Array;
+  /** do_exit(): the current task ends; control moves to the next runnable task (never returns to the caller) */
+  doExit(code: number, signal: number | null): void;
+  /** schedule() from a native: switch to the next runnable task if there is one; returns false if none */
+  scheduleFromNative(resumeRax: number): boolean;
+}
+
+export type NativeFn = (k: KernelContext, cpu: Cpu) => number | bigint | undefined;

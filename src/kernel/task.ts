@@ -1,0 +1,218 @@
+// A task (process with one thread) as the kernel models it: host-side state plus its guest-memory objects
+// (thread_info at the bottom of its 8 KiB kernel stack, a small task_struct, its own user address space).
+import type { AddressSpace } from "../cpu/memory.ts";
+import type { AuditContext, AuditRecord } from "./audit.ts";
+import { TI_flags } from "./thread-info.ts";
+import type { FdTable } from "./vfs.ts";
+
+export type TaskState = "runnable" | "exited";
+
+/** One ptrace-style stop reported by tracehook_report_syscall_entry/exit. */
+export interface TracerStop {
+  kind: "entry" | "exit";
+  /** orig_rax at the stop */
+  nr: number;
+  /** entry: rdi, rsi, rdx, r10, r8, r9 from pt_regs */
+  args: bigint[];
+  /** exit: RAX(pt_regs), the return value */
+  ret?: bigint;
+}
+
+/** What the host-side tracer does at a stop (PTRACE_POKEUSER of orig_rax / rax). */
+export interface TracerAction {
+  /** entry: rewrite orig_rax (the syscall number that will run) */
+  nr?: number;
+  /** entry: skip the syscall (orig_rax = -1, so it returns -ENOSYS through IRET) */
+  skip?: boolean;
+  /** exit: rewrite the return value */
+  ret?: bigint | number;
+}
+
+export type Tracer = (stop: TracerStop, task: Task) => TracerAction | undefined;
+
+export interface PathCounts {
+  /** entered system_call_fastpath straight from the TIF test */
+  fast: number;
+  /** took auditsys (semi-slow path, TIF_SYSCALL_AUDIT alone) */
+  audit: number;
+  /** took the full tracesys path */
+  trace: number;
+  /** reached badsys (number out of range on the fast/audit path; also counted in fast or audit) */
+  badsys: number;
+  /** returns to user mode by SYSRET / by IRETQ (the first return of a new task is not counted) */
+  sysret: number;
+  iret: number;
+}
+
+export interface TaskAccounting {
+  userCycles: number;
+  sysCycles: number;
+  instret: number;
+  /** SYSCALL instructions that entered system_call */
+  syscalls: number;
+  paths: PathCounts;
+  /**
+   * Per syscall number (orig_rax as the task passed it): calls, CPL-0 cycles from entry to the return instruction
+   * included, `cycles` = those plus the SYSCALL instruction itself (charged to user time by the CPU), and
+   * instructions retired. A call is closed at the task's next syscall or at its exit.
+   */
+  perSyscall: Map<number, SyscallAccounting>;
+}
+
+export interface SyscallAccounting {
+  calls: number;
+  sysCycles: number;
+  cycles: number;
+  instret: number;
+}
+
+/** The syscall a task is in (or last returned from), not yet added to perSyscall. */
+export interface OpenSyscall {
+  nr: number;
+  startSys: number;
+  startInstret: number;
+  syscallCost: number;
+}
+
+export interface Creds {
+  uid: number;
+  euid: number;
+  suid: number;
+  fsuid: number;
+  gid: number;
+  egid: number;
+}
+
+export interface TaskInit {
+  pid: number;
+  name: string;
+  parent: Task | null;
+  kspace: AddressSpace;
+  space: AddressSpace;
+  threadInfo: number;
+  taskStruct: number;
+  stackTop: number;
+  creds: Creds;
+  files: FdTable;
+  cwd: string;
+  brk: number;
+}
+
+export class Task {
+  readonly pid: number;
+  readonly tid: number;
+  readonly tgid: number;
+  readonly name: string;
+  readonly parent: Task | null;
+  /** the task's address space (user half its own, kernel half shared) */
+  readonly space: AddressSpace;
+  /** linear address of struct thread_info (= bottom of the kernel stack) */
+  readonly threadInfo: number;
+  readonly taskStruct: number;
+  /** top of the 8 KiB kernel stack; per-cpu kernel_stack = stackTop - KERNEL_STACK_OFFSET */
+  readonly stackTop: number;
+  state: TaskState = "runnable";
+  exitCode: number | null = null;
+  killedBy: number | null = null;
+  creds: Creds;
+  umask = 0o022;
+  cwd: string;
+  files: FdTable;
+  /** mm->start_brk / mm->brk */
+  readonly startBrk: number;
+  brk: number;
+  /** thread.usersp: the user RSP saved from per-cpu old_rsp at a switch */
+  usersp = 0;
+  fsBase = 0;
+  /** thread.sp: the kernel RSP saved at a switch (points at the switch frame) */
+  threadSp = 0;
+  /** RAX the task sees when it is switched back in (sched_yield's return value) */
+  resumeRax = 0;
+  seccompMode = 0;
+  readonly acct: TaskAccounting = {
+    userCycles: 0,
+    sysCycles: 0,
+    instret: 0,
+    syscalls: 0,
+    paths: { fast: 0, audit: 0, trace: 0, badsys: 0, sysret: 0, iret: 0 },
+    perSyscall: new Map(),
+  };
+  readonly audit: AuditRecord[] = [];
+  auditContext: AuditContext | null = null;
+  tracer: Tracer | null = null;
+  readonly stops: TracerStop[] = [];
+  /** syscall tracepoint hits (sys_enter / sys_exit), when TIF_SYSCALL_TRACEPOINT is set */
+  readonly tracepoints: { kind: "sys_enter" | "sys_exit"; nr: number; ret?: bigint }[] = [];
+  /** signals sent by the host (Task.kill), delivered by do_notify_resume */
+  readonly pendingSignals: number[] = [];
+  /** the user-mode fault that killed the task, if one did */
+  fault: { vector: number; rip: number; detail: string } | null = null;
+  /** set until the first return to user mode (ret_from_fork), which the path counters skip */
+  forkReturnPending = true;
+  /** set by the auditsys probe so the system_call_fastpath probe does not count the call as fast */
+  viaAudit = false;
+  /** per-syscall accounting: the open call (see TaskAccounting.perSyscall) */
+  openSyscall: OpenSyscall | null = null;
+
+  /** Adds the open syscall to perSyscall; call with acct up to date (Scheduler.account()). */
+  closeSyscall(): void {
+    const o = this.openSyscall;
+    if (o === null) return;
+    this.openSyscall = null;
+    const sys = this.acct.sysCycles - o.startSys;
+    let e = this.acct.perSyscall.get(o.nr);
+    if (e === undefined) {
+      e = { calls: 0, sysCycles: 0, cycles: 0, instret: 0 };
+      this.acct.perSyscall.set(o.nr, e);
+    }
+    e.calls++;
+    e.sysCycles += sys;
+    e.cycles += sys + o.syscallCost;
+    e.instret += this.acct.instret - o.startInstret + 1;
+  }
+  readonly tif: {
+    get(): number;
+    set(bit: number): void;
+    clear(bit: number): void;
+    test(bit: number): boolean;
+  };
+
+  constructor(init: TaskInit) {
+    this.pid = init.pid;
+    this.tid = init.pid;
+    this.tgid = init.pid;
+    this.name = init.name;
+    this.parent = init.parent;
+    this.space = init.space;
+    this.threadInfo = init.threadInfo;
+    this.taskStruct = init.taskStruct;
+    this.stackTop = init.stackTop;
+    this.creds = { ...init.creds };
+    this.files = init.files;
+    this.cwd = init.cwd;
+    this.startBrk = init.brk;
+    this.brk = init.brk;
+    // TI_flags is in a kernel data page (never code, never remapped): read and write its frame directly.
+    const view = init.kspace.phys.view;
+    const pa = init.kspace.physAddr(init.threadInfo + TI_flags);
+    const bitOk = (bit: number) => {
+      if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new Error(`TIF bit ${bit} out of range 0..31`);
+    };
+    this.tif = {
+      get: () => view.getUint32(pa, true),
+      set: (bit) => {
+        bitOk(bit);
+        view.setUint32(pa, (view.getUint32(pa, true) | (1 << bit)) >>> 0, true);
+      },
+      clear: (bit) => {
+        bitOk(bit);
+        view.setUint32(pa, (view.getUint32(pa, true) & ~(1 << bit)) >>> 0, true);
+      },
+      test: (bit) => ((view.getUint32(pa, true) >>> bit) & 1) === 1,
+    };
+  }
+
+  get exited(): boolean {
+    return this.state === "exited";
+  }
+}

@@ -1,0 +1,236 @@
+// Cost profiles: the data that turns executed instructions and natives into simulated cycles.
+// A profile is written as a CostProfileSpec, in which every number carries its source; compileProfile
+// validates it and builds the CostTable the CPU charges from.
+import { readFileSync } from "node:fs";
+import { type CostTable, INSN_CLASSES, type InsnClass } from "../cpu/insn-class.ts";
+import { NATIVE_NAMES, type NativeName, WORK_COST_NAMES } from "../kernel/native-costs.ts";
+import { sandybridge2011 } from "./profiles/sandybridge-2011.ts";
+
+/** A number and where it comes from: a citation, or a derivation from cited figures. */
+export interface Sourced {
+  value: number;
+  source: string;
+  /** true if the value was chosen to make an end-to-end figure come out; that figure can then not validate */
+  fitted?: boolean;
+}
+
+/** The data-file form of a profile (also the JSON form accepted by `--profile FILE`). */
+export interface CostProfileSpec {
+  name: string;
+  description: string;
+  /** core clock in Hz, used to convert cycles to time */
+  clockHz: Sourced;
+  /** cycles per retired instruction of each class */
+  classes: Record<InsnClass, Sourced>;
+  /** cycles added per memory read operand access */
+  load: Sourced;
+  /** cycles added per memory write operand access */
+  store: Sourced;
+  /** cycles of each native's modelled body (per call) and of each work cost (per unit), exactly PRICED_NAMES */
+  natives: Record<string, Sourced>;
+}
+
+export interface CostProfile {
+  readonly name: string;
+  readonly description: string;
+  readonly clockHz: number;
+  readonly costs: CostTable;
+  readonly natives: Readonly<Record<string, number>>;
+  readonly spec: CostProfileSpec;
+}
+
+/**
+ * The names a profile must price, exactly: the kernel's natives (cost per call) and its work costs (cost per
+ * unit, charged from inside natives). src/kernel/native-costs.ts is the single list.
+ */
+export const PRICED_NAMES: readonly PricedName[] = [...NATIVE_NAMES, ...WORK_COST_NAMES];
+
+export type PricedName = NativeName | (typeof WORK_COST_NAMES)[number];
+
+const SPEC_KEYS = ["name", "description", "clockHz", "classes", "load", "store", "natives"] as const;
+const SOURCED_KEYS = ["value", "source", "fitted"] as const;
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function describeValue(x: unknown): string {
+  if (typeof x === "number" || typeof x === "boolean" || x === null || x === undefined) return String(x);
+  if (typeof x === "string") return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
+  return Array.isArray(x) ? "an array" : `a ${typeof x}`;
+}
+
+function checkSourced(x: unknown, field: string, fail: (msg: string) => never): Sourced {
+  if (!isRecord(x)) fail(`${field} must be an object { value, source, fitted? } (got ${describeValue(x)})`);
+  for (const k of Object.keys(x)) {
+    if (!(SOURCED_KEYS as readonly string[]).includes(k)) fail(`${field}.${k} is not a known field`);
+  }
+  const { value, source, fitted } = x;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    fail(`${field}.value must be a finite number >= 0 (got ${describeValue(value)})`);
+  }
+  if (typeof source !== "string" || source.trim() === "") {
+    fail(`${field}.source must be a non-empty string naming the citation or derivation`);
+  }
+  if (fitted !== undefined && typeof fitted !== "boolean") {
+    fail(`${field}.fitted must be true or false (got ${describeValue(fitted)})`);
+  }
+  return fitted === undefined ? { value, source } : { value, source, fitted };
+}
+
+function checkTable<K extends string>(
+  x: unknown,
+  field: string,
+  keys: readonly K[],
+  fail: (msg: string) => never,
+): Record<K, Sourced> {
+  if (!isRecord(x)) fail(`${field} must be an object keyed by name (got ${describeValue(x)})`);
+  for (const k of Object.keys(x)) {
+    if (!(keys as readonly string[]).includes(k)) fail(`${field}.${k} is not a known name`);
+  }
+  const out = {} as Record<K, Sourced>;
+  for (const k of keys) {
+    if (!(k in x)) fail(`${field}.${k} is missing`);
+    out[k] = checkSourced(x[k], `${field}.${k}`, fail);
+  }
+  return out;
+}
+
+function freezeSpec(spec: CostProfileSpec): CostProfileSpec {
+  for (const s of [
+    spec.clockHz,
+    spec.load,
+    spec.store,
+    ...Object.values(spec.classes),
+    ...Object.values(spec.natives),
+  ]) {
+    Object.freeze(s);
+  }
+  Object.freeze(spec.classes);
+  Object.freeze(spec.natives);
+  return Object.freeze(spec);
+}
+
+/**
+ * Validates a spec (every class and every native present, no unknown names, every value finite and >= 0
+ * with a non-empty source) and builds the profile. Errors are one line and name the offending field.
+ */
+export function compileProfile(spec: CostProfileSpec, origin?: string): CostProfile {
+  const raw: unknown = spec;
+  const label = (): string => {
+    const name = isRecord(raw) && typeof raw.name === "string" && raw.name !== "" ? `"${raw.name}"` : "";
+    return ["cost profile", name, origin ? `(${origin})` : ""].filter((s) => s !== "").join(" ");
+  };
+  const fail = (msg: string): never => {
+    throw new Error(`${label()}: ${msg}`);
+  };
+  if (!isRecord(raw)) return fail(`must be an object (got ${describeValue(raw)})`);
+  for (const k of Object.keys(raw)) {
+    if (!(SPEC_KEYS as readonly string[]).includes(k)) fail(`${k} is not a known field`);
+  }
+  if (typeof raw.name !== "string" || raw.name.trim() === "") fail("name must be a non-empty string");
+  if (typeof raw.description !== "string") fail("description must be a string");
+  const clockHz = checkSourced(raw.clockHz, "clockHz", fail);
+  if (clockHz.value <= 0) fail("clockHz.value must be > 0");
+  const checked: CostProfileSpec = {
+    name: raw.name as string,
+    description: raw.description as string,
+    clockHz,
+    classes: checkTable(raw.classes, "classes", INSN_CLASSES, fail),
+    load: checkSourced(raw.load, "load", fail),
+    store: checkSourced(raw.store, "store", fail),
+    natives: checkTable(raw.natives, "natives", PRICED_NAMES, fail),
+  };
+  const classes = Object.freeze(
+    Object.fromEntries(INSN_CLASSES.map((c) => [c, checked.classes[c].value])) as Record<InsnClass, number>,
+  );
+  const costs: CostTable = Object.freeze({ classes, load: checked.load.value, store: checked.store.value });
+  const natives = Object.freeze(Object.fromEntries(PRICED_NAMES.map((n) => [n, checked.natives[n].value])));
+  return Object.freeze({
+    name: checked.name,
+    description: checked.description,
+    clockHz: clockHz.value,
+    costs,
+    natives,
+    spec: freezeSpec(checked),
+  });
+}
+
+const BUILT_IN: readonly CostProfileSpec[] = [sandybridge2011];
+let registry: Map<string, CostProfile> | undefined;
+
+function builtIns(): Map<string, CostProfile> {
+  registry ??= new Map(BUILT_IN.map((s) => [s.name, compileProfile(s, "built-in")]));
+  return registry;
+}
+
+/** Names of the built-in profiles, sorted. */
+export function listProfiles(): string[] {
+  return [...builtIns().keys()].sort();
+}
+
+/** A built-in profile by name; throws an Error listing the known names if there is none. */
+export function getProfile(name: string): CostProfile {
+  const p = builtIns().get(name);
+  if (!p) {
+    throw new Error(`unknown cost profile "${name}"; known profiles: ${listProfiles().join(", ")}`);
+  }
+  return p;
+}
+
+/** Reads a user profile: a JSON file in the CostProfileSpec form. */
+export function loadProfileFile(path: string): CostProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read cost profile file ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`cost profile file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return compileProfile(json as CostProfileSpec, path);
+}
+
+export interface ProfileRow {
+  key: string;
+  cycles: number;
+  source: string;
+  fitted: boolean;
+}
+
+/** Every priced value as a row keyed by its field path in the spec (classes.X, load, store, natives.X). */
+export function describeProfile(p: CostProfile): ProfileRow[] {
+  const row = (key: string, s: Sourced): ProfileRow => ({
+    key,
+    cycles: s.value,
+    source: s.source,
+    fitted: s.fitted === true,
+  });
+  return [
+    ...INSN_CLASSES.map((c) => row(`classes.${c}`, p.spec.classes[c])),
+    row("load", p.spec.load),
+    row("store", p.spec.store),
+    ...PRICED_NAMES.map((n) => row(`natives.${n}`, p.spec.natives[n])),
+  ];
+}
+
+function cell(s: string): string {
+  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** The profile as a Markdown table (the form docs/cost-profiles.md embeds). */
+export function profileMarkdownTable(p: CostProfile): string {
+  const lines = [
+    "| key | cycles | fitted | source |",
+    "|---|---:|---|---|",
+    `| clockHz | ${p.clockHz} Hz | ${p.spec.clockHz.fitted ? "yes" : "no"} | ${cell(p.spec.clockHz.source)} |`,
+    ...describeProfile(p).map(
+      (r) => `| ${r.key} | ${r.cycles} | ${r.fitted ? "yes" : "no"} | ${cell(r.source)} |`,
+    ),
+  ];
+  return lines.join("\n");
+}

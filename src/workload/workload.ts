@@ -1,0 +1,10 @@
+import type { LoopOptions, UserImage } from "./user-program.ts";
+
+/** A synthetic workload: a generated user program and how many syscalls one run makes. */
+export interface Workload {
+  readonly name: string;
+  readonly description: string;
+  /** x86_64 names of the syscalls one loop iteration makes, in order */
+  readonly syscallsPerIteration: readonly string[];
+  build(opts: LoopOptions): UserImage;
+}
