@@ -242,7 +242,7 @@ export class Cpu {
       this.classCost[INSN_CLASS_INDEX[c]] = v;
     }
     this.icache.clear();
-    this.mmu.epoch = (this.mmu.epoch + 1) | 0;
+    this.mmu.voidLinks();
   }
   /** Adds work-dependent cycles (from a native), attributed by the current CPL. */
   charge(cycles: number): void {
@@ -268,7 +268,7 @@ export class Cpu {
     this.natives.set(a, e);
     this.nativeList.push(e);
     this.icache.clear();
-    this.mmu.epoch = (this.mmu.epoch + 1) | 0;
+    this.mmu.voidLinks();
   }
   addProbe(addr: number | bigint, fn: (cpu: Cpu) => void): void {
     const a = toLinear(addr);
@@ -276,7 +276,7 @@ export class Cpu {
     if (list === undefined) this.probes.set(a, [fn]);
     else list.push(fn);
     this.icache.clear();
-    this.mmu.epoch = (this.mmu.epoch + 1) | 0;
+    this.mmu.voidLinks();
   }
   /** Removes one probe function at addr, or all of them when fn is omitted. */
   removeProbe(addr: number | bigint, fn?: (cpu: Cpu) => void): void {
@@ -287,7 +287,7 @@ export class Cpu {
     if (rest.length === 0) this.probes.delete(a);
     else this.probes.set(a, rest);
     this.icache.clear();
-    this.mmu.epoch = (this.mmu.epoch + 1) | 0;
+    this.mmu.voidLinks();
   }
   /** Runs the probes at rip (from the interpreter). */
   runProbes(rip: number): void {
@@ -367,6 +367,11 @@ export class Cpu {
     const mmu = this.mmu;
     const nat = this.natives.get(rip);
     const frame = pa >>> 12;
+    // Evicting a live entry voids the links into slot s (a stale or cleared entry's links are void already). The
+    // slot stays untagged until its decode succeeds.
+    const old = d.tag[s]!;
+    if (old !== -1 && old !== pa) mmu.voidLinks();
+    d.tag[s] = -1;
     if (nat !== undefined) {
       this.nativeSlot(s, nat, rip);
       d.tag[s] = pa;
@@ -398,11 +403,10 @@ export class Cpu {
       d.probeOp[s] = d.op[s]!;
       d.op[s] = Op.PROBE;
     }
-    mmu.epoch = (mmu.epoch + 1) | 0; // the slot's old successor links are void
     d.addr[s] = rip;
     d.cost[s] = this.classCost[d.cls[s]!]! + d.loads[s]! * this.costs.load + d.stores[s]! * this.costs.store;
     if (d.len[s]! > inPage) {
-      // Crosses into the next page: keep it uncached (two frames would have to be watched).
+      // Crosses into the next page: keep it uncached (two frames would have to be watched); slot s stays empty.
       if (s !== SCRATCH_SLOT) {
         decodeInsn(buf, n, d, SCRATCH_SLOT);
         specialize(d, SCRATCH_SLOT);
@@ -424,7 +428,6 @@ export class Cpu {
 
   private nativeSlot(s: number, nat: NativeEntry, rip: number): number {
     const d = this.icache;
-    this.mmu.epoch = (this.mmu.epoch + 1) | 0;
     d.op[s] = Op.NATIVE;
     d.len[s] = 0;
     d.immLo[s] = this.nativeList.indexOf(nat);

@@ -202,15 +202,17 @@ export function execute(cpu: Cpu, max: number): StopReason {
   const LPC = d.linkPc;
   const LEP = d.linkEp;
   const codeGen = mmu.phys.codeGen;
+  const PROBEOP = d.probeOp;
   let n = 0;
-  let ucyc = 0;
-  let scyc = 0;
+  // Cycles and retired instructions not yet added to the Cpu's counters, all at the CPL `user` names (it changes
+  // only in execRare, exception delivery or a probe, where the counters are committed first).
+  let cyc = 0;
   let ninsn = 0;
   let rip = 0;
   let next = 0;
   let s = 32768 /* SCRATCH_SLOT */;
   let cost = 0;
-  let user = false;
+  let user = mmu.user;
   let pc = cpu.rip;
   let fVpn = mmu.fetchVpn;
   let fPa = mmu.fetchPa;
@@ -243,10 +245,20 @@ export function execute(cpu: Cpu, max: number): StopReason {
         }
         next = rip + LEN[s]!;
         pc = next;
-        user = mmu.user;
         cost = COST[s]!;
         n++;
-        switch (OP[s]) {
+        let op = OP[s]!;
+        if (op === 78 /* PROBE */) {
+          // Host probes see the counters of every instruction before this one; the slot's real op runs next.
+          cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+          cyc = 0;
+          ninsn = 0;
+          cpu.rip = rip;
+          cpu.runProbes(rip);
+          user = mmu.user;
+          op = PROBEOP[s]!;
+        }
+        switch (op) {
           case 1: // NOP
             break;
           case 2: {
@@ -425,7 +437,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
             // DEC
             const size = SIZE[s]!;
             const m = RM[s]!;
-            const dec = OP[s] === 16;
+            const dec = op === 16;
             const cf = cpu.getCF();
             if (m !== 255 /* NONE */) {
               const res = incDec(
@@ -683,57 +695,53 @@ export function execute(cpu: Cpu, max: number): StopReason {
             regs[di + 1] = regs[si + 1]!;
             break;
           }
-          case 78: {
-            // PROBE: run the host probes, then execute a scratch copy of the real instruction (no cost, not retired)
-            cpu.rip = rip;
-            cpu.runProbes(rip);
-            d.copySlot(s, 32768 /* SCRATCH_SLOT */);
-            OP[32768 /* SCRATCH_SLOT */] = d.probeOp[s]!;
-            LINK[32769 /* PROBE_TRAMPOLINE_SLOT */] = 32768 /* SCRATCH_SLOT */;
-            LPC[32769 /* PROBE_TRAMPOLINE_SLOT */] = rip;
-            LEP[32769 /* PROBE_TRAMPOLINE_SLOT */] = mmu.epoch;
-            s = 32769 /* PROBE_TRAMPOLINE_SLOT */;
-            pc = rip;
-            n--;
-            continue;
-          }
           default: {
             cpu.rip = next;
-            cpu.addCounters(ucyc, scyc, ninsn);
-            ucyc = 0;
-            scyc = 0;
-            ninsn = 0;
-            cost = execRare(cpu, s, rip, next);
+            if (op === 64 /* NATIVE */ || op === 49 /* RDTSC */) {
+              // Natives (the kernel's accounting) and RDTSC read the counters.
+              cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+              cyc = 0;
+              ninsn = 0;
+            }
+            cost = execRare(cpu, s, op, rip, next);
             pc = cpu.rip;
             fVpn = mmu.fetchVpn;
             fPa = mmu.fetchPa;
             if (cpu.exit !== null || cpu.repPending || cpu.compatMode) {
               if (cpu.repPending) {
                 cpu.repPending = false; // REP not finished: charge this chunk, resume the same instruction
-                ninsn = -1;
+                ninsn--;
                 break;
               }
-              cpu.addCounters(user ? cost : 0, user ? 0 : cost, 1);
+              cyc += cost;
+              cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn + 1);
               cpu.lastInsnClass = d.cls[s]!;
               const x = cpu.exit ?? compatStop(pc);
               cpu.exit = null;
               return x;
             }
+            if (mmu.user !== user) {
+              // CPL changed: this instruction and the ones before it ran at the old level.
+              cyc += cost;
+              cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn + 1);
+              cyc = 0;
+              ninsn = 0;
+              user = mmu.user;
+              continue;
+            }
             break;
           }
         }
-        if (user) ucyc += cost;
-        else scyc += cost;
+        cyc += cost;
         ninsn++;
       }
-      cpu.addCounters(ucyc, scyc, ninsn);
+      cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
       cpu.lastInsnClass = d.cls[s]!;
       cpu.rip = pc;
       return BUDGET;
     } catch (e) {
-      cpu.addCounters(ucyc, scyc, ninsn);
-      ucyc = 0;
-      scyc = 0;
+      cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+      cyc = 0;
       ninsn = 0;
       cpu.exit = null;
       cpu.repPending = false;
@@ -755,6 +763,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
       fVpn = mmu.fetchVpn;
       fPa = mmu.fetchPa;
       s = 32768 /* SCRATCH_SLOT */;
+      user = mmu.user;
       if (cpu.compatMode) return compatStop(pc);
     }
   }
@@ -773,13 +782,12 @@ function faultDetail(cpu: Cpu, rip: number): string {
 }
 
 /** The less frequent instructions (kept out of the hot loop so it stays small). Returns the cycles to charge. */
-function execRare(cpu: Cpu, s: number, rip: number, next: number): number {
+function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): number {
   const regs = cpu.regs;
   const lf = cpu.lf;
   const mmu = cpu.mmu;
   const fault = cpu.fault;
   const d = cpu.icache;
-  const OP = d.op;
   const LEN = d.len;
   const SIZE = d.size;
   const REG = d.reg;
@@ -788,7 +796,7 @@ function execRare(cpu: Cpu, s: number, rip: number, next: number): number {
   const IMM = d.immLo;
   const IMMHI = d.immHi;
   let cost = d.cost[s]!;
-  switch (OP[s]) {
+  switch (op) {
     case 5: // MOV_MOFFS_LOAD
     case 6: {
       // MOV_MOFFS_STORE
@@ -798,7 +806,7 @@ function execRare(cpu: Cpu, s: number, rip: number, next: number): number {
       if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
         raise(fault, GP, 0, `non-canonical address ${hex(a)}`);
       const size = SIZE[s]!;
-      if (OP[s] === 5) wrReg(regs, 0, size, mmu.read(a, size), mmu.hi);
+      if (op === 5) wrReg(regs, 0, size, mmu.read(a, size), mmu.hi);
       else mmu.write(a, size, regs[0]!, regs[1]!);
       break;
     }
@@ -834,7 +842,7 @@ function execRare(cpu: Cpu, s: number, rip: number, next: number): number {
       // SHIFT_CL
       const size = SIZE[s]!;
       const m = RM[s]!;
-      const count = OP[s] === 19 ? IMM[s]! : regs[2]! & 0xff;
+      const count = op === 19 ? IMM[s]! : regs[2]! & 0xff;
       const cf = cpu.getCF();
       let a = 0;
       let lo: number;
@@ -878,7 +886,7 @@ function execRare(cpu: Cpu, s: number, rip: number, next: number): number {
       }
       const r = REG[s]!;
       const res =
-        OP[s] === 21
+        op === 21
           ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
           : imul(lf, size, bLo, bHi, IMM[s]!, IMMHI[s]!);
       wrReg(regs, r, size, res, imulHi);
@@ -898,7 +906,7 @@ function execRare(cpu: Cpu, s: number, rip: number, next: number): number {
         bLo = mmu.read(ea(cpu, regs, s, next), size);
         bHi = mmu.hi;
       }
-      if (OP[s] === 23) mulAcc(regs, lf, size, AUX[s] === 5, bLo, bHi);
+      if (op === 23) mulAcc(regs, lf, size, AUX[s] === 5, bLo, bHi);
       else if (!divAcc(regs, size, AUX[s] === 7, bLo, bHi)) raise(fault, DE, 0, "divide error");
       break;
     }
@@ -946,7 +954,7 @@ function execRare(cpu: Cpu, s: number, rip: number, next: number): number {
       const m = RM[s]!;
       let bit: number;
       let a = 0;
-      if (OP[s] === 40) {
+      if (op === 40) {
         bit = IMM[s]! & (bits - 1);
         if (m === 255 /* NONE */) a = ea(cpu, regs, s, next);
       } else {
@@ -1004,7 +1012,7 @@ function execRare(cpu: Cpu, s: number, rip: number, next: number): number {
     case 43: // STOS
     case 68: {
       // LODS
-      const kind = OP[s] === 42 ? STR_MOVS : OP[s] === 43 ? STR_STOS : STR_LODS;
+      const kind = op === 42 ? STR_MOVS : op === 43 ? STR_STOS : STR_LODS;
       const iters = stringOp(cpu, s, kind);
       cost = iters === 0 ? cpu.classCost[STRING_CLASS]! : iters * cost;
       if (!stringDone) {

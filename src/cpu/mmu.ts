@@ -15,7 +15,8 @@ import {
 } from "./memory.ts";
 
 export const TLB_ENTRIES = 256; // per (privilege, access kind)
-// TLB_MASK = TLB_ENTRIES - 1 (written as a literal in the access paths)
+// TLB_MASK = TLB_ENTRIES - 1 (written as a literal in the access paths). The index is (vpn ^ (vpn >> 8)) & TLB_MASK:
+// kernel regions start on 2 MiB boundaries, and plain vpn & TLB_MASK put all their first pages in one entry.
 export const ACC_READ = 0;
 export const ACC_WRITE = 1;
 export const ACC_FETCH = 2;
@@ -41,10 +42,13 @@ export class Mmu implements CodeWatcher {
   fetchPa = 0;
   readonly fault: FaultState;
   /**
-   * Bumped whenever a decoded-slot successor link may have become stale: TLB flush, address-space or CPL change,
-   * decoded code invalidated, a slot re-decoded.
+   * Validity stamp of decoded-slot successor links: linkGen | CPL bit. linkGen (even) moves on whenever a link may
+   * have become stale (TLB flush, address-space change, decoded code invalidated, a live slot evicted); the low bit
+   * is 1 at CPL 3, so a link recorded at one privilege level is never followed at the other, and a CPL change
+   * keeps the links of both levels.
    */
   epoch = 0;
+  private linkGen = 0;
 
   constructor(space: AddressSpace, fault: FaultState) {
     this.phys = space.phys;
@@ -65,17 +69,23 @@ export class Mmu implements CodeWatcher {
     this.user = user;
     this.base = user ? USER_BASE : 0;
     this.fetchVpn = NO_TAG;
-    this.epoch = (this.epoch + 1) | 0;
+    this.epoch = this.linkGen | (user ? 1 : 0);
+  }
+
+  /** Makes every decoded-slot successor link stale. */
+  voidLinks(): void {
+    this.linkGen = (this.linkGen + 2) | 0;
+    this.epoch = this.linkGen | (this.user ? 1 : 0);
   }
 
   flush(): void {
     this.tag.fill(NO_TAG);
     this.fetchVpn = NO_TAG;
-    this.epoch = (this.epoch + 1) | 0;
+    this.voidLinks();
   }
 
   codeInvalidated(_frame: number): void {
-    this.epoch = (this.epoch + 1) | 0;
+    this.voidLinks();
   }
 
   frameBecameCode(frame: number): void {
@@ -89,7 +99,7 @@ export class Mmu implements CodeWatcher {
   translate(a: number, kind: number): number {
     const off = a & 4095;
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + kind * 256 /* TLB_ENTRIES */ + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + kind * 256 /* TLB_ENTRIES */ + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     if (this.tag[i] === vpn) return this.pa[i]! + off;
     return this.walk(a, vpn, kind, i) + off;
   }
@@ -132,7 +142,7 @@ export class Mmu implements CodeWatcher {
   read8(a: number): number {
     const off = a & 4095;
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     const pa = this.tag[i] === vpn ? this.pa[i]! + off : this.walk(a, vpn, 0 /* ACC_READ */, i) + off;
     return this.bytes[pa]!;
   }
@@ -141,7 +151,7 @@ export class Mmu implements CodeWatcher {
     const off = a & 4095;
     if (off > 4094) return this.read8(a) | (this.read8(a + 1) << 8);
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     const pa = this.tag[i] === vpn ? this.pa[i]! + off : this.walk(a, vpn, 0 /* ACC_READ */, i) + off;
     return this.view.getUint16(pa, true);
   }
@@ -150,7 +160,7 @@ export class Mmu implements CodeWatcher {
     const off = a & 4095;
     if (off > 4092) return this.readSplit(a, 4);
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     const pa = this.tag[i] === vpn ? this.pa[i]! + off : this.walk(a, vpn, 0 /* ACC_READ */, i) + off;
     return this.view.getInt32(pa, true);
   }
@@ -164,7 +174,7 @@ export class Mmu implements CodeWatcher {
       return lo;
     }
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     const pa = this.tag[i] === vpn ? this.pa[i]! + off : this.walk(a, vpn, 0 /* ACC_READ */, i) + off;
     this.hi = this.view.getInt32(pa + 4, true);
     return this.view.getInt32(pa, true);
@@ -196,7 +206,7 @@ export class Mmu implements CodeWatcher {
   write8(a: number, v: number): void {
     const off = a & 4095;
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + 256 /* TLB_ENTRIES */ + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + 256 /* TLB_ENTRIES */ + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     const pa = this.tag[i] === vpn ? this.pa[i]! + off : this.walk(a, vpn, 1 /* ACC_WRITE */, i) + off;
     this.bytes[pa] = v;
   }
@@ -208,7 +218,7 @@ export class Mmu implements CodeWatcher {
       return;
     }
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + 256 /* TLB_ENTRIES */ + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + 256 /* TLB_ENTRIES */ + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     const pa = this.tag[i] === vpn ? this.pa[i]! + off : this.walk(a, vpn, 1 /* ACC_WRITE */, i) + off;
     this.view.setUint16(pa, v, true);
   }
@@ -220,7 +230,7 @@ export class Mmu implements CodeWatcher {
       return;
     }
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + 256 /* TLB_ENTRIES */ + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + 256 /* TLB_ENTRIES */ + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     const pa = this.tag[i] === vpn ? this.pa[i]! + off : this.walk(a, vpn, 1 /* ACC_WRITE */, i) + off;
     this.view.setInt32(pa, v, true);
   }
@@ -232,7 +242,7 @@ export class Mmu implements CodeWatcher {
       return;
     }
     const vpn = (a - off) * (1 / 4096);
-    const i = this.base + 256 /* TLB_ENTRIES */ + (vpn & 255) /* TLB_MASK */;
+    const i = this.base + 256 /* TLB_ENTRIES */ + ((vpn ^ (vpn >> 8)) & 255) /* TLB_MASK */;
     const pa = this.tag[i] === vpn ? this.pa[i]! + off : this.walk(a, vpn, 1 /* ACC_WRITE */, i) + off;
     this.view.setInt32(pa, lo, true);
     this.view.setInt32(pa + 4, hi, true);

@@ -322,3 +322,9 @@ export const NR_SYSCALL_MAX = SYSCALL_NAMES_X86_64_3_1.length - 1;
 export const NR: Readonly<Record<SyscallName, number>> = Object.fromEntries(
   SYSCALL_NAMES_X86_64_3_1.map((n, i) => [n, i]),
 ) as Record<SyscallName, number>;
+
+/** The x86_64 number of a syscall name of Linux 3.1, or undefined. */
+export function syscallNumber(name: string): number | undefined {
+  const nr = SYSCALL_NAMES_X86_64_3_1.indexOf(name as SyscallName);
+  return nr < 0 ? undefined : nr;
+}

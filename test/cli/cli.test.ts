@@ -1,0 +1,85 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin/syscall-lab.js", import.meta.url));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("syscall-lab CLI", () => {
+  it("run --json: exact per-call cycles and path counts", () => {
+    const r = cli("run", "--workload", "null", "--count", "200", "--json");
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.calls).toHaveLength(1);
+    expect(j.calls[0]).toMatchObject({ name: "getppid", nr: 110, calls: 200 });
+    expect(j.paths).toMatchObject({ fast: 201, sysret: 200, iret: 0 });
+    expect(j.cyclesPerCall).toBe(j.calls[0].cycles / 200);
+  });
+
+  it("run: a table per syscall, the totals and the paths", () => {
+    const r = cli("run", "-w", "sowa-micro", "-n", "50", "--tif", "audit");
+    expect(r.status).toBe(0);
+    for (const s of [
+      "getuid (102)",
+      "setuid (105)",
+      "chdir (80)",
+      "read (0)",
+      "TIF_SYSCALL_AUDIT",
+      "audit (semi-slow)",
+    ]) {
+      expect(r.stdout).toContain(s);
+    }
+  });
+
+  it("trace: every kernel instruction with its symbol, and the decisions spelled out", () => {
+    const r = cli("trace", "--workload", "null", "--tif", "audit");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("system_call ");
+    expect(r.stdout).toMatch(/swapgs/);
+    expect(r.stdout).toContain("flags & _TIF_WORK_SYSCALL_ENTRY = 0x80 [SYSCALL_AUDIT] → tracesys");
+    expect(r.stdout).toContain("flags & _TIF_WORK_SYSCALL_ENTRY & ~_TIF_SYSCALL_AUDIT = 0x0 → auditsys");
+    expect(r.stdout).toContain("call *sys_call_table(,%rax,8)");
+    expect(r.stdout).toContain("<native audit_syscall_entry>");
+    expect(r.stdout).toMatch(/sysretq\s+rflags=0x246 cpl=3/);
+  });
+
+  it("start (no arguments): the three paths side by side", () => {
+    const r = cli();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("no flag");
+    expect(r.stdout).toContain("TIF_SYSCALL_AUDIT");
+    expect(r.stdout).toContain("tracesys slow path, IRET");
+  });
+
+  it("demo: the CPU alone, SYSCALL into a SYSRET handler", () => {
+    const r = cli("demo", "--count", "1000", "--json");
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    // user: 1 + 4 per iteration + 2; kernel: 4 per call (cmp, je, xor, sysretq), then cmp, je, hlt for exit
+    expect(j).toMatchObject({ syscalls: 1001, stop: "hlt" });
+    expect(j.instret).toBe(1 + 4 * 1000 + 2 + 4 * 1000 + 3);
+  });
+
+  it("bad input: one line naming what is wrong, exit code 2, no stack trace", () => {
+    for (const [args, msg] of [
+      [["run", "-w", "nope"], "unknown workload 'nope'"],
+      [["run", "-w", "null", "-n", "x"], "--count must be a positive integer, got 'x'"],
+      [["run", "-w", "null", "--tif", "bogus"], "unknown TIF flag 'bogus'"],
+      [["run", "-w", "null", "-p", "nosuch"], 'unknown cost profile "nosuch"'],
+      [["frob"], "unknown command 'frob'"],
+    ] as const) {
+      const r = cli(...args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
