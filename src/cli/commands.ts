@@ -135,6 +135,7 @@ export function registerCommands(program: Command): void {
     .option("-n, --count <n>", "loop iterations to trace", "1")
     .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
     .option("--tif <flags>", "comma-separated TIF flags to set on the task", "")
+    .option("--calls <n>", "stop after this many syscalls")
     .option("--user", "also list user-mode instructions")
     .option("--json", "print JSON (one record per instruction)")
     .action(
@@ -145,6 +146,7 @@ export function registerCommands(program: Command): void {
         tif: string;
         user?: boolean;
         json?: boolean;
+        calls?: string;
       }) => {
         print(
           usage(() =>
@@ -155,6 +157,7 @@ export function registerCommands(program: Command): void {
               tif: o.tif ? o.tif.split(",").filter((s) => s.trim() !== "") : [],
               user: o.user === true,
               json: o.json === true,
+              ...(o.calls !== undefined ? { calls: parsePositiveInt("--calls", o.calls, 1_000_000) } : {}),
             }),
           ),
         );

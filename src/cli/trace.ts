@@ -25,6 +25,8 @@ export interface TraceOptions {
   tif: readonly string[];
   user: boolean;
   json: boolean;
+  /** stop after this many syscalls (default: all of the run) */
+  calls?: number;
 }
 
 export interface TraceRecord {
@@ -103,6 +105,7 @@ export function traceWorkload(opts: Omit<TraceOptions, "json">): TraceRecord[] {
     const line = disassemble(bytes, ripBig, { symbols: labels, count: 1 })[0]!;
     const isSyscall = line.text.startsWith("syscall");
     if (isSyscall) call++;
+    if (opts.calls !== undefined && call > opts.calls) break;
     const native = nativeNames.get(rip);
     const result = machine.run({ maxInstructions: 1 });
     if ((cpl !== 0 && !opts.user && !isSyscall) || (call === 0 && !opts.user)) {

@@ -67,8 +67,37 @@ function wrReg(regs: Int32Array, r: number, size: number, lo: number, hi: number
 /**
  * Linear address of slot s's memory operand: base + index*scale + disp (+ FS/GS base), computed exactly mod 2^64.
  * A non-canonical result raises #GP(0), or #SS(0) for RSP/RBP-based references (SDM Vol. 3A §6.15).
+ * Fast path: when the base and index registers hold values in [-2^47, 2^47) the sum stays below 2^52 in magnitude,
+ * so plain double arithmetic is exact and no wrap mod 2^64 can occur; anything else takes eaExact.
  */
 function ea(cpu: Cpu, regs: Int32Array, s: number, next: number): number {
+  const d = cpu.icache;
+  const b = d.base[s]!;
+  const seg = d.seg[s]!;
+  let a = d.disp[s]!;
+  if (seg >= 4 /* FS */) a += seg === 4 /* FS */ ? cpu.fsBase : cpu.gsBase;
+  if ((d.pfx[s]! & 8) /* PFX_ADDR32 */ !== 0) return eaExact(cpu, regs, s, next);
+  if (b !== 255 /* NONE */) {
+    if (b === 16 /* RIP_BASE */) {
+      a += next;
+    } else {
+      const h = regs[2 * b + 1]!;
+      if (h >> 15 !== h >> 31) return eaExact(cpu, regs, s, next);
+      a += h * 4294967296 /* TWO32 */ + (regs[2 * b]! >>> 0);
+    }
+  }
+  const x = d.index[s]!;
+  if (x !== 255 /* NONE */) {
+    const h = regs[2 * x + 1]!;
+    if (h >> 15 !== h >> 31) return eaExact(cpu, regs, s, next);
+    a += (h * 4294967296 /* TWO32 */ + (regs[2 * x]! >>> 0)) * (1 << d.scale[s]!);
+  }
+  if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */) return eaExact(cpu, regs, s, next);
+  return a;
+}
+
+/** ea() for every case: exact mod 2^64 from the lo/hi halves, 32-bit address size, and the canonical faults. */
+function eaExact(cpu: Cpu, regs: Int32Array, s: number, next: number): number {
   const d = cpu.icache;
   const b = d.base[s]!;
   const seg = d.seg[s]!;

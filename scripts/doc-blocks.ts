@@ -1,0 +1,43 @@
+// Regenerates the command output embedded in the docs between markers
+//   <!-- output: syscall-lab ARGS... -->  ```text ... ```  <!-- /output -->
+// so that every example in README.md and docs/ is real output of the current code.
+// Run: npx tsx scripts/doc-blocks.ts [--check]   (--check exits 1 when a block is stale)
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const DOC_FILES = ["README.md", "docs/entry-path.md"];
+const BLOCK = /(<!-- output: syscall-lab ([^>]*?) -->\n)```text\n[\s\S]*?```\n(<!-- \/output -->)/g;
+
+export function runCli(args: string): string {
+  const r = spawnSync(process.execPath, [`${ROOT}bin/syscall-lab.js`, ...args.split(/\s+/).filter(Boolean)], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", COLUMNS: "120" },
+    cwd: ROOT,
+  });
+  if (r.status !== 0) throw new Error(`syscall-lab ${args} failed: ${r.stderr}`);
+  return r.stdout.endsWith("\n") ? r.stdout : `${r.stdout}\n`;
+}
+
+export function regenerate(text: string): string {
+  return text.replace(BLOCK, (_m, open: string, args: string, close: string) => {
+    return `${open}\`\`\`text\n${runCli(args)}\`\`\`\n${close}`;
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const check = process.argv.includes("--check");
+  let stale = 0;
+  for (const f of DOC_FILES) {
+    const path = `${ROOT}${f}`;
+    const before = readFileSync(path, "utf8");
+    const after = regenerate(before);
+    if (after !== before) {
+      stale++;
+      if (!check) writeFileSync(path, after);
+      console.log(`${check ? "stale" : "updated"}: ${f}`);
+    }
+  }
+  if (check && stale) process.exitCode = 1;
+}
