@@ -3,6 +3,7 @@
 import type { Cpu } from "../cpu/cpu.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import { argBig, argInt, argU32 } from "./native-args.ts";
+import { appendRecord } from "./record-log.ts";
 
 /** AUDITSC_SUCCESS / AUDITSC_FAILURE: the `valid` argument of audit_syscall_exit. */
 export const AUDITSC_SUCCESS = 1;
@@ -36,13 +37,11 @@ export function auditSyscallExit(k: KernelContext, valid: number, ret: bigint): 
   const t = k.current();
   const ctx = t.auditContext;
   if (ctx === null || !ctx.inSyscall) return;
-  t.audit.push({
-    arch: ctx.arch,
-    nr: ctx.nr,
-    args: ctx.args,
-    result: ret,
-    success: valid === AUDITSC_SUCCESS,
-  });
+  appendRecord(
+    t.audit,
+    { arch: ctx.arch, nr: ctx.nr, args: ctx.args, result: ret, success: valid === AUDITSC_SUCCESS },
+    t.droppedRecords,
+  );
   ctx.inSyscall = false;
 }
 

@@ -8,6 +8,7 @@ import { AUDITSC_FAILURE, AUDITSC_SUCCESS, auditSyscallEntry, auditSyscallExit }
 import type { KernelContext } from "./kernel-context.ts";
 import { argNum } from "./native-args.ts";
 import * as P from "./pt-regs.ts";
+import { appendRecord } from "./record-log.ts";
 import { secureComputing } from "./seccomp.ts";
 import type { Task, TracerStop } from "./task.ts";
 import {
@@ -42,7 +43,7 @@ function reportSyscallEntry(k: KernelContext, t: Task, regs: number): void {
   if (t.tracer === null) return;
   k.charge("tracehook_report_syscall");
   const stop: TracerStop = { kind: "entry", nr: origRax(k, regs), args: ptArgs(k, regs) };
-  t.stops.push(stop);
+  appendRecord(t.stops, stop, t.droppedRecords);
   const act = t.tracer(stop, t);
   if (act?.skip) k.kspace.write64(regs + P.ORIG_RAX, -1n);
   else if (act?.nr !== undefined) k.kspace.write64(regs + P.ORIG_RAX, BigInt.asUintN(64, BigInt(act.nr)));
@@ -53,7 +54,7 @@ function reportSyscallExit(k: KernelContext, t: Task, regs: number): void {
   k.charge("tracehook_report_syscall");
   const ret = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
   const stop: TracerStop = { kind: "exit", nr: origRax(k, regs), args: ptArgs(k, regs), ret };
-  t.stops.push(stop);
+  appendRecord(t.stops, stop, t.droppedRecords);
   const act = t.tracer(stop, t);
   if (act?.ret !== undefined) k.kspace.write64(regs + P.RAX, BigInt.asUintN(64, BigInt(act.ret)));
 }
@@ -76,7 +77,7 @@ export function native_syscall_trace_enter(k: KernelContext, cpu: Cpu): number |
   if (ret !== 0 || flags & _TIF_SYSCALL_TRACE) reportSyscallEntry(k, t, regs);
   if (flags & _TIF_SYSCALL_TRACEPOINT) {
     k.charge("trace_sys_enter");
-    t.tracepoints.push({ kind: "sys_enter", nr: origRax(k, regs) });
+    appendRecord(t.tracepoints, { kind: "sys_enter", nr: origRax(k, regs) }, t.droppedRecords);
   }
   if (hasAuditContext(t)) {
     k.charge("audit_syscall_entry");
@@ -99,11 +100,15 @@ export function native_syscall_trace_leave(k: KernelContext, cpu: Cpu): undefine
   }
   if (flags & _TIF_SYSCALL_TRACEPOINT) {
     k.charge("trace_sys_enter");
-    t.tracepoints.push({
-      kind: "sys_exit",
-      nr: origRax(k, regs),
-      ret: BigInt.asIntN(64, k.kspace.read64(regs + P.RAX)),
-    });
+    appendRecord(
+      t.tracepoints,
+      {
+        kind: "sys_exit",
+        nr: origRax(k, regs),
+        ret: BigInt.asIntN(64, k.kspace.read64(regs + P.RAX)),
+      },
+      t.droppedRecords,
+    );
   }
   const step = (flags & _TIF_SINGLESTEP) !== 0 && (flags & _TIF_SYSCALL_EMU) === 0;
   if (step || flags & _TIF_SYSCALL_TRACE) reportSyscallExit(k, t, regs);

@@ -138,6 +138,8 @@ export class Task {
     perSyscall: new Map(),
   };
   readonly audit: AuditRecord[] = [];
+  /** records dropped from audit, stops and tracepoints (each keeps its newest RECORD_LOG_CAP entries) */
+  readonly droppedRecords = { count: 0 };
   auditContext: AuditContext | null = null;
   tracer: Tracer | null = null;
   readonly stops: TracerStop[] = [];

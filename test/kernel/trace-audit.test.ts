@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TF } from "../../src/cpu/rflags.ts";
 import { AUDIT_ARCH_X86_64 } from "../../src/kernel/asm-offsets.ts";
 import { EBADF, ENOSYS } from "../../src/kernel/errno.ts";
+import { appendRecord, RECORD_LOG_CAP } from "../../src/kernel/record-log.ts";
 import { NR } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
 import {
   TIF_SINGLESTEP,
@@ -71,5 +72,17 @@ describe("syscall_trace_enter work bits", () => {
     // With #DB single-step traps modelled the task dies of SIGTRAP; otherwise TF is visible in RFLAGS.
     if (ran.t.killedBy === null) expect(Number(ran.q("fl")) & TF).toBe(TF);
     else expect(ran.t.killedBy).toBe(5);
+  });
+});
+
+describe("record logs stay bounded", () => {
+  it("keeps the newest RECORD_LOG_CAP entries and counts the dropped ones", () => {
+    const log: number[] = [];
+    const dropped = { count: 0 };
+    for (let i = 0; i < RECORD_LOG_CAP + 10; i++) appendRecord(log, i, dropped);
+    expect(log.length).toBeLessThanOrEqual(RECORD_LOG_CAP);
+    expect(log.at(-1)).toBe(RECORD_LOG_CAP + 9);
+    expect(dropped.count + log.length).toBe(RECORD_LOG_CAP + 10);
+    expect(log[0]).toBe(dropped.count);
   });
 });

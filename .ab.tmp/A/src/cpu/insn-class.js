@@ -1,0 +1,42 @@
+// Instruction classes a cost profile prices. Every retired instruction belongs to exactly one class;
+// each memory operand access adds the profile's `load` or `store` cost on top.
+export const INSN_CLASSES = [
+    "nop", // NOP, ENDBR64, multi-byte NOP
+    "mov", // register/immediate moves, MOVZX/MOVSX/MOVSXD, XCHG reg,reg, CBW family, CMOVcc, SETcc
+    "lea",
+    "alu", // ADD/ADC/SUB/SBB/AND/OR/XOR/CMP/TEST/INC/DEC/NEG/NOT, BT family
+    "shift", // SHL/SHR/SAR/ROL/ROR/RCL/RCR
+    "imul",
+    "mul", // MUL (one-operand, double-width result)
+    "div", // DIV/IDIV
+    "push",
+    "pop",
+    "jmp", // JMP rel and indirect
+    "jcc", // conditional branch, taken or not
+    "call",
+    "ret",
+    "string", // per iteration of REP MOVS/STOS (and one non-REP execution)
+    "flags", // CLD/STD/PUSHFQ/POPFQ/LAHF/SAHF/CLC/STC/CMC
+    "cpuid",
+    "rdtsc",
+    "syscall",
+    "sysret",
+    "iretq",
+    "swapgs",
+    "cli",
+    "sti",
+    "rdmsr",
+    "wrmsr",
+    "mov_cr3",
+    "hlt",
+    "trap", // INT3, UD2 and any instruction that raises an exception (charged when it faults)
+    "native", // the fixed dispatch cost of entering a native; the native adds its own modelled cost
+];
+export const INSN_CLASS_INDEX = Object.fromEntries(INSN_CLASSES.map((c, i) => [c, i]));
+/** A neutral table: one cycle per instruction, memory free. Used by tests and until a profile is chosen. */
+export const UNIT_COSTS = {
+    classes: Object.fromEntries(INSN_CLASSES.map((c) => [c, 1])),
+    load: 0,
+    store: 0,
+};
+//# sourceMappingURL=insn-class.js.map

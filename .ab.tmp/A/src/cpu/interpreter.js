@@ -1,0 +1,1275 @@
+// The fast loop: fetch through the current code page, look the instruction up in the decoded cache, dispatch on
+// its op in one switch whose case labels are literal numbers (Op in decoded.ts names them), charge its cost.
+import { hex, linearToBigInt } from "./address.js";
+import { ALU_AND, alu, incDec, neg, rotateFlags, shift, shiftChanged, shiftHi } from "./alu.js";
+import { BP, DE, GP, SS_VEC, UD } from "./exceptions.js";
+import { FAULT, raise, raiseTrap } from "./fault.js";
+import { testCondition } from "./flags.js";
+import { INSN_CLASS_INDEX } from "./insn-class.js";
+import { divAcc, imul, imulHi, mulAcc } from "./muldiv.js";
+import { NATIVE_CLOBBERED, NATIVE_POISON_HALF } from "./natives.js";
+import { doCpuid, iretq, movFromCr, movToCr, popf, rdmsr, setIF, swapgs, syscall, sysret, wrmsr, } from "./privileged.js";
+import { FS, GS } from "./registers.js";
+import { CF, DF, OF, RF, VM } from "./rflags.js";
+import { STR_LODS, STR_MOVS, STR_STOS, stringDone, stringOp } from "./string-ops.js";
+// Constants of the hot paths are written as literals with their name in a comment (`4294967296 /* TWO32 */`):
+// module-level constants cost a context load per use in V8. test/cpu/decoded.test.ts checks every such literal.
+// TWO32 = 2^32, CANON = 2^47 (canonical addresses lie in [-CANON, CANON)).
+const TRAP_CLASS = INSN_CLASS_INDEX.trap;
+const STRING_CLASS = INSN_CLASS_INDEX.string;
+const BUDGET = Object.freeze({ kind: "budget" });
+/** Low part of register r at `size` (byte registers 16–19 are AH, CH, DH, BH). */
+function rdReg(regs, r, size) {
+    if (size === 1)
+        return r < 16 ? regs[2 * r] & 0xff : (regs[2 * (r - 16)] >>> 8) & 0xff;
+    if (size === 2)
+        return regs[2 * r] & 0xffff;
+    return regs[2 * r];
+}
+/** Writes register r at `size`: 32-bit writes zero-extend, 8/16-bit writes merge (SDM Vol. 1 §3.4.1.1). */
+function wrReg(regs, r, size, lo, hi) {
+    switch (size) {
+        case 8:
+            regs[2 * r] = lo;
+            regs[2 * r + 1] = hi;
+            return;
+        case 4:
+            regs[2 * r] = lo;
+            regs[2 * r + 1] = 0;
+            return;
+        case 2:
+            regs[2 * r] = (regs[2 * r] & ~0xffff) | (lo & 0xffff);
+            return;
+        default:
+            if (r < 16) {
+                regs[2 * r] = (regs[2 * r] & ~0xff) | (lo & 0xff);
+            }
+            else {
+                const i = 2 * (r - 16);
+                regs[i] = (regs[i] & ~0xff00) | ((lo & 0xff) << 8);
+            }
+    }
+}
+/**
+ * Linear address of slot s's memory operand: base + index*scale + disp (+ FS/GS base), computed exactly mod 2^64.
+ * A non-canonical result raises #GP(0), or #SS(0) for RSP/RBP-based references (SDM Vol. 3A §6.15).
+ * Fast path: when the base and index registers hold values in [-2^47, 2^47) the sum stays below 2^52 in magnitude,
+ * so plain double arithmetic is exact and no wrap mod 2^64 can occur; anything else takes eaExact.
+ */
+function eaFast(cpu, regs, s, next) {
+    const d = cpu.icache;
+    const b = d.base[s];
+    const seg = d.seg[s];
+    let a = d.disp[s];
+    if (seg >= 4 /* FS */)
+        a += seg === 4 /* FS */ ? cpu.fsBase : cpu.gsBase;
+    if ((d.pfx[s] & 8) /* PFX_ADDR32 */ !== 0)
+        return eaExact(cpu, regs, s, next);
+    if (b !== 255 /* NONE */) {
+        if (b === 16 /* RIP_BASE */) {
+            a += next;
+        }
+        else {
+            const h = regs[2 * b + 1];
+            if (h >> 15 !== h >> 31)
+                return eaExact(cpu, regs, s, next);
+            a += h * 4294967296 /* TWO32 */ + (regs[2 * b] >>> 0);
+        }
+    }
+    const x = d.index[s];
+    if (x !== 255 /* NONE */) {
+        const h = regs[2 * x + 1];
+        if (h >> 15 !== h >> 31)
+            return eaExact(cpu, regs, s, next);
+        a += (h * 4294967296 /* TWO32 */ + (regs[2 * x] >>> 0)) * (1 << d.scale[s]);
+    }
+    if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
+        return eaExact(cpu, regs, s, next);
+    return a;
+}
+/** ea() for every case: exact mod 2^64 from the lo/hi halves, 32-bit address size, and the canonical faults. */
+export { eaFast };
+const ea = eaExact;
+function eaExact(cpu, regs, s, next) {
+    const d = cpu.icache;
+    const b = d.base[s];
+    const seg = d.seg[s];
+    const segBase = seg === FS ? cpu.fsBase : seg === GS ? cpu.gsBase : 0;
+    const disp = d.disp[s];
+    let l;
+    let h;
+    if (b === 16 /* RIP_BASE */) {
+        const t = next + disp;
+        if ((d.pfx[s] & 8) /* PFX_ADDR32 */ === 0) {
+            const a = t + segBase;
+            if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
+                raise(cpu.fault, GP, 0, `non-canonical address ${hex(a)}`);
+            return a;
+        }
+        l = t >>> 0;
+        h = 0;
+    }
+    else {
+        l = disp >>> 0;
+        h = disp >> 31;
+        if (b !== 255 /* NONE */) {
+            l += regs[2 * b] >>> 0;
+            h += regs[2 * b + 1];
+        }
+        const x = d.index[s];
+        if (x !== 255 /* NONE */) {
+            const m = 1 << d.scale[s];
+            l += (regs[2 * x] >>> 0) * m;
+            h += regs[2 * x + 1] * m;
+        }
+        if ((d.pfx[s] & 8) /* PFX_ADDR32 */ !== 0) {
+            l >>>= 0; // 32-bit address size: the offset wraps at 4 GiB and is zero-extended
+            h = 0;
+        }
+    }
+    l += segBase;
+    const c = Math.floor(l / 4294967296 /* TWO32 */);
+    const hi = (h + c) | 0;
+    if (hi >> 15 !== hi >> 31) {
+        const a = hi * 4294967296 /* TWO32 */ + (l - c * 4294967296) /* TWO32 */;
+        if ((d.pfx[s] & 16) /* PFX_STACK */ !== 0)
+            raise(cpu.fault, SS_VEC, 0, `non-canonical stack address ${hex(a)}`);
+        raise(cpu.fault, GP, 0, `non-canonical address ${hex(a)}`);
+    }
+    return hi * 4294967296 /* TWO32 */ + (l - c * 4294967296) /* TWO32 */;
+}
+/** LEA: the offset (no segment base, no canonical check), truncated to the operand size by the caller. */
+let leaHi = 0;
+function leaOffset(cpu, regs, s, next) {
+    const d = cpu.icache;
+    const b = d.base[s];
+    const disp = d.disp[s];
+    let l;
+    let h;
+    if (b === 16 /* RIP_BASE */) {
+        const t = next + disp;
+        l = t - Math.floor(t / 4294967296 /* TWO32 */) * 4294967296 /* TWO32 */;
+        h = Math.floor(t / 4294967296 /* TWO32 */);
+    }
+    else {
+        l = disp >>> 0;
+        h = disp >> 31;
+        if (b !== 255 /* NONE */) {
+            l += regs[2 * b] >>> 0;
+            h += regs[2 * b + 1];
+        }
+        const x = d.index[s];
+        if (x !== 255 /* NONE */) {
+            const m = 1 << d.scale[s];
+            l += (regs[2 * x] >>> 0) * m;
+            h += regs[2 * x + 1] * m;
+        }
+    }
+    const c = Math.floor(l / 4294967296 /* TWO32 */);
+    leaHi = (d.pfx[s] & 8) /* PFX_ADDR32 */ !== 0 ? 0 : (h + c) | 0;
+    return (l - c * 4294967296) /* TWO32 */ | 0;
+}
+function rsp(regs) {
+    return regs[9] * 4294967296 /* TWO32 */ + (regs[8] >>> 0);
+}
+function setRsp(regs, v) {
+    regs[8] = v | 0;
+    regs[9] = Math.floor(v / 4294967296 /* TWO32 */) | 0;
+}
+function stackAddr(cpu, a) {
+    if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
+        raise(cpu.fault, SS_VEC, 0, `non-canonical stack address ${hex(a)}`);
+    return a;
+}
+function push(cpu, regs, size, lo, hi) {
+    const sp = stackAddr(cpu, rsp(regs) - size);
+    if (size === 8)
+        cpu.mmu.write64(sp, lo, hi);
+    else
+        cpu.mmu.write16(sp, lo);
+    setRsp(regs, sp);
+}
+function branchTarget(cpu, t) {
+    if (t < -0x800000000000 /* CANON */ || t >= 0x800000000000 /* CANON */)
+        raise(cpu.fault, GP, 0, `branch to non-canonical address ${hex(t)}`);
+    return t;
+}
+function setCF(cpu, cf) {
+    const f = cpu.getRflags();
+    cpu.flags = cf ? f | CF : f & ~CF;
+}
+/** Runs up to `max` instructions (see Cpu.run). */
+export function execute(cpu, max) {
+    const regs = cpu.regs;
+    const lf = cpu.lf;
+    const mmu = cpu.mmu;
+    const fault = cpu.fault;
+    const d = cpu.icache;
+    const OP = d.op;
+    const LEN = d.len;
+    const SIZE = d.size;
+    const REG = d.reg;
+    const RM = d.rm;
+    const AUX = d.aux;
+    const IMM = d.immLo;
+    const IMMHI = d.immHi;
+    const COST = d.cost;
+    const TAG = d.tag;
+    const GEN = d.gen;
+    const LINK = d.link;
+    const LPC = d.linkPc;
+    const LEP = d.linkEp;
+    const codeGen = mmu.phys.codeGen;
+    const PROBEOP = d.probeOp;
+    let n = 0;
+    // Cycles and retired instructions not yet added to the Cpu's counters, all at the CPL `user` names (it changes
+    // only in execRare, exception delivery or a probe, where the counters are committed first).
+    let cyc = 0;
+    let ninsn = 0;
+    let rip = 0;
+    let next = 0;
+    let s = 32768 /* SCRATCH_SLOT */;
+    let cost = 0;
+    let user = mmu.user;
+    let pc = cpu.rip;
+    let fVpn = mmu.fetchVpn;
+    let fPa = mmu.fetchPa;
+    const pending = cpu.takeStop();
+    if (pending !== null)
+        return pending;
+    if (cpu.compatMode)
+        return compatStop(pc);
+    for (;;) {
+        try {
+            while (n < max) {
+                rip = pc;
+                if (LEP[s] === mmu.epoch && LPC[s] === pc) {
+                    s = LINK[s];
+                }
+                else {
+                    const from = s;
+                    const off = rip & 4095;
+                    if ((rip - off) * (1 / 4096) === fVpn) {
+                        const pa = fPa + off;
+                        s = (pa ^ (pa >>> 15)) & 0x7fff /* ICACHE_MASK */;
+                        if (TAG[s] !== pa || GEN[s] !== codeGen[pa >>> 12])
+                            s = cpu.decodeAt(rip, pa, s);
+                    }
+                    else {
+                        s = cpu.fetchSlow(rip);
+                        fVpn = mmu.fetchVpn;
+                        fPa = mmu.fetchPa;
+                    }
+                    if (from !== 32768 /* SCRATCH_SLOT */ && s !== 32768 /* SCRATCH_SLOT */) {
+                        LINK[from] = s;
+                        LPC[from] = pc;
+                        LEP[from] = mmu.epoch;
+                    }
+                }
+                next = rip + LEN[s];
+                pc = next;
+                cost = COST[s];
+                n++;
+                let op = OP[s];
+                if (op === 78 /* PROBE */) {
+                    // Host probes see the counters of every instruction before this one; the slot's real op runs next.
+                    cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+                    cyc = 0;
+                    ninsn = 0;
+                    cpu.rip = rip;
+                    cpu.runProbes(rip);
+                    user = mmu.user;
+                    op = PROBEOP[s];
+                }
+                switch (op) {
+                    case 1: // NOP
+                        break;
+                    case 2: {
+                        // MOV_RM_R
+                        const size = SIZE[s];
+                        const r = REG[s];
+                        const m = RM[s];
+                        const lo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r];
+                        if (m !== 255 /* NONE */)
+                            wrReg(regs, m, size, lo, regs[2 * r + 1]);
+                        else
+                            mmu.write(ea(cpu, regs, s, next), size, lo, regs[2 * r + 1]);
+                        break;
+                    }
+                    case 3: {
+                        // MOV_R_RM
+                        const size = SIZE[s];
+                        const m = RM[s];
+                        if (m !== 255 /* NONE */) {
+                            wrReg(regs, REG[s], size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m], regs[2 * m + 1]);
+                        }
+                        else {
+                            const lo = mmu.read(ea(cpu, regs, s, next), size);
+                            wrReg(regs, REG[s], size, lo, mmu.hi);
+                        }
+                        break;
+                    }
+                    case 4: {
+                        // MOV_RM_IMM
+                        const m = RM[s];
+                        if (m !== 255 /* NONE */)
+                            wrReg(regs, m, SIZE[s], IMM[s], IMMHI[s]);
+                        else
+                            mmu.write(ea(cpu, regs, s, next), SIZE[s], IMM[s], IMMHI[s]);
+                        break;
+                    }
+                    case 7: {
+                        // MOVZX
+                        const m = RM[s];
+                        const src = AUX[s];
+                        const v = m !== 255 /* NONE */ ? rdReg(regs, m, src) : mmu.read(ea(cpu, regs, s, next), src);
+                        wrReg(regs, REG[s], SIZE[s], v, 0);
+                        break;
+                    }
+                    case 8: {
+                        // MOVSX (MOVSXD for a 4-byte source)
+                        const m = RM[s];
+                        const src = AUX[s] & 15; // low bits: source size (the 16 flag marks MOVSXD)
+                        let v = m !== 255 /* NONE */ ? rdReg(regs, m, src) : mmu.read(ea(cpu, regs, s, next), src);
+                        if (src === 1)
+                            v = (v << 24) >> 24;
+                        else if (src === 2)
+                            v = (v << 16) >> 16;
+                        wrReg(regs, REG[s], SIZE[s], v, v >> 31);
+                        break;
+                    }
+                    case 9: {
+                        // LEA
+                        const lo = leaOffset(cpu, regs, s, next);
+                        wrReg(regs, REG[s], SIZE[s], lo, leaHi);
+                        break;
+                    }
+                    case 10: {
+                        // ALU_RM_R
+                        const size = SIZE[s];
+                        const k = AUX[s];
+                        const r = REG[s];
+                        const m = RM[s];
+                        const bLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r];
+                        const bHi = regs[2 * r + 1];
+                        const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
+                        if (m !== 255 /* NONE */) {
+                            const res = alu(lf, k, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m], regs[2 * m + 1], bLo, bHi, cf);
+                            if (k !== 7)
+                                wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]);
+                        }
+                        else {
+                            const a = ea(cpu, regs, s, next);
+                            const res = alu(lf, k, size, mmu.read(a, size), mmu.hi, bLo, bHi, cf);
+                            if (k !== 7)
+                                mmu.write(a, size, res, lf[3 /* LF_RESHI */]);
+                        }
+                        break;
+                    }
+                    case 11: {
+                        // ALU_R_RM
+                        const size = SIZE[s];
+                        const k = AUX[s];
+                        const r = REG[s];
+                        const m = RM[s];
+                        let bLo;
+                        let bHi;
+                        if (m !== 255 /* NONE */) {
+                            bLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m];
+                            bHi = regs[2 * m + 1];
+                        }
+                        else {
+                            bLo = mmu.read(ea(cpu, regs, s, next), size);
+                            bHi = mmu.hi;
+                        }
+                        const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
+                        const res = alu(lf, k, size, size === 1 ? rdReg(regs, r, 1) : regs[2 * r], regs[2 * r + 1], bLo, bHi, cf);
+                        if (k !== 7)
+                            wrReg(regs, r, size, res, lf[3 /* LF_RESHI */]);
+                        break;
+                    }
+                    case 12: {
+                        // ALU_RM_IMM
+                        const size = SIZE[s];
+                        const k = AUX[s];
+                        const m = RM[s];
+                        const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
+                        if (m !== 255 /* NONE */) {
+                            const aLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m];
+                            const res = alu(lf, k, size, aLo, regs[2 * m + 1], IMM[s], IMMHI[s], cf);
+                            if (k !== 7)
+                                wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]);
+                        }
+                        else {
+                            const a = ea(cpu, regs, s, next);
+                            const res = alu(lf, k, size, mmu.read(a, size), mmu.hi, IMM[s], IMMHI[s], cf);
+                            if (k !== 7)
+                                mmu.write(a, size, res, lf[3 /* LF_RESHI */]);
+                        }
+                        break;
+                    }
+                    case 13: {
+                        // TEST_RM_R
+                        const size = SIZE[s];
+                        const r = REG[s];
+                        const m = RM[s];
+                        const bLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r];
+                        if (m !== 255 /* NONE */) {
+                            alu(lf, ALU_AND, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m], regs[2 * m + 1], bLo, regs[2 * r + 1], 0);
+                        }
+                        else {
+                            const aLo = mmu.read(ea(cpu, regs, s, next), size);
+                            alu(lf, ALU_AND, size, aLo, mmu.hi, bLo, regs[2 * r + 1], 0);
+                        }
+                        break;
+                    }
+                    case 14: {
+                        // TEST_RM_IMM
+                        const size = SIZE[s];
+                        const m = RM[s];
+                        if (m !== 255 /* NONE */) {
+                            alu(lf, ALU_AND, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m], regs[2 * m + 1], IMM[s], IMMHI[s], 0);
+                        }
+                        else {
+                            const aLo = mmu.read(ea(cpu, regs, s, next), size);
+                            alu(lf, ALU_AND, size, aLo, mmu.hi, IMM[s], IMMHI[s], 0);
+                        }
+                        break;
+                    }
+                    case 15: // INC
+                    case 16: {
+                        // DEC
+                        const size = SIZE[s];
+                        const m = RM[s];
+                        const dec = op === 16;
+                        const cf = cpu.getCF();
+                        if (m !== 255 /* NONE */) {
+                            const res = incDec(lf, dec, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m], regs[2 * m + 1], cf);
+                            wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]);
+                        }
+                        else {
+                            const a = ea(cpu, regs, s, next);
+                            const res = incDec(lf, dec, size, mmu.read(a, size), mmu.hi, cf);
+                            mmu.write(a, size, res, lf[3 /* LF_RESHI */]);
+                        }
+                        break;
+                    }
+                    case 25: {
+                        // PUSH_RM
+                        const size = SIZE[s];
+                        const m = RM[s];
+                        if (m !== 255 /* NONE */) {
+                            push(cpu, regs, size, regs[2 * m], regs[2 * m + 1]);
+                        }
+                        else {
+                            const lo = mmu.read(ea(cpu, regs, s, next), size);
+                            push(cpu, regs, size, lo, mmu.hi);
+                        }
+                        break;
+                    }
+                    case 26: // PUSH_IMM
+                        push(cpu, regs, SIZE[s], IMM[s], IMMHI[s]);
+                        break;
+                    case 27: {
+                        // POP_RM
+                        const size = SIZE[s];
+                        const sp = stackAddr(cpu, rsp(regs));
+                        const lo = mmu.read(sp, size);
+                        const hi = mmu.hi;
+                        const m = RM[s];
+                        if (m !== 255 /* NONE */) {
+                            setRsp(regs, sp + size);
+                            wrReg(regs, m, size, lo, hi);
+                        }
+                        else {
+                            // The destination address is computed with RSP already incremented (SDM Vol. 2B, POP).
+                            const oLo = regs[8];
+                            const oHi = regs[9];
+                            setRsp(regs, sp + size);
+                            try {
+                                mmu.write(ea(cpu, regs, s, next), size, lo, hi);
+                            }
+                            catch (e) {
+                                regs[8] = oLo;
+                                regs[9] = oHi;
+                                throw e;
+                            }
+                        }
+                        break;
+                    }
+                    case 28: {
+                        // CALL_REL
+                        const t = branchTarget(cpu, next + IMM[s]);
+                        push(cpu, regs, 8, next | 0, Math.floor(next / 4294967296 /* TWO32 */) | 0);
+                        pc = t;
+                        break;
+                    }
+                    case 29: {
+                        // CALL_RM
+                        const m = RM[s];
+                        let t;
+                        if (m !== 255 /* NONE */) {
+                            t = regs[2 * m + 1] * 4294967296 /* TWO32 */ + (regs[2 * m] >>> 0);
+                        }
+                        else {
+                            const lo = mmu.read64(ea(cpu, regs, s, next));
+                            t = mmu.hi * 4294967296 /* TWO32 */ + (lo >>> 0);
+                        }
+                        branchTarget(cpu, t);
+                        push(cpu, regs, 8, next | 0, Math.floor(next / 4294967296 /* TWO32 */) | 0);
+                        pc = t;
+                        break;
+                    }
+                    case 30: {
+                        // RET (imm16: bytes released after popping)
+                        const sp = stackAddr(cpu, rsp(regs));
+                        const lo = mmu.read64(sp);
+                        const t = branchTarget(cpu, mmu.hi * 4294967296 /* TWO32 */ + (lo >>> 0));
+                        setRsp(regs, sp + 8 + IMM[s]);
+                        pc = t;
+                        break;
+                    }
+                    case 31: // JMP_REL
+                        pc = branchTarget(cpu, next + IMM[s]);
+                        break;
+                    case 32: {
+                        // JMP_RM
+                        const m = RM[s];
+                        let t;
+                        if (m !== 255 /* NONE */) {
+                            t = regs[2 * m + 1] * 4294967296 /* TWO32 */ + (regs[2 * m] >>> 0);
+                        }
+                        else {
+                            const lo = mmu.read64(ea(cpu, regs, s, next));
+                            t = mmu.hi * 4294967296 /* TWO32 */ + (lo >>> 0);
+                        }
+                        pc = branchTarget(cpu, t);
+                        break;
+                    }
+                    case 33: {
+                        // JCC
+                        const cc = AUX[s];
+                        let taken;
+                        if ((cc & 14) === 4 && lf[0 /* LF_OP */] !== 0 /* FL_NONE */)
+                            taken = ((lf[2 /* LF_RES */] | lf[3 /* LF_RESHI */]) === 0) === (cc === 4);
+                        else
+                            taken = testCondition(cc, lf, cpu.flags);
+                        if (taken)
+                            pc = branchTarget(cpu, next + IMM[s]);
+                        break;
+                    }
+                    case 34: {
+                        // SETCC
+                        const v = testCondition(AUX[s], lf, cpu.flags) ? 1 : 0;
+                        const m = RM[s];
+                        if (m !== 255 /* NONE */)
+                            wrReg(regs, m, 1, v, 0);
+                        else
+                            mmu.write8(ea(cpu, regs, s, next), v);
+                        break;
+                    }
+                    case 35: {
+                        // CMOVCC: the source is read (and may fault) whatever the condition; a 32-bit CMOV always zero-extends
+                        const size = SIZE[s];
+                        const m = RM[s];
+                        let lo;
+                        let hi;
+                        if (m !== 255 /* NONE */) {
+                            lo = regs[2 * m];
+                            hi = regs[2 * m + 1];
+                        }
+                        else {
+                            lo = mmu.read(ea(cpu, regs, s, next), size);
+                            hi = mmu.hi;
+                        }
+                        const r = REG[s];
+                        if (testCondition(AUX[s], lf, cpu.flags))
+                            wrReg(regs, r, size, lo, hi);
+                        else if (size === 4)
+                            regs[2 * r + 1] = 0;
+                        break;
+                    }
+                    case 74: {
+                        // ALU64_RR (rm = destination register, reg = source register)
+                        const di = RM[s] << 1;
+                        const si = REG[s] << 1;
+                        const k = AUX[s];
+                        const aLo = regs[di];
+                        const aHi = regs[di + 1];
+                        const bLo = regs[si];
+                        const bHi = regs[si + 1];
+                        let lo;
+                        let hi;
+                        let fl;
+                        switch (k) {
+                            case 0: {
+                                const t = (aLo >>> 0) + (bLo >>> 0);
+                                lo = t | 0;
+                                hi = (aHi + bHi + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                                fl = 1; // FL_ADD
+                                break;
+                            }
+                            case 5:
+                            case 7: {
+                                const t = (aLo >>> 0) - (bLo >>> 0);
+                                lo = t | 0;
+                                hi = (aHi - bHi - (t < 0 ? 1 : 0)) | 0;
+                                fl = 3; // FL_SUB
+                                break;
+                            }
+                            case 1:
+                                lo = aLo | bLo;
+                                hi = aHi | bHi;
+                                fl = 5; // FL_LOGIC
+                                break;
+                            case 4:
+                                lo = aLo & bLo;
+                                hi = aHi & bHi;
+                                fl = 5;
+                                break;
+                            case 6:
+                                lo = aLo ^ bLo;
+                                hi = aHi ^ bHi;
+                                fl = 5;
+                                break;
+                            default:
+                                // ADC, SBB (alu() records the flags)
+                                lo = alu(lf, k, 8, aLo, aHi, bLo, bHi, cpu.getCF());
+                                hi = lf[3];
+                                fl = 0;
+                        }
+                        if (fl !== 0) {
+                            lf[0] = fl;
+                            lf[1] = 8;
+                            lf[2] = lo;
+                            lf[3] = hi;
+                            lf[4] = aLo;
+                            lf[5] = aHi;
+                            lf[6] = bLo;
+                            lf[7] = bHi;
+                        }
+                        if (k !== 7) {
+                            regs[di] = lo;
+                            regs[di + 1] = hi;
+                        }
+                        break;
+                    }
+                    case 75: {
+                        // ALU64_RI
+                        const di = RM[s] << 1;
+                        const k = AUX[s];
+                        const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
+                        const res = alu(lf, k, 8, regs[di], regs[di + 1], IMM[s], IMMHI[s], cf);
+                        if (k !== 7) {
+                            regs[di] = res;
+                            regs[di + 1] = lf[3];
+                        }
+                        break;
+                    }
+                    case 76: {
+                        // INCDEC_R (32/64-bit register); CF is preserved
+                        const di = RM[s] << 1;
+                        const dec = AUX[s] === 1;
+                        const prev = lf[0];
+                        const cf = prev === 6 || prev === 7 ? lf[8] : cpu.getCF();
+                        const aLo = regs[di];
+                        let aHi = regs[di + 1];
+                        let lo;
+                        let hi = 0;
+                        if (SIZE[s] === 8) {
+                            lo = dec ? (aLo - 1) | 0 : (aLo + 1) | 0;
+                            hi = dec ? (aLo === 0 ? (aHi - 1) | 0 : aHi) : lo === 0 ? (aHi + 1) | 0 : aHi;
+                            lf[1] = 8;
+                        }
+                        else {
+                            lo = dec ? (aLo - 1) | 0 : (aLo + 1) | 0;
+                            aHi = 0;
+                            lf[1] = 4;
+                        }
+                        lf[0] = dec ? 7 : 6; // FL_DEC / FL_INC
+                        lf[2] = lo;
+                        lf[3] = hi;
+                        lf[4] = aLo;
+                        lf[5] = aHi;
+                        lf[6] = 1;
+                        lf[7] = 0;
+                        lf[8] = cf;
+                        regs[di] = lo;
+                        regs[di + 1] = hi;
+                        break;
+                    }
+                    case 77: {
+                        // MOV64_RR
+                        const di = RM[s] << 1;
+                        const si = REG[s] << 1;
+                        regs[di] = regs[si];
+                        regs[di + 1] = regs[si + 1];
+                        break;
+                    }
+                    default: {
+                        cpu.rip = next;
+                        if (op === 64 /* NATIVE */ || op === 49 /* RDTSC */) {
+                            // Natives (the kernel's accounting) and RDTSC read the counters.
+                            cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+                            cyc = 0;
+                            ninsn = 0;
+                        }
+                        cost = execRare(cpu, s, op, rip, next);
+                        pc = cpu.rip;
+                        fVpn = mmu.fetchVpn;
+                        fPa = mmu.fetchPa;
+                        if (cpu.exit !== null || cpu.repPending || cpu.compatMode) {
+                            if (cpu.repPending) {
+                                cpu.repPending = false; // REP not finished: charge this chunk, resume the same instruction
+                                ninsn--;
+                                break;
+                            }
+                            cyc += cost;
+                            cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn + 1);
+                            cpu.lastInsnClass = d.cls[s];
+                            const x = cpu.exit ?? compatStop(pc);
+                            cpu.exit = null;
+                            return x;
+                        }
+                        if (mmu.user !== user) {
+                            // CPL changed: this instruction and the ones before it ran at the old level.
+                            cyc += cost;
+                            cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn + 1);
+                            cyc = 0;
+                            ninsn = 0;
+                            user = mmu.user;
+                            continue;
+                        }
+                        break;
+                    }
+                }
+                cyc += cost;
+                ninsn++;
+            }
+            cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+            cpu.lastInsnClass = d.cls[s];
+            cpu.rip = pc;
+            return BUDGET;
+        }
+        catch (e) {
+            cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+            cyc = 0;
+            ninsn = 0;
+            cpu.exit = null;
+            cpu.repPending = false;
+            if (e !== FAULT) {
+                cpu.rip = rip;
+                throw e;
+            }
+            // A faulting instruction does not retire; it is charged as "trap" at the CPL it started at.
+            cpu.lastInsnClass = TRAP_CLASS;
+            cpu.charge(cpu.classCost[TRAP_CLASS]);
+            const trap = fault.trap;
+            const faultRip = trap ? next : rip;
+            cpu.rip = faultRip;
+            const r = cpu.deliver(fault.vector, fault.errorCode, faultRip, rip, faultDetail(cpu, rip), trap);
+            if (r !== null)
+                return r;
+            const st = cpu.takeStop();
+            if (st !== null)
+                return st;
+            pc = cpu.rip;
+            fVpn = mmu.fetchVpn;
+            fPa = mmu.fetchPa;
+            s = 32768 /* SCRATCH_SLOT */;
+            user = mmu.user;
+            if (cpu.compatMode)
+                return compatStop(pc);
+        }
+    }
+}
+function faultDetail(cpu, rip) {
+    const f = cpu.fault;
+    if (f.detail !== "")
+        return f.detail;
+    if (f.vector === 14) {
+        const ec = f.errorCode;
+        const what = ec & 16 ? "instruction fetch" : ec & 2 ? "write" : "read";
+        const why = ec & 1 ? "protection violation" : "not present";
+        return `page fault (${what}, ${why}, ${ec & 4 ? "user" : "supervisor"}) at ${hex(f.cr2)}, rip ${hex(rip)}`;
+    }
+    return "";
+}
+/** The less frequent instructions (kept out of the hot loop so it stays small). Returns the cycles to charge. */
+function execRare(cpu, s, op, rip, next) {
+    const regs = cpu.regs;
+    const lf = cpu.lf;
+    const mmu = cpu.mmu;
+    const fault = cpu.fault;
+    const d = cpu.icache;
+    const LEN = d.len;
+    const SIZE = d.size;
+    const REG = d.reg;
+    const RM = d.rm;
+    const AUX = d.aux;
+    const IMM = d.immLo;
+    const IMMHI = d.immHi;
+    let cost = d.cost[s];
+    switch (op) {
+        case 5: // MOV_MOFFS_LOAD
+        case 6: {
+            // MOV_MOFFS_STORE
+            const seg = d.seg[s];
+            let a = IMMHI[s] * 4294967296 /* TWO32 */ + (IMM[s] >>> 0);
+            a += seg === FS ? cpu.fsBase : seg === GS ? cpu.gsBase : 0;
+            if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
+                raise(fault, GP, 0, `non-canonical address ${hex(a)}`);
+            const size = SIZE[s];
+            if (op === 5)
+                wrReg(regs, 0, size, mmu.read(a, size), mmu.hi);
+            else
+                mmu.write(a, size, regs[0], regs[1]);
+            break;
+        }
+        case 17: {
+            // NEG
+            const size = SIZE[s];
+            const m = RM[s];
+            if (m !== 255 /* NONE */) {
+                const res = neg(lf, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m], regs[2 * m + 1]);
+                wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]);
+            }
+            else {
+                const a = ea(cpu, regs, s, next);
+                const res = neg(lf, size, mmu.read(a, size), mmu.hi);
+                mmu.write(a, size, res, lf[3 /* LF_RESHI */]);
+            }
+            break;
+        }
+        case 18: {
+            // NOT (flags unchanged)
+            const size = SIZE[s];
+            const m = RM[s];
+            if (m !== 255 /* NONE */) {
+                wrReg(regs, m, size, ~(size === 1 ? rdReg(regs, m, 1) : regs[2 * m]), ~regs[2 * m + 1]);
+            }
+            else {
+                const a = ea(cpu, regs, s, next);
+                const lo = mmu.read(a, size);
+                mmu.write(a, size, ~lo, ~mmu.hi);
+            }
+            break;
+        }
+        case 19: // SHIFT_IMM
+        case 20: {
+            // SHIFT_CL
+            const size = SIZE[s];
+            const m = RM[s];
+            const count = op === 19 ? IMM[s] : regs[2] & 0xff;
+            const cf = cpu.getCF();
+            let a = 0;
+            let lo;
+            let hi;
+            if (m !== 255 /* NONE */) {
+                lo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m];
+                hi = regs[2 * m + 1];
+            }
+            else {
+                a = ea(cpu, regs, s, next);
+                lo = mmu.read(a, size);
+                hi = mmu.hi;
+            }
+            const kind = AUX[s];
+            if (kind < 4)
+                cpu.getRflags(); // rotates change only CF/OF: fix the other flags in RFLAGS first
+            const res = shift(lf, kind, size, lo, hi, count, cf);
+            if (!shiftChanged) {
+                // Masked count 0: flags unchanged; a 32-bit register destination is still written (zero-extended).
+                if (size === 4 && m !== 255 /* NONE */)
+                    regs[2 * m + 1] = 0;
+                break;
+            }
+            if (m !== 255 /* NONE */)
+                wrReg(regs, m, size, res, shiftHi);
+            else
+                mmu.write(a, size, res, shiftHi);
+            if (rotateFlags >= 0) {
+                cpu.flags = (cpu.flags & ~(CF | OF)) | (rotateFlags & 1 ? CF : 0) | (rotateFlags & 2 ? OF : 0);
+            }
+            break;
+        }
+        case 21: // IMUL_R_RM
+        case 22: {
+            // IMUL_R_RM_IMM
+            const size = SIZE[s];
+            const m = RM[s];
+            let bLo;
+            let bHi;
+            if (m !== 255 /* NONE */) {
+                bLo = regs[2 * m];
+                bHi = regs[2 * m + 1];
+            }
+            else {
+                bLo = mmu.read(ea(cpu, regs, s, next), size);
+                bHi = mmu.hi;
+            }
+            const r = REG[s];
+            const res = op === 21
+                ? imul(lf, size, regs[2 * r], regs[2 * r + 1], bLo, bHi)
+                : imul(lf, size, bLo, bHi, IMM[s], IMMHI[s]);
+            wrReg(regs, r, size, res, imulHi);
+            break;
+        }
+        case 23: // MUL1
+        case 24: {
+            // DIV
+            const size = SIZE[s];
+            const m = RM[s];
+            let bLo;
+            let bHi;
+            if (m !== 255 /* NONE */) {
+                bLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m];
+                bHi = regs[2 * m + 1];
+            }
+            else {
+                bLo = mmu.read(ea(cpu, regs, s, next), size);
+                bHi = mmu.hi;
+            }
+            if (op === 23)
+                mulAcc(regs, lf, size, AUX[s] === 5, bLo, bHi);
+            else if (!divAcc(regs, size, AUX[s] === 7, bLo, bHi))
+                raise(fault, DE, 0, "divide error");
+            break;
+        }
+        case 36: {
+            // CBW / CWDE / CDQE
+            const size = SIZE[s];
+            const a = regs[0];
+            if (size === 2)
+                regs[0] = (a & ~0xffff) | (((a << 24) >> 24) & 0xffff);
+            else if (size === 4)
+                wrReg(regs, 0, 4, (a << 16) >> 16, 0);
+            else
+                regs[1] = a >> 31;
+            break;
+        }
+        case 37: {
+            // CWD / CDQ / CQO
+            const size = SIZE[s];
+            if (size === 2)
+                regs[4] = (regs[4] & ~0xffff) | (((regs[0] << 16) >> 31) & 0xffff);
+            else if (size === 4)
+                wrReg(regs, 2, 4, regs[0] >> 31, 0);
+            else
+                wrReg(regs, 2, 8, regs[1] >> 31, regs[1] >> 31);
+            break;
+        }
+        case 38: {
+            // XCHG
+            const size = SIZE[s];
+            const r = REG[s];
+            const m = RM[s];
+            const rLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r];
+            const rHi = regs[2 * r + 1];
+            if (m !== 255 /* NONE */) {
+                wrReg(regs, r, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m], regs[2 * m + 1]);
+                wrReg(regs, m, size, rLo, rHi);
+            }
+            else {
+                const a = ea(cpu, regs, s, next);
+                const lo = mmu.read(a, size);
+                const hi = mmu.hi;
+                mmu.write(a, size, rLo, rHi);
+                wrReg(regs, r, size, lo, hi);
+            }
+            break;
+        }
+        case 39: // BT_RM_R
+        case 40: {
+            // BT_RM_IMM
+            const size = SIZE[s];
+            const bits = size * 8;
+            const m = RM[s];
+            let bit;
+            let a = 0;
+            if (op === 40) {
+                bit = IMM[s] & (bits - 1);
+                if (m === 255 /* NONE */)
+                    a = ea(cpu, regs, s, next);
+            }
+            else {
+                const r = REG[s];
+                if (m !== 255 /* NONE */) {
+                    bit = regs[2 * r] & (bits - 1);
+                }
+                else {
+                    // Bit-string addressing: a register offset selects any bit relative to the operand (signed).
+                    const lo = regs[2 * r];
+                    const off = size === 8
+                        ? regs[2 * r + 1] * 4294967296 /* TWO32 */ + (lo >>> 0)
+                        : size === 4
+                            ? lo
+                            : (lo << 16) >> 16;
+                    const q = Math.floor(off / bits);
+                    bit = off - q * bits;
+                    a = ea(cpu, regs, s, next) + q * size;
+                    if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
+                        raise(fault, GP, 0, `non-canonical address ${hex(a)}`);
+                }
+            }
+            let lo;
+            let hi;
+            if (m !== 255 /* NONE */) {
+                lo = regs[2 * m];
+                hi = regs[2 * m + 1];
+            }
+            else {
+                lo = mmu.read(a, size);
+                hi = mmu.hi;
+            }
+            const cfv = bit < 32 ? (lo >>> bit) & 1 : (hi >>> (bit - 32)) & 1;
+            const k = AUX[s];
+            if (k !== 0) {
+                const set = k === 1 ? 1 : k === 2 ? 0 : cfv ^ 1;
+                if (bit < 32)
+                    lo = set ? lo | (1 << bit) : lo & ~(1 << bit);
+                else
+                    hi = set ? hi | (1 << (bit - 32)) : hi & ~(1 << (bit - 32));
+                if (m !== 255 /* NONE */)
+                    wrReg(regs, m, size, lo, hi);
+                else
+                    mmu.write(a, size, lo, hi);
+            }
+            setCF(cpu, cfv);
+            break;
+        }
+        case 41: {
+            // LEAVE
+            const size = SIZE[s];
+            const sp = stackAddr(cpu, regs[11] * 4294967296 /* TWO32 */ + (regs[10] >>> 0));
+            const lo = mmu.read(sp, size);
+            const hi = mmu.hi;
+            setRsp(regs, sp + size);
+            wrReg(regs, 5, size, lo, hi);
+            break;
+        }
+        case 42: // MOVS
+        case 43: // STOS
+        case 68: {
+            // LODS
+            const kind = op === 42 ? STR_MOVS : op === 43 ? STR_STOS : STR_LODS;
+            const iters = stringOp(cpu, s, kind);
+            cost = iters === 0 ? cpu.classCost[STRING_CLASS] : iters * cost;
+            if (!stringDone) {
+                cpu.rip = rip;
+                cpu.repPending = true;
+            }
+            break;
+        }
+        case 44: // CLD
+            cpu.flags &= ~DF;
+            break;
+        case 45: // STD
+            cpu.flags |= DF;
+            break;
+        case 46: {
+            // PUSHF: RF and VM are pushed as 0
+            const f = cpu.getRflags() & ~(RF | VM);
+            push(cpu, regs, SIZE[s], f, 0);
+            break;
+        }
+        case 47: {
+            // POPF
+            const size = SIZE[s];
+            const sp = stackAddr(cpu, rsp(regs));
+            const v = mmu.read(sp, size);
+            popf(cpu, v, size);
+            setRsp(regs, sp + size);
+            break;
+        }
+        case 48: // CPUID
+            doCpuid(cpu);
+            break;
+        case 49: {
+            // RDTSC: EDX:EAX ← cycles retired before this instruction
+            const c = cpu.cycles;
+            regs[0] = c | 0;
+            regs[1] = 0;
+            regs[4] = Math.floor(c / 4294967296 /* TWO32 */) | 0;
+            regs[5] = 0;
+            break;
+        }
+        case 50: // INT3
+            raiseTrap(fault, BP, "INT3");
+            break;
+        case 51: // UD2
+            raise(fault, UD, 0, `UD2 at ${hex(rip)}`);
+            break;
+        case 52: {
+            // HLT: stops run() at CPL 0 (nothing models interrupts that would wake it)
+            if (cpu.cpl !== 0)
+                raise(fault, GP, 0, "HLT at CPL 3");
+            cpu.exit = { kind: "hlt", rip: linearToBigInt(next) };
+            break;
+        }
+        case 53: // CLI
+            setIF(cpu, false);
+            break;
+        case 54: // STI
+            setIF(cpu, true);
+            break;
+        case 55: // RDMSR
+            rdmsr(cpu);
+            break;
+        case 56: // WRMSR
+            wrmsr(cpu);
+            break;
+        case 57: // MOV_FROM_CR
+            movFromCr(cpu, REG[s], RM[s]);
+            break;
+        case 58: // MOV_TO_CR
+            movToCr(cpu, REG[s], RM[s]);
+            break;
+        case 59: // SWAPGS
+            swapgs(cpu);
+            break;
+        case 60: // SYSCALL
+            syscall(cpu, next);
+            break;
+        case 61: // SYSRET
+            sysret(cpu, SIZE[s]);
+            break;
+        case 62: // IRETQ
+            iretq(cpu);
+            break;
+        case 63: // INT_N
+            raiseTrap(fault, IMM[s] & 0xff, `INT 0x${(IMM[s] & 0xff).toString(16)}`);
+            break;
+        case 64: {
+            // NATIVE
+            const nat = cpu.nativeList[IMM[s]];
+            cpu.rip = rip;
+            cpu.redirected = false;
+            const spLo = regs[8];
+            const spHi = regs[9];
+            const ret = nat.fn(cpu);
+            if (ret !== undefined)
+                cpu.setReg(0, ret);
+            if (!cpu.redirected && cpu.rip === rip) {
+                if (regs[8] === spLo && regs[9] === spHi) {
+                    for (const r of NATIVE_CLOBBERED) {
+                        regs[2 * r] = NATIVE_POISON_HALF;
+                        regs[2 * r + 1] = NATIVE_POISON_HALF;
+                    }
+                }
+                const sp = stackAddr(cpu, rsp(regs));
+                const lo = mmu.read64(sp);
+                const t = branchTarget(cpu, mmu.hi * 4294967296 /* TWO32 */ + (lo >>> 0));
+                setRsp(regs, sp + 8);
+                cpu.rip = t;
+            }
+            cpu.exit = cpu.takeStop();
+            break;
+        }
+        case 65: // CLC
+            setCF(cpu, 0);
+            break;
+        case 66: // STC
+            setCF(cpu, 1);
+            break;
+        case 67: // CMC
+            setCF(cpu, cpu.getCF() ^ 1);
+            break;
+        case 69: {
+            // CMPXCHG: compare rAX with r/m; equal: r/m ← reg, else rAX ← r/m (a locked memory operand is written
+            // either way)
+            const size = SIZE[s];
+            const m = RM[s];
+            const r = REG[s];
+            let a = 0;
+            let lo;
+            let hi;
+            if (m !== 255 /* NONE */) {
+                lo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m];
+                hi = regs[2 * m + 1];
+            }
+            else {
+                a = ea(cpu, regs, s, next);
+                lo = mmu.read(a, size);
+                hi = mmu.hi;
+            }
+            alu(lf, 7, size, size === 1 ? rdReg(regs, 0, 1) : regs[0], regs[1], lo, hi, 0);
+            const eq = (lf[2 /* LF_RES */] | lf[3 /* LF_RESHI */]) === 0;
+            const sLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r];
+            const sHi = regs[2 * r + 1];
+            if (m !== 255 /* NONE */) {
+                if (eq)
+                    wrReg(regs, m, size, sLo, sHi);
+                else
+                    wrReg(regs, 0, size, lo, hi);
+            }
+            else {
+                mmu.write(a, size, eq ? sLo : lo, eq ? sHi : hi);
+                if (!eq)
+                    wrReg(regs, 0, size, lo, hi);
+            }
+            break;
+        }
+        case 70: {
+            // XADD
+            const size = SIZE[s];
+            const m = RM[s];
+            const r = REG[s];
+            const sLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r];
+            const sHi = regs[2 * r + 1];
+            if (m !== 255 /* NONE */) {
+                const dLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m];
+                const dHi = regs[2 * m + 1];
+                const res = alu(lf, 0, size, dLo, dHi, sLo, sHi, 0);
+                wrReg(regs, r, size, dLo, dHi);
+                wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]);
+            }
+            else {
+                const a = ea(cpu, regs, s, next);
+                const dLo = mmu.read(a, size);
+                const dHi = mmu.hi;
+                const res = alu(lf, 0, size, dLo, dHi, sLo, sHi, 0);
+                mmu.write(a, size, res, lf[3 /* LF_RESHI */]);
+                wrReg(regs, r, size, dLo, dHi);
+            }
+            break;
+        }
+        case 71: // LAHF: AH ← SF:ZF:0:AF:0:PF:1:CF
+            wrReg(regs, 16, 1, cpu.getRflags() & 0xd7, 0);
+            break;
+        case 72: {
+            // SAHF
+            const f = cpu.getRflags();
+            cpu.flags = (f & ~0xd5) | ((regs[0] >>> 8) & 0xd5);
+            break;
+        }
+        case 73: {
+            // BSWAP
+            const r = RM[s];
+            const lo = regs[2 * r];
+            const sw = (x) => (x >>> 24) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | (x << 24) | 0;
+            if (SIZE[s] === 8) {
+                regs[2 * r] = sw(regs[2 * r + 1]);
+                regs[2 * r + 1] = sw(lo);
+            }
+            else {
+                wrReg(regs, r, 4, sw(lo), 0);
+            }
+            break;
+        }
+        default:
+            // INVALID (0) and anything unassigned.
+            raise(fault, UD, 0, `invalid or unsupported instruction at ${hex(rip)}: ${cpu.bytesAt(rip, LEN[s] || 1)}`);
+    }
+    return cost;
+}
+function compatStop(pc) {
+    return {
+        kind: "fault",
+        vector: UD,
+        errorCode: 0,
+        rip: linearToBigInt(pc),
+        detail: "compatibility mode execution is not supported",
+    };
+}
+//# sourceMappingURL=interpreter.js.map

@@ -1,0 +1,59 @@
+// Modelled cost (cycles) of each kernel native: the C code of Linux that runs here as TypeScript. The values in
+// DEFAULT_NATIVE_COSTS are unit placeholders; src/measure supplies the sourced
+// profile under the same names. Work-dependent parts are charged per unit on top (names ending in `_per_*`).
+/** Natives bound at kernel text addresses (each has a label of the same name in the kernel text). */
+export const NATIVE_NAMES = [
+    "sys_ni_syscall",
+    "syscall_trace_enter",
+    "syscall_trace_leave",
+    "audit_syscall_entry",
+    "audit_syscall_exit",
+    "schedule",
+    "schedule_tail",
+    "do_notify_resume",
+    "sys_read",
+    "sys_write",
+    "sys_open",
+    "sys_close",
+    "sys_dup",
+    "sys_getcwd",
+    "sys_chdir",
+    "sys_umask",
+    "sys_getpid",
+    "sys_getppid",
+    "sys_gettid",
+    "sys_getuid",
+    "sys_geteuid",
+    "sys_getgid",
+    "sys_getegid",
+    "sys_setuid",
+    "sys_newuname",
+    "sys_brk",
+    "sys_clock_gettime",
+    "sys_sched_yield",
+    "sys_prctl",
+    "sys_exit",
+    "sys_exit_group",
+];
+/** Costs charged with cpu.charge() from inside natives, per unit of work. */
+export const WORK_COST_NAMES = [
+    "copy_user_per_byte", // copy_from_user / copy_to_user, per byte
+    "do_exit", // tearing down a task (on top of sys_exit / a fatal signal)
+    "secure_computing", // the strict-mode check inside syscall_trace_enter
+    "tracehook_report_syscall", // one ptrace stop (the tracer's own time is not modelled)
+    "trace_sys_enter", // a syscall tracepoint hit (enter or exit)
+    "context_switch", // switch_mm + __switch_to work inside schedule when it switches
+];
+/** Placeholders (1 cycle per call, copies free) until a sourced profile is passed as BootOptions.natives. */
+export const DEFAULT_NATIVE_COSTS = Object.fromEntries([
+    ...NATIVE_NAMES.map((n) => [n, 1]),
+    ...WORK_COST_NAMES.map((n) => [n, n === "copy_user_per_byte" ? 0 : 1]),
+]);
+/** Cost of `name` in `costs`, falling back to the default; an unknown name is a host error. */
+export function nativeCost(costs, name) {
+    const c = costs[name] ?? DEFAULT_NATIVE_COSTS[name];
+    if (c === undefined)
+        throw new Error(`no native cost for '${name}'`);
+    return c;
+}
+//# sourceMappingURL=native-costs.js.map

@@ -1,0 +1,136 @@
+import { R8, R12, R13, R14, R15, RAX, RBP, RBX, RSP, CS as SREG_CS, SS as SREG_SS, } from "../cpu/registers.js";
+import { FIXED1 } from "../cpu/rflags.js";
+import { PERCPU_current_task, PERCPU_kernel_stack, PERCPU_old_rsp } from "./percpu.js";
+import { __KERNEL_CS, __KERNEL_DS } from "./segment.js";
+import { EXIT_ZOMBIE, TSK_state, TSK_thread_fs, TSK_thread_sp, TSK_thread_usersp } from "./task-struct.js";
+import { KERNEL_STACK_OFFSET } from "./thread-info.js";
+import { TIF_NEED_RESCHED } from "./tif.js";
+export const SWITCH_FRAME_REGS = [R15, R14, R13, R12, RBX, RBP];
+export const SWITCH_FRAME_RFLAGS = 6 * 8;
+export const SWITCH_FRAME_RET = 7 * 8;
+export const SWITCH_FRAME_SIZE = 8 * 8;
+export class Scheduler {
+    cpu;
+    tasks;
+    percpu;
+    chargeSwitch;
+    current = null;
+    /** context switches performed */
+    switches = 0;
+    /** what ran with no task current: the idle loop (and the tail of the last exit) */
+    idle = { userCycles: 0, sysCycles: 0, instret: 0 };
+    lastUser = 0;
+    lastSys = 0;
+    lastInstret = 0;
+    constructor(cpu, tasks, percpu, 
+    /** charged to the outgoing task just before every switch (switch_mm + __switch_to work) */
+    chargeSwitch = () => { }) {
+        this.cpu = cpu;
+        this.tasks = tasks;
+        this.percpu = percpu;
+        this.chargeSwitch = chargeSwitch;
+    }
+    /** Attribute the CPU's counters since the last call to the running task (utime/stime). */
+    account() {
+        const cpu = this.cpu;
+        const a = this.current?.acct ?? this.idle;
+        a.userCycles += cpu.userCycles - this.lastUser;
+        a.sysCycles += cpu.sysCycles - this.lastSys;
+        a.instret += cpu.instret - this.lastInstret;
+        this.lastUser = cpu.userCycles;
+        this.lastSys = cpu.sysCycles;
+        this.lastInstret = cpu.instret;
+    }
+    /** Round-robin: the first runnable task after `after` in creation order, `after` itself last. */
+    pickNext(after) {
+        const n = this.tasks.length;
+        const start = after === null ? -1 : this.tasks.indexOf(after);
+        for (let i = 1; i <= n; i++) {
+            const t = this.tasks[(start + i + n) % n];
+            if (t.state === "runnable")
+                return t;
+        }
+        return null;
+    }
+    /** switch_to's save half: push the switch frame on prev's kernel stack (RSP points at the return address). */
+    saveContext(prev, resumeRax) {
+        const cpu = this.cpu;
+        const ks = prev.space;
+        const rsp = Number(BigInt.asIntN(64, cpu.getReg(RSP)));
+        const sp = rsp - SWITCH_FRAME_RET;
+        for (const [i, r] of SWITCH_FRAME_REGS.entries())
+            ks.write64(sp + 8 * i, cpu.getReg(r));
+        ks.write64(sp + SWITCH_FRAME_RFLAGS, BigInt(cpu.getRflags()));
+        prev.threadSp = sp;
+        prev.usersp = Number(BigInt.asIntN(64, ks.read64(this.percpu + PERCPU_old_rsp)));
+        prev.fsBase = cpu.fsBase;
+        prev.resumeRax = resumeRax;
+        ks.write64(prev.taskStruct + TSK_thread_sp, BigInt.asUintN(64, BigInt(sp)));
+        ks.write64(prev.taskStruct + TSK_thread_usersp, BigInt.asUintN(64, BigInt(prev.usersp)));
+        ks.write64(prev.taskStruct + TSK_thread_fs, BigInt.asUintN(64, BigInt(prev.fsBase)));
+    }
+    /**
+     * switch_to's load half: next's address space, per-cpu variables, stack and callee-saved registers, then
+     * continue at the return address of its switch frame. From a native the CPU is redirected there; otherwise
+     * (host start, exception handler) RIP and the kernel-mode state are set directly.
+     */
+    loadContext(next, fromNative) {
+        const cpu = this.cpu;
+        this.chargeSwitch();
+        this.account();
+        if (cpu.cr3 !== next.space.cr3)
+            cpu.cr3 = next.space.cr3;
+        const ks = next.space;
+        ks.write64(this.percpu + PERCPU_kernel_stack, BigInt.asUintN(64, BigInt(next.stackTop - KERNEL_STACK_OFFSET)));
+        ks.write64(this.percpu + PERCPU_current_task, BigInt.asUintN(64, BigInt(next.taskStruct)));
+        ks.write64(this.percpu + PERCPU_old_rsp, BigInt.asUintN(64, BigInt(next.usersp)));
+        const sp = next.threadSp;
+        for (const [i, r] of SWITCH_FRAME_REGS.entries())
+            cpu.setReg(r, ks.read64(sp + 8 * i));
+        const rflags = Number(ks.read64(sp + SWITCH_FRAME_RFLAGS));
+        const ret = Number(BigInt.asIntN(64, ks.read64(sp + SWITCH_FRAME_RET)));
+        cpu.setReg(RSP, sp + SWITCH_FRAME_SIZE);
+        cpu.setReg(R8, next.threadInfo); // ret_from_fork clears TIF_FORK through %r8 (as 3.1's switch_to leaves it)
+        cpu.setReg(RAX, next.resumeRax);
+        cpu.fsBase = next.fsBase;
+        this.current = next;
+        this.switches++;
+        if (fromNative) {
+            cpu.setRflags(rflags | FIXED1);
+            cpu.redirect(ret);
+        }
+        else {
+            enterKernelMode(cpu, this.percpu);
+            cpu.setRflags(rflags | FIXED1);
+            cpu.rip = ret;
+        }
+    }
+    /** schedule(): clear TIF_NEED_RESCHED; switch if another task is runnable. Returns whether it switched. */
+    schedule(resumeRax, fromNative) {
+        const prev = this.current;
+        if (prev === null)
+            throw new Error("schedule: no current task");
+        prev.tif.clear(TIF_NEED_RESCHED);
+        const next = this.pickNext(prev);
+        if (next === null || next === prev)
+            return false;
+        this.saveContext(prev, resumeRax);
+        this.loadContext(next, fromNative);
+        return true;
+    }
+    /** The current task becomes a zombie (its stack is never resumed). */
+    retire(t) {
+        this.account();
+        t.state = "exited";
+        t.space.write32(t.taskStruct + TSK_state, EXIT_ZOMBIE);
+    }
+}
+/** CPL 0 with the kernel selectors and the kernel GS base (as after the entry's swapgs). */
+export function enterKernelMode(cpu, percpu) {
+    cpu.cpl = 0;
+    cpu.sreg[SREG_CS] = __KERNEL_CS;
+    cpu.sreg[SREG_SS] = __KERNEL_DS;
+    cpu.gsBase = percpu;
+    cpu.kernelGsBase = 0;
+}
+//# sourceMappingURL=sched.js.map

@@ -1,0 +1,43 @@
+import { Assembler } from "../entry/assembler.js";
+/** Where generated user programs are linked: the traditional x86-64 ELF text base. */
+export const USER_TEXT_BASE = 0x400000n;
+/**
+ * Builds a user program: `count` iterations of the syscall steps, `gap` user instructions after each call,
+ * then exit_group(0). The loop counter lives in %r15, which every path of the entry code preserves.
+ */
+export function buildSyscallLoop(steps, opts, data = "") {
+    if (!Number.isSafeInteger(opts.count) || opts.count < 1) {
+        throw new RangeError(`count must be a positive integer, got ${opts.count}`);
+    }
+    if (!Number.isSafeInteger(opts.gap) || opts.gap < 0 || opts.gap > 100_000) {
+        throw new RangeError(`gap must be an integer from 0 to 100000, got ${opts.gap}`);
+    }
+    const a = new Assembler({ base: USER_TEXT_BASE });
+    const gap = "addq $1, %r12\n".repeat(opts.gap);
+    let body = "";
+    for (const s of steps) {
+        body += `${s.args ?? ""}\nmovl $${s.nr}, %eax\nsyscall\n${s.after ?? ""}\n${gap}`;
+    }
+    a.asm(`
+_start:
+  movq $${opts.count}, %r15
+  xorl %r12d, %r12d
+loop:
+${body}
+  decq %r15
+  jnz loop
+  movl $231, %eax          # exit_group(0)
+  xorl %edi, %edi
+  syscall
+  ud2                      # exit_group does not return
+${data}
+`);
+    const assembled = a.assemble();
+    return {
+        base: assembled.base,
+        bytes: assembled.bytes,
+        entry: assembled.symbols.get("_start"),
+        assembled,
+    };
+}
+//# sourceMappingURL=user-program.js.map

@@ -1,0 +1,150 @@
+import { UNIT_COSTS } from "../cpu/insn-class.js";
+import { describeProfile, getProfile, listProfiles, loadProfileFile, } from "../measure/profile.js";
+import { runWorkload } from "../measure/run-workload.js";
+import { WORKLOADS } from "../workload/index.js";
+import { runSyscallDemo } from "./demo.js";
+import { fmtFixed, fmtInt, makeChalk, parseNonNegativeInt, parsePositiveInt, table, UsageError, } from "./output.js";
+import { runStart } from "./start.js";
+import { runTrace } from "./trace.js";
+/** `--profile` takes a built-in name or a path to a JSON profile. */
+export function resolveProfile(nameOrPath) {
+    try {
+        if (nameOrPath.endsWith(".json") || nameOrPath.includes("/"))
+            return loadProfileFile(nameOrPath);
+        return getProfile(nameOrPath);
+    }
+    catch (e) {
+        throw new UsageError(e.message);
+    }
+}
+/** Runs `fn`, turning a bad-name error from the model (unknown workload, TIF flag) into a usage error. */
+function usage(fn) {
+    try {
+        return fn();
+    }
+    catch (e) {
+        if (e instanceof Error && /^unknown /.test(e.message))
+            throw new UsageError(e.message);
+        throw e;
+    }
+}
+function print(s) {
+    process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+}
+export function registerCommands(program) {
+    program
+        .command("start", { hidden: true })
+        .description("the default job: the null workload with no TIF flag, the audit flag and the trace flag side by side")
+        .option("--json", "print JSON")
+        .action((o) => print(runStart(o.json === true)));
+    program
+        .command("run")
+        .description("run a workload through the Linux 3.1 entry path and report exact cycles")
+        .requiredOption("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`)
+        .option("-n, --count <n>", "loop iterations", "1000")
+        .option("-g, --gap <n>", "user instructions between two syscalls", "0")
+        .option("-p, --profile <name|file>", "cost profile (built-in name or JSON file)", "sandybridge-2011")
+        .option("--tif <flags>", "comma-separated TIF flags to set on the task (audit, trace, emu, need_resched, ...)", "")
+        .option("--json", "print JSON")
+        .action((o) => {
+        const report = usage(() => runWorkload({
+            workload: o.workload,
+            count: parsePositiveInt("--count", o.count, 10_000_000),
+            gap: parseNonNegativeInt("--gap", o.gap, 100_000),
+            profile: resolveProfile(o.profile),
+            tif: o.tif ? o.tif.split(",").filter((s) => s.trim() !== "") : [],
+        }));
+        if (o.json) {
+            print(JSON.stringify(report, null, 2));
+            return;
+        }
+        const c = makeChalk(false);
+        const p = report.paths;
+        print(`${c.bold(report.workload)} × ${fmtInt(report.count)} (gap ${report.gap}), profile ${report.profile}, TIF ${report.tif.join("|") || "none"}`);
+        print(table(["syscall", "calls", "cycles/call", "sys cycles/call", "instructions/call"], report.calls.map((r) => [
+            `${r.name} (${r.nr})`,
+            fmtInt(r.calls),
+            fmtFixed(r.cycles / r.calls),
+            fmtFixed(r.sysCycles / r.calls),
+            fmtFixed(r.instret / r.calls),
+        ])));
+        print(table(["task total", "user cycles", "sys cycles", "cycles", "instructions"], [
+            [
+                "",
+                fmtInt(report.userCycles),
+                fmtInt(report.sysCycles),
+                fmtInt(report.totalCycles),
+                fmtInt(report.instret),
+            ],
+        ]));
+        print(table(["syscalls", "fast", "audit (semi-slow)", "trace (slow)", "badsys", "SYSRET", "IRET"], [[report.syscalls, p.fast, p.audit, p.trace, p.badsys, p.sysret, p.iret].map(fmtInt)]));
+        print(`cycles/call = the SYSCALL instruction + every kernel instruction up to the return; totals include exit_group. Exit: ${report.killedBy !== null ? `killed by signal ${report.killedBy}` : `status ${report.exitCode}`}`);
+    });
+    program
+        .command("trace")
+        .description("single-step the kernel instructions of a workload's syscalls, with symbols, costs and decisions")
+        .requiredOption("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`)
+        .option("-n, --count <n>", "loop iterations to trace", "1")
+        .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+        .option("--tif <flags>", "comma-separated TIF flags to set on the task", "")
+        .option("--calls <n>", "stop after this many syscalls")
+        .option("--user", "also list user-mode instructions")
+        .option("--json", "print JSON (one record per instruction)")
+        .action((o) => {
+        print(usage(() => runTrace({
+            workload: o.workload,
+            count: parsePositiveInt("--count", o.count, 1000),
+            profile: resolveProfile(o.profile),
+            tif: o.tif ? o.tif.split(",").filter((s) => s.trim() !== "") : [],
+            user: o.user === true,
+            json: o.json === true,
+            ...(o.calls !== undefined ? { calls: parsePositiveInt("--calls", o.calls, 1_000_000) } : {}),
+        })));
+    });
+    program
+        .command("demo")
+        .description("the CPU alone: a user loop traps through SYSCALL into a minimal SYSRET handler")
+        .option("-n, --count <n>", "syscalls", "100000")
+        .option("--json", "print JSON")
+        .action((o) => {
+        const r = runSyscallDemo(parsePositiveInt("--count", o.count, 100_000_000), UNIT_COSTS);
+        if (o.json) {
+            print(JSON.stringify(r, null, 2));
+            return;
+        }
+        print(table(["syscalls", "instructions retired", "cycles", "user", "sys", "stop"], [
+            [
+                fmtInt(r.syscalls),
+                fmtInt(r.instret),
+                fmtInt(r.cycles),
+                fmtInt(r.userCycles),
+                fmtInt(r.sysCycles),
+                r.stop,
+            ],
+        ]));
+    });
+    const profile = program.command("profile").description("cost profiles");
+    profile
+        .command("list")
+        .description("list the built-in cost profiles")
+        .action(() => {
+        for (const n of listProfiles())
+            print(`${n}\t${getProfile(n).description}`);
+    });
+    profile
+        .command("show")
+        .argument("<name|file>", "built-in profile name or JSON file")
+        .option("--json", "print JSON")
+        .description("every value of a profile with its source")
+        .action((name, o) => {
+        const p = resolveProfile(name);
+        const rows = describeProfile(p);
+        if (o.json) {
+            print(JSON.stringify({ name: p.name, clockHz: p.clockHz, values: rows }, null, 2));
+            return;
+        }
+        print(`${p.name}: ${p.description} (${fmtInt(p.clockHz)} Hz)`);
+        print(table(["key", "cycles", "source"], rows.map((r) => [r.key, String(r.cycles), (r.fitted ? "[fitted] " : "") + r.source]), ["left", "right", "left"], [36, 10, Math.max(40, (process.stdout.columns ?? 120) - 50)]));
+    });
+}
+//# sourceMappingURL=commands.js.map

@@ -1,0 +1,310 @@
+// The decoder seen from a test: decoded fields rendered in the normalised form the iced-x86 differential test
+// compares (notes/cpu-api.md; notes/decoder-bugs.md "Normalisation decisions").
+import { DecodedInsns, HIGH_BYTE, NONE, Op, PFX_ADDR32, PFX_REP, PFX_REPNE, PFX_REXW, RIP_BASE, } from "./decoded.js";
+import { decodeInsn, MAX_INSN_LENGTH, MOVSXD_FLAG, TRUNCATED } from "./decoder.js";
+import { SREG_NAMES } from "./registers.js";
+const R64 = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi"];
+const R32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"];
+const R16 = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"];
+const R8 = ["al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil"];
+const R8H = ["ah", "ch", "dh", "bh"];
+const ALU = ["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"];
+const SHIFTS = ["rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar"];
+const CC = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];
+const SIZE_NAME = { 0: "", 1: "byte", 2: "word", 4: "dword", 8: "qword" };
+const SUFFIX = { 1: "b", 2: "w", 4: "d", 8: "q" };
+/** Register name of GPR r at `size` bytes (byte registers 16–19 are AH..BH). */
+export function gprName(r, size) {
+    if (size === 1 && r >= HIGH_BYTE)
+        return R8H[r - HIGH_BYTE];
+    if (r < 8)
+        return (size === 8 ? R64 : size === 4 ? R32 : size === 2 ? R16 : R8)[r];
+    return `r${r}${size === 8 ? "" : size === 4 ? "d" : size === 2 ? "w" : "b"}`;
+}
+function hexU(v) {
+    return `0x${v.toString(16)}`;
+}
+function signedHex(v) {
+    return v < 0n ? `-${hexU(-v)}` : `+${hexU(v)}`;
+}
+const scratch = new DecodedInsns(1);
+/** Decodes one instruction; null when it is invalid or unsupported (#UD) or the bytes end too early. */
+export function decodeForOracle(bytes, rip = 0n) {
+    const d = scratch;
+    try {
+        decodeInsn(bytes, Math.min(bytes.length, MAX_INSN_LENGTH), d, 0);
+    }
+    catch (e) {
+        if (e === TRUNCATED)
+            return null;
+        throw e;
+    }
+    if (d.op[0] === Op.INVALID)
+        return null;
+    return render(d, 0, rip);
+}
+/** Renders slot s of a DecodedInsns (decoded at `rip`) in the oracle form. */
+export function render(d, s, rip) {
+    const op = d.op[s];
+    const size = d.size[s];
+    const aux = d.aux[s];
+    const len = d.len[s];
+    const pfx = d.pfx[s];
+    const next = rip + BigInt(len);
+    const imm = () => (BigInt(d.immHi[s]) << 32n) | BigInt(d.immLo[s] >>> 0);
+    const immOp = (bits) => ({ kind: "imm", text: hexU(BigInt.asUintN(bits, imm())) });
+    const reg = (r, sz) => ({ kind: "reg", text: gprName(r, sz) });
+    const mem = (sz) => ({ kind: "mem", text: memText(d, s, sz, next) });
+    const rm = (sz) => (d.rm[s] === NONE ? mem(sz) : reg(d.rm[s], sz));
+    const rel = () => ({ kind: "rel", text: hexU(BigInt.asUintN(64, next + imm())) });
+    const ops = [];
+    let m;
+    switch (op) {
+        case Op.NOP:
+            m = ["nop", "pause", "endbr64", "endbr32", "nop"][aux];
+            if (aux === 4)
+                ops.push(rm(size));
+            break;
+        case Op.MOV_RM_R:
+            m = "mov";
+            ops.push(rm(size), reg(d.reg[s], size));
+            break;
+        case Op.MOV_R_RM:
+            m = "mov";
+            ops.push(reg(d.reg[s], size), rm(size));
+            break;
+        case Op.MOV_RM_IMM:
+            m = "mov";
+            ops.push(rm(size), immOp(size * 8));
+            break;
+        case Op.MOV_MOFFS_LOAD:
+        case Op.MOV_MOFFS_STORE: {
+            m = "mov";
+            const a = (pfx & PFX_ADDR32) !== 0 ? BigInt(d.immLo[s]) : BigInt.asIntN(64, imm());
+            const mo = {
+                kind: "mem",
+                text: `${SIZE_NAME[size]}:${SREG_NAMES[d.seg[s]]}:${signedHex(a)}`,
+            };
+            if (op === Op.MOV_MOFFS_LOAD)
+                ops.push(reg(0, size), mo);
+            else
+                ops.push(mo, reg(0, size));
+            break;
+        }
+        case Op.MOVZX:
+        case Op.MOVSX:
+            m = op === Op.MOVZX ? "movzx" : (aux & MOVSXD_FLAG) !== 0 ? "movsxd" : "movsx";
+            ops.push(reg(d.reg[s], size), rm(aux & 15));
+            break;
+        case Op.LEA:
+            m = "lea";
+            ops.push(reg(d.reg[s], size), mem(0));
+            break;
+        case Op.ALU_RM_R:
+            m = ALU[aux];
+            ops.push(rm(size), reg(d.reg[s], size));
+            break;
+        case Op.ALU_R_RM:
+            m = ALU[aux];
+            ops.push(reg(d.reg[s], size), rm(size));
+            break;
+        case Op.ALU_RM_IMM:
+            m = ALU[aux];
+            ops.push(rm(size), immOp(size * 8));
+            break;
+        case Op.TEST_RM_R:
+            m = "test";
+            ops.push(rm(size), reg(d.reg[s], size));
+            break;
+        case Op.TEST_RM_IMM:
+            m = "test";
+            ops.push(rm(size), immOp(size * 8));
+            break;
+        case Op.INC:
+        case Op.DEC:
+        case Op.NEG:
+        case Op.NOT:
+            m = op === Op.INC ? "inc" : op === Op.DEC ? "dec" : op === Op.NEG ? "neg" : "not";
+            ops.push(rm(size));
+            break;
+        case Op.SHIFT_IMM:
+        case Op.SHIFT_CL:
+            m = SHIFTS[aux];
+            ops.push(rm(size), op === Op.SHIFT_CL ? reg(1, 1) : immOp(8));
+            break;
+        case Op.IMUL_R_RM:
+            m = "imul";
+            ops.push(reg(d.reg[s], size), rm(size));
+            break;
+        case Op.IMUL_R_RM_IMM:
+            m = "imul";
+            ops.push(reg(d.reg[s], size), rm(size), immOp(size * 8));
+            break;
+        case Op.MUL1:
+            m = aux === 4 ? "mul" : "imul";
+            ops.push(rm(size));
+            break;
+        case Op.DIV:
+            m = aux === 6 ? "div" : "idiv";
+            ops.push(rm(size));
+            break;
+        case Op.PUSH_RM:
+            m = "push";
+            ops.push(rm(size));
+            break;
+        case Op.PUSH_IMM:
+            m = "push";
+            ops.push(immOp(size * 8));
+            break;
+        case Op.POP_RM:
+            m = "pop";
+            ops.push(rm(size));
+            break;
+        case Op.CALL_REL:
+        case Op.JMP_REL:
+            m = op === Op.CALL_REL ? "call" : "jmp";
+            ops.push(rel());
+            break;
+        case Op.CALL_RM:
+        case Op.JMP_RM:
+            m = op === Op.CALL_RM ? "call" : "jmp";
+            ops.push(rm(8));
+            break;
+        case Op.RET:
+            m = "ret";
+            if (aux === 1)
+                ops.push(immOp(16));
+            break;
+        case Op.JCC:
+            m = `j${CC[aux]}`;
+            ops.push(rel());
+            break;
+        case Op.SETCC:
+            m = `set${CC[aux]}`;
+            ops.push(rm(1));
+            break;
+        case Op.CMOVCC:
+            m = `cmov${CC[aux]}`;
+            ops.push(reg(d.reg[s], size), rm(size));
+            break;
+        case Op.CBW:
+            m = size === 2 ? "cbw" : size === 4 ? "cwde" : "cdqe";
+            break;
+        case Op.CWD:
+            m = size === 2 ? "cwd" : size === 4 ? "cdq" : "cqo";
+            break;
+        case Op.XCHG:
+            m = "xchg";
+            ops.push(rm(size), reg(d.reg[s], size));
+            break;
+        case Op.BT_RM_R:
+        case Op.BT_RM_IMM:
+            m = ["bt", "bts", "btr", "btc"][aux];
+            ops.push(rm(size), op === Op.BT_RM_R ? reg(d.reg[s], size) : immOp(8));
+            break;
+        case Op.LEAVE:
+            m = "leave";
+            break;
+        case Op.MOVS:
+        case Op.STOS:
+        case Op.LODS: {
+            const a32 = (pfx & PFX_ADDR32) !== 0;
+            const dst = { kind: "mem", text: `${SIZE_NAME[size]}:es:${a32 ? "edi" : "rdi"}` };
+            const seg = d.segOverride[s] === NONE ? "ds" : SREG_NAMES[d.segOverride[s]];
+            const src = { kind: "mem", text: `${SIZE_NAME[size]}:${seg}:${a32 ? "esi" : "rsi"}` };
+            const base = op === Op.MOVS ? "movs" : op === Op.STOS ? "stos" : "lods";
+            m = base + SUFFIX[size];
+            if (op !== Op.LODS) {
+                if (pfx & PFX_REP)
+                    m = `rep ${m}`;
+                else if (pfx & PFX_REPNE)
+                    m = `repne ${m}`;
+            }
+            if (op === Op.MOVS)
+                ops.push(dst, src);
+            else if (op === Op.STOS)
+                ops.push(dst, reg(0, size));
+            else
+                ops.push(reg(0, size), src);
+            break;
+        }
+        case Op.PUSHF:
+            m = size === 8 ? "pushfq" : "pushf";
+            break;
+        case Op.POPF:
+            m = size === 8 ? "popfq" : "popf";
+            break;
+        case Op.INT3:
+            m = "int3";
+            break;
+        case Op.INT_N:
+            m = "int";
+            ops.push(immOp(8));
+            break;
+        case Op.MOV_FROM_CR:
+            m = "mov";
+            ops.push(reg(d.rm[s], 8), { kind: "reg", text: `cr${d.reg[s]}` });
+            break;
+        case Op.MOV_TO_CR:
+            m = "mov";
+            ops.push({ kind: "reg", text: `cr${d.reg[s]}` }, reg(d.rm[s], 8));
+            break;
+        case Op.SYSRET:
+            m = (pfx & PFX_REXW) !== 0 ? "sysretq" : "sysret";
+            break;
+        case Op.CMPXCHG:
+        case Op.XADD:
+            m = op === Op.CMPXCHG ? "cmpxchg" : "xadd";
+            ops.push(rm(size), reg(d.reg[s], size));
+            break;
+        case Op.BSWAP:
+            m = "bswap";
+            ops.push(reg(d.rm[s], size));
+            break;
+        default:
+            m = SIMPLE[op] ?? `op${op}`;
+    }
+    return { length: len, mnemonic: m, operands: ops };
+}
+const SIMPLE = {
+    [Op.CLD]: "cld",
+    [Op.STD]: "std",
+    [Op.CPUID]: "cpuid",
+    [Op.RDTSC]: "rdtsc",
+    [Op.UD2]: "ud2",
+    [Op.HLT]: "hlt",
+    [Op.CLI]: "cli",
+    [Op.STI]: "sti",
+    [Op.RDMSR]: "rdmsr",
+    [Op.WRMSR]: "wrmsr",
+    [Op.SWAPGS]: "swapgs",
+    [Op.SYSCALL]: "syscall",
+    [Op.IRETQ]: "iretq",
+    [Op.CLC]: "clc",
+    [Op.STC]: "stc",
+    [Op.CMC]: "cmc",
+    [Op.LAHF]: "lahf",
+    [Op.SAHF]: "sahf",
+};
+function memText(d, s, sz, next) {
+    const seg = SREG_NAMES[d.seg[s]];
+    const a32 = (d.pfx[s] & PFX_ADDR32) !== 0;
+    const b = d.base[s];
+    const x = d.index[s];
+    const disp = BigInt(d.disp[s]);
+    let addr;
+    if (b === RIP_BASE) {
+        const t = next + disp;
+        addr = `abs:${hexU(a32 ? BigInt.asUintN(32, t) : BigInt.asUintN(64, t))}`;
+    }
+    else {
+        const asz = a32 ? 4 : 8;
+        addr = b === NONE ? "" : gprName(b, asz);
+        if (x !== NONE)
+            addr += `${addr === "" ? "" : "+"}${gprName(x, asz)}*${1 << d.scale[s]}`;
+        if (disp !== 0n || b === NONE)
+            addr += signedHex(disp);
+    }
+    return `${SIZE_NAME[sz] ?? ""}:${seg}:${addr}`;
+}
+//# sourceMappingURL=decode-view.js.map

@@ -1,0 +1,195 @@
+// Decoded instructions as a struct of typed arrays. The interpreter's switch uses these op numbers as literals
+// (`case 12: // ALU_RM_R`), because V8 builds a jump table only for literal case labels; test/cpu/decoded.test.ts
+// checks that every literal matches the name here.
+export const Op = {
+    INVALID: 0, // #UD; detail names the bytes
+    NOP: 1,
+    MOV_RM_R: 2, // r/m ← reg
+    MOV_R_RM: 3, // reg ← r/m
+    MOV_RM_IMM: 4, // r/m ← imm (C6/C7, B0–BF incl. imm64)
+    MOV_MOFFS_LOAD: 5, // A0/A1: acc ← [imm64]
+    MOV_MOFFS_STORE: 6, // A2/A3: [imm64] ← acc
+    MOVZX: 7, // aux = source size
+    MOVSX: 8, // aux = source size (4: MOVSXD)
+    LEA: 9,
+    ALU_RM_R: 10, // aux = ADD OR ADC SBB AND SUB XOR CMP
+    ALU_R_RM: 11,
+    ALU_RM_IMM: 12,
+    TEST_RM_R: 13,
+    TEST_RM_IMM: 14,
+    INC: 15,
+    DEC: 16,
+    NEG: 17,
+    NOT: 18,
+    SHIFT_IMM: 19, // aux = ROL ROR RCL RCR SHL SHR SAL SAR; count in imm (1 for D0/D1)
+    SHIFT_CL: 20,
+    IMUL_R_RM: 21,
+    IMUL_R_RM_IMM: 22,
+    MUL1: 23, // aux 4: MUL, 5: IMUL (one operand)
+    DIV: 24, // aux 6: DIV, 7: IDIV
+    PUSH_RM: 25, // reg or memory
+    PUSH_IMM: 26,
+    POP_RM: 27,
+    CALL_REL: 28,
+    CALL_RM: 29,
+    RET: 30, // imm = bytes to release
+    JMP_REL: 31,
+    JMP_RM: 32,
+    JCC: 33, // aux = condition
+    SETCC: 34,
+    CMOVCC: 35,
+    CBW: 36, // CBW/CWDE/CDQE by size
+    CWD: 37, // CWD/CDQ/CQO by size
+    XCHG: 38,
+    BT_RM_R: 39, // aux 0 BT, 1 BTS, 2 BTR, 3 BTC
+    BT_RM_IMM: 40,
+    LEAVE: 41,
+    MOVS: 42,
+    STOS: 43,
+    CLD: 44,
+    STD: 45,
+    PUSHF: 46,
+    POPF: 47,
+    CPUID: 48,
+    RDTSC: 49,
+    INT3: 50,
+    UD2: 51,
+    HLT: 52,
+    CLI: 53,
+    STI: 54,
+    RDMSR: 55,
+    WRMSR: 56,
+    MOV_FROM_CR: 57, // reg = control register number, rm = GPR
+    MOV_TO_CR: 58,
+    SWAPGS: 59,
+    SYSCALL: 60,
+    SYSRET: 61,
+    IRETQ: 62,
+    INT_N: 63, // imm = vector
+    NATIVE: 64, // a registered native at this address
+    CLC: 65,
+    STC: 66,
+    CMC: 67,
+    LODS: 68,
+    CMPXCHG: 69,
+    XADD: 70,
+    LAHF: 71,
+    SAHF: 72,
+    BSWAP: 73,
+    // Specialised forms chosen after decoding (decoder.ts specialize): same semantics, fewer checks.
+    ALU64_RR: 74, // 64-bit reg op= reg: rm = destination, reg = source
+    ALU64_RI: 75, // 64-bit reg op= imm
+    INCDEC_R: 76, // 32/64-bit INC/DEC of a register; aux 1 = DEC
+    MOV64_RR: 77,
+    PROBE: 78, // a host probe is attached here; probeOp holds the instruction's real op
+};
+export const OP_NAMES = Object.keys(Op);
+// Operand encodings.
+export const NONE = 255;
+export const RIP_BASE = 16; // base register number for RIP-relative addressing
+/** Byte registers: 0–15 are the low bytes (AL..R15B with REX), 16–19 are AH, CH, DH, BH (no REX). */
+export const HIGH_BYTE = 16;
+// pfx bits
+export const PFX_LOCK = 1;
+export const PFX_REP = 2; // F3
+export const PFX_REPNE = 4; // F2
+export const PFX_ADDR32 = 8; // 67
+export const PFX_STACK = 16; // base is RSP/RBP: non-canonical → #SS(0) (SDM Vol. 3A §6.15, #SS)
+export const PFX_OPSIZE = 32; // 66
+export const PFX_REXW = 64;
+export const PFX_REX = 128;
+/** Fixed-capacity decoded-instruction store; one slot per instruction. */
+export class DecodedInsns {
+    capacity;
+    op;
+    len;
+    size; // operand size in bytes
+    reg;
+    rm; // register, or NONE for a memory operand
+    base;
+    index;
+    scale; // shift count 0..3
+    seg; // effective segment (ES..GS)
+    segOverride; // NONE or the prefix's segment
+    pfx;
+    aux;
+    disp;
+    immLo;
+    immHi;
+    memSize; // bytes of the memory operand (0 for LEA / none)
+    cls; // insn-class index
+    loads;
+    stores;
+    cost; // cycles, precomputed from the cost table
+    tag; // physical address the slot was decoded from (-1: empty)
+    gen; // PhysicalMemory.codeGen of the frame when decoded
+    addr; // linear address decoded at (natives are keyed by it)
+    // Successor link: the slot that ran after this one, valid while linkEp matches Mmu.epoch and linkPc the next RIP.
+    link;
+    linkPc;
+    linkEp;
+    probeOp;
+    constructor(capacity) {
+        this.capacity = capacity;
+        this.op = new Uint8Array(capacity);
+        this.len = new Uint8Array(capacity);
+        this.size = new Uint8Array(capacity);
+        this.reg = new Uint8Array(capacity);
+        this.rm = new Uint8Array(capacity);
+        this.base = new Uint8Array(capacity);
+        this.index = new Uint8Array(capacity);
+        this.scale = new Uint8Array(capacity);
+        this.seg = new Uint8Array(capacity);
+        this.segOverride = new Uint8Array(capacity);
+        this.pfx = new Uint8Array(capacity);
+        this.aux = new Uint8Array(capacity);
+        this.disp = new Int32Array(capacity);
+        this.immLo = new Int32Array(capacity);
+        this.immHi = new Int32Array(capacity);
+        this.memSize = new Uint8Array(capacity);
+        this.cls = new Uint8Array(capacity);
+        this.loads = new Uint8Array(capacity);
+        this.stores = new Uint8Array(capacity);
+        this.cost = new Float64Array(capacity);
+        this.tag = new Int32Array(capacity).fill(-1);
+        this.gen = new Int32Array(capacity);
+        this.addr = new Float64Array(capacity);
+        this.link = new Int32Array(capacity);
+        this.linkPc = new Float64Array(capacity);
+        this.linkEp = new Int32Array(capacity).fill(-1);
+        this.probeOp = new Uint8Array(capacity);
+    }
+    /** Copies every decoded field of slot `from` into slot `to` (not the cache tag or links). */
+    copySlot(from, to) {
+        const arrays = [
+            this.op,
+            this.len,
+            this.size,
+            this.reg,
+            this.rm,
+            this.base,
+            this.index,
+            this.scale,
+            this.seg,
+            this.segOverride,
+            this.pfx,
+            this.aux,
+            this.disp,
+            this.immLo,
+            this.immHi,
+            this.memSize,
+            this.cls,
+            this.loads,
+            this.stores,
+            this.cost,
+            this.addr,
+            this.probeOp,
+        ];
+        for (const a of arrays)
+            a[to] = a[from];
+    }
+    clear() {
+        this.tag.fill(-1);
+    }
+}
+//# sourceMappingURL=decoded.js.map

@@ -1,0 +1,102 @@
+import { TF } from "../cpu/rflags.js";
+import { AUDIT_ARCH_X86_64 } from "./asm-offsets.js";
+import { AUDITSC_FAILURE, AUDITSC_SUCCESS, auditSyscallEntry, auditSyscallExit } from "./audit.js";
+import { argNum } from "./native-args.js";
+import * as P from "./pt-regs.js";
+import { appendRecord } from "./record-log.js";
+import { secureComputing } from "./seccomp.js";
+import { _TIF_SECCOMP, _TIF_SINGLESTEP, _TIF_SYSCALL_AUDIT, _TIF_SYSCALL_EMU, _TIF_SYSCALL_TRACE, _TIF_SYSCALL_TRACEPOINT, } from "./tif.js";
+function ptArgs(k, regs) {
+    const ks = k.kspace;
+    return [P.RDI, P.RSI, P.RDX, P.R10, P.R8, P.R9].map((o) => ks.read64(regs + o));
+}
+function origRax(k, regs) {
+    return Number(BigInt.asIntN(64, k.kspace.read64(regs + P.ORIG_RAX)));
+}
+/** The audit context exists while TIF_SYSCALL_AUDIT is set (audit_alloc sets both in Linux). */
+function hasAuditContext(t) {
+    return (t.tif.get() & _TIF_SYSCALL_AUDIT) !== 0;
+}
+/**
+ * tracehook_report_syscall_entry(): a ptrace stop; 3.1's always returns 0 (a tracer skips via orig_rax = -1).
+ * ptrace_report_syscall() returns at once unless the task is PT_PTRACED (include/linux/tracehook.h): with
+ * TIF_SYSCALL_TRACE set but no tracer attached, the task takes the slow path and stops nowhere.
+ */
+function reportSyscallEntry(k, t, regs) {
+    if (t.tracer === null)
+        return;
+    k.charge("tracehook_report_syscall");
+    const stop = { kind: "entry", nr: origRax(k, regs), args: ptArgs(k, regs) };
+    appendRecord(t.stops, stop, t.droppedRecords);
+    const act = t.tracer(stop, t);
+    if (act?.skip)
+        k.kspace.write64(regs + P.ORIG_RAX, -1n);
+    else if (act?.nr !== undefined)
+        k.kspace.write64(regs + P.ORIG_RAX, BigInt.asUintN(64, BigInt(act.nr)));
+}
+function reportSyscallExit(k, t, regs) {
+    if (t.tracer === null)
+        return;
+    k.charge("tracehook_report_syscall");
+    const ret = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
+    const stop = { kind: "exit", nr: origRax(k, regs), args: ptArgs(k, regs), ret };
+    appendRecord(t.stops, stop, t.droppedRecords);
+    const act = t.tracer(stop, t);
+    if (act?.ret !== undefined)
+        k.kspace.write64(regs + P.RAX, BigInt.asUintN(64, BigInt(act.ret)));
+}
+/** long syscall_trace_enter(struct pt_regs *regs): the syscall number to run, or -1 to skip it. */
+export function native_syscall_trace_enter(k, cpu) {
+    const regs = argNum(cpu, 0);
+    const t = k.current();
+    const flags = t.tif.get();
+    let ret = 0;
+    if (flags & _TIF_SINGLESTEP) {
+        const f = k.kspace.read64(regs + P.EFLAGS);
+        k.kspace.write64(regs + P.EFLAGS, f | BigInt(TF));
+    }
+    // Do the secure computing check first.
+    if (flags & _TIF_SECCOMP) {
+        if (!secureComputing(k, origRax(k, regs)))
+            return undefined; // killed: control already left this task
+    }
+    if (flags & _TIF_SYSCALL_EMU)
+        ret = -1;
+    if (ret !== 0 || flags & _TIF_SYSCALL_TRACE)
+        reportSyscallEntry(k, t, regs);
+    if (flags & _TIF_SYSCALL_TRACEPOINT) {
+        k.charge("trace_sys_enter");
+        appendRecord(t.tracepoints, { kind: "sys_enter", nr: origRax(k, regs) }, t.droppedRecords);
+    }
+    if (hasAuditContext(t)) {
+        k.charge("audit_syscall_entry");
+        const a = ptArgs(k, regs);
+        auditSyscallEntry(k, AUDIT_ARCH_X86_64, origRax(k, regs), [a[0], a[1], a[2], a[3]]);
+    }
+    return ret !== 0 ? ret : origRax(k, regs);
+}
+/** void syscall_trace_leave(struct pt_regs *regs) */
+export function native_syscall_trace_leave(k, cpu) {
+    const regs = argNum(cpu, 0);
+    const t = k.current();
+    const flags = t.tif.get();
+    if (hasAuditContext(t)) {
+        k.charge("audit_syscall_exit");
+        const ax = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
+        // AUDITSC_RESULT(x): failure when x < 0
+        auditSyscallExit(k, ax < 0n ? AUDITSC_FAILURE : AUDITSC_SUCCESS, ax);
+    }
+    if (flags & _TIF_SYSCALL_TRACEPOINT) {
+        k.charge("trace_sys_enter");
+        appendRecord(t.tracepoints, {
+            kind: "sys_exit",
+            nr: origRax(k, regs),
+            ret: BigInt.asIntN(64, k.kspace.read64(regs + P.RAX)),
+        }, t.droppedRecords);
+    }
+    const step = (flags & _TIF_SINGLESTEP) !== 0 && (flags & _TIF_SYSCALL_EMU) === 0;
+    if (step || flags & _TIF_SYSCALL_TRACE)
+        reportSyscallExit(k, t, regs);
+    return undefined;
+}
+//# sourceMappingURL=ptrace.js.map

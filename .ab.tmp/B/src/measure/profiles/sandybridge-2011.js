@@ -1,0 +1,275 @@
+const AGNER = "Agner Fog, Instruction tables (agner.org/optimize/instruction_tables.pdf), Intel Sandy Bridge section; " +
+    "not in shared/reference, quoted as recalled: check against the PDF";
+const STECKLINA = "J. Stecklina, 'x86 system call mechanisms' (x86.lol/generic/2019/07/04/kernel-entry.html) and " +
+    "github blitz/kernel_entry_benchmark README; overhead-figures.md §1 row 'Kernel entry round trip'";
+const LUTO_LRET = "A. Lutomirski, LKML 22 Jul 2014 'STI architectural question (and lretq -- I'm not even kidding)' " +
+    "(lkml.iu.edu/hypermail/linux/kernel/1407.2/05433.html): lretq to outer privilege is about 100 cycles faster " +
+    "than iretq on Sandy Bridge";
+const IPC = "kernel IPC 1.47 from A. Arora (Oracle) 2022, getpid loop 283 cycles / 417 instructions (overhead-figures.md §1)";
+const IPC_AUDIT = "IPC 2.39 of the audit code path from A. Arora (Oracle) 2022, 836 cycles / 1999 instructions (overhead-figures.md §4)";
+const LOCKED = "20 per LOCK-prefixed read-modify-write (est., L1-resident line, SNB class)";
+export const sandybridge2011 = {
+    name: "sandybridge-2011",
+    description: "Intel Sandy Bridge desktop core (i7-2600 @ 3.4 GHz) running Linux 3.1 without Meltdown/Spectre " +
+        "mitigations, the machines of the 2011 syscall-filtering thread. Memory accesses priced as L1 hits.",
+    clockHz: {
+        value: 3.4e9,
+        source: "i7-2600 base clock, the machine assumed by overhead-figures.md §7(a) header",
+    },
+    classes: {
+        nop: {
+            value: 1,
+            source: `${AGNER}: NOP 1 µop, reciprocal throughput 0.25; charged the model's 1-cycle minimum`,
+        },
+        mov: { value: 1, source: `${AGNER}: MOV r,r / r,i latency 1, MOVZX/MOVSX latency 1` },
+        lea: { value: 1, source: `${AGNER}: LEA with 1 or 2 address components latency 1 (3 components: 3)` },
+        alu: { value: 1, source: `${AGNER}: ADD/SUB/AND/OR/XOR/CMP/TEST/INC/DEC r,r latency 1` },
+        shift: { value: 1, source: `${AGNER}: SHL/SHR/SAR r,i latency 1 (by CL: 2, 3 µops)` },
+        imul: { value: 3, source: `${AGNER}: IMUL r64,r64 latency 3, reciprocal throughput 1` },
+        mul: { value: 3, source: `${AGNER}: MUL r64 latency 3 (low half of the double-width result)` },
+        div: {
+            value: 62,
+            source: `= midpoint of DIV r64 latency 30-94 (${AGNER}); data dependent, grows with the quotient bits`,
+        },
+        push: {
+            value: 1,
+            source: `${AGNER}: PUSH r 1 µop, reciprocal throughput 1; the stack write adds 'store'`,
+        },
+        pop: {
+            value: 1,
+            source: `${AGNER}: POP r 1 µop, reciprocal throughput 0.5, charged the 1-cycle minimum; the stack read adds 'load'`,
+        },
+        jmp: {
+            value: 2,
+            source: `${AGNER}: JMP near reciprocal throughput 1-2; always taken, so the upper value`,
+        },
+        jcc: {
+            value: 1,
+            source: `${AGNER}: Jcc reciprocal throughput 1-2 ('fast if no jump'); the kernel fast-path branches are mostly not taken, so the lower value; mispredictions are not modelled`,
+        },
+        call: { value: 2, source: `${AGNER}: CALL near 2 µops, reciprocal throughput 2` },
+        ret: { value: 2, source: `${AGNER}: RET 2 µops, reciprocal throughput 2` },
+        string: {
+            value: 1,
+            source: `est.: ${AGNER}: REP MOVS/STOS about 1 cycle per element for short counts; the element's load/store add 'load'/'store'`,
+        },
+        flags: {
+            value: 4,
+            source: `${AGNER}: CLD reciprocal throughput 4 (the flags instruction on kernel entry paths); CLC/STC/LAHF 1, POPF ~20 are priced the same (est.)`,
+        },
+        cpuid: {
+            value: 175,
+            source: `= midpoint of CPUID reciprocal throughput 100-250 (${AGNER}); leaf dependent`,
+        },
+        rdtsc: { value: 28, source: `${AGNER}: RDTSC 21 µops, reciprocal throughput 28` },
+        syscall: {
+            value: 35,
+            source: `= half of the ~70-cycle SYSCALL+SYSRET round trip with an empty handler (${STECKLINA}; Skylake Xeon E3-1270 v5, the README's KVM run gives 99). No published SYSCALL/SYSRET split and no Sandy Bridge round trip exist (overhead-figures.md §9), so split evenly`,
+        },
+        sysret: {
+            value: 35,
+            source: `= the other half of the ~70-cycle SYSCALL+SYSRET round trip (${STECKLINA}); see classes.syscall`,
+        },
+        iretq: {
+            value: 336,
+            source: `= call-gate round trip 473 / 2 = 236 for the far return to CPL 3 (${STECKLINA}) + 100 (${LUTO_LRET}). Cross-check: interrupt-gate round trip 610 / 2 = 305`,
+        },
+        swapgs: {
+            value: 10,
+            source: "est.: no published cycle count (overhead-figures.md §9). SWAPGS exchanges GS.base with IA32_KERNEL_GS_BASE, " +
+                "has no memory operand and is not in the SDM's list of serializing instructions (SDM Vol. 3A, 'Serializing " +
+                "Instructions'), so it is priced far below RDMSR/WRMSR as a short microcoded sequence. Check: SYSCALL + " +
+                "2 SWAPGS + SYSRET = 90, inside the 70-100 estimate of overhead-figures.md §7(a)",
+        },
+        cli: {
+            value: 4,
+            source: "est.: priced like classes.flags (a microcoded RFLAGS update, CLD reciprocal throughput 4); not serializing",
+        },
+        sti: {
+            value: 4,
+            source: "est.: priced like classes.flags (a microcoded RFLAGS update plus the one-instruction interrupt shadow)",
+        },
+        rdmsr: {
+            value: 50,
+            source: "est.: about a third of classes.wrmsr, because RDMSR is not serializing (SDM Vol. 3A, 'Serializing Instructions') " +
+                "while WRMSR is; not on the syscall path",
+        },
+        wrmsr: {
+            value: 144,
+            source: "WRMSR(IA32_SYSENTER_ESP) ~144 cycles per write, rdtsc-bracketed over 323,580 samples on bare metal " +
+                "(HP Core i7, generation not stated): github AlessandroSangiuliano/Uros issue #348",
+        },
+        mov_cr3: {
+            value: 100,
+            source: "Linux Documentation/arch/x86/pti.rst: a CR3 write is 'on the order of a hundred cycles' (overhead-figures.md §1, §7(a) row 'MOV CR3')",
+        },
+        hlt: {
+            value: 1,
+            source: "est.: the instruction itself; time spent halted is the machine's idle time and is not priced here",
+        },
+        trap: {
+            value: 274,
+            source: `= interrupt-gate round trip 610 (${STECKLINA}) - classes.iretq 336: delivery of an exception or INT3 through an IDT gate`,
+        },
+        native: {
+            value: 2,
+            source: "the native returns as RET does (cpu-api.md): priced as classes.ret",
+        },
+    },
+    load: {
+        value: 1,
+        source: `L1-D hit. Load-to-use latency is 4 (techreport SNB-E, overhead-figures.md §6) but an out-of-order core hides it except on dependent chains; ${AGNER}: MOV r,m reciprocal throughput 0.5, charged the 1-cycle minimum. Native derivations add the exposed 3 cycles per dependent pointer hop`,
+    },
+    store: {
+        value: 1,
+        source: `L1-D hit through the store buffer, never on the critical path; ${AGNER}: MOV m,r reciprocal throughput 1`,
+    },
+    natives: {
+        sys_ni_syscall: {
+            value: 2,
+            source: `est.: 2 instructions (mov $-ENOSYS, ret; Linux 3.1 kernel/sys_ni.c) / ${IPC}, rounded up`,
+        },
+        syscall_trace_enter: {
+            value: 20,
+            source: `est.: ~30 instructions of TIF tests and argument shuffling (Linux 3.1 arch/x86/kernel/ptrace.c) / ${IPC}; the kernel charges secure_computing, audit_syscall_entry, tracehook_report_syscall and trace_sys_enter on top`,
+        },
+        syscall_trace_leave: {
+            value: 17,
+            source: `est.: ~25 instructions of TIF and single-step tests (Linux 3.1 arch/x86/kernel/ptrace.c) / ${IPC}; the kernel charges audit_syscall_exit, trace_sys_enter and tracehook_report_syscall on top`,
+        },
+        audit_syscall_entry: {
+            value: 19,
+            source: `est.: ~45 instructions with no audit rules (context field stores, dummy = !audit_n_rules, CURRENT_TIME seqlock read; Linux 3.1 kernel/auditsc.c) / ${IPC_AUDIT}`,
+        },
+        audit_syscall_exit: {
+            value: 25,
+            source: `est.: ~60 instructions with no audit rules (audit_get_context, context reset, no audit_log_exit; Linux 3.1 kernel/auditsc.c) / ${IPC_AUDIT}`,
+        },
+        schedule: {
+            value: 290,
+            source: `est.: ~350 instructions of schedule() up to the switch decision (rcu_note_context_switch, put_prev_task_fair with update_curr and the rbtree insert, pick_next_task_fair with the rbtree erase, clear_tsk_need_resched; Linux 3.1 kernel/sched.c, kernel/sched_fair.c) / ${IPC} = 238, + the rq lock at ${LOCKED}, + raw_spin_lock_irq's CLI as classes.cli 4, + update_rq_clock's sched_clock as classes.rdtsc 28. The switch itself is natives.context_switch, charged by the kernel only when it switches`,
+        },
+        schedule_tail: {
+            value: 10,
+            source: `est.: ~15 instructions (preempt_enable, the set_child_tid test; Linux 3.1 kernel/sched.c) / ${IPC}; its finish_task_switch is priced in natives.context_switch, which the kernel charges on every switch including the one to a new task`,
+        },
+        do_notify_resume: {
+            value: 146,
+            source: `est.: ~150 instructions (do_signal -> get_signal_to_deliver: dequeue_signal, recalc_sigpending, the default-action test; do_group_exit of a single-threaded task; Linux 3.1 arch/x86/kernel/signal.c, kernel/signal.c) / ${IPC} = 102, + 2 atomics (siglock, user->sigpending) at ${LOCKED}, + spin_lock_irq's CLI as classes.cli 4. Every signal here terminates, so no signal frame is written; the teardown is natives.do_exit, charged by the kernel on top`,
+        },
+        sys_read: {
+            value: 100,
+            source: `est.: ~125 instructions (fget_light, vfs_read with rw_verify_area and security_file_permission, fsnotify_access, fput_light; Linux 3.1 fs/read_write.c) / ${IPC} = 85, + the REP startup of copy_user_generic_string 15 (see natives.copy_user_per_byte); the bytes are charged as copy_user_per_byte`,
+        },
+        sys_write: {
+            value: 100,
+            source: `est.: ~125 instructions (fget_light, vfs_write with rw_verify_area and security_file_permission, fsnotify_modify, fput_light; Linux 3.1 fs/read_write.c) / ${IPC} = 85, + the REP startup of copy_user_generic_string 15 (see natives.copy_user_per_byte); the bytes are charged as copy_user_per_byte, the captured sink has no further per-byte cost`,
+        },
+        sys_open: {
+            value: 976,
+            source: `est.: ~1,200 instructions to open an existing device or directory (getname with a names_cache allocation, get_unused_fd_flags, do_filp_open -> path_openat with an RCU-walk lookup, may_open, __dentry_open with get_empty_filp and the device open, fsnotify_open, fd_install, putname; Linux 3.1 fs/open.c, fs/namei.c, fs/file_table.c) / ${IPC} = 816, + 8 atomics (files lock, file, dentry and vfsmount references) at ${LOCKED}; the path bytes are charged as copy_user_per_byte`,
+        },
+        sys_close: {
+            value: 81,
+            source: `est.: ~60 instructions (spin_lock, fdtable clear, filp_close, fput of a file that is still referenced; Linux 3.1 fs/open.c) / ${IPC} = 41, + 2 atomics at ${LOCKED}`,
+        },
+        sys_dup: {
+            value: 74,
+            source: `est.: ~50 instructions (fget, spin_lock(files->file_lock), alloc_fd bitmap search, fd_install; Linux 3.1 fs/fcntl.c) / ${IPC} = 34, + 2 atomics (lock, get_file) at ${LOCKED}`,
+        },
+        sys_getcwd: {
+            value: 520,
+            source: `est.: ~500 instructions (__get_free_page, get_fs_root_and_pwd, the rename_lock seqlock and vfsmount_lock, prepend_path over a short path, path_put, free_page; Linux 3.1 fs/dcache.c) / ${IPC} = 340, + 8 atomics (fs->lock, path_get/path_put of root and pwd, rename_lock) at ${LOCKED}, + the copy_to_user of a path of under 64 bytes (the kernel does not charge it per byte) as REP startup 15 + 1 per 8 bytes ≈ 20`,
+        },
+        sys_chdir: {
+            value: 510,
+            source: `est.: ~600 instructions (getname, RCU-walk lookup of a one-component path, inode_permission, set_fs_pwd, putname; Linux 3.1 fs/open.c, fs/namei.c) / ${IPC} = 410, + 5 atomics at ${LOCKED}; the path bytes are charged as copy_user_per_byte`,
+        },
+        sys_umask: {
+            value: 25,
+            source: `est.: ~8 instructions (current -> fs -> umask) / ${IPC} = 5, + the implicitly locked XCHG with memory at ${LOCKED}`,
+        },
+        sys_getpid: {
+            value: 20,
+            source: `est.: ~30 instructions (task_tgid_vnr -> pid_vnr -> pid_nr_ns with call/ret; Linux 3.1 kernel/timer.c, kernel/pid.c) / ${IPC}`,
+        },
+        sys_getppid: {
+            value: 26,
+            source: `est.: ~38 instructions (sys_getpid's chain plus the rcu_dereference(current->real_parent) hop; rcu_read_lock is empty without CONFIG_PREEMPT_RCU) / ${IPC}`,
+        },
+        sys_gettid: {
+            value: 19,
+            source: `est.: ~28 instructions (task_pid_vnr -> pid_vnr -> pid_nr_ns) / ${IPC}`,
+        },
+        sys_getuid: {
+            value: 4,
+            source: `est.: ~6 instructions (current -> cred -> uid, ret; Linux 3.1 kernel/timer.c) / ${IPC}`,
+        },
+        sys_geteuid: { value: 4, source: `est.: ~6 instructions (current -> cred -> euid, ret) / ${IPC}` },
+        sys_getgid: { value: 4, source: `est.: ~6 instructions (current -> cred -> gid, ret) / ${IPC}` },
+        sys_getegid: { value: 4, source: `est.: ~6 instructions (current -> cred -> egid, ret) / ${IPC}` },
+        sys_setuid: {
+            value: 345,
+            source: `est.: ~330 instructions (prepare_creds with kmem_cache_alloc fast path and a 160-byte struct cred copy, capability checks, cap_task_fix_setuid, commit_creds with call_rcu; Linux 3.1 kernel/sys.c, kernel/cred.c) / ${IPC} = 225, + 6 atomics at ${LOCKED}`,
+        },
+        sys_newuname: {
+            value: 96,
+            source: `est.: ~60 instructions (down_read(&uts_sem), override_release/architecture checks, up_read) / ${IPC} = 41, + 2 atomics at ${LOCKED}, + the REP startup of copy_user_generic_string 15; the 390 bytes of struct new_utsname are charged as copy_user_per_byte`,
+        },
+        sys_brk: {
+            value: 122,
+            source: `est.: ~120 instructions for a query or an in-place move of the break within the heap VMA (down_write(mmap_sem), find_vma, checks, up_write; Linux 3.1 mm/mmap.c) / ${IPC} = 82, + 2 atomics at ${LOCKED}; growth through do_brk is not priced separately`,
+        },
+        sys_clock_gettime: {
+            value: 82,
+            source: `est.: ~80 instructions (clockid dispatch, ktime_get_ts seqlock read and timespec_add_ns, 16-byte copy_to_user, which the kernel does not charge per byte; Linux 3.1 kernel/posix-timers.c, kernel/time/timekeeping.c) / ${IPC} = 54, + the clocksource read as classes.rdtsc 28`,
+        },
+        sys_sched_yield: {
+            value: 396,
+            source: `est.: ~80 instructions (this_rq_lock, yield_task_fair, unlock; Linux 3.1 kernel/sched.c) / ${IPC} = 54, + the rq spinlock at ${LOCKED}, + local_irq_disable as classes.cli 4, + sched_clock as classes.rdtsc 28, + schedule()'s pick-next part as natives.schedule 290 (the kernel switches from here without calling the schedule native; the switch is charged as natives.context_switch)`,
+        },
+        sys_prctl: {
+            value: 51,
+            source: `est.: ~45 instructions (security_task_prctl -> cap_task_prctl, the option switch; Linux 3.1 kernel/sys.c) / ${IPC} = 31, + one atomic set_thread_flag (PR_SET_SECCOMP) at ${LOCKED}`,
+        },
+        sys_exit: {
+            value: 2,
+            source: `est.: ~3 instructions (SYSCALL_DEFINE1(exit) = do_exit((error_code & 0xff) << 8); Linux 3.1 kernel/exit.c) / ${IPC}, rounded up; the teardown is natives.do_exit, charged by the kernel on top`,
+        },
+        sys_exit_group: {
+            value: 14,
+            source: `est.: ~20 instructions of do_group_exit (the signal_group_exit test; thread_group_empty holds for a single-threaded task, so siglock and zap_other_threads are skipped; Linux 3.1 kernel/exit.c) / ${IPC}; the teardown is natives.do_exit, charged by the kernel on top`,
+        },
+        copy_user_per_byte: {
+            value: 0.125,
+            source: "Intel 64 and IA-32 Architectures Optimization Reference Manual (order no. 248966), 'REP String Enhancement': " +
+                "REP MOVSQ of intermediate length (12 < RCX < 76) costs about 15 cycles of startup + 1 cycle per qword " +
+                "= 1/8 cycle per byte; fast strings (RCX >= 76, 608+ bytes) cost about 40 cycles + 4 per 64 bytes " +
+                "(1/16 per byte), so long copies are priced up to 2x high. Sandy Bridge has no ERMSB and sets REP_GOOD, so " +
+                "Linux 3.1 copies with copy_user_generic_string (REP MOVSQ + REP MOVSB tail, arch/x86/lib/copy_user_64.S). " +
+                "The manual's figures are for the Nehalem generation (no separate Sandy Bridge figure for non-ERMSB REP MOVS); " +
+                "the startup is in the copying natives' bodies. strncpy_from_user (a byte loop) is priced the same",
+        },
+        do_exit: {
+            value: 8290,
+            source: `est.: ~10,000 instructions for do_exit of a small single-threaded task (exit_mm with mmput of a few VMAs, exit_files, exit_notify, release of the task; Linux 3.1 kernel/exit.c) / ${IPC} = 6,800, + ~60 atomics at ${LOCKED} = 1,200, + the final schedule()'s pick-next part as natives.schedule 290 (the kernel picks the next task itself; the switch is charged as natives.context_switch); paid once per task`,
+        },
+        secure_computing: {
+            value: 10,
+            source: `est.: ~15 instructions for mode-1 (strict) seccomp: load current->seccomp.mode and scan the 4-entry mode1_syscalls list (Linux 3.1 kernel/seccomp.c) / ${IPC}`,
+        },
+        tracehook_report_syscall: {
+            value: 1844,
+            source: `est.: the tracee's side of one ptrace stop: ~700 instructions (ptrace_report_syscall -> ptrace_notify -> ptrace_stop with siglock, do_notify_parent_cldstop sending SIGCHLD, try_to_wake_up of the tracer, and the tracer's wake-up of the tracee; Linux 3.1 include/linux/tracehook.h, kernel/signal.c, kernel/sched.c) / ${IPC} = 476, + 8 atomics at ${LOCKED} = 160, + 2 switches (to the tracer and back) as natives.schedule 290 + natives.context_switch 314 each = 1,208. The tracer's own syscalls are not modelled (overhead-figures.md §7(a) puts a whole stop with tracer work at 15,000-35,000 est.)`,
+        },
+        trace_sys_enter: {
+            value: 266,
+            source: `est.: ~350 instructions for one recorded syscall event (the tracepoint's probe loop, ftrace_syscall_enter/exit: trace_current_buffer_lock_reserve, tracing_generic_entry_update, the argument stores, trace_current_buffer_unlock_commit; Linux 3.1 kernel/trace/trace_syscalls.c, kernel/trace/ring_buffer.c) / ${IPC} = 238, + the ring-buffer time stamp as classes.rdtsc 28; the ring buffer uses local_t operations, which are not LOCK-prefixed on x86`,
+        },
+        context_switch: {
+            value: 314,
+            source: `est.: ~250 instructions (prepare_task_switch, switch_mm, switch_to's register save/restore, __switch_to with the FPU state test, segment and TLS reloads and the per-cpu current/kernel_stack updates, finish_task_switch with the rq unlock; Linux 3.1 kernel/sched.c, arch/x86/include/asm/mmu_context.h, arch/x86/kernel/process_64.c) / ${IPC} = 170, + load_cr3 as classes.mov_cr3 100, + 2 atomics (cpumask_clear_cpu/cpumask_set_cpu on mm_cpumask) at ${LOCKED}, + local_irq_enable as classes.sti 4`,
+        },
+    },
+};
+//# sourceMappingURL=sandybridge-2011.js.map
