@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UNIT_COSTS } from "../cpu/insn-class.ts";
+import type { FilterMode } from "../measure/compare.ts";
 import {
   type CostProfile,
   describeProfile,
@@ -9,6 +10,7 @@ import {
 } from "../measure/profile.ts";
 import { runWorkload } from "../measure/run-workload.ts";
 import { WORKLOADS } from "../workload/index.ts";
+import { runCompare, START_COMPARE_COUNT } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
 import {
   fmtFixed,
@@ -49,9 +51,82 @@ function print(s: string): void {
 export function registerCommands(program: Command): void {
   program
     .command("start", { hidden: true })
+    .description("the default job: every design at depths 0-3 on sowa-micro (compare on its defaults)")
+    .option("--json", "print JSON")
+    .action((o: { json?: boolean }) =>
+      print(
+        runCompare(
+          {
+            designs: "all",
+            depth: "0..3",
+            workload: "sowa-micro",
+            count: START_COMPARE_COUNT,
+            modes: ["filtered", "unfiltered"],
+            profile: resolveProfile("sandybridge-2011"),
+          },
+          o.json === true,
+        ),
+      ),
+    );
+
+  program
+    .command("compare")
     .description(
-      "the default job: the null workload with no TIF flag, the audit flag and the trace flag side by side",
+      "each filter design at each cgroup depth, for a filtered and an unfiltered task, against none",
     )
+    .option("-d, --designs <list>", "comma-separated design ids, or all", "all")
+    .option("--depth <spec>", "cgroup depths: N, A..B or a list", "0..3")
+    .option("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`, "sowa-micro")
+    .option("-n, --count <n>", "loop iterations", "1000")
+    .option("--filtered", "only a task whose cgroup denies something")
+    .option("--unfiltered", "only a task whose cgroup denies nothing")
+    .option("--both", "both (the default)")
+    .option("--errno <name>", "what a denied call returns: ENOSYS or EPERM", "ENOSYS")
+    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option("--json", "print JSON")
+    .action(
+      (o: {
+        designs: string;
+        depth: string;
+        workload: string;
+        count: string;
+        filtered?: boolean;
+        unfiltered?: boolean;
+        both?: boolean;
+        errno: string;
+        profile: string;
+        json?: boolean;
+      }) => {
+        const modes: FilterMode[] =
+          o.both || o.filtered === o.unfiltered
+            ? ["filtered", "unfiltered"]
+            : o.filtered
+              ? ["filtered"]
+              : ["unfiltered"];
+        const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
+        if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+        print(
+          usage(() =>
+            runCompare(
+              {
+                designs: o.designs,
+                depth: o.depth,
+                workload: o.workload,
+                count: parsePositiveInt("--count", o.count, 1_000_000),
+                modes,
+                profile: resolveProfile(o.profile),
+                deniedErrno: errno,
+              },
+              o.json === true,
+            ),
+          ),
+        );
+      },
+    );
+
+  program
+    .command("paths")
+    .description("the null workload with no TIF flag, the audit flag and the trace flag side by side")
     .option("--json", "print JSON")
     .action((o: { json?: boolean }) => print(runStart(o.json === true)));
 

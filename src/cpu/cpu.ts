@@ -36,8 +36,6 @@ export type ExceptionHandler = (
 export const ICACHE_SLOTS = 1 << 15;
 export const ICACHE_MASK = ICACHE_SLOTS - 1;
 export const SCRATCH_SLOT = ICACHE_SLOTS;
-/** Link-only slot used to resume at the scratch copy of a probed instruction. */
-export const PROBE_TRAMPOLINE_SLOT = ICACHE_SLOTS + 1;
 
 /** Selector of a 64-bit kernel code segment loaded by interrupt/exception delivery through a gate. */
 export const DEFAULT_KERNEL_CS = 0x10;
@@ -72,7 +70,7 @@ export class Cpu {
   private readonly spaces = new Map<number, AddressSpace>();
   readonly mmu: Mmu;
   readonly fault: FaultState = newFaultState();
-  readonly icache = new DecodedInsns(ICACHE_SLOTS + 2);
+  readonly icache = new DecodedInsns(ICACHE_SLOTS + 1);
 
   // accounting
   cycles = 0;
@@ -417,9 +415,11 @@ export class Cpu {
         d.addr[SCRATCH_SLOT] = rip;
         d.cost[SCRATCH_SLOT] = d.cost[s]!;
       }
+      d.publish(SCRATCH_SLOT);
       d.tag[SCRATCH_SLOT] = -1;
       return SCRATCH_SLOT;
     }
+    d.publish(s);
     d.tag[s] = pa;
     d.gen[s] = mmu.phys.codeGen[frame]!;
     mmu.phys.markCode(frame);
@@ -436,6 +436,7 @@ export class Cpu {
     d.loads[s] = 0;
     d.stores[s] = 1;
     d.cost[s] = this.classCost[INSN_CLASS_INDEX.native]! + nat.cost;
+    d.publish(s);
     d.tag[s] = -1;
     return s;
   }

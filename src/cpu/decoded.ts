@@ -83,6 +83,8 @@ export const Op = {
   INCDEC_R: 76, // 32/64-bit INC/DEC of a register; aux 1 = DEC
   MOV64_RR: 77,
   PROBE: 78, // a host probe is attached here; probeOp holds the instruction's real op
+  MOV64_LOAD: 79, // 64-bit MOV reg ← memory
+  MOV64_STORE: 80, // 64-bit MOV memory ← reg
 } as const;
 
 export type OpName = keyof typeof Op;
@@ -130,10 +132,14 @@ export class DecodedInsns {
   readonly tag: Int32Array; // physical address the slot was decoded from (-1: empty)
   readonly gen: Int32Array; // PhysicalMemory.codeGen of the frame when decoded
   readonly addr: Float64Array; // linear address decoded at (natives are keyed by it)
-  // Successor link: the slot that ran after this one, valid while linkEp matches Mmu.epoch and linkPc the next RIP.
-  readonly link: Int32Array;
-  readonly linkPc: Float64Array;
-  readonly linkEp: Int32Array;
+  /**
+   * What the interpreter's fetch reads for every instruction, packed per slot so it touches one or two cache lines:
+   * hot[4s..4s+3] = op, len, link, linkEp; hotF[2s], hotF[2s+1] = linkPc, cost. The successor link is the slot
+   * that ran after this one, valid while linkEp matches Mmu.epoch and linkPc the next RIP. publish(s) copies op,
+   * len and cost in once a slot is decoded.
+   */
+  readonly hot: Int32Array;
+  readonly hotF: Float64Array;
   readonly probeOp: Uint8Array;
 
   constructor(capacity: number) {
@@ -161,39 +167,17 @@ export class DecodedInsns {
     this.tag = new Int32Array(capacity).fill(-1);
     this.gen = new Int32Array(capacity);
     this.addr = new Float64Array(capacity);
-    this.link = new Int32Array(capacity);
-    this.linkPc = new Float64Array(capacity);
-    this.linkEp = new Int32Array(capacity).fill(-1);
+    this.hot = new Int32Array(capacity * 4);
+    for (let i = 3; i < capacity * 4; i += 4) this.hot[i] = -1;
+    this.hotF = new Float64Array(capacity * 2);
     this.probeOp = new Uint8Array(capacity);
   }
 
-  /** Copies every decoded field of slot `from` into slot `to` (not the cache tag or links). */
-  copySlot(from: number, to: number): void {
-    const arrays = [
-      this.op,
-      this.len,
-      this.size,
-      this.reg,
-      this.rm,
-      this.base,
-      this.index,
-      this.scale,
-      this.seg,
-      this.segOverride,
-      this.pfx,
-      this.aux,
-      this.disp,
-      this.immLo,
-      this.immHi,
-      this.memSize,
-      this.cls,
-      this.loads,
-      this.stores,
-      this.cost,
-      this.addr,
-      this.probeOp,
-    ];
-    for (const a of arrays) a[to] = a[from]!;
+  /** Makes slot s's op, len and cost visible to the interpreter's fetch (after decoding or changing them). */
+  publish(s: number): void {
+    this.hot[4 * s] = this.op[s]!;
+    this.hot[4 * s + 1] = this.len[s]!;
+    this.hotF[2 * s + 1] = this.cost[s]!;
   }
 
   clear(): void {

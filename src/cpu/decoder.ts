@@ -817,7 +817,12 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
 export function specialize(d: DecodedInsns, s: number): void {
   const op = d.op[s]!;
   const size = d.size[s]!;
-  if (d.rm[s] === NONE || (d.pfx[s]! & PFX_LOCK) !== 0) return;
+  if ((d.pfx[s]! & PFX_LOCK) !== 0) return;
+  if (d.rm[s] === NONE) {
+    if (size === 8 && op === Op.MOV_R_RM) d.op[s] = Op.MOV64_LOAD;
+    else if (size === 8 && op === Op.MOV_RM_R) d.op[s] = Op.MOV64_STORE;
+    return;
+  }
   if ((op === Op.ALU_RM_R || op === Op.ALU_R_RM) && size === 8) {
     if (op === Op.ALU_R_RM) {
       const t = d.reg[s]!;

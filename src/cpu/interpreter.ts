@@ -216,20 +216,16 @@ export function execute(cpu: Cpu, max: number): StopReason {
   const mmu = cpu.mmu;
   const fault = cpu.fault;
   const d = cpu.icache;
-  const OP = d.op;
-  const LEN = d.len;
   const SIZE = d.size;
   const REG = d.reg;
   const RM = d.rm;
   const AUX = d.aux;
   const IMM = d.immLo;
   const IMMHI = d.immHi;
-  const COST = d.cost;
   const TAG = d.tag;
   const GEN = d.gen;
-  const LINK = d.link;
-  const LPC = d.linkPc;
-  const LEP = d.linkEp;
+  const HOT = d.hot;
+  const HOTF = d.hotF;
   const codeGen = mmu.phys.codeGen;
   const PROBEOP = d.probeOp;
   let n = 0;
@@ -252,8 +248,8 @@ export function execute(cpu: Cpu, max: number): StopReason {
     try {
       while (n < max) {
         rip = pc;
-        if (LEP[s] === mmu.epoch && LPC[s] === pc) {
-          s = LINK[s]!;
+        if (HOT[4 * s + 3] === mmu.epoch && HOTF[2 * s] === pc) {
+          s = HOT[4 * s + 2]!;
         } else {
           const from = s;
           const off = rip & 4095;
@@ -267,16 +263,16 @@ export function execute(cpu: Cpu, max: number): StopReason {
             fPa = mmu.fetchPa;
           }
           if (from !== 32768 /* SCRATCH_SLOT */ && s !== 32768 /* SCRATCH_SLOT */) {
-            LINK[from] = s;
-            LPC[from] = pc;
-            LEP[from] = mmu.epoch;
+            HOT[4 * from + 2] = s;
+            HOT[4 * from + 3] = mmu.epoch;
+            HOTF[2 * from] = pc;
           }
         }
-        next = rip + LEN[s]!;
+        next = rip + HOT[4 * s + 1]!;
         pc = next;
-        cost = COST[s]!;
+        cost = HOTF[2 * s + 1]!;
         n++;
-        let op = OP[s]!;
+        let op = HOT[4 * s]!;
         if (op === 78 /* PROBE */) {
           // Host probes see the counters of every instruction before this one; the slot's real op runs next.
           cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
@@ -285,6 +281,8 @@ export function execute(cpu: Cpu, max: number): StopReason {
           cpu.rip = rip;
           cpu.runProbes(rip);
           user = mmu.user;
+          fVpn = mmu.fetchVpn;
+          fPa = mmu.fetchPa;
           op = PROBEOP[s]!;
         }
         switch (op) {
@@ -724,6 +722,29 @@ export function execute(cpu: Cpu, max: number): StopReason {
             regs[di + 1] = regs[si + 1]!;
             break;
           }
+          case 79: {
+            // MOV64_LOAD
+            const lo = mmu.read64(ea(cpu, regs, s, next));
+            const r = REG[s]! << 1;
+            regs[r] = lo;
+            regs[r + 1] = mmu.hi;
+            break;
+          }
+          case 80: {
+            // MOV64_STORE
+            const r = REG[s]! << 1;
+            mmu.write64(ea(cpu, regs, s, next), regs[r]!, regs[r + 1]!);
+            break;
+          }
+          case 53: // CLI
+            setIF(cpu, false);
+            break;
+          case 54: // STI
+            setIF(cpu, true);
+            break;
+          case 59: // SWAPGS
+            swapgs(cpu);
+            break;
           default: {
             cpu.rip = next;
             if (op === 64 /* NATIVE */ || op === 49 /* RDTSC */) {
@@ -1095,12 +1116,6 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): n
       cpu.exit = { kind: "hlt", rip: linearToBigInt(next) };
       break;
     }
-    case 53: // CLI
-      setIF(cpu, false);
-      break;
-    case 54: // STI
-      setIF(cpu, true);
-      break;
     case 55: // RDMSR
       rdmsr(cpu);
       break;
@@ -1112,9 +1127,6 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): n
       break;
     case 58: // MOV_TO_CR
       movToCr(cpu, REG[s]!, RM[s]!);
-      break;
-    case 59: // SWAPGS
-      swapgs(cpu);
       break;
     case 60: // SYSCALL
       syscall(cpu, next);

@@ -40,6 +40,9 @@ export class Mmu implements CodeWatcher {
   /** The page the interpreter is fetching from (invalidated with the TLB). */
   fetchVpn = NO_TAG;
   fetchPa = 0;
+  /** The fetch page of the other privilege level, restored when the CPL changes back (both reset by flush). */
+  private otherFetchVpn = NO_TAG;
+  private otherFetchPa = 0;
   readonly fault: FaultState;
   /**
    * Validity stamp of decoded-slot successor links: linkGen | CPL bit. linkGen (even) moves on whenever a link may
@@ -66,9 +69,16 @@ export class Mmu implements CodeWatcher {
   }
 
   setUser(user: boolean): void {
+    if (user !== this.user) {
+      const vpn = this.fetchVpn;
+      const pa = this.fetchPa;
+      this.fetchVpn = this.otherFetchVpn;
+      this.fetchPa = this.otherFetchPa;
+      this.otherFetchVpn = vpn;
+      this.otherFetchPa = pa;
+    }
     this.user = user;
     this.base = user ? USER_BASE : 0;
-    this.fetchVpn = NO_TAG;
     this.epoch = this.linkGen | (user ? 1 : 0);
   }
 
@@ -81,6 +91,7 @@ export class Mmu implements CodeWatcher {
   flush(): void {
     this.tag.fill(NO_TAG);
     this.fetchVpn = NO_TAG;
+    this.otherFetchVpn = NO_TAG;
     this.voidLinks();
   }
 

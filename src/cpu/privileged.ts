@@ -151,9 +151,10 @@ export function popf(cpu: Cpu, value: number, size: number): void {
 
 /** CLI/STI: #GP(0) when CPL > IOPL (no virtual-interrupt extensions). */
 export function setIF(cpu: Cpu, on: boolean): void {
-  const fl = cpu.getRflags();
+  // IF and IOPL are never lazy: cpu.flags holds them exactly, and the lazy status flags stay as they are.
+  const fl = cpu.flags;
   if (cpu.cpl > (fl & IOPL) >>> 12) raise(cpu.fault, GP, 0, `${on ? "STI" : "CLI"} at CPL 3 with IOPL < 3`);
-  cpu.setRflags(on ? fl | IF : fl & ~IF);
+  cpu.flags = on ? fl | IF : fl & ~IF;
 }
 
 export function rdmsr(cpu: Cpu): void {

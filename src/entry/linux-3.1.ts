@@ -34,9 +34,23 @@ export type HookPoint =
   /** auditsys after audit_syscall_entry and LOAD_ARGS 0, before `jmp system_call_fastpath` (the number is not
    *  yet range-checked here). Free registers: %rcx, %r11. */
   | "auditsys_before_fastpath"
+  /** the start of tracesys, before `testl $(_TIF_WORK_SYSCALL_ENTRY & ~_TIF_SYSCALL_AUDIT), TI_flags(%rcx); jz
+   *  auditsys`: reached when any entry-work bit is set (e.g. a design's own TIF bit added to the mask). %rcx =
+   *  thread_info and must hold it again when the hook falls through; %rax = nr (not range-checked). Free: %r11.
+   *  A semi-slow design branches from here to its own code and rejoins at system_call_fastpath or ret_from_sys_call. */
+  | "tracesys_entry"
   /** replaces `call *sys_call_table(,%rax,8)` on the fast and the tracesys path (e.g. a per-thread table
    *  pointer); must leave the syscall's return value in %rax. %rcx holds the 4th argument (copied from %r10). */
-  | "dispatch";
+  | "dispatch"
+  /** right before `cmpq $__NR_syscall_max,%rax` at system_call_fastpath (also reached by auditsys) and in
+   *  tracesys: where 3.6's x32 support masks the number (`andl $__SYSCALL_MASK,%eax`). %rax = nr (unchecked);
+   *  ORIG_RAX-ARGOFFSET(%rsp) holds it unmasked. Free registers: %rcx, %r11 (fast path: %rcx is thread_info and
+   *  is not used again before the dispatch). */
+  | "before_range_check"
+  /** ia32_do_call in the int $0x80 entry (src/entry/linux-3.1-ia32.ts), after the range check against
+   *  IA32_NR_syscalls-1 and reached by ia32_tracesys too, before IA32_ARG_FIXUP: %rax = ia32 nr (checked); args
+   *  in ebx ecx edx esi edi ebp; RSP at ARGOFFSET. Free: %r8-%r11. Deny: set %rax, `jmp ia32_sysret` (IRET). */
+  | "ia32_after_range_check";
 
 export type EntryHooks = Partial<Record<HookPoint, string>>;
 
@@ -53,7 +67,10 @@ export const HOOK_POINTS: readonly HookPoint[] = [
   "fastpath_after_range_check",
   "tracesys_after_trace_enter",
   "auditsys_before_fastpath",
+  "tracesys_entry",
   "dispatch",
+  "before_range_check",
+  "ia32_after_range_check",
 ];
 
 /** The C functions and data the entry code references; the kernel must define every one. */
@@ -165,6 +182,7 @@ export function linux31EntryText(opts: EntryOptions = {}): string {
     "testl $_TIF_WORK_SYSCALL_ENTRY, TI_flags(%rcx)",
     "jnz tracesys",
     "system_call_fastpath:",
+    hook(opts, "before_range_check"),
     "cmpq $__NR_syscall_max, %rax",
     "ja badsys",
     hook(opts, "fastpath_after_range_check"),
@@ -230,6 +248,7 @@ export function linux31EntryText(opts: EntryOptions = {}): string {
     "jmp sysret_check",
     "# Do syscall tracing (the full slow path).",
     "tracesys:",
+    hook(opts, "tracesys_entry"),
     "testl $(_TIF_WORK_SYSCALL_ENTRY & ~_TIF_SYSCALL_AUDIT), TI_flags(%rcx)",
     "jz auditsys",
     SAVE_REST(),
@@ -241,6 +260,7 @@ export function linux31EntryText(opts: EntryOptions = {}): string {
     "# Reload arg registers from the stack in case ptrace changed them; rax is the (possibly new) number.",
     LOAD_ARGS("ARGOFFSET", 1),
     RESTORE_REST(),
+    hook(opts, "before_range_check"),
     "cmpq $__NR_syscall_max, %rax",
     "# RAX(%rsp) set to -ENOSYS above",
     "ja int_ret_from_sys_call",

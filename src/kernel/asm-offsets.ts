@@ -4,6 +4,7 @@ import { PERCPU_SYMBOLS } from "./percpu.ts";
 import * as P from "./pt-regs.ts";
 import { __KERNEL_CS, __KERNEL_DS, __USER_CS, __USER_DS, __USER32_CS } from "./segment.ts";
 import { NR_SYSCALL_MAX } from "./syscall-names-x86_64-3.1.ts";
+import { TSK_cgroups } from "./task-struct.ts";
 import { KERNEL_STACK_OFFSET, THREAD_SIZE, TI_flags, TI_status, TS_COMPAT } from "./thread-info.ts";
 import * as T from "./tif.ts";
 
@@ -24,6 +25,7 @@ export function linux31AsmOffsets(): Map<string, bigint> {
   set("THREAD_SIZE", THREAD_SIZE);
   set("KERNEL_STACK_OFFSET", KERNEL_STACK_OFFSET);
   set("TS_COMPAT", TS_COMPAT);
+  set("TSK_cgroups", TSK_cgroups);
   set("TIF_NEED_RESCHED", T.TIF_NEED_RESCHED);
   set("TIF_SYSCALL_AUDIT", T.TIF_SYSCALL_AUDIT);
   set("TIF_FORK", T.TIF_FORK);

@@ -1,6 +1,11 @@
 // The machine: physical memory, one CPU, the kernel image (linux-3.1 entry code + native stubs), its data
 // (sys_call_table, per-cpu area), tasks and the run loop. Boot follows Linux 3.1's syscall_init(); tasks start
 // through ret_from_fork. See docs/kernel.md for the layouts.
+
+import { CGROUPFS_MOUNT, CgroupFs } from "../cgroup/cgroupfs.ts";
+import type { Design, DesignKernelParts } from "../cgroup/design.ts";
+import { noneDesign } from "../cgroup/designs/none.ts";
+import { CgroupHierarchy, ERESTARTNOINTR, type SyncStrategy } from "../cgroup/hierarchy.ts";
 import { toLinear } from "../cpu/address.ts";
 import { Cpu, type StopReason } from "../cpu/cpu.ts";
 import { EXCEPTION_NAMES } from "../cpu/exceptions.ts";
@@ -24,7 +29,9 @@ import { FIXED1, IF } from "../cpu/rflags.ts";
 import { type Assembled, Assembler } from "../entry/assembler.ts";
 import { symbolize } from "../entry/disassembler.ts";
 import { type EntryOptions, LINUX31_EXTERNS, linux31EntryText } from "../entry/linux-3.1.ts";
+import { IA32_SYSCALL_VECTOR, LINUX31_IA32_EXTERNS, linux31Ia32EntryText } from "../entry/linux-3.1-ia32.ts";
 import { linux31AsmOffsets } from "./asm-offsets.ts";
+import { ENOSYS } from "./errno.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import {
   DESIGN_DATA_BASE,
@@ -40,7 +47,7 @@ import {
 } from "./layout.ts";
 import { DEFAULT_NATIVE_COSTS, NATIVE_NAMES, type NativeCosts, nativeCost } from "./native-costs.ts";
 import { NATIVES, SYSCALL_IMPLS } from "./natives.ts";
-import { PERCPU_cpu_number, PERCPU_this_cpu_off } from "./percpu.ts";
+import { MAX_CPUS, PERCPU_cpu_number, PERCPU_this_cpu_off, percpuArea } from "./percpu.ts";
 import * as P from "./pt-regs.ts";
 import {
   enterKernelMode,
@@ -50,6 +57,7 @@ import {
   SWITCH_FRAME_SIZE,
 } from "./sched.ts";
 import { __KERNEL_CS, __KERNEL_DS, __USER_CS, __USER_DS, STAR_VALUE, SYSCALL_MASK_VALUE } from "./segment.ts";
+import { IA32_SYSCALL_IMPLS, SYSCALL_NAMES_I386_3_1 } from "./syscall-names-i386-3.1.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
 import { type Creds, Task } from "./task.ts";
 import { TASK_RUNNING, TASK_STRUCT_SIZE, TSK_pid, TSK_stack, TSK_state, TSK_tgid } from "./task-struct.ts";
@@ -69,14 +77,20 @@ export interface BootOptions {
   /** native costs by name; missing names fall back to DEFAULT_NATIVE_COSTS */
   natives?: NativeCosts;
   entry?: EntryOptions;
-  /** only 1 is supported */
+  /** emulated CPUs sharing memory and the kernel, each with its own per-cpu area and run queue (1..8, default 1) */
   cpus?: number;
+  /** how writers of the syscalls cgroup bitmaps are synchronised (default `mutex`, the published patch) */
+  cgroupSync?: SyncStrategy;
   /** simulated clock rate for clock_gettime; default 3.4 GHz */
   clockHz?: number;
   /** bytes fd 0 reads; empty by default (read returns 0, end of file) */
   stdin?: Uint8Array | string;
   /** guest physical memory limit in bytes (default: the PhysicalMemory default) */
   memoryBytes?: number;
+  /** the syscall-filter design compiled into the kernel (src/cgroup/designs); default `none` */
+  design?: Design;
+  /** what a call the design denies returns, as a positive errno (default ENOSYS; EPERM is the other option) */
+  deniedErrno?: number;
 }
 
 export interface UserImage {
@@ -92,6 +106,8 @@ export interface CreateTaskOptions {
   /** real/effective/saved uid (default: the parent's, else 0) */
   uid?: number;
   gid?: number;
+  /** the CPU whose run queue the task joins (default: the parent's, else 0) */
+  cpu?: number;
 }
 
 export interface RunOptions {
@@ -102,6 +118,11 @@ export interface RunOptions {
    * interrupt's scheduler_tick); it takes effect at the task's next return to user mode. Off by default.
    */
   tickInstructions?: number;
+  /**
+   * With several CPUs: each CPU runs this many instructions in turn (CPU 0 first), default 1000. The budget and
+   * the tick count the instructions of all CPUs together / of each CPU. Ignored with one CPU.
+   */
+  quantum?: number;
 }
 
 export interface RunResult {
@@ -140,6 +161,41 @@ function assembleKernelText(text: string, symbols: Map<string, bigint>): Assembl
 
 const pageUp = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 
+/** BootOptions.entry plus a design's hooks, text and data; two texts at one hook point are a host error. */
+function mergeEntry(entry: EntryOptions, parts: DesignKernelParts, id: string): EntryOptions {
+  const hooks = { ...(entry.hooks ?? {}) };
+  for (const [k, v] of Object.entries(parts.hooks ?? {})) {
+    const point = k as keyof typeof hooks;
+    if (hooks[point] !== undefined && v !== undefined)
+      throw new Error(`design ${id}: hook point '${k}' is also set by BootOptions.entry`);
+    if (v !== undefined) hooks[point] = v;
+  }
+  const join = (a: string | undefined, b: string | undefined) =>
+    [a, b].filter((x) => x !== undefined && x.trim() !== "").join("\n");
+  const out: EntryOptions = { hooks };
+  const text = join(entry.extraText, parts.extraText);
+  const data = join(entry.extraData, parts.extraData);
+  if (text !== "") out.extraText = text;
+  if (data !== "") out.extraData = data;
+  return out;
+}
+
+/** The scheduler plus __switch_to's load_sp0: TSS.sp0 = the next task's stack top (where INT n from user mode
+ *  builds its frame, so that frame ends at kernel_stack as the SYSCALL path's does). */
+class TssScheduler extends Scheduler {
+  private readonly tssCpu: Cpu;
+
+  constructor(cpu: Cpu, runQueue: readonly Task[], percpu: number, chargeSwitch: () => void) {
+    super(cpu, runQueue, percpu, chargeSwitch);
+    this.tssCpu = cpu;
+  }
+
+  override loadContext(next: Task, fromNative: boolean): void {
+    this.tssCpu.tssRsp0 = next.stackTop;
+    super.loadContext(next, fromNative);
+  }
+}
+
 interface KernelRegion {
   vaddr: number;
   length: number;
@@ -151,15 +207,22 @@ export class Machine implements KernelContext {
   /** init_mm: the kernel half every task space shares */
   readonly kspace: AddressSpace;
   readonly cpus: Cpu[];
-  readonly cpu: Cpu;
+  /** one scheduler (run queue, current task) per CPU */
+  readonly scheds: Scheduler[] = [];
+  /** linear address of each CPU's per-cpu area */
+  readonly percpus: number[] = [];
   readonly kernelText: Assembled;
   readonly designData: Assembled | null;
   readonly symbols: ReadonlyMap<string, bigint>;
   readonly costs: NativeCosts;
   readonly clockHz: number;
   readonly vfs = new Vfs();
+  /** the syscalls cgroup hierarchy, mounted at /sys/fs/cgroup/syscalls */
+  readonly hierarchy: CgroupHierarchy;
+  /** the filter design compiled in */
+  readonly design: Design;
+  readonly deniedErrno: number;
   readonly tasks: Task[] = [];
-  readonly sched: Scheduler;
   /** linear address of CPU 0's per-cpu area (its GS base in the kernel) */
   readonly percpu: number;
   /** the message of a kernel-mode fault, when one stopped the machine */
@@ -173,13 +236,18 @@ export class Machine implements KernelContext {
   private kheapNext = KHEAP_BASE;
   private kheapMapped = KHEAP_BASE;
   private inNative = false;
+  /** the CPU executing now (natives and probes run on it); 0 outside run() */
+  private active = 0;
+  private readonly taskCpu = new Map<Task, number>();
 
   static boot(opts: BootOptions = {}): Machine {
     return new Machine(opts);
   }
 
   private constructor(opts: BootOptions) {
-    if ((opts.cpus ?? 1) !== 1) throw new Error("Machine.boot: only cpus: 1 is supported");
+    const ncpus = opts.cpus ?? 1;
+    if (!Number.isInteger(ncpus) || ncpus < 1 || ncpus > MAX_CPUS)
+      throw new Error(`Machine.boot: cpus must be an integer from 1 to ${MAX_CPUS}, got ${opts.cpus}`);
     this.costs = { ...DEFAULT_NATIVE_COSTS, ...(opts.natives ?? {}) };
     this.clockHz = opts.clockHz ?? DEFAULT_CLOCK_HZ;
     if (!(this.clockHz > 0)) throw new Error(`Machine.boot: bad clockHz ${this.clockHz}`);
@@ -195,13 +263,30 @@ export class Machine implements KernelContext {
     const asmSyms = linux31AsmOffsets();
     const nrEntries = SYSCALL_NAMES_X86_64_3_1.length;
     asmSyms.set("sys_call_table", BigInt(KERNEL_DATA_BASE));
-    this.addKernelRegion(KERNEL_DATA_BASE, pageUp(nrEntries * 8), PTE_W | PTE_NX);
+    // ia32_sys_call_table (the int $0x80 entry's) on the page after it
+    const ia32Table = KERNEL_DATA_BASE + pageUp(nrEntries * 8);
+    const nrIa32 = SYSCALL_NAMES_I386_3_1.length;
+    asmSyms.set("ia32_sys_call_table", BigInt(ia32Table));
+    asmSyms.set("IA32_NR_syscalls", BigInt(nrIa32));
+    this.addKernelRegion(KERNEL_DATA_BASE, pageUp(nrEntries * 8) + pageUp(nrIa32 * 8), PTE_W | PTE_NX);
     this.percpu = PERCPU_BASE;
-    this.addKernelRegion(PERCPU_BASE, PAGE_SIZE, PTE_W | PTE_NX);
-    this.kspace.write64(PERCPU_BASE + PERCPU_this_cpu_off, BigInt.asUintN(64, BigInt(PERCPU_BASE)));
-    this.kspace.write64(PERCPU_BASE + PERCPU_cpu_number, 0n);
+    for (let n = 0; n < ncpus; n++) {
+      const area = percpuArea(PERCPU_BASE, n);
+      this.percpus.push(area);
+      this.addKernelRegion(area, PAGE_SIZE, PTE_W | PTE_NX);
+      this.kspace.write64(area + PERCPU_this_cpu_off, BigInt.asUintN(64, BigInt(area)));
+      this.kspace.write64(area + PERCPU_cpu_number, BigInt(n));
+    }
 
-    const entry = opts.entry ?? {};
+    // The design's build-time parts: its constants are defined before anything is assembled.
+    this.design = opts.design ?? noneDesign();
+    this.deniedErrno = opts.deniedErrno ?? ENOSYS;
+    if (!Number.isInteger(this.deniedErrno) || this.deniedErrno <= 0 || this.deniedErrno > 4095)
+      throw new Error(`Machine.boot: bad deniedErrno ${this.deniedErrno}`);
+    const parts = this.design.kernel({ deniedErrno: this.deniedErrno, nrSyscalls: nrEntries });
+    asmSyms.set("SYSCALLS_DENIED_ERRNO", BigInt(this.deniedErrno));
+    for (const [k, v] of Object.entries(parts.constants ?? {})) asmSyms.set(k, v);
+    const entry = mergeEntry(opts.entry ?? {}, parts, this.design.id);
     this.designData = null;
     if (entry.extraData !== undefined && entry.extraData.trim() !== "") {
       const d = new Assembler({ base: DESIGN_DATA_BASE, symbols: asmSyms }).asm(entry.extraData).assemble();
@@ -212,8 +297,11 @@ export class Machine implements KernelContext {
     }
 
     // Kernel text: the entry code, one stub per native (its label is the native's address), the idle loop.
-    const natives = NATIVE_NAMES.map((n) => `\t.align 16\n${n}:\n\tud2`).join("\n");
-    const text = `${linux31EntryText(entry)}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n`;
+    const designNatives = parts.natives ?? [];
+    const natives = [...NATIVE_NAMES, ...designNatives.map((d) => d.name)]
+      .map((n) => `\t.align 16\n${n}:\n\tud2`)
+      .join("\n");
+    const text = `${linux31EntryText(entry)}${linux31Ia32EntryText(entry)}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n`;
     this.kernelText = assembleKernelText(text, asmSyms);
     const kt = this.kernelText;
     this.addKernelRegion(KERNEL_TEXT_BASE, pageUp(kt.bytes.length), 0); // supervisor, read-only, executable
@@ -221,7 +309,8 @@ export class Machine implements KernelContext {
     const symbols = new Map(asmSyms);
     for (const [k, v] of kt.symbols) symbols.set(k, v);
     this.symbols = symbols;
-    for (const e of LINUX31_EXTERNS) if (!symbols.has(e)) throw new Error(`kernel symbol ${e} missing`);
+    for (const e of [...LINUX31_EXTERNS, ...LINUX31_IA32_EXTERNS])
+      if (!symbols.has(e)) throw new Error(`kernel symbol ${e} missing`);
 
     // sys_call_table: every entry sys_ni_syscall unless implemented.
     const table = new DataView(new ArrayBuffer(nrEntries * 8));
@@ -230,47 +319,115 @@ export class Machine implements KernelContext {
       table.setBigUint64(nr * 8, BigInt.asUintN(64, BigInt(this.sym(impl))), true);
     });
     this.kspace.writeBytes(KERNEL_DATA_BASE, new Uint8Array(table.buffer));
+    const ia32 = new DataView(new ArrayBuffer(nrIa32 * 8));
+    SYSCALL_NAMES_I386_3_1.forEach((name, nr) => {
+      const impl = IA32_SYSCALL_IMPLS[name] ?? "sys_ni_syscall";
+      ia32.setBigUint64(nr * 8, BigInt.asUintN(64, BigInt(this.sym(impl))), true);
+    });
+    this.kspace.writeBytes(ia32Table, new Uint8Array(ia32.buffer));
 
-    // The CPU, as syscall_init() leaves it.
-    const cpu =
-      opts.costs !== undefined
-        ? new Cpu({ space: this.kspace, costs: opts.costs, id: 0 })
-        : new Cpu({ space: this.kspace, id: 0 });
-    this.cpu = cpu;
-    this.cpus = [cpu];
-    cpu.writeMsr(MSR_EFER, BigInt(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX));
-    cpu.writeMsr(MSR_STAR, STAR_VALUE);
-    cpu.writeMsr(MSR_LSTAR, BigInt.asUintN(64, BigInt(this.sym("system_call"))));
-    cpu.writeMsr(MSR_CSTAR, BigInt.asUintN(64, BigInt(this.sym("ignore_sysret"))));
-    cpu.writeMsr(MSR_SYSCALL_MASK, BigInt(SYSCALL_MASK_VALUE));
-    cpu.writeMsr(MSR_GS_BASE, BigInt.asUintN(64, BigInt(PERCPU_BASE)));
-    cpu.writeMsr(MSR_KERNEL_GS_BASE, 0n);
-    cpu.cpl = 0;
-    cpu.sreg[SREG_CS] = __KERNEL_CS;
-    cpu.sreg[SREG_SS] = __KERNEL_DS;
-    cpu.setRflags(FIXED1);
+    // Each CPU, as syscall_init() leaves it (secondary CPUs run the same setup on their own area).
+    this.cpus = [];
+    for (let n = 0; n < ncpus; n++) {
+      const cpu =
+        opts.costs !== undefined
+          ? new Cpu({ space: this.kspace, costs: opts.costs, id: n })
+          : new Cpu({ space: this.kspace, id: n });
+      this.cpus.push(cpu);
+      cpu.writeMsr(MSR_EFER, BigInt(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX));
+      cpu.writeMsr(MSR_STAR, STAR_VALUE);
+      cpu.writeMsr(MSR_LSTAR, BigInt.asUintN(64, BigInt(this.sym("system_call"))));
+      cpu.writeMsr(MSR_CSTAR, BigInt.asUintN(64, BigInt(this.sym("ignore_sysret"))));
+      cpu.writeMsr(MSR_SYSCALL_MASK, BigInt(SYSCALL_MASK_VALUE));
+      cpu.writeMsr(MSR_GS_BASE, BigInt.asUintN(64, BigInt(this.percpus[n]!)));
+      cpu.writeMsr(MSR_KERNEL_GS_BASE, 0n);
+      cpu.cpl = 0;
+      cpu.sreg[SREG_CS] = __KERNEL_CS;
+      cpu.sreg[SREG_SS] = __KERNEL_DS;
+      cpu.setRflags(FIXED1);
+      // set_system_intr_gate(IA32_SYSCALL_VECTOR, ia32_syscall): an interrupt gate user mode may use
+      cpu.setGate(IA32_SYSCALL_VECTOR, this.sym("ia32_syscall"), 3);
 
-    this.sched = new Scheduler(cpu, this.tasks, PERCPU_BASE, () => this.charge("context_switch"));
-    for (const name of NATIVE_NAMES) {
-      const fn = NATIVES[name];
-      cpu.registerNative(
-        this.sym(name),
-        name,
-        (c) => {
-          this.inNative = true;
-          try {
-            return fn(this, c);
-          } finally {
-            this.inNative = false;
-          }
-        },
-        nativeCost(this.costs, name),
+      this.scheds.push(new TssScheduler(cpu, [], this.percpus[n]!, () => this.charge("context_switch")));
+      for (const name of NATIVE_NAMES) {
+        const fn = NATIVES[name];
+        const at = this.sym(name);
+        cpu.registerNative(
+          at,
+          name,
+          (c) => {
+            this.inNative = true;
+            try {
+              return this.restartable(c, at, fn(this, c));
+            } finally {
+              this.inNative = false;
+            }
+          },
+          nativeCost(this.costs, name),
+        );
+      }
+      for (const d of designNatives) {
+        if ((NATIVE_NAMES as readonly string[]).includes(d.name))
+          throw new Error(`design ${this.design.id}: native '${d.name}' is a kernel native`);
+        cpu.registerNative(
+          this.sym(d.name),
+          d.name,
+          (c) => {
+            this.inNative = true;
+            try {
+              return d.fn(this, c);
+            } finally {
+              this.inNative = false;
+            }
+          },
+          this.costs[d.name] ?? d.cost,
+        );
+      }
+      cpu.setExceptionHandler((c, vector, _err, faultRip, detail) =>
+        this.onException(c, vector, faultRip, detail),
       );
+      this.installProbes(cpu);
     }
-    cpu.setExceptionHandler((c, vector, _err, faultRip, detail) =>
-      this.onException(c, vector, faultRip, detail),
+
+    // The syscalls cgroup: hierarchy, cgroupfs, then the design's control plane (before any task exists).
+    this.hierarchy = new CgroupHierarchy(
+      opts.cgroupSync !== undefined
+        ? { nrSyscalls: nrEntries, sync: opts.cgroupSync }
+        : { nrSyscalls: nrEntries },
     );
-    this.installProbes();
+    // SMP: a guest writer of the cgroup files takes one step per call (preemptible between steps)
+    if (ncpus > 1) this.hierarchy.stepwise = () => (this.inNative ? this.sched.current : null);
+    this.vfs.mkdir(CGROUPFS_MOUNT);
+    this.vfs.mount(
+      CGROUPFS_MOUNT,
+      new CgroupFs(this.hierarchy, (pid) => this.tasks.find((t) => t.pid === pid && !t.exited)),
+    );
+    this.hierarchy.listener = this.design;
+    this.design.attach({ machine: this, hierarchy: this.hierarchy, deniedErrno: this.deniedErrno });
+  }
+
+  /** The CPU executing now (CPU 0 outside run()): the one natives and probes act on. */
+  get cpu(): Cpu {
+    return this.cpus[this.active]!;
+  }
+
+  /** The scheduler of the CPU executing now (CPU 0's outside run()). */
+  get sched(): Scheduler {
+    return this.scheds[this.active]!;
+  }
+
+  /** The CPU whose run queue holds `task`. */
+  cpuOf(task: Task): number {
+    const n = this.taskCpu.get(task);
+    if (n === undefined) throw new Error(`task ${task.pid} was not created by this machine`);
+    return n;
+  }
+
+  /** A native that returns -ERESTARTNOINTR runs again (same registers, same return address): a preemption point. */
+  private restartable(c: Cpu, at: number, r: number | bigint | undefined): number | bigint | undefined {
+    if (r !== -ERESTARTNOINTR) return r;
+    c.redirect(at);
+    return undefined;
   }
 
   /** Address of a kernel symbol as a number; Error if unknown. */
@@ -311,6 +468,7 @@ export class Machine implements KernelContext {
     if (signal === null) t.exitCode = code;
     else t.killedBy = signal;
     for (const fd of [...t.files.fds.keys()]) t.files.close(fd);
+    this.hierarchy.exit(t);
     this.sched.retire(t);
     const next = this.sched.pickNext(t);
     if (next !== null) {
@@ -322,7 +480,7 @@ export class Machine implements KernelContext {
     if (this.inNative) {
       this.cpu.redirect(idle);
     } else {
-      enterKernelMode(this.cpu, this.percpu);
+      enterKernelMode(this.cpu, this.sched.percpu);
       this.cpu.rip = idle;
     }
     this.cpu.setRflags(FIXED1);
@@ -353,13 +511,17 @@ export class Machine implements KernelContext {
     if (base + pageUp(len) > USER_STACK_TOP - USER_STACK_SIZE)
       throw new Error("createTask: image overlaps the stack");
     if (entry < base || entry >= base + len) throw new Error("createTask: entry outside the image");
+    const parent = opts.parent ?? null;
+    const cpuNr = opts.cpu ?? (parent !== null ? (this.taskCpu.get(parent) ?? 0) : 0);
+    if (!Number.isInteger(cpuNr) || cpuNr < 0 || cpuNr >= this.cpus.length)
+      throw new Error(`createTask: no CPU ${opts.cpu} (the machine has ${this.cpus.length})`);
     const pid = this.nextPid++;
     const slot = KSTACK_BASE + (pid - 1) * KSTACK_SLOT;
 
     const space = new AddressSpace(this.phys, this.phys.allocFrame());
     for (const r of this.regions) space.mapShared(r.vaddr, r.length, r.flags, this.kspace);
     this.spaces.push(space);
-    this.cpu.registerSpace(space);
+    for (const c of this.cpus) c.registerSpace(space);
     // The image is writable and executable (programs keep their data next to their code).
     space.map(base, pageUp(len), PTE_U | PTE_W);
     space.writeBytes(base, opts.image.bytes);
@@ -372,7 +534,6 @@ export class Machine implements KernelContext {
     const ks = this.kspace;
     const w64 = (a: number, v: number | bigint) => ks.write64(a, BigInt.asUintN(64, BigInt(v)));
 
-    const parent = opts.parent ?? null;
     const uid = opts.uid ?? parent?.creds.uid ?? 0;
     const gid = opts.gid ?? parent?.creds.gid ?? 0;
     const creds: Creds = { uid, euid: uid, suid: uid, fsuid: uid, gid, egid: gid };
@@ -398,7 +559,7 @@ export class Machine implements KernelContext {
     ks.write32(taskStruct + TSK_tgid, pid);
     w64(stackBase + TI_task, taskStruct);
     ks.write32(stackBase + TI_flags, _TIF_FORK);
-    ks.write32(stackBase + TI_cpu, 0);
+    ks.write32(stackBase + TI_cpu, cpuNr);
     w64(stackBase + TI_addr_limit, TASK_SIZE_MAX);
 
     // The child's pt_regs at the stack top (as copy_thread leaves it) and a switch frame into ret_from_fork.
@@ -417,6 +578,10 @@ export class Machine implements KernelContext {
     task.threadSp = sp;
     task.usersp = userRsp;
     this.tasks.push(task);
+    this.taskCpu.set(task, cpuNr);
+    (this.scheds[cpuNr]!.runQueue as Task[]).push(task);
+    // cgroup_fork / cgroup_post_fork: the child starts in its parent's cgroup, a task without one in the root
+    this.hierarchy.attach(task, parent !== null ? this.hierarchy.cgroupOf(parent) : this.hierarchy.root);
     return task;
   }
 
@@ -443,6 +608,7 @@ export class Machine implements KernelContext {
   // ---- running ----
 
   run(opts: RunOptions = {}): RunResult {
+    if (this.cpus.length > 1) return this.runSmp(opts);
     const cpu = this.cpu;
     const startInstret = cpu.instret;
     const startCycles = cpu.cycles;
@@ -478,6 +644,74 @@ export class Machine implements KernelContext {
     }
   }
 
+  /**
+   * The SMP run loop: CPUs take turns of `quantum` instructions in CPU order; an idle CPU (no runnable task, parked
+   * at cpu_idle) is skipped. Ends when every CPU is idle (exited), on the budget (all CPUs' instructions), on a
+   * requestStop (stopped) or on an oops (fault).
+   */
+  private runSmp(opts: RunOptions): RunResult {
+    const cpus = this.cpus;
+    const instret = () => cpus.reduce((a, c) => a + c.instret, 0);
+    const cycles = () => cpus.reduce((a, c) => a + c.cycles, 0);
+    const startInstret = instret();
+    const startCycles = cycles();
+    const budget = opts.maxInstructions ?? 100_000_000;
+    const tick = opts.tickInstructions !== undefined && opts.tickInstructions > 0 ? opts.tickInstructions : 0;
+    const quantum = opts.quantum ?? 1000;
+    if (!Number.isInteger(quantum) || quantum < 1) throw new Error(`run: bad quantum ${opts.quantum}`);
+    const untilTick = cpus.map(() => tick);
+    const result = (reason: RunResult["reason"], stop: StopReason): RunResult => {
+      for (const s of this.scheds) s.account();
+      this.active = 0;
+      return { reason, stop, instructions: instret() - startInstret, cycles: cycles() - startCycles };
+    };
+    if (this.oops !== null) return result("fault", { kind: "stop", reason: this.oops });
+    let used = 0;
+    for (;;) {
+      let ran = false;
+      for (let n = 0; n < cpus.length; n++) {
+        const cpu = cpus[n]!;
+        const sched = this.scheds[n]!;
+        this.active = n;
+        if (sched.current === null) {
+          const next = sched.pickNext(null);
+          if (next === null) continue; // idle: halted in cpu_idle
+          sched.loadContext(next, false);
+        }
+        const left = budget - used;
+        if (left <= 0) return result("budget", { kind: "budget" });
+        let slice = Math.min(quantum, left);
+        if (tick > 0) slice = Math.min(slice, untilTick[n]!);
+        const before = cpu.instret;
+        const r = cpu.run(slice);
+        const did = cpu.instret - before;
+        used += did;
+        ran = true;
+        if (tick > 0) {
+          untilTick[n]! -= did;
+          if (untilTick[n]! <= 0) {
+            untilTick[n] = tick;
+            sched.current?.tif.set(TIF_NEED_RESCHED);
+          }
+        }
+        switch (r.kind) {
+          case "budget":
+          case "hlt":
+            // hlt with no task: this CPU went idle; with a task, a kernel bug (treated as a stop, as on 1 CPU)
+            if (r.kind === "hlt" && sched.current !== null) return result("stopped", r);
+            continue;
+          case "stop":
+            if (this.oops !== null) return result("fault", r);
+            return result(this.scheds.some((x) => x.current !== null) ? "stopped" : "exited", r);
+          case "fault":
+            this.oops = `unhandled ${EXCEPTION_NAMES[r.vector] ?? r.vector} on CPU ${n} at 0x${r.rip.toString(16)}: ${r.detail}`;
+            return result("fault", r);
+        }
+      }
+      if (!ran) return result("exited", { kind: "stop", reason: "no runnable task" });
+    }
+  }
+
   /** A fault at CPL 3 kills the task with the matching signal; at CPL 0 it is an oops that stops the machine. */
   private onException(cpu: Cpu, vector: number, faultRip: number, detail: string): void {
     const t = this.sched.current;
@@ -498,10 +732,12 @@ export class Machine implements KernelContext {
   }
 
   /** Path and return-instruction counters, read off the entry code with CPU probes (no guest instructions). */
-  private installProbes(): void {
-    const cpu = this.cpu;
-    const cur = () => this.sched.current;
-    const auditOnly = _TIF_WORK_SYSCALL_ENTRY & ~_TIF_SYSCALL_AUDIT;
+  private installProbes(cpu: Cpu): void {
+    const sched = this.scheds[cpu.id]!;
+    const cur = () => sched.current;
+    // the entry code's masks as assembled (a design may override them)
+    const workEntry = Number(this.symbols.get("_TIF_WORK_SYSCALL_ENTRY") ?? BigInt(_TIF_WORK_SYSCALL_ENTRY));
+    const auditOnly = workEntry & ~_TIF_SYSCALL_AUDIT;
     // SYSCALL has no memory operand, so its cost is exactly its class cost.
     const syscallCost = cpu.classCost[INSN_CLASS_INDEX.syscall]!;
     cpu.addProbe(this.sym("system_call"), () => {
@@ -509,7 +745,7 @@ export class Machine implements KernelContext {
       if (t !== null) {
         t.acct.syscalls++;
         t.viaAudit = false;
-        this.sched.account();
+        sched.account();
         t.closeSyscall();
         t.openSyscall = {
           nr: Number(BigInt.asIntN(64, cpu.getReg(RAX))),

@@ -27,3 +27,11 @@ export const PERCPU_SYMBOLS: Readonly<Record<string, number>> = {
   stack_canary: PERCPU_stack_canary,
   irq_count: PERCPU_irq_count,
 };
+
+/** CPUs a machine may boot (their areas are consecutive pages from PERCPU_BASE) */
+export const MAX_CPUS = 8;
+
+/** Linear address of CPU n's per-cpu area. */
+export function percpuArea(base: number, cpu: number): number {
+  return base + cpu * PERCPU_SIZE;
+}

@@ -1,6 +1,7 @@
-// The scheduler: deterministic round-robin over runnable tasks in creation order, and the context switch
-// (switch_mm + switch_to + __switch_to) done by the kernel on guest state: CR3, the kernel stack and RSP, the
-// callee-saved registers, per-cpu kernel_stack / old_rsp / current_task, FS base.
+// The scheduler of one CPU: deterministic round-robin over the runnable tasks of its own run queue (in the order
+// they were placed on it), and the context switch (switch_mm + switch_to + __switch_to) done by the kernel on
+// guest state: CR3, the kernel stack and RSP, the callee-saved registers, this CPU's per-cpu kernel_stack /
+// old_rsp / current_task, FS base.
 //
 // A switched-out task's kernel stack holds the switch frame below its saved RSP (thread.sp), lowest first:
 //   r15 r14 r13 r12 rbx rbp rflags <return address>
@@ -45,8 +46,10 @@ export class Scheduler {
 
   constructor(
     private readonly cpu: Cpu,
-    private readonly tasks: readonly Task[],
-    private readonly percpu: number,
+    /** this CPU's run queue, in the order tasks were placed on it (Machine pushes; round-robin follows it) */
+    readonly runQueue: readonly Task[],
+    /** linear address of this CPU's per-cpu area */
+    readonly percpu: number,
     /** charged to the outgoing task just before every switch (switch_mm + __switch_to work) */
     private readonly chargeSwitch: () => void = () => {},
   ) {}
@@ -65,10 +68,11 @@ export class Scheduler {
 
   /** Round-robin: the first runnable task after `after` in creation order, `after` itself last. */
   pickNext(after: Task | null): Task | null {
-    const n = this.tasks.length;
-    const start = after === null ? -1 : this.tasks.indexOf(after);
+    const q = this.runQueue;
+    const n = q.length;
+    const start = after === null ? -1 : q.indexOf(after);
     for (let i = 1; i <= n; i++) {
-      const t = this.tasks[(start + i + n) % n]!;
+      const t = q[(start + i + n) % n]!;
       if (t.state === "runnable") return t;
     }
     return null;

@@ -1,7 +1,9 @@
-// A minimal in-memory VFS: a fixed directory tree ("/", "/tmp", "/dev", "/sys/fs/cgroup"), the character devices
-// /dev/null and /dev/zero, and per-task file descriptor tables. Enough for the syscalls the workloads use.
+// A minimal in-memory VFS: a directory tree ("/", "/tmp", "/dev", "/sys/fs/cgroup", plus directories made with
+// mkdir), the character devices /dev/null and /dev/zero, mounted file systems (cgroupfs at
+// /sys/fs/cgroup/syscalls) and per-task file descriptor tables. Enough for the syscalls the workloads use.
+import type { Task } from "./task.ts";
 
-export type FileKind = "stdin" | "stdout" | "stderr" | "null" | "zero" | "dir";
+export type FileKind = "stdin" | "stdout" | "stderr" | "null" | "zero" | "dir" | "mnt";
 
 export interface OpenFile {
   kind: FileKind;
@@ -9,6 +11,29 @@ export interface OpenFile {
   path: string;
   /** O_ACCMODE bits: 0 read, 1 write, 2 read/write */
   accmode: number;
+  /** kind "mnt": the file system and the path inside it */
+  mnt?: { fs: MountedFs; rel: string };
+  /** kind "mnt": file position (shared by dup'd descriptors, as f_pos) */
+  pos?: number;
+  /** kind "mnt": the content generated at the first read (seq_file), re-generated at position 0 */
+  seq?: Uint8Array;
+}
+
+/**
+ * A file system mounted in the VFS (cgroupfs). Paths are relative to the mount point, "/" being its root.
+ * Every object is owned by root: directories 0755, files 0644.
+ */
+export interface MountedFs {
+  readonly name: string;
+  stat(rel: string): "dir" | "file" | undefined;
+  /** 0 or -errno */
+  mkdir(rel: string): number;
+  /** 0 or -errno */
+  rmdir(rel: string): number;
+  /** the whole content of a file now, or -errno */
+  read(rel: string): Uint8Array | number;
+  /** a write of `data` by `writer`: bytes accepted or -errno */
+  write(rel: string, data: Uint8Array, writer: Task): number;
 }
 
 export const O_RDONLY = 0;
@@ -19,10 +44,16 @@ export const O_DIRECTORY = 0o200000;
 export const NR_OPEN_DEFAULT = 1024; // RLIMIT_NOFILE soft limit
 export const PATH_MAX = 4096;
 
-export type Node = { type: "dir" } | { type: "chr"; kind: "null" | "zero" };
+export type Node =
+  | { type: "dir" }
+  | { type: "chr"; kind: "null" | "zero" }
+  /** an object of a mounted file system (`mount` is its mount point) */
+  | { type: "mnt"; kind: "dir" | "file"; fs: MountedFs; mount: string; rel: string };
 
 export class Vfs {
   readonly nodes = new Map<string, Node>();
+  /** mount point → file system; the mount point must be an existing directory */
+  readonly mounts = new Map<string, MountedFs>();
 
   constructor() {
     for (const d of ["/", "/tmp", "/dev", "/sys", "/sys/fs", "/sys/fs/cgroup", "/proc"]) this.mkdir(d);
@@ -38,16 +69,51 @@ export class Vfs {
     this.nodes.set(p, { type: "dir" });
   }
 
+  /** Host API: mount `fs` on the existing directory `path`. */
+  mount(path: string, fs: MountedFs): void {
+    const p = normalize("/", path);
+    if (this.nodes.get(p)?.type !== "dir") throw new Error(`vfs.mount: ${p} is not a directory`);
+    this.mounts.set(p, fs);
+  }
+
+  /** The mount containing absolute path p, with p relative to it. */
+  mountOf(p: string): { mount: string; fs: MountedFs; rel: string } | undefined {
+    for (const [m, fs] of this.mounts) {
+      if (p === m) return { mount: m, fs, rel: "/" };
+      if (p.startsWith(`${m}/`)) return { mount: m, fs, rel: p.slice(m.length) };
+    }
+    return undefined;
+  }
+
+  /** The node at absolute path p (mounted file systems included). */
+  node(p: string): Node | undefined {
+    const m = this.mountOf(p);
+    if (m === undefined) return this.nodes.get(p);
+    const kind = m.fs.stat(m.rel);
+    return kind === undefined ? undefined : { type: "mnt", kind, fs: m.fs, mount: m.mount, rel: m.rel };
+  }
+
   lookup(cwd: string, path: string): { path: string; node: Node | undefined; notDirOnWay: boolean } {
     const p = normalize(cwd, path);
     let notDirOnWay = false;
     for (let q = parentOf(p); ; q = parentOf(q)) {
-      const n = this.nodes.get(q);
-      if (n !== undefined && n.type !== "dir") notDirOnWay = true;
+      const n = this.node(q);
+      if (n !== undefined && !isDir(n)) notDirOnWay = true;
       if (q === "/") break;
     }
-    return { path: p, node: this.nodes.get(p), notDirOnWay };
+    return { path: p, node: this.node(p), notDirOnWay };
   }
+
+  /** Plain directories (not mounted objects) directly under p. */
+  hasChildren(p: string): boolean {
+    const prefix = p === "/" ? "/" : `${p}/`;
+    for (const k of this.nodes.keys()) if (k !== p && k.startsWith(prefix)) return true;
+    return this.mounts.has(p);
+  }
+}
+
+export function isDir(n: Node): boolean {
+  return n.type === "dir" || (n.type === "mnt" && n.kind === "dir");
 }
 
 /** Absolute, with "." and ".." resolved ("/.." is "/"). */
@@ -62,7 +128,7 @@ export function normalize(cwd: string, path: string): string {
   return `/${out.join("/")}`;
 }
 
-function parentOf(p: string): string {
+export function parentOf(p: string): string {
   const i = p.lastIndexOf("/");
   return i <= 0 ? "/" : p.slice(0, i);
 }

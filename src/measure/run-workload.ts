@@ -1,5 +1,7 @@
+import { getDesign } from "../cgroup/designs/index.ts";
 import { Machine } from "../kernel/machine.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
+import type { Task } from "../kernel/task.ts";
 import { TIF_NAMES } from "../kernel/tif.ts";
 import { getWorkload } from "../workload/index.ts";
 import type { CostProfile } from "./profile.ts";
@@ -11,6 +13,12 @@ export interface RunOptions {
   profile: CostProfile;
   /** TIF flag names (lower case, without the TIF_ prefix: "syscall_audit" or the short forms "audit", "trace") set on the task before it starts */
   tif?: readonly string[];
+  /** the filter design compiled into the kernel (src/cgroup/designs), default "none" */
+  design?: string;
+  /** what a denied call returns (positive errno), default ENOSYS */
+  deniedErrno?: number;
+  /** runs after the task exists and before it starts: build cgroups, move the task, write policies */
+  setup?: (machine: Machine, task: Task) => void;
 }
 
 export interface CallRow {
@@ -33,6 +41,9 @@ export interface PathCounts {
 
 export interface RunReport {
   workload: string;
+  design: string;
+  /** bytes of guest kernel memory the design's data structures use at the end of the run */
+  designMemoryBytes: number;
   profile: string;
   count: number;
   gap: number;
@@ -91,9 +102,16 @@ export function runWorkload(opts: RunOptions): RunReport {
   const gap = opts.gap ?? 0;
   const tifs = (opts.tif ?? []).map(resolveTif);
   const image = workload.build({ count: opts.count, gap });
-  const machine = Machine.boot({ costs: opts.profile.costs, natives: opts.profile.natives });
+  const design = getDesign(opts.design ?? "none");
+  const machine = Machine.boot({
+    costs: opts.profile.costs,
+    natives: opts.profile.natives,
+    design,
+    ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
+  });
   const task = machine.createTask({ name: workload.name, image });
   for (const t of tifs) task.tif.set(t.bit);
+  opts.setup?.(machine, task);
   const result = machine.run({ maxInstructions: Number.MAX_SAFE_INTEGER });
   if (result.reason === "fault") throw new Error(`the machine stopped: ${machine.oops ?? result.stop.kind}`);
   const a = task.acct;
@@ -107,6 +125,8 @@ export function runWorkload(opts: RunOptions): RunReport {
   const loopCycles = calls.reduce((n, c) => n + c.cycles, 0);
   return {
     workload: workload.name,
+    design: design.id,
+    designMemoryBytes: design.memoryBytes(),
     profile: opts.profile.name,
     count: opts.count,
     gap,

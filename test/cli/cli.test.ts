@@ -51,12 +51,42 @@ describe("syscall-lab CLI", () => {
     expect(r.stdout).toMatch(/sysretq\s+rflags=0x246 cpl=3/);
   });
 
-  it("start (no arguments): the three paths side by side", () => {
+  it("start (no arguments): the design comparison on its defaults", () => {
     const r = cli();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("syscall-lab compare: sowa-micro");
+    expect(r.stdout).toMatch(/│ cgroup-composed\s+│/);
+    expect(r.stdout).toContain("Reading:");
+  });
+
+  it("paths: the null workload with no flag, the audit flag and the trace flag side by side", () => {
+    const r = cli("paths");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("no flag");
     expect(r.stdout).toContain("TIF_SYSCALL_AUDIT");
     expect(r.stdout).toContain("tracesys slow path, IRET");
+  });
+
+  it("compare --json: exact overheads, none is the zero", () => {
+    const r = cli(
+      "compare",
+      "--designs",
+      "cgroup-walk",
+      "--depth",
+      "0,2",
+      "--workload",
+      "null",
+      "-n",
+      "50",
+      "--json",
+    );
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const walk = j.points.filter((p: { design: string }) => p.design === "cgroup-walk");
+    expect(walk).toHaveLength(4);
+    for (const p of j.points.filter((p: { design: string }) => p.design === "none")) {
+      expect(p.sysOverheadPct).toBe(0);
+    }
   });
 
   it("demo: the CPU alone, SYSCALL into a SYSRET handler", () => {
@@ -75,6 +105,9 @@ describe("syscall-lab CLI", () => {
       [["run", "-w", "null", "--tif", "bogus"], "unknown TIF flag 'bogus'"],
       [["run", "-w", "null", "-p", "nosuch"], 'unknown cost profile "nosuch"'],
       [["frob"], "unknown command 'frob'"],
+      [["compare", "--designs", "bogus"], "unknown design 'bogus'"],
+      [["compare", "--depth", "3..1"], "--depth 3..1: the range is empty"],
+      [["compare", "--errno", "EFOO"], "--errno must be ENOSYS or EPERM"],
     ] as const) {
       const r = cli(...args);
       expect(r.status, args.join(" ")).toBe(2);

@@ -2,10 +2,11 @@
 // a few constants as literals; check every literal against its named definition.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ICACHE_MASK, PROBE_TRAMPOLINE_SLOT, SCRATCH_SLOT } from "../../src/cpu/cpu.ts";
+import { ICACHE_MASK, SCRATCH_SLOT } from "../../src/cpu/cpu.ts";
 import { NONE, Op, PFX_ADDR32, PFX_STACK, RIP_BASE } from "../../src/cpu/decoded.ts";
 import { FL_NONE, LF_OP, LF_RES, LF_RESHI } from "../../src/cpu/flags.ts";
 import { TLB_ENTRIES } from "../../src/cpu/mmu.ts";
+import { FS, GS } from "../../src/cpu/registers.ts";
 
 const source = readFileSync(new URL("../../src/cpu/interpreter.ts", import.meta.url), "utf8");
 
@@ -24,8 +25,10 @@ describe("interpreter literals", () => {
   it("every `N /* NAME */` literal matches its constant", () => {
     const known: Record<string, number> = {
       NONE,
+      ...(Op as Record<string, number>),
+      FS,
+      GS,
       SCRATCH_SLOT,
-      PROBE_TRAMPOLINE_SLOT,
       ICACHE_MASK,
       RIP_BASE,
       PFX_ADDR32,

@@ -1,10 +1,42 @@
-// File syscalls over the minimal VFS (src/kernel/vfs.ts): read, write, open, close, dup, getcwd, chdir, umask.
+// File syscalls over the minimal VFS (src/kernel/vfs.ts): read, write, open, openat, close, dup, getcwd, chdir,
+// umask, mkdir, rmdir. Objects of a mounted file system (cgroupfs) are owned by root, directories 0755 and files
+// 0644, so only fsuid 0 may write, create or remove there (EACCES otherwise).
 import type { Cpu } from "../../cpu/cpu.ts";
-import { EBADF, EFAULT, EINVAL, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOTDIR, ERANGE } from "../errno.ts";
+import {
+  EACCES,
+  EBADF,
+  EBUSY,
+  EEXIST,
+  EFAULT,
+  EINVAL,
+  EISDIR,
+  EMFILE,
+  ENAMETOOLONG,
+  ENOENT,
+  ENOTDIR,
+  ENOTEMPTY,
+  EPERM,
+  ERANGE,
+} from "../errno.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
+import type { Task } from "../task.ts";
 import { copyFromUser, copyToUser, strncpyFromUser } from "../uaccess.ts";
-import { O_ACCMODE, O_DIRECTORY, O_WRONLY, type OpenFile, PATH_MAX } from "../vfs.ts";
+import {
+  isDir,
+  normalize,
+  O_ACCMODE,
+  O_DIRECTORY,
+  O_RDONLY,
+  O_WRONLY,
+  type OpenFile,
+  PATH_MAX,
+  parentOf,
+} from "../vfs.ts";
+
+export const O_CREAT = 0o100;
+/** AT_FDCWD: openat's "relative to the working directory" */
+export const AT_FDCWD = -100;
 
 /** MAX_RW_COUNT: a single read/write moves at most INT_MAX rounded down to a page (fs/read_write.c). */
 const MAX_RW_COUNT = 0x7ffff000;
@@ -33,6 +65,20 @@ export function sys_read(k: KernelContext, cpu: Cpu): number {
     case "stdin":
       data = k.input(count);
       break;
+    case "mnt": {
+      // seq_file: the content is generated at a read from position 0 and served from f_pos
+      const pos = f.pos ?? 0;
+      if (pos === 0 || f.seq === undefined) {
+        const c = f.mnt!.fs.read(f.mnt!.rel);
+        if (typeof c === "number") return c;
+        f.seq = c;
+      }
+      data = f.seq.subarray(Math.min(pos, f.seq.length), Math.min(pos + count, f.seq.length));
+      if (!copyToUser(t.space, buf, data)) return -EFAULT;
+      k.charge("copy_user_per_byte", data.length);
+      f.pos = pos + data.length;
+      return data.length;
+    }
     default:
       // fds 1 and 2 are write-only here
       return -EBADF;
@@ -54,7 +100,12 @@ export function sys_write(k: KernelContext, cpu: Cpu): number {
   if (data === null) return -EFAULT;
   k.charge("copy_user_per_byte", data.length);
   if (f.kind === "stdout" || f.kind === "stderr") k.output(f.kind, data);
-  else return -EBADF;
+  else if (f.kind === "mnt") {
+    const r = f.mnt!.fs.write(f.mnt!.rel, data, t);
+    if (r < 0) return r;
+    f.pos = (f.pos ?? 0) + r;
+    return r;
+  } else return -EBADF;
   return data.length;
 }
 
@@ -67,25 +118,54 @@ function getPath(k: KernelContext, addr: number): string | number {
   return s;
 }
 
-/** long open(const char __user *filename, int flags, umode_t mode): existing devices and directories only. */
+/** do_sys_open over the VFS: existing devices, directories and mounted files; O_CREAT creates nothing. */
+function doOpen(k: KernelContext, t: Task, dir: string, path: string, flags: number): number {
+  const r = k.vfs.lookup(dir, path);
+  if (r.notDirOnWay) return -ENOTDIR;
+  if (r.node === undefined) {
+    // cgroupfs directories have no create operation (vfs_create: -EACCES); elsewhere nothing is creatable here
+    if (flags & O_CREAT && k.vfs.node(parentOf(r.path))?.type === "mnt") return -EACCES;
+    return -ENOENT;
+  }
+  const n = r.node;
+  let f: OpenFile;
+  if (isDir(n)) {
+    if ((flags & O_ACCMODE) !== O_RDONLY) return -EISDIR;
+    f = { kind: "dir", path: r.path, accmode: 0 };
+  } else {
+    if (flags & O_DIRECTORY) return -ENOTDIR;
+    if (n.type === "mnt") {
+      if ((flags & O_ACCMODE) !== O_RDONLY && t.creds.fsuid !== 0) return -EACCES;
+      f = { kind: "mnt", path: r.path, accmode: flags & O_ACCMODE, mnt: { fs: n.fs, rel: n.rel }, pos: 0 };
+    } else if (n.type === "chr") {
+      f = { kind: n.kind, path: r.path, accmode: flags & O_ACCMODE };
+    } else return -EISDIR;
+  }
+  const fd = t.files.install(f);
+  return fd < 0 ? -EMFILE : fd;
+}
+
+/** long open(const char __user *filename, int flags, umode_t mode) */
 export function sys_open(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
   const path = getPath(k, argNum(cpu, 0));
   if (typeof path === "number") return path;
-  const flags = argInt(cpu, 1);
-  const r = k.vfs.lookup(t.cwd, path);
-  if (r.notDirOnWay) return -ENOTDIR;
-  if (r.node === undefined) return -ENOENT;
-  let f: OpenFile;
-  if (r.node.type === "dir") {
-    if ((flags & O_ACCMODE) !== 0) return -EISDIR;
-    f = { kind: "dir", path: r.path, accmode: 0 };
-  } else {
-    if (flags & O_DIRECTORY) return -ENOTDIR;
-    f = { kind: r.node.kind, path: r.path, accmode: flags & O_ACCMODE };
-  }
-  const fd = t.files.install(f);
-  return fd < 0 ? -EMFILE : fd;
+  return doOpen(k, t, t.cwd, path, argInt(cpu, 1));
+}
+
+/** long openat(int dfd, const char __user *filename, int flags, umode_t mode): dfd = AT_FDCWD or a directory fd. */
+export function sys_openat(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const path = getPath(k, argNum(cpu, 1));
+  if (typeof path === "number") return path;
+  const flags = argInt(cpu, 2);
+  if (path.startsWith("/")) return doOpen(k, t, "/", path, flags);
+  const dfd = argInt(cpu, 0);
+  if (dfd === AT_FDCWD) return doOpen(k, t, t.cwd, path, flags);
+  const d = t.files.get(dfd >>> 0);
+  if (d === undefined) return -EBADF;
+  if (d.kind !== "dir") return -ENOTDIR;
+  return doOpen(k, t, d.path, path, flags);
 }
 
 /** long close(unsigned int fd) */
@@ -132,4 +212,58 @@ export function sys_umask(k: KernelContext, cpu: Cpu): number {
   const old = t.umask;
   t.umask = argInt(cpu, 0) & 0o777;
   return old;
+}
+
+/** The last component of a mkdir/rmdir path must be a name ("." gives EEXIST/EINVAL, ".." EEXIST/ENOTEMPTY). */
+function lastComponent(path: string): string {
+  const parts = path.split("/").filter((x) => x !== "");
+  return parts.at(-1) ?? "/";
+}
+
+/** long mkdir(const char __user *pathname, umode_t mode): plain directories, or a cgroup under cgroupfs. */
+export function sys_mkdir(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const path = getPath(k, argNum(cpu, 0));
+  if (typeof path === "number") return path;
+  const last = lastComponent(path);
+  const r = k.vfs.lookup(t.cwd, path);
+  if (r.notDirOnWay) return -ENOTDIR;
+  if (r.node !== undefined || last === "." || last === ".." || last === "/") return -EEXIST;
+  const parent = k.vfs.node(parentOf(r.path));
+  if (parent === undefined) return -ENOENT;
+  if (!isDir(parent)) return -ENOTDIR;
+  if (parent.type === "mnt") {
+    if (t.creds.fsuid !== 0) return -EACCES;
+    return parent.fs.mkdir(normalize("/", `${parent.rel}/${last}`));
+  }
+  // sysfs and procfs have no mkdir operation (vfs_mkdir: -EPERM); /tmp is world-writable, the rest root's 0755
+  if (r.path.startsWith("/sys/") || r.path.startsWith("/proc/")) return -EPERM;
+  if (t.creds.fsuid !== 0 && parentOf(r.path) !== "/tmp") return -EACCES;
+  k.vfs.mkdir(r.path);
+  return 0;
+}
+
+/** long rmdir(const char __user *pathname) */
+export function sys_rmdir(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const path = getPath(k, argNum(cpu, 0));
+  if (typeof path === "number") return path;
+  const last = lastComponent(path);
+  if (last === ".") return -EINVAL;
+  if (last === "..") return -ENOTEMPTY;
+  const r = k.vfs.lookup(t.cwd, path);
+  if (r.notDirOnWay) return -ENOTDIR;
+  const n = r.node;
+  if (n === undefined) return -ENOENT;
+  if (!isDir(n)) return -ENOTDIR;
+  // a mount point, or "/", is busy
+  if (r.path === "/" || k.vfs.mounts.has(r.path) || (n.type === "mnt" && n.rel === "/")) return -EBUSY;
+  if (n.type === "mnt") {
+    if (t.creds.fsuid !== 0) return -EACCES;
+    return n.fs.rmdir(n.rel);
+  }
+  if (k.vfs.hasChildren(r.path)) return -ENOTEMPTY;
+  if (t.creds.fsuid !== 0 && parentOf(r.path) !== "/tmp") return -EACCES;
+  k.vfs.nodes.delete(r.path);
+  return 0;
 }

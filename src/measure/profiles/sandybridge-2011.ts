@@ -191,6 +191,18 @@ export const sandybridge2011: CostProfileSpec = {
       value: 976,
       source: `est.: ~1,200 instructions to open an existing device or directory (getname with a names_cache allocation, get_unused_fd_flags, do_filp_open -> path_openat with an RCU-walk lookup, may_open, __dentry_open with get_empty_filp and the device open, fsnotify_open, fd_install, putname; Linux 3.1 fs/open.c, fs/namei.c, fs/file_table.c) / ${IPC} = 816, + 8 atomics (files lock, file, dentry and vfsmount references) at ${LOCKED}; the path bytes are charged as copy_user_per_byte`,
     },
+    sys_openat: {
+      value: 980,
+      source: `= natives.sys_open 976 + ~6 instructions (the dfd argument: AT_FDCWD test, or fget_light of the directory descriptor, in do_sys_open's path_init; Linux 3.1 fs/open.c, fs/namei.c) / ${IPC} = 4`,
+    },
+    sys_mkdir: {
+      value: 2004,
+      source: `est.: ~1,800 instructions (getname, kern_path_create with a lookup_hash dentry allocation, mnt_want_write, security_path_mkdir, vfs_mkdir, and for cgroupfs cgroup_mkdir: cgroup_create with the subsystem's create callback copying the parent's bitmap, cgroup_populate_dir creating the control files, css_set linking; Linux 3.1 fs/namei.c, kernel/cgroup.c) / ${IPC} = 1,224, + 39 atomics (dentry, inode and mount references, i_mutex and cgroup_mutex, the control files' dentries) at ${LOCKED}; the path bytes are charged as copy_user_per_byte`,
+    },
+    sys_rmdir: {
+      value: 1356,
+      source: `est.: ~1,200 instructions (getname, path lookup of the parent, lookup_hash, vfs_rmdir with dentry_unhash, and for cgroupfs cgroup_rmdir: cgroup_clear_css_refs, the subsystem's destroy callback, removal of the control files, d_delete; Linux 3.1 fs/namei.c, kernel/cgroup.c) / ${IPC} = 816, + 27 atomics (references, i_mutex, cgroup_mutex, css refcounts) at ${LOCKED}; the path bytes are charged as copy_user_per_byte`,
+    },
     sys_close: {
       value: 81,
       source: `est.: ~60 instructions (spin_lock, fdtable clear, filp_close, fput of a file that is still referenced; Linux 3.1 fs/open.c) / ${IPC} = 41, + 2 atomics at ${LOCKED}`,

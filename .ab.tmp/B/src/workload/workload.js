@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=workload.js.map

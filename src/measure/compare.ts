@@ -1,0 +1,171 @@
+import { CgroupHostApi } from "../cgroup/host-api.ts";
+import type { Machine } from "../kernel/machine.ts";
+import type { Task } from "../kernel/task.ts";
+import type { CostProfile } from "./profile.ts";
+import { type RunReport, runWorkload } from "./run-workload.ts";
+
+/** filtered: the task's cgroup denies a syscall the workload never makes; unfiltered: nothing is denied anywhere */
+export type FilterMode = "filtered" | "unfiltered";
+
+export interface CompareOptions {
+  designs: readonly string[];
+  depths: readonly number[];
+  workload: string;
+  count: number;
+  gap?: number;
+  modes: readonly FilterMode[];
+  profile: CostProfile;
+  deniedErrno?: number;
+}
+
+export interface ComparePoint {
+  design: string;
+  depth: number;
+  mode: FilterMode;
+  /** the loop's syscalls (exit_group excluded) */
+  calls: number;
+  /** CPL-0 cycles of the loop's syscalls */
+  sysCycles: number;
+  /** user cycles of the task plus sysCycles */
+  totalCycles: number;
+  /** round-trip cycles per loop syscall (SYSCALL … SYSRET/IRETQ) */
+  cyclesPerCall: number;
+  /** (sysCycles / none's sysCycles − 1) × 100 at the same depth and mode */
+  sysOverheadPct: number;
+  totalOverheadPct: number;
+  /** extra cycles per call against none */
+  extraCyclesPerCall: number;
+  designMemoryBytes: number;
+  paths: RunReport["paths"];
+}
+
+export interface CompareResult {
+  workload: string;
+  profile: string;
+  count: number;
+  gap: number;
+  /** the syscall a filtered task's cgroup denies: one the workloads never make */
+  deniedNr: number;
+  points: ComparePoint[];
+}
+
+/** reboot(2): no workload calls it, so denying it filters a task without changing what the workload does. */
+export const DENIED_NR = 169;
+
+/** Cgroup path at `depth` below the root: "/", "/l1", "/l1/l2", … */
+export function cgroupPathAt(depth: number): string {
+  let p = "";
+  for (let i = 1; i <= depth; i++) p += `/l${i}`;
+  return p === "" ? "/" : p;
+}
+
+function placeTask(machine: Machine, task: Task, depth: number, mode: FilterMode): void {
+  const api = new CgroupHostApi(machine);
+  for (let i = 1; i <= depth; i++) {
+    const r = api.mkdir(cgroupPathAt(i));
+    if (r !== 0) throw new Error(`compare: mkdir ${cgroupPathAt(i)} failed (${r})`);
+  }
+  const path = cgroupPathAt(depth);
+  if (depth > 0) api.move(task, path);
+  if (mode === "filtered") {
+    const r = api.write(`${path === "/" ? "" : path}/syscalls.deny`, DENIED_NR);
+    if (r !== 0) throw new Error(`compare: deny ${DENIED_NR} in ${path} failed (${r})`);
+  }
+}
+
+function measure(opts: CompareOptions, design: string, depth: number, mode: FilterMode) {
+  const r = runWorkload({
+    workload: opts.workload,
+    count: opts.count,
+    gap: opts.gap ?? 0,
+    profile: opts.profile,
+    design,
+    ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
+    setup: (m, t) => placeTask(m, t, depth, mode),
+  });
+  if (r.exitCode !== 0) {
+    throw new Error(`compare: ${design} at depth ${depth} (${mode}): the workload did not exit cleanly`);
+  }
+  const calls = r.calls.reduce((n, c) => n + c.calls, 0);
+  const sysCycles = r.calls.reduce((n, c) => n + c.sysCycles, 0);
+  const cycles = r.calls.reduce((n, c) => n + c.cycles, 0);
+  return { r, calls, sysCycles, totalCycles: r.userCycles + sysCycles, cycles };
+}
+
+/**
+ * Each design at each depth, for a filtered and an unfiltered task, against `none` at the same depth and mode.
+ * Exact simulated cycles: the result is identical on every run.
+ */
+export function compareDesigns(opts: CompareOptions): CompareResult {
+  const points: ComparePoint[] = [];
+  for (const mode of opts.modes) {
+    for (const depth of opts.depths) {
+      const base = measure(opts, "none", depth, mode);
+      for (const design of opts.designs) {
+        const m = design === "none" ? base : measure(opts, design, depth, mode);
+        points.push({
+          design,
+          depth,
+          mode,
+          calls: m.calls,
+          sysCycles: m.sysCycles,
+          totalCycles: m.totalCycles,
+          cyclesPerCall: m.cycles / m.calls,
+          sysOverheadPct: (m.sysCycles / base.sysCycles - 1) * 100,
+          totalOverheadPct: (m.totalCycles / base.totalCycles - 1) * 100,
+          extraCyclesPerCall: (m.cycles - base.cycles) / m.calls,
+          designMemoryBytes: m.r.designMemoryBytes,
+          paths: m.r.paths,
+        });
+      }
+    }
+  }
+  return {
+    workload: opts.workload,
+    profile: opts.profile.name,
+    count: opts.count,
+    gap: opts.gap ?? 0,
+    deniedNr: DENIED_NR,
+    points,
+  };
+}
+
+/** A one-line reading of a design's numbers: its cost at depth 0, how it changes with depth, and for whom. */
+export function readDesign(result: CompareResult, design: string): string {
+  if (design === "none") return "the baseline: no check compiled in";
+  const pts = result.points.filter((p) => p.design === design);
+  const series = (mode: FilterMode) => pts.filter((p) => p.mode === mode).sort((a, b) => a.depth - b.depth);
+  const filtered = series("filtered");
+  const unfiltered = series("unfiltered");
+  const same =
+    filtered.length > 0 &&
+    filtered.length === unfiltered.length &&
+    filtered.every((p, i) => p.extraCyclesPerCall === unfiltered[i]!.extraCyclesPerCall);
+  if (same) return `filtered and unfiltered tasks alike: ${describeSeries(filtered)}`;
+  const parts: string[] = [];
+  if (filtered.length) parts.push(`filtered tasks: ${describeSeries(filtered)}`);
+  if (unfiltered.length) parts.push(`unfiltered tasks: ${describeSeries(unfiltered)}`);
+  return parts.join("; ");
+}
+
+/** "+7.0 cycles/call (+1.9 % sys) at depth 0, +3.0 cycles per level" and the like. */
+function describeSeries(ps: readonly ComparePoint[]): string {
+  if (ps.every((p) => p.extraCyclesPerCall === 0)) return "no cost at all (identical cycles to none)";
+  const first = ps[0]!;
+  const last = ps[ps.length - 1]!;
+  const at0 = `${fmtSigned(first.extraCyclesPerCall)} cycles/call (${fmtSigned(first.sysOverheadPct)} % sys) at depth ${first.depth}`;
+  if (ps.length < 2 || last.depth === first.depth) return at0;
+  const slope = (last.extraCyclesPerCall - first.extraCyclesPerCall) / (last.depth - first.depth);
+  const linear = ps.every(
+    (p) =>
+      Math.abs(p.extraCyclesPerCall - (first.extraCyclesPerCall + slope * (p.depth - first.depth))) < 1e-9,
+  );
+  if (linear && slope === 0) return `${at0}, constant with depth`;
+  if (linear) return `${at0}, ${fmtSigned(slope)} cycles per level`;
+  return `${at0}, ${fmtSigned(last.extraCyclesPerCall)} at depth ${last.depth}`;
+}
+
+function fmtSigned(n: number): string {
+  const s = (Math.round(n * 10) / 10).toFixed(1);
+  return n > 0 ? `+${s}` : s;
+}
