@@ -10,6 +10,7 @@ import {
 } from "../measure/profile.ts";
 import { runWorkload } from "../measure/run-workload.ts";
 import { WORKLOADS } from "../workload/index.ts";
+import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";
 import { runCompare, START_COMPARE_COUNT } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
 import {
@@ -266,6 +267,44 @@ export function registerCommands(program: Command): void {
         ),
       );
     });
+
+  const bpf = program
+    .command("bpf")
+    .description("classic-BPF seccomp filters: the kernel's checker and interpreter");
+  const emit = (r: BpfCommandResult) => {
+    if (r.exitCode === 2) {
+      process.stderr.write(`syscall-lab: ${r.output.trimEnd()}\n`);
+    } else {
+      print(r.output);
+    }
+    process.exitCode = r.exitCode;
+  };
+  bpf
+    .command("check")
+    .argument("<file>", "raw struct sock_filter bytes, or the text of tcpdump -ddd / bpf_asm -c")
+    .option("--json", "print JSON")
+    .description("print ok, or the errno the kernel's seccomp would return for this filter")
+    .action((file: string, o: { json?: boolean }) => emit(bpfCheck(file, { json: o.json === true })));
+  bpf
+    .command("run")
+    .argument("<file>", "the filter file")
+    .requiredOption("--nr <n>", "syscall number")
+    .option("--arch <arch>", "x86_64 or i386", "x86_64")
+    .option("--args <a0,...,a5>", "syscall arguments (decimal or 0x hex)")
+    .option("--ip <addr>", "instruction pointer")
+    .option("--json", "print JSON")
+    .description("run the filter over one seccomp_data and print the action and its data")
+    .action((file: string, o: { nr: string; arch: string; args?: string; ip?: string; json?: boolean }) =>
+      emit(
+        bpfRun(file, {
+          nr: o.nr,
+          arch: o.arch,
+          ...(o.args !== undefined ? { args: o.args } : {}),
+          ...(o.ip !== undefined ? { ip: o.ip } : {}),
+          json: o.json === true,
+        }),
+      ),
+    );
 
   const profile = program.command("profile").description("cost profiles");
   profile

@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -96,6 +99,21 @@ describe("syscall-lab CLI", () => {
     // user: 1 + 4 per iteration + 2; kernel: 4 per call (cmp, je, xor, sysretq), then cmp, je, hlt for exit
     expect(j).toMatchObject({ syscalls: 1001, stop: "hlt" });
     expect(j.instret).toBe(1 + 4 * 1000 + 2 + 4 * 1000 + 3);
+  });
+
+  it("bpf check / run: the kernel's verdict on a filter file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpf-"));
+    const f = join(dir, "getppid-eperm.txt");
+    // ld [0] (nr); jeq #110, 0, 1; ret ERRNO|1; ret ALLOW  (tcpdump -ddd form)
+    writeFileSync(f, "4\n32 0 0 0\n21 0 1 110\n6 0 0 327681\n6 0 0 2147418112\n");
+    expect(cli("bpf", "check", f)).toMatchObject({ status: 0, stdout: "ok\n" });
+    expect(cli("bpf", "run", f, "--nr", "110").stdout).toBe("ERRNO 1\n3 instructions\n");
+    expect(cli("bpf", "run", f, "--nr", "39").stdout).toBe("ALLOW\n3 instructions\n");
+    const bad = join(dir, "bad.txt");
+    writeFileSync(bad, "1\n32 0 0 2\n"); // misaligned load, no RET
+    const r = cli("bpf", "check", bad);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^EINVAL/);
   });
 
   it("bad input: one line naming what is wrong, exit code 2, no stack trace", () => {

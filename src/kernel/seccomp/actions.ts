@@ -86,7 +86,9 @@ export function formatAction(r: ResolvedAction): string {
   if (r.unknown) return `KILL_PROCESS (unknown action 0x${r.ret.toString(16).padStart(8, "0")})`;
   switch (r.action) {
     case "ERRNO":
-      return r.data > MAX_ERRNO ? `ERRNO ${errnoOf(r.data)} (data ${r.data} capped at MAX_ERRNO)` : `ERRNO ${r.data}`;
+      return r.data > MAX_ERRNO
+        ? `ERRNO ${errnoOf(r.data)} (data ${r.data} capped at MAX_ERRNO)`
+        : `ERRNO ${r.data}`;
     case "TRAP":
     case "TRACE":
     case "USER_NOTIF":

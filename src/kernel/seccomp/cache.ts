@@ -1,10 +1,25 @@
 // The constant-action bitmap cache (kernel/seccomp.c, v5.11+): at attach time, for every (arch, nr) the parent
 // filter still always-allows, emulate the new filter knowing only nr and arch; keep the bit only if it is
 // ALLOW whatever the other fields are. A hit in the newest filter's bitmap skips running any BPF.
-import { BPF_ABS, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K } from "./sock-filter.ts";
-import { BPF_LD, BPF_RET, BPF_W, type SockFilter } from "./sock-filter.ts";
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, OFFSET_ARCH, OFFSET_NR } from "./seccomp-data.ts";
+
 import { SECCOMP_RET_ALLOW } from "./actions.ts";
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, OFFSET_ARCH, OFFSET_NR } from "./seccomp-data.ts";
+import {
+  BPF_ABS,
+  BPF_ALU,
+  BPF_AND,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JMP,
+  BPF_JSET,
+  BPF_K,
+  BPF_LD,
+  BPF_RET,
+  BPF_W,
+  type SockFilter,
+} from "./sock-filter.ts";
 
 /** Bitmap sizes: SECCOMP_ARCH_NATIVE_NR (NR_syscalls) and SECCOMP_ARCH_COMPAT_NR (IA32_NR_syscalls). */
 export interface CacheGeometry {
@@ -29,6 +44,8 @@ export function seccompIsConstAllow(prog: readonly SockFilter[], nr: number, arc
   return constAllowEmulator(prog)(nr, arch);
 }
 
+const LD_W_ABS = BPF_LD | BPF_W | BPF_ABS;
+
 /** The same emulation over typed arrays, built once per program (cache preparation runs it ~900 times). */
 export function constAllowEmulator(prog: readonly SockFilter[]): (nr: number, arch: number) => boolean {
   const len = prog.length;
@@ -42,15 +59,23 @@ export function constAllowEmulator(prog: readonly SockFilter[]): (nr: number, ar
     jf[i] = insn.jf;
     kk[i] = insn.k >>> 0;
   });
+  // A run of identical loads leaves the register as its last one does, wherever the run is entered:
+  // lastOfRun[pc] lets the emulation step over padding in one go.
+  const lastOfRun = new Uint32Array(len);
+  for (let pc = len - 1; pc >= 0; pc--) {
+    const same = pc + 1 < len && code[pc] === LD_W_ABS && code[pc + 1] === LD_W_ABS && kk[pc] === kk[pc + 1];
+    lastOfRun[pc] = same ? lastOfRun[pc + 1]! : pc;
+  }
   return (nr, arch) => {
     let reg = 0;
     for (let pc = 0; pc < len; pc++) {
       const k = kk[pc]!;
       switch (code[pc]) {
-        case BPF_LD | BPF_W | BPF_ABS:
+        case LD_W_ABS:
           if (k === OFFSET_NR) reg = nr >>> 0;
           else if (k === OFFSET_ARCH) reg = arch >>> 0;
           else return false;
+          pc = lastOfRun[pc]!;
           break;
         case BPF_RET | BPF_K:
           return k === SECCOMP_RET_ALLOW;
@@ -109,7 +134,11 @@ export function seccompCachePrepare(
  */
 export function seccompCacheCheckAllow(cache: ActionCache, nr: number, arch: number): boolean {
   const bits =
-    arch >>> 0 === AUDIT_ARCH_X86_64 ? cache.allowNative : arch >>> 0 === AUDIT_ARCH_I386 ? cache.allowCompat : null;
+    arch >>> 0 === AUDIT_ARCH_X86_64
+      ? cache.allowNative
+      : arch >>> 0 === AUDIT_ARCH_I386
+        ? cache.allowCompat
+        : null;
   if (!bits || nr < 0 || nr >= bits.length) return false;
   return bits[nr] === 1;
 }

@@ -66,10 +66,9 @@ export const SECCOMP_LD_DATA = BPF_LDX | BPF_W | BPF_ABS;
  * so unused bits set (e.g. BPF_RET|BPF_X, BPF_ALU|BPF_NEG|BPF_X) make it unknown.
  */
 const CLASSIC_CODES: ReadonlySet<number> = new Set([
-  ...[BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_MOD, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH].flatMap((op) => [
-    BPF_ALU | op | BPF_K,
-    BPF_ALU | op | BPF_X,
-  ]),
+  ...[BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_MOD, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH].flatMap(
+    (op) => [BPF_ALU | op | BPF_K, BPF_ALU | op | BPF_X],
+  ),
   BPF_ALU | BPF_NEG,
   BPF_LD | BPF_W | BPF_ABS,
   BPF_LD | BPF_H | BPF_ABS,
@@ -125,7 +124,11 @@ const SECCOMP_CODES: ReadonlySet<number> = new Set([
   ...CONDITIONAL_JUMPS,
 ]);
 
-export type CheckStage = "seccomp_prepare_filter" | "bpf_check_classic" | "check_load_and_stores" | "seccomp_check_filter";
+export type CheckStage =
+  | "seccomp_prepare_filter"
+  | "bpf_check_classic"
+  | "check_load_and_stores"
+  | "seccomp_check_filter";
 
 export interface CheckError {
   ok: false;
@@ -157,7 +160,8 @@ export interface PreparedFilter {
 export type CheckResult = { ok: true; filter: PreparedFilter } | CheckError;
 
 function fail(stage: CheckStage, pc: number, reason: string, prog?: readonly SockFilter[]): CheckError {
-  const where = pc >= 0 && prog ? ` (pc ${pc}: ${disassembleInsn(prog[pc]!, pc)})` : pc >= 0 ? ` (pc ${pc})` : "";
+  const where =
+    pc >= 0 && prog ? ` (pc ${pc}: ${disassembleInsn(prog[pc]!, pc)})` : pc >= 0 ? ` (pc ${pc})` : "";
   return { ok: false, errno: EINVAL, errnoName: "EINVAL", stage, pc, reason: reason + where };
 }
 
@@ -169,7 +173,8 @@ export function bpfCheckClassic(prog: readonly SockFilter[]): CheckError | null 
   const flen = prog.length;
   for (let pc = 0; pc < flen; pc++) {
     const { code, jt, jf, k } = prog[pc]!;
-    if (!CLASSIC_CODES.has(code)) return fail("bpf_check_classic", pc, `unknown opcode 0x${code.toString(16)}`);
+    if (!CLASSIC_CODES.has(code))
+      return fail("bpf_check_classic", pc, `unknown opcode 0x${code.toString(16)}`);
     switch (code) {
       case BPF_ALU | BPF_DIV | BPF_K:
       case BPF_ALU | BPF_MOD | BPF_K:
@@ -252,7 +257,12 @@ export function seccompCheckFilter(prog: readonly SockFilter[]): SockFilter[] | 
     switch (insn.code) {
       case BPF_LD | BPF_W | BPF_ABS:
         if (k >= SECCOMP_DATA_SIZE || (k & 3) !== 0)
-          return fail("seccomp_check_filter", pc, "load outside struct seccomp_data or not 32-bit aligned", prog);
+          return fail(
+            "seccomp_check_filter",
+            pc,
+            "load outside struct seccomp_data or not 32-bit aligned",
+            prog,
+          );
         out.push({ code: SECCOMP_LD_DATA, jt: 0, jf: 0, k });
         break;
       case BPF_LD | BPF_W | BPF_LEN:
@@ -262,7 +272,8 @@ export function seccompCheckFilter(prog: readonly SockFilter[]): SockFilter[] | 
         out.push({ code: BPF_LDX | BPF_IMM, jt: 0, jf: 0, k: SECCOMP_DATA_SIZE });
         break;
       default:
-        if (!SECCOMP_CODES.has(insn.code)) return fail("seccomp_check_filter", pc, "opcode not allowed in seccomp", prog);
+        if (!SECCOMP_CODES.has(insn.code))
+          return fail("seccomp_check_filter", pc, "opcode not allowed in seccomp", prog);
         out.push({ code: insn.code, jt: insn.jt, jf: insn.jf, k });
     }
   }
@@ -368,4 +379,3 @@ export function checkPathLength(attachedLens: readonly number[], newLen: number)
     reason: `path total ${total} instructions exceeds MAX_INSNS_PER_PATH ${MAX_INSNS_PER_PATH}`,
   };
 }
-

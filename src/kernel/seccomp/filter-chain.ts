@@ -1,7 +1,13 @@
 // A task's stack of seccomp filters (struct seccomp_filter: prog, prev, cache) and seccomp_run_filters().
 // Nodes are immutable and shared by pointer, as fork shares them in the kernel: attaching makes a new head.
-import { type ActionCache, type CacheGeometry, seccompCacheCheckAllow, seccompCachePrepare } from "./cache.ts";
+
 import { isMoreRestrictive, SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS } from "./actions.ts";
+import {
+  type ActionCache,
+  type CacheGeometry,
+  seccompCacheCheckAllow,
+  seccompCachePrepare,
+} from "./cache.ts";
 import { type CheckError, checkPathLength, type PreparedFilter, seccompPrepareFilter } from "./checker.ts";
 import { type RunStats, runFilter } from "./interpreter.ts";
 import type { SockFilter } from "./sock-filter.ts";

@@ -64,7 +64,8 @@ export function formatCArray(prog: readonly SockFilter[]): string {
 const NUMBER = /^(0[xX][0-9a-fA-F]+|[0-9]+)$/;
 
 function parseField(tok: string, max: number, what: string, where: string): number {
-  if (!NUMBER.test(tok)) throw new FilterFileError(`${where}: ${what} ${JSON.stringify(tok)} is not a number`);
+  if (!NUMBER.test(tok))
+    throw new FilterFileError(`${where}: ${what} ${JSON.stringify(tok)} is not a number`);
   const v = Number(tok);
   if (v > max) throw new FilterFileError(`${where}: ${what} ${tok} is larger than ${max}`);
   return v;

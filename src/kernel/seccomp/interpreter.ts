@@ -180,7 +180,9 @@ export function runFilter(f: PreparedFilter, data: Uint32Array, stats?: RunStats
         if (stats) stats.insns = n;
         return a;
       default:
-        throw new Error(`runFilter: code 0x${c.toString(16)} at pc ${pc} was not produced by seccompPrepareFilter`);
+        throw new Error(
+          `runFilter: code 0x${c.toString(16)} at pc ${pc} was not produced by seccompPrepareFilter`,
+        );
     }
     pc++;
   }
