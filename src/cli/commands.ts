@@ -11,7 +11,7 @@ import {
 import { runWorkload } from "../measure/run-workload.ts";
 import { WORKLOADS } from "../workload/index.ts";
 import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";
-import { runCompare, START_COMPARE_COUNT } from "./compare.ts";
+import { loadDesignFiles, runCompare, START_COMPARE_COUNT } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
 import {
   fmtFixed,
@@ -75,7 +75,11 @@ export function registerCommands(program: Command): void {
     .description(
       "each filter design at each cgroup depth, for a filtered and an unfiltered task, against none",
     )
-    .option("-d, --designs <list>", "comma-separated design ids, or all", "all")
+    .option(
+      "-d, --designs <list>",
+      "comma-separated design ids or design files (./my-design.ts), or all",
+      "all",
+    )
     .option("--depth <spec>", "cgroup depths: N, A..B or a list", "0..3")
     .option("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`, "sowa-micro")
     .option("-n, --count <n>", "loop iterations", "1000")
@@ -86,7 +90,7 @@ export function registerCommands(program: Command): void {
     .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
     .option("--json", "print JSON")
     .action(
-      (o: {
+      async (o: {
         designs: string;
         depth: string;
         workload: string;
@@ -106,11 +110,17 @@ export function registerCommands(program: Command): void {
               : ["unfiltered"];
         const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
         if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+        let designs: string;
+        try {
+          designs = await loadDesignFiles(o.designs);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
         print(
           usage(() =>
             runCompare(
               {
-                designs: o.designs,
+                designs,
                 depth: o.depth,
                 workload: o.workload,
                 count: parsePositiveInt("--count", o.count, 1_000_000),

@@ -1,4 +1,4 @@
-import { designIds } from "../cgroup/designs/index.ts";
+import { designIds, loadDesignFile } from "../cgroup/designs/index.ts";
 import { type CompareResult, compareDesigns, type FilterMode, readDesign } from "../measure/compare.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { fmtFixed, fmtInt, makeChalk, table, UsageError } from "./output.ts";
@@ -15,6 +15,15 @@ export interface CompareCliOptions {
 
 /** Loop iterations of `npm start`'s comparison (sowa-micro: 4 syscalls each). */
 export const START_COMPARE_COUNT = 500;
+
+/** Loads every `*.ts`/`*.js` entry of a --designs list as a design file; returns the list with their ids. */
+export async function loadDesignFiles(spec: string): Promise<string> {
+  const out: string[] = [];
+  for (const item of spec.split(",").map((s) => s.trim())) {
+    out.push(/\.(ts|js|mjs)$/.test(item) ? await loadDesignFile(item) : item);
+  }
+  return out.join(",");
+}
 
 /** "all" or a comma-separated list of design ids. */
 export function parseDesigns(spec: string): string[] {

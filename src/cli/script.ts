@@ -213,14 +213,15 @@ function parse(text: string, where: string): Parsed {
   const tasks = new Map<string, number>(); // name → line that created it
   let design: string | null = null;
   let deniedErrno: number | null = null;
-  let commandLines = 0; // lines holding a command, well-formed or not
+  let lastCommandAt = 0; // the last line holding a command, well-formed or not
   const lines = text.split("\n");
   lines.forEach((raw, idx) => {
     const n = idx + 1;
     const fail = (msg: string) => errors.push(`${where}:${n}: ${msg}`);
     const trimmed = raw.trim();
     if (/^#\s*(design|errno)\s*:/i.test(trimmed)) {
-      if (commandLines > 0) return fail("directives (# design: / # errno:) must come before the first command");
+      if (lastCommandAt > 0)
+        return fail("directives (# design: / # errno:) must come before the first command");
       const pairs = [...trimmed.matchAll(/(\w+)\s*:\s*(\S+)/g)];
       for (const [, key, val] of pairs) {
         const k = key!.toLowerCase();
@@ -244,13 +245,13 @@ function parse(text: string, where: string): Parsed {
     if (toks.length === 0) return;
     const [head, ...args] = toks;
     const verb = head!.value;
-    const lastCommandLine = steps.length > 0 && steps.at(-1)!.line === commandLines;
-    if (verb !== "expect" || head!.quoted) commandLines = n;
+    const lastCommandParsed = steps.length > 0 && steps.at(-1)!.line === lastCommandAt;
+    if (verb !== "expect" || head!.quoted) lastCommandAt = n;
     if (head!.quoted || USAGE[verb] === undefined)
       return fail(`unknown command '${render(head!)}' (${Object.keys(USAGE).join(", ")})`);
     const arity = (min: number, max: number) => {
       if (args.length >= min && args.length <= max) return true;
-      const count = min === max ? `${min}` : max === Number.POSITIVE_INFINITY ? `at least ${min}` : `${min} to ${max}`;
+      const count = min === max ? `${min}` : `${min} to ${max}`;
       fail(`${verb} takes ${count} argument${count === "1" ? "" : "s"}: ${USAGE[verb]}`);
       return false;
     };
@@ -274,13 +275,14 @@ function parse(text: string, where: string): Parsed {
       tasks.set(t.value, n);
       return t.value;
     };
-    const push = (cmd: Command) => steps.push({ line: n, echo: toks.map(render).join(" "), cmd, expects: [] });
+    const push = (cmd: Command) =>
+      steps.push({ line: n, echo: toks.map(render).join(" "), cmd, expects: [] });
     switch (verb) {
       case "expect": {
-        if (!arity(1, Number.POSITIVE_INFINITY)) return;
+        if (args.length === 0) return fail(`expect needs a result: ${USAGE.expect}`);
         const prev = steps.at(-1);
-        if (commandLines === 0) return fail("expect before any command");
-        if (prev === undefined || !lastCommandLine) return; // its command is malformed (reported there)
+        if (lastCommandAt === 0) return fail("expect before any command");
+        if (prev === undefined || !lastCommandParsed) return; // its command is malformed (reported there)
         prev.expects.push({ line: n, text: args.map(render).join(" ") });
         return;
       }
@@ -320,7 +322,8 @@ function parse(text: string, where: string): Parsed {
           nr = parseInteger(sc.value);
           if (nr === null && !/^[+-]?[0-9]/.test(sc.value)) {
             const k = syscallNumber(sc.value);
-            if (k === undefined) return fail(`unknown syscall '${sc.value}' (an x86_64 name of Linux 3.1, or a number)`);
+            if (k === undefined)
+              return fail(`unknown syscall '${sc.value}' (an x86_64 name of Linux 3.1, or a number)`);
             nr = BigInt(k);
           }
         }
@@ -335,7 +338,9 @@ function parse(text: string, where: string): Parsed {
           }
           const v = parseInteger(a.value);
           if (v === null)
-            return fail(`bad number '${a.value}' (decimal, 0x hex or 0 octal within 64 bits, or a "quoted string")`);
+            return fail(
+              `bad number '${a.value}' (decimal, 0x hex or 0 octal within 64 bits, or a "quoted string")`,
+            );
           callArgs.push(v);
         }
         if (strBytes > MBOX_STRINGS_SIZE)

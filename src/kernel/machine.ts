@@ -239,6 +239,8 @@ export class Machine implements KernelContext {
   /** the CPU executing now (natives and probes run on it); 0 outside run() */
   private active = 0;
   private readonly taskCpu = new Map<Task, number>();
+  /** SMP: the CPU is halted in cpu_idle (no task; skipped until one is placed on it) */
+  private readonly halted: boolean[] = [];
 
   static boot(opts: BootOptions = {}): Machine {
     return new Machine(opts);
@@ -675,8 +677,10 @@ export class Machine implements KernelContext {
         this.active = n;
         if (sched.current === null) {
           const next = sched.pickNext(null);
-          if (next === null) continue; // idle: halted in cpu_idle
-          sched.loadContext(next, false);
+          if (next !== null) {
+            sched.loadContext(next, false);
+            this.halted[n] = false;
+          } else if (this.halted[n] ?? true) continue; // idle (a CPU that never had a task waits halted too)
         }
         const left = budget - used;
         if (left <= 0) return result("budget", { kind: "budget" });
@@ -696,9 +700,11 @@ export class Machine implements KernelContext {
         }
         switch (r.kind) {
           case "budget":
+            continue;
           case "hlt":
-            // hlt with no task: this CPU went idle; with a task, a kernel bug (treated as a stop, as on 1 CPU)
-            if (r.kind === "hlt" && sched.current !== null) return result("stopped", r);
+            // hlt with no task: the CPU reached cpu_idle's hlt; with a task, a stop (as on 1 CPU)
+            if (sched.current !== null) return result("stopped", r);
+            this.halted[n] = true;
             continue;
           case "stop":
             if (this.oops !== null) return result("fault", r);

@@ -112,8 +112,8 @@ describe("Machine.boot", () => {
     expect(Number(BigInt.asIntN(64, m2.cpu.getReg(RSP)))).toBeLessThan(0);
   });
 
-  it("rejects more than one CPU and bad images", () => {
-    expect(() => Machine.boot({ cpus: 2 })).toThrow(/cpus/);
+  it("rejects a bad CPU count and bad images", () => {
+    for (const cpus of [0, 9, 1.5]) expect(() => Machine.boot({ cpus })).toThrow(/cpus/);
     const m3 = Machine.boot();
     expect(() =>
       m3.createTask({ name: "x", image: { base: 0x400001n, bytes: new Uint8Array(1), entry: 0x400001n } }),

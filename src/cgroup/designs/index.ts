@@ -22,13 +22,48 @@ export const DESIGNS: Readonly<Record<string, DesignFactory>> = {
   "cgroup-sowa": cgroupSowaDesign,
 };
 
+/** Designs loaded at run time from a researcher's own file (`--designs ./my-design.ts`), by id. */
+const LOADED = new Map<string, DesignFactory>();
+
 export function designIds(): string[] {
-  return Object.keys(DESIGNS);
+  return [...Object.keys(DESIGNS), ...LOADED.keys()];
+}
+
+/**
+ * Loads a design from its own file — a module whose default export (or any export) is a DesignFactory — and
+ * registers it under the id its factory reports. No other file changes: see docs/designs.md.
+ */
+export async function loadDesignFile(path: string): Promise<string> {
+  const { pathToFileURL } = await import("node:url");
+  const { resolve } = await import("node:path");
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`cannot load design file ${path}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const factories = [mod.default, ...Object.values(mod)].filter(
+    (x): x is DesignFactory => typeof x === "function",
+  );
+  for (const f of factories) {
+    let d: ReturnType<DesignFactory>;
+    try {
+      d = f();
+    } catch {
+      continue;
+    }
+    if (d && typeof d.id === "string" && typeof d.kernel === "function" && typeof d.attach === "function") {
+      if (d.id in DESIGNS) throw new Error(`design file ${path}: id "${d.id}" is already a built-in design`);
+      LOADED.set(d.id, f);
+      return d.id;
+    }
+  }
+  throw new Error(`design file ${path} exports no design factory (a function returning a Design)`);
 }
 
 /** A fresh instance of the design `id`; Error naming the known ids otherwise. */
 export function getDesign(id: string): ReturnType<DesignFactory> {
-  const f = DESIGNS[id];
+  const f = DESIGNS[id] ?? LOADED.get(id);
   if (f === undefined) throw new Error(`unknown design "${id}" (known: ${designIds().join(", ")})`);
   return f();
 }
