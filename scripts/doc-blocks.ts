@@ -7,7 +7,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-export const DOC_FILES = ["README.md", "docs/entry-path.md", "docs/designs.md"];
+export const DOC_FILES = [
+  "README.md",
+  "docs/entry-path.md",
+  "docs/designs.md",
+  "docs/scripts.md",
+  "docs/seccomp.md",
+];
 const BLOCK = /(<!-- output: syscall-lab ([^>]*?) -->\n)```text\n[\s\S]*?```\n(<!-- \/output -->)/g;
 
 export function runCli(args: string): string {

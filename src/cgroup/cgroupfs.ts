@@ -6,7 +6,13 @@
 import { E2BIG, EACCES, EINVAL, ESRCH } from "../kernel/errno.ts";
 import type { Task } from "../kernel/task.ts";
 import type { MountedFs } from "../kernel/vfs.ts";
-import { CGROUP_FILES, type Cgroup, type CgroupFile, type CgroupHierarchy } from "./hierarchy.ts";
+import {
+  CGROUP_FILES,
+  type Cgroup,
+  type CgroupFile,
+  type CgroupHierarchy,
+  ERESTARTNOINTR,
+} from "./hierarchy.ts";
 
 export const CGROUPFS_MOUNT = "/sys/fs/cgroup/syscalls";
 
@@ -122,6 +128,8 @@ export function writeCgroupFile(
         const e = writer.creds.euid;
         if (e !== 0 && e !== t.creds.uid && e !== t.creds.suid) return -EACCES;
       }
+      // A guest mover on an SMP machine waits (restarts) while another writer holds the tree mutex.
+      if (h.mustWait()) return -ERESTARTNOINTR;
       h.attach(t, cg);
       return 0;
     }

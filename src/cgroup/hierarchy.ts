@@ -331,7 +331,7 @@ export class CgroupHierarchy {
   }
 
   /** A stepwise writer must not take the tree lock while another writer holds it: it retries instead. */
-  private mustWait(): boolean {
+  mustWait(): boolean {
     return this.sync === "mutex" && this.mutex.locked && (this.stepwise?.() ?? null) !== null;
   }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UNIT_COSTS } from "../cpu/insn-class.ts";
 import type { FilterMode } from "../measure/compare.ts";
@@ -22,8 +23,16 @@ import {
   table,
   UsageError,
 } from "./output.ts";
+import { runReplay } from "./replay.ts";
+import { runScript } from "./script.ts";
 import { runStart } from "./start.ts";
 import { runTrace } from "./trace.ts";
+
+/** `--flavour`: the entry code the kernel is built with. */
+function parseFlavour(v: string): "linux-3.1" | "linux-generic" {
+  if (v === "linux-3.1" || v === "linux-generic") return v;
+  throw new Error(`unknown flavour '${v}' (known: linux-3.1, linux-generic)`);
+}
 
 /** `--profile` takes a built-in name or a path to a JSON profile. */
 export function resolveProfile(nameOrPath: string): CostProfile {
@@ -142,6 +151,36 @@ export function registerCommands(program: Command): void {
     .action((o: { json?: boolean }) => print(runStart(o.json === true)));
 
   program
+    .command("script")
+    .description("run a scenario: one command per line against a booted machine (docs/scripts.md)")
+    .argument("<file>", "scenario file (examples/scripts/*.scen)")
+    .option("-d, --design <id>", "filter design (default: the file's `# design:`, else cgroup-composed)")
+    .option(
+      "--errno <name>",
+      "what a denied call returns: ENOSYS or EPERM (default: the file's `# errno:`, else ENOSYS)",
+    )
+    .action((file: string, o: { design?: string; errno?: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+      }
+      const errno = o.errno === undefined ? undefined : { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
+      if (o.errno !== undefined && errno === undefined)
+        throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+      const r = usage(() =>
+        runScript(text, {
+          file,
+          ...(o.design !== undefined ? { design: o.design } : {}),
+          ...(errno !== undefined ? { deniedErrno: errno } : {}),
+        }),
+      );
+      (r.exitCode === 2 ? process.stderr : process.stdout).write(r.output);
+      process.exitCode = r.exitCode;
+    });
+
+  program
     .command("run")
     .description("run a workload through the Linux 3.1 entry path and report exact cycles")
     .requiredOption("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`)
@@ -153,9 +192,20 @@ export function registerCommands(program: Command): void {
       "comma-separated TIF flags to set on the task (audit, trace, emu, need_resched, ...)",
       "",
     )
+    .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
+    .option("--pti", "page-table isolation (linux-generic only)")
     .option("--json", "print JSON")
     .action(
-      (o: { workload: string; count: string; gap: string; profile: string; tif: string; json?: boolean }) => {
+      (o: {
+        workload: string;
+        count: string;
+        gap: string;
+        profile: string;
+        tif: string;
+        flavour: string;
+        pti?: boolean;
+        json?: boolean;
+      }) => {
         const report = usage(() =>
           runWorkload({
             workload: o.workload,
@@ -163,6 +213,8 @@ export function registerCommands(program: Command): void {
             gap: parseNonNegativeInt("--gap", o.gap, 100_000),
             profile: resolveProfile(o.profile),
             tif: o.tif ? o.tif.split(",").filter((s) => s.trim() !== "") : [],
+            flavour: parseFlavour(o.flavour),
+            pti: o.pti === true,
           }),
         );
         if (o.json) {
@@ -277,6 +329,52 @@ export function registerCommands(program: Command): void {
         ),
       );
     });
+
+  program
+    .command("replay")
+    .argument(
+      "<trace>",
+      "strace output (strace -f -o FILE, or its stderr); -t/-tt/-ttt/-r and -T are used for --gaps",
+    )
+    .description(
+      "replay a recorded strace log through the entry path and a design, with its overhead against none",
+    )
+    .option("-d, --design <id>", "the filter design compiled in", "none")
+    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option("--gaps", "turn recorded time between calls into user instructions (capped per gap)")
+    .option("--gap-cap <n>", "most user instructions per gap", "5000")
+    .option("--cgroup-deny <list>", "numbers or names the replayed tasks' cgroup denies (N,…)")
+    .option("--errno <name>", "what a denied call returns: ENOSYS or EPERM", "ENOSYS")
+    .option("--json", "print JSON")
+    .action(
+      (
+        file: string,
+        o: {
+          design: string;
+          profile: string;
+          gaps?: boolean;
+          gapCap: string;
+          cgroupDeny?: string;
+          errno: string;
+          json?: boolean;
+        },
+      ) => {
+        const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
+        if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+        const r = runReplay(file, {
+          design: o.design,
+          profile: resolveProfile(o.profile),
+          gaps: o.gaps === true,
+          gapCap: parseNonNegativeInt("--gap-cap", o.gapCap, 100_000),
+          deniedErrno: errno,
+          json: o.json === true,
+          ...(o.cgroupDeny !== undefined ? { cgroupDeny: o.cgroupDeny } : {}),
+        });
+        if (r.exitCode === 2) process.stderr.write(`syscall-lab: ${r.output.trimEnd()}\n`);
+        else print(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
 
   const bpf = program
     .command("bpf")

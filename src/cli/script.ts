@@ -215,9 +215,10 @@ function parse(text: string, where: string): Parsed {
   let deniedErrno: number | null = null;
   let lastCommandAt = 0; // the last line holding a command, well-formed or not
   const lines = text.split("\n");
-  lines.forEach((raw, idx) => {
-    const n = idx + 1;
-    const fail = (msg: string) => errors.push(`${where}:${n}: ${msg}`);
+  const parseLine = (raw: string, n: number): undefined => {
+    const fail = (msg: string): undefined => {
+      errors.push(`${where}:${n}: ${msg}`);
+    };
     const trimmed = raw.trim();
     if (/^#\s*(design|errno)\s*:/i.test(trimmed)) {
       if (lastCommandAt > 0)
@@ -349,6 +350,9 @@ function parse(text: string, where: string): Parsed {
         return;
       }
     }
+  };
+  lines.forEach((raw, idx) => {
+    parseLine(raw, idx + 1);
   });
   return { steps, design, deniedErrno, errors };
 }
@@ -394,7 +398,7 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
   const live = (name: string): Task | string => {
     const t = tasks.get(name);
     if (t === undefined || t === null) return `error: no task ${name} (its spawn failed)`;
-    if (t.state === "exited") return `error: ${name} has exited`;
+    if (t.exited) return `error: ${name} has exited`;
     return t;
   };
   const exec = (c: Command): string => {
@@ -446,7 +450,7 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
   };
 
   const lineWidth = Math.max(3, String(p.steps.at(-1)?.line ?? 0).length);
-  const cmdWidth = Math.min(44, Math.max(0, ...p.steps.map((s) => s.echo.length)));
+  const cmdWidth = Math.min(60, Math.max(0, ...p.steps.map((s) => s.echo.length)));
   const out: string[] = [
     `# ${opts.file ?? "script"}: design ${design.id}, denied calls return -${errnoName(denied)}`,
   ];

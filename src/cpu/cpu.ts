@@ -44,6 +44,13 @@ export class Cpu {
   readonly id: number;
   /** regs[2*r] = low 32 bits, regs[2*r+1] = high 32 bits of GPR r. */
   readonly regs = new Int32Array(32);
+  /** XMM0–XMM15: xmm[4r..4r+3] are the dwords of register r, least significant first. */
+  readonly xmm = new Int32Array(64);
+  /** The same bytes as xmm (little-endian host): xmmB[16r + i] is byte i of XMM r, xmmW[8r + i] word i. */
+  readonly xmmB = new Uint8Array(this.xmm.buffer);
+  readonly xmmW = new Uint16Array(this.xmm.buffer);
+  /** MXCSR: all exceptions masked, round to nearest at reset (SDM Vol. 1 §10.2.3.1). */
+  mxcsr = 0x1f80;
   /** Sign-extended canonical RIP. */
   rip = 0;
   /** RFLAGS word; its status bits are stale while lf[LF_OP] !== FL_NONE. */
@@ -133,6 +140,17 @@ export class Cpu {
     checkReg(r);
     splitU64(v, this.regs, 2 * r);
   }
+  /** XMM register r as an unsigned 128-bit value. */
+  getXmm(r: number): bigint {
+    let v = 0n;
+    for (let i = 3; i >= 0; i--) v = (v << 32n) | BigInt(this.xmm[4 * r + i]! >>> 0);
+    return v;
+  }
+  setXmm(r: number, v: bigint): void {
+    const u = BigInt.asUintN(128, v);
+    for (let i = 0; i < 4; i++) this.xmm[4 * r + i] = Number(BigInt.asIntN(32, u >> BigInt(32 * i)));
+  }
+
   getRip(): bigint {
     return linearToBigInt(this.rip);
   }

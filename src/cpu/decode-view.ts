@@ -13,6 +13,21 @@ import {
 } from "./decoded.ts";
 import { decodeInsn, MAX_INSN_LENGTH, MOVSXD_FLAG, TRUNCATED } from "./decoder.ts";
 import { SREG_NAMES } from "./registers.ts";
+import {
+  F_M,
+  F_M_R,
+  F_R_X,
+  F_RM_X,
+  F_X_I,
+  F_X_RM,
+  F_X_XM,
+  F_X_XM_I,
+  F_XM_X,
+  FXSAVE_SIZE,
+  SSE_FXRSTOR,
+  SSE_FXSAVE,
+  SSE_OPS,
+} from "./sse-ops.ts";
 
 export interface OracleOperand {
   kind: "reg" | "imm" | "mem" | "rel";
@@ -32,7 +47,15 @@ const R8H = ["ah", "ch", "dh", "bh"];
 const ALU = ["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp"];
 const SHIFTS = ["rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar"];
 const CC = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];
-const SIZE_NAME: Record<number, string> = { 0: "", 1: "byte", 2: "word", 4: "dword", 8: "qword" };
+const SIZE_NAME: Record<number, string> = {
+  0: "",
+  1: "byte",
+  2: "word",
+  4: "dword",
+  8: "qword",
+  16: "xmmword",
+  [FXSAVE_SIZE]: "512bytes",
+};
 const SUFFIX: Record<number, string> = { 1: "b", 2: "w", 4: "d", 8: "q" };
 
 /** Register name of GPR r at `size` bytes (byte registers 16–19 are AH..BH). */
@@ -274,10 +297,87 @@ export function render(d: DecodedInsns, s: number, rip: bigint): OracleInsn {
       m = "bswap";
       ops.push(reg(d.rm[s]!, size));
       break;
+    case Op.BSF:
+      m = ["bsf", "bsr", "tzcnt", "lzcnt"][aux]!;
+      ops.push(reg(d.reg[s]!, size), rm(size));
+      break;
+    case Op.SHLD:
+      m = aux & 1 ? "shrd" : "shld";
+      ops.push(rm(size), reg(d.reg[s]!, size), aux & 2 ? reg(1, 1) : immOp(8));
+      break;
+    case Op.CMPS:
+    case Op.SCAS: {
+      const a32 = (pfx & PFX_ADDR32) !== 0;
+      const dst: OracleOperand = { kind: "mem", text: `${SIZE_NAME[size]}:es:${a32 ? "edi" : "rdi"}` };
+      m = (op === Op.CMPS ? "cmps" : "scas") + SUFFIX[size]!;
+      if (pfx & PFX_REP) m = `rep ${m}`;
+      else if (pfx & PFX_REPNE) m = `repne ${m}`;
+      if (op === Op.CMPS) {
+        const seg = d.segOverride[s] === NONE ? "ds" : SREG_NAMES[d.segOverride[s]!]!;
+        ops.push({ kind: "mem", text: `${SIZE_NAME[size]}:${seg}:${a32 ? "esi" : "rsi"}` }, dst);
+      } else {
+        ops.push(reg(0, size), dst);
+      }
+      break;
+    }
+    case Op.SSE:
+      m = renderSse(d, s, ops, rm, reg, mem, immOp);
+      break;
     default:
       m = SIMPLE[op] ?? `op${op}`;
   }
   return { length: len, mnemonic: m, operands: ops };
+}
+
+function renderSse(
+  d: DecodedInsns,
+  s: number,
+  ops: OracleOperand[],
+  rm: (sz: number) => OracleOperand,
+  reg: (r: number, sz: number) => OracleOperand,
+  mem: (sz: number) => OracleOperand,
+  immOp: (bits: number) => OracleOperand,
+): string {
+  const sub = d.aux[s]!;
+  const e = SSE_OPS[sub]!;
+  const size = d.size[s]!;
+  const xmm = (r: number): OracleOperand => ({ kind: "reg", text: `xmm${r}` });
+  const xm = (): OracleOperand => (d.rm[s] === NONE ? mem(e.mem) : xmm(d.rm[s]!));
+  const w = size === 8;
+  switch (e.form) {
+    case F_X_XM:
+      ops.push(xmm(d.reg[s]!), xm());
+      break;
+    case F_XM_X:
+      ops.push(xm(), xmm(d.reg[s]!));
+      break;
+    case F_X_XM_I:
+      ops.push(xmm(d.reg[s]!), xm(), immOp(8));
+      break;
+    case F_X_RM:
+      ops.push(xmm(d.reg[s]!), rm(size));
+      return w ? "movq" : "movd";
+    case F_RM_X:
+      ops.push(rm(size), xmm(d.reg[s]!));
+      return w ? "movq" : "movd";
+    case F_R_X:
+      ops.push(reg(d.reg[s]!, size), xmm(d.rm[s]!));
+      break;
+    case F_X_I:
+      ops.push(xmm(d.rm[s]!), immOp(8));
+      break;
+    case F_M:
+      if (sub === SSE_FXSAVE || sub === SSE_FXRSTOR) {
+        ops.push(mem(FXSAVE_SIZE));
+        return w ? `${e.name}64` : e.name;
+      }
+      ops.push(mem(e.mem));
+      break;
+    case F_M_R:
+      ops.push(mem(size), reg(d.reg[s]!, size));
+      break;
+  }
+  return e.name;
 }
 
 const SIMPLE: Record<number, string> = {

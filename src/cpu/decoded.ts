@@ -85,6 +85,11 @@ export const Op = {
   PROBE: 78, // a host probe is attached here; probeOp holds the instruction's real op
   MOV64_LOAD: 79, // 64-bit MOV reg ← memory
   MOV64_STORE: 80, // 64-bit MOV memory ← reg
+  SSE: 81, // SSE/SSE2: aux = sub-op (sse-ops.ts), reg/rm = XMM or GPR per the sub-op's form
+  BSF: 82, // aux 0 BSF, 1 BSR, 2 TZCNT, 3 LZCNT (F3 forms run as BSF/BSR: CPUID reports no BMI1/LZCNT)
+  SHLD: 83, // aux bit 0: SHRD, bit 1: count in CL (else imm)
+  CMPS: 84,
+  SCAS: 85,
 } as const;
 
 export type OpName = keyof typeof Op;

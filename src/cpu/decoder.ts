@@ -16,6 +16,22 @@ import {
 } from "./decoded.ts";
 import { INSN_CLASS_INDEX as C } from "./insn-class.ts";
 import { DS, ES, FS, GS, CS as SEG_CS, SS } from "./registers.ts";
+import {
+  F_M,
+  F_M_R,
+  F_NONE,
+  F_R_X,
+  F_RM_X,
+  F_X_I,
+  F_X_RM,
+  F_X_XM_I,
+  F_XM_X,
+  SSE_MAP,
+  SSE_MEM_ONLY,
+  SSE_OPS,
+  SSE_REG_ONLY,
+  SSE_SHIFT_GROUP,
+} from "./sse-ops.ts";
 
 export type { OracleInsn, OracleOperand } from "./decode-view.ts";
 export { decodeForOracle } from "./decode-view.ts";
@@ -418,6 +434,16 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           else loads = 1;
           break;
         }
+        case 0xa6:
+        case 0xa7:
+        case 0xae:
+        case 0xaf:
+          d.size[s] = b & 1 ? osz : 1;
+          op = b < 0xa8 ? Op.CMPS : Op.SCAS;
+          cls = C.string;
+          loads = b < 0xa8 ? 2 : 1;
+          if (segOverride !== NONE) d.seg[s] = segOverride;
+          break;
         case 0xa4:
         case 0xa5:
         case 0xaa:
@@ -783,6 +809,28 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
             stores = 1;
           }
           break;
+        case 0xbc:
+        case 0xbd:
+          modrm(osz);
+          op = Op.BSF;
+          cls = C.alu;
+          d.aux[s] = (b2 & 1) | (pfx & PFX_REP ? 2 : 0);
+          loads = isMem ? 1 : 0;
+          break;
+        case 0xa4:
+        case 0xa5:
+        case 0xac:
+        case 0xad:
+          modrm(osz);
+          op = Op.SHLD;
+          cls = C.shift;
+          d.aux[s] = (b2 >= 0xac ? 1 : 0) | (b2 & 1 ? 2 : 0);
+          if (!(b2 & 1)) d.immLo[s] = byte();
+          if (isMem) {
+            loads = 1;
+            stores = 1;
+          }
+          break;
         case 0xb6:
         case 0xb7:
         case 0xbe:
@@ -795,6 +843,49 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           op = b2 < 0xb8 ? Op.MOVZX : Op.MOVSX;
           cls = C.mov;
           loads = isMem ? 1 : 0;
+          break;
+        }
+        default: {
+          // SSE/SSE2 (sse-ops.ts). The mandatory prefix is the last F2/F3, else 66.
+          const mp = pfx & PFX_REP ? 2 : pfx & PFX_REPNE ? 3 : pfx & PFX_OPSIZE ? 1 : 0;
+          let sub = SSE_MAP[mp * 256 + b2]!;
+          if (b2 === 0x12 || b2 === 0x16 || b2 === 0x18 || b2 === 0xae || (b2 >= 0x71 && b2 <= 0x73)) {
+            if (p >= avail || p >= MAX_INSN_LENGTH) throw TRUNCATED;
+            const mb = buf[p]!;
+            const isReg = mb >> 6 === 3;
+            const rf = (mb >> 3) & 7;
+            if (b2 === 0x18) sub = !isReg && rf < 4 ? 125 + rf : 0; // PREFETCHh: prefixes are ignored
+            else if (b2 === 0xae) {
+              if (mp === 0) sub = isReg ? (rf >= 5 ? 117 + rf : 0) : rf < 4 ? 118 + rf : 0;
+            } else if (b2 === 0x12 || b2 === 0x16) {
+              if (mp === 0) sub = b2 === 0x12 ? (isReg ? 10 : 9) : isReg ? 15 : 14;
+            } else sub = mp === 1 && isReg ? SSE_SHIFT_GROUP[(b2 - 0x71) * 8 + rf]! : 0;
+          }
+          if (sub === 0) break;
+          const e = SSE_OPS[sub]!;
+          const form = e.form;
+          const gpr = form === F_X_RM || form === F_RM_X || form === F_M_R;
+          const gsz = rex & 8 ? 8 : 4;
+          modrm(gpr ? gsz : 16);
+          if (isMem ? (e.flags & SSE_REG_ONLY) !== 0 : (e.flags & SSE_MEM_ONLY) !== 0) break;
+          if (form === F_R_X) {
+            // reg names the GPR (32 or 64 bits by REX.W); rm the XMM source
+            d.size[s] = gsz;
+          } else {
+            d.size[s] = gpr ? gsz : 16;
+          }
+          d.memSize[s] = isMem ? (gpr ? gsz : e.mem) : 0;
+          if (form === F_X_XM_I || form === F_X_I) d.immLo[s] = byte();
+          d.aux[s] = sub;
+          op = Op.SSE;
+          const store = form === F_XM_X || form === F_RM_X || form === F_M_R || sub === 118 || sub === 121;
+          cls = form === F_NONE || sub >= 125 ? C.nop : sub < 27 || gpr || store || sub >= 117 ? C.mov : C.alu;
+          if (sub === 50 || sub === 51 || sub === 69) cls = C.mov;
+          if (isMem && form !== F_NONE && sub < 125) {
+            if (store) stores = 1;
+            else loads = 1;
+          }
+          if (form === F_M && sub === 119) loads = 1;
           break;
         }
       }

@@ -23,8 +23,10 @@ import {
   wrmsr,
 } from "./privileged.ts";
 import { FS, GS } from "./registers.ts";
-import { CF, DF, OF, RF, VM } from "./rflags.ts";
-import { STR_LODS, STR_MOVS, STR_STOS, stringDone, stringOp } from "./string-ops.ts";
+import { CF, DF, OF, RF, VM, ZF } from "./rflags.ts";
+import { bitScan, shiftDouble, shiftDoubleHi } from "./bit-ops.ts";
+import { execSse } from "./sse.ts";
+import { STR_CMPS, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS, stringDone, stringOp } from "./string-ops.ts";
 
 // Constants of the hot paths are written as literals with their name in a comment (`4294967296 /* TWO32 */`):
 // module-level constants cost a context load per use in V8. test/cpu/decoded.test.ts checks every such literal.
@@ -736,6 +738,9 @@ export function execute(cpu: Cpu, max: number): StopReason {
             mmu.write64(ea(cpu, regs, s, next), regs[r]!, regs[r + 1]!);
             break;
           }
+          case 81: // SSE (memcpy, memset, strlen and friends in libc); prefetches never compute an address
+            execSse(cpu, s, RM[s] === 255 /* NONE */ && AUX[s]! < 125 ? ea(cpu, regs, s, next) : 0);
+            break;
           case 53: // CLI
             setIF(cpu, false);
             break;
@@ -1060,9 +1065,12 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): n
     }
     case 42: // MOVS
     case 43: // STOS
+    case 84: // CMPS
+    case 85: // SCAS
     case 68: {
       // LODS
-      const kind = op === 42 ? STR_MOVS : op === 43 ? STR_STOS : STR_LODS;
+      const kind =
+        op === 42 ? STR_MOVS : op === 43 ? STR_STOS : op === 68 ? STR_LODS : op === 84 ? STR_CMPS : STR_SCAS;
       const iters = stringOp(cpu, s, kind);
       cost = iters === 0 ? cpu.classCost[STRING_CLASS]! : iters * cost;
       if (!stringDone) {
@@ -1247,6 +1255,57 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): n
       } else {
         wrReg(regs, r, 4, sw(lo), 0);
       }
+      break;
+    }
+    case 82: {
+      // BSF / BSR (TZCNT and LZCNT run as BSF and BSR: CPUID reports neither BMI1 nor LZCNT)
+      const size = SIZE[s]!;
+      const m = RM[s]!;
+      let lo: number;
+      let hi: number;
+      if (m !== 255 /* NONE */) {
+        lo = regs[2 * m]!;
+        hi = regs[2 * m + 1]!;
+      } else {
+        lo = mmu.read(ea(cpu, regs, s, next), size);
+        hi = mmu.hi;
+      }
+      const r = REG[s]!;
+      const idx = bitScan(AUX[s]! & 1, size, lo, hi);
+      const f = cpu.getRflags();
+      // ZF set and the destination unchanged for a zero source (AMD documents this; Intel hardware does it)
+      if (idx < 0) cpu.flags = f | ZF;
+      else {
+        cpu.flags = f & ~ZF;
+        wrReg(regs, r, size, idx, 0);
+      }
+      break;
+    }
+    case 83: {
+      // SHLD / SHRD
+      const size = SIZE[s]!;
+      const m = RM[s]!;
+      const k = AUX[s]!;
+      const count = (k & 2 ? regs[2]! : IMM[s]!) & (size === 8 ? 63 : 31);
+      const r = REG[s]!;
+      let a = 0;
+      let lo: number;
+      let hi: number;
+      if (m !== 255 /* NONE */) {
+        lo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!;
+        hi = regs[2 * m + 1]!;
+      } else {
+        a = ea(cpu, regs, s, next);
+        lo = mmu.read(a, size);
+        hi = mmu.hi;
+      }
+      if (count === 0) {
+        if (size === 4 && m !== 255 /* NONE */) regs[2 * m + 1] = 0;
+        break;
+      }
+      const res = shiftDouble(lf, k & 1, size, lo, hi, regs[2 * r]!, regs[2 * r + 1]!, count);
+      if (m !== 255 /* NONE */) wrReg(regs, m, size, res, shiftDoubleHi);
+      else mmu.write(a, size, res, shiftDoubleHi);
       break;
     }
     default:

@@ -1,5 +1,6 @@
-// MOVS, STOS, LODS with optional REP (SDM Vol. 2B, REP/REPE/REPNE). RSI/RDI/RCX are written back after every
+// MOVS, STOS, LODS, CMPS, SCAS with optional REP/REPE/REPNE (SDM Vol. 2B, REP/REPE/REPNE). RSI/RDI/RCX are written back after every
 // chunk and on a fault, so a faulting iteration leaves the completed ones architecturally visible, as on hardware.
+import { ALU_CMP, alu } from "./alu.ts";
 import type { Cpu } from "./cpu.ts";
 import { NONE, PFX_ADDR32, PFX_REP, PFX_REPNE } from "./decoded.ts";
 import { GP } from "./exceptions.ts";
@@ -12,6 +13,9 @@ export const REP_CHUNK = 4096;
 export const STR_MOVS = 0;
 export const STR_STOS = 1;
 export const STR_LODS = 2;
+/** CMPS and SCAS compare (flags as CMP) and, with REPE/REPNE, stop early when ZF is 0/1. */
+export const STR_CMPS = 3;
+export const STR_SCAS = 4;
 
 const TWO32 = 4294967296;
 const CANON = 0x800000000000;
@@ -44,8 +48,36 @@ export function stringOp(cpu: Cpu, s: number, kind: number): number {
   const aLo = regs[0]!;
   const aHi = regs[1]!;
   let done = 0;
+  let stopped = false;
   try {
-    for (; done < n; done++) {
+    if (kind >= STR_CMPS) {
+      const lf = cpu.lf;
+      const whileEqual = (pfx & PFX_REP) !== 0;
+      for (; done < n; ) {
+        let x: number;
+        let xh: number;
+        if (kind === STR_CMPS) {
+          const src = si + segBase;
+          if (src < -CANON || src >= CANON) raise(cpu.fault, GP, 0, "string source address is not canonical");
+          x = mmu.read(src, size);
+          xh = mmu.hi;
+        } else {
+          x = aLo;
+          xh = aHi;
+        }
+        if (di < -CANON || di >= CANON) raise(cpu.fault, GP, 0, "string destination address is not canonical");
+        const y = mmu.read(di, size);
+        alu(lf, ALU_CMP, size, x, xh, y, mmu.hi, 0);
+        done++;
+        if (kind === STR_CMPS) si = a32 ? (si + step) >>> 0 : si + step;
+        di = a32 ? (di + step) >>> 0 : di + step;
+        if (rep && ((lf[2]! | lf[3]!) === 0) !== whileEqual) {
+          stopped = true;
+          break;
+        }
+      }
+    }
+    for (; kind < STR_CMPS && done < n; done++) {
       if (kind !== STR_STOS) {
         const src = si + segBase;
         if (src < -CANON || src >= CANON) raise(cpu.fault, GP, 0, "string source address is not canonical");
@@ -67,11 +99,11 @@ export function stringOp(cpu: Cpu, s: number, kind: number): number {
       if (kind !== STR_LODS) di = a32 ? (di + step) >>> 0 : di + step;
     }
   } finally {
-    if (kind !== STR_STOS) setAddr(regs, 6, si, a32);
+    if (kind !== STR_STOS && kind !== STR_SCAS) setAddr(regs, 6, si, a32);
     if (kind !== STR_LODS) setAddr(regs, 7, di, a32);
     if (rep) setAddr(regs, 1, count - done, a32);
   }
-  stringDone = !rep || count - done === 0;
+  stringDone = !rep || stopped || count - done === 0;
   return done;
 }
 

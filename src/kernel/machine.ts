@@ -30,8 +30,23 @@ import { type Assembled, Assembler } from "../entry/assembler.ts";
 import { symbolize } from "../entry/disassembler.ts";
 import { type EntryOptions, LINUX31_EXTERNS, linux31EntryText } from "../entry/linux-3.1.ts";
 import { IA32_SYSCALL_VECTOR, LINUX31_IA32_EXTERNS, linux31Ia32EntryText } from "../entry/linux-3.1-ia32.ts";
+import { LINUX_GENERIC_EXTERNS, linuxGenericEntryText } from "../entry/linux-generic.ts";
 import { linux31AsmOffsets } from "./asm-offsets.ts";
 import { ENOSYS } from "./errno.ts";
+import {
+  allocPgdPair,
+  CPU_TSS_RW,
+  ENTRY_STACK_TOP,
+  GENERIC_NATIVES,
+  GENERIC_NR_SYSCALLS,
+  GENERIC_SYSCALL_MASK,
+  genericSyscallImpl,
+  installGenericProbes,
+  linuxGenericAsmOffsets,
+  ptiUserSpace,
+  TSS_sp0,
+  TSS_sp1,
+} from "./generic-entry.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import {
   DESIGN_DATA_BASE,
@@ -49,6 +64,7 @@ import { DEFAULT_NATIVE_COSTS, NATIVE_NAMES, type NativeCosts, nativeCost } from
 import { NATIVES, SYSCALL_IMPLS } from "./natives.ts";
 import { MAX_CPUS, PERCPU_cpu_number, PERCPU_this_cpu_off, percpuArea } from "./percpu.ts";
 import * as P from "./pt-regs.ts";
+import { REPLAY_NATIVE, REPLAY_NR_SYSCALLS, ReplayBackend, type ReplayScript } from "./replay-backend.ts";
 import {
   enterKernelMode,
   Scheduler,
@@ -56,9 +72,11 @@ import {
   SWITCH_FRAME_RFLAGS,
   SWITCH_FRAME_SIZE,
 } from "./sched.ts";
+import { inheritSeccomp } from "./seccomp-filter-mode.ts";
 import { __KERNEL_CS, __KERNEL_DS, __USER_CS, __USER_DS, STAR_VALUE, SYSCALL_MASK_VALUE } from "./segment.ts";
 import { IA32_SYSCALL_IMPLS, SYSCALL_NAMES_I386_3_1 } from "./syscall-names-i386-3.1.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
+import { genericTifWord } from "./syscall-work.ts";
 import { type Creds, Task } from "./task.ts";
 import { TASK_RUNNING, TASK_STRUCT_SIZE, TSK_pid, TSK_stack, TSK_state, TSK_tgid } from "./task-struct.ts";
 import { TASK_SIZE_MAX, THREAD_SIZE, TI_addr_limit, TI_cpu, TI_flags, TI_task } from "./thread-info.ts";
@@ -72,6 +90,10 @@ import {
 import { FdTable, Vfs } from "./vfs.ts";
 
 export interface BootOptions {
+  /** the kernel's entry code: Linux 3.1's system_call (default) or the 5.11+ generic entry_SYSCALL_64 */
+  flavour?: "linux-3.1" | "linux-generic";
+  /** linux-generic only: page-table isolation (a user and a kernel PGD per task, CR3 switched on entry and exit) */
+  pti?: boolean;
   /** instruction cost profile (the CPU's default when absent) */
   costs?: CostTable;
   /** native costs by name; missing names fall back to DEFAULT_NATIVE_COSTS */
@@ -91,6 +113,10 @@ export interface BootOptions {
   design?: Design;
   /** what a call the design denies returns, as a positive errno (default ENOSYS; EPERM is the other option) */
   deniedErrno?: number;
+  /** seccomp filter mode consults the 5.11 constant-allow bitmap cache before running filters (default true) */
+  seccompCache?: boolean;
+  /** replay mode (src/kernel/replay-backend.ts): every sys_call_table entry returns recorded results */
+  replay?: ReplayScript;
 }
 
 export interface UserImage {
@@ -99,9 +125,19 @@ export interface UserImage {
   entry: bigint;
 }
 
+/** What an exec-style loader set up in a new task's user half (src/kernel/exec.ts). */
+export interface LoadedUser {
+  entry: number;
+  /** initial user RSP */
+  rsp: number;
+  /** start of the brk heap (page-aligned) */
+  brk: number;
+}
+
 export interface CreateTaskOptions {
   name: string;
-  image: UserImage;
+  /** a flat image (mapped RWX with a zeroed stack), or a loader that maps the whole user half itself */
+  image: UserImage | ((space: AddressSpace) => LoadedUser);
   parent?: Task;
   /** real/effective/saved uid (default: the parent's, else 0) */
   uid?: number;
@@ -185,13 +221,20 @@ function mergeEntry(entry: EntryOptions, parts: DesignKernelParts, id: string): 
 class TssScheduler extends Scheduler {
   private readonly tssCpu: Cpu;
 
-  constructor(cpu: Cpu, runQueue: readonly Task[], percpu: number, chargeSwitch: () => void) {
+  constructor(
+    cpu: Cpu,
+    runQueue: readonly Task[],
+    percpu: number,
+    chargeSwitch: () => void,
+    private readonly onSwitch?: (next: Task) => void,
+  ) {
     super(cpu, runQueue, percpu, chargeSwitch);
     this.tssCpu = cpu;
   }
 
   override loadContext(next: Task, fromNative: boolean): void {
     this.tssCpu.tssRsp0 = next.stackTop;
+    this.onSwitch?.(next);
     super.loadContext(next, fromNative);
   }
 }
@@ -216,12 +259,19 @@ export class Machine implements KernelContext {
   readonly symbols: ReadonlyMap<string, bigint>;
   readonly costs: NativeCosts;
   readonly clockHz: number;
+  /** BootOptions.seccompCache */
+  readonly seccompCache: boolean;
   readonly vfs = new Vfs();
   /** the syscalls cgroup hierarchy, mounted at /sys/fs/cgroup/syscalls */
   readonly hierarchy: CgroupHierarchy;
   /** the filter design compiled in */
   readonly design: Design;
   readonly deniedErrno: number;
+  /** the entry code compiled in (BootOptions.flavour) and whether PTI is on (linux-generic only) */
+  readonly flavour: "linux-3.1" | "linux-generic";
+  readonly pti: boolean;
+  /** the replay backend when booted with BootOptions.replay */
+  readonly replay: ReplayBackend | null;
   readonly tasks: Task[] = [];
   /** linear address of CPU 0's per-cpu area (its GS base in the kernel) */
   readonly percpu: number;
@@ -252,6 +302,7 @@ export class Machine implements KernelContext {
       throw new Error(`Machine.boot: cpus must be an integer from 1 to ${MAX_CPUS}, got ${opts.cpus}`);
     this.costs = { ...DEFAULT_NATIVE_COSTS, ...(opts.natives ?? {}) };
     this.clockHz = opts.clockHz ?? DEFAULT_CLOCK_HZ;
+    this.seccompCache = opts.seccompCache ?? true;
     if (!(this.clockHz > 0)) throw new Error(`Machine.boot: bad clockHz ${this.clockHz}`);
     this.stdinBuf =
       typeof opts.stdin === "string" ? Buffer.from(opts.stdin, "utf8") : (opts.stdin ?? new Uint8Array());
@@ -260,10 +311,23 @@ export class Machine implements KernelContext {
         ? new PhysicalMemory({ maxBytes: opts.memoryBytes })
         : new PhysicalMemory();
     this.kspace = new AddressSpace(this.phys, this.phys.allocFrame());
+    this.flavour = opts.flavour ?? "linux-3.1";
+    const generic = this.flavour === "linux-generic";
+    if (this.flavour !== "linux-3.1" && !generic)
+      throw new Error(`Machine.boot: unknown flavour '${opts.flavour}'`);
+    this.pti = opts.pti === true;
+    if (this.pti && !generic) throw new Error("Machine.boot: pti needs the linux-generic flavour");
+    if (generic && opts.replay !== undefined)
+      throw new Error("Machine.boot: replay needs the linux-3.1 flavour");
 
     // Kernel data first: its addresses are fixed, so the text can refer to them.
-    const asmSyms = linux31AsmOffsets();
-    const nrEntries = SYSCALL_NAMES_X86_64_3_1.length;
+    const asmSyms = generic ? linuxGenericAsmOffsets() : linux31AsmOffsets();
+    const nrEntries = generic
+      ? GENERIC_NR_SYSCALLS
+      : opts.replay !== undefined
+        ? REPLAY_NR_SYSCALLS
+        : SYSCALL_NAMES_X86_64_3_1.length;
+    if (opts.replay !== undefined) asmSyms.set("__NR_syscall_max", BigInt(nrEntries - 1));
     asmSyms.set("sys_call_table", BigInt(KERNEL_DATA_BASE));
     // ia32_sys_call_table (the int $0x80 entry's) on the page after it
     const ia32Table = KERNEL_DATA_BASE + pageUp(nrEntries * 8);
@@ -278,6 +342,12 @@ export class Machine implements KernelContext {
       this.addKernelRegion(area, PAGE_SIZE, PTE_W | PTE_NX);
       this.kspace.write64(area + PERCPU_this_cpu_off, BigInt.asUintN(64, BigInt(area)));
       this.kspace.write64(area + PERCPU_cpu_number, BigInt(n));
+      if (generic) {
+        // cpu_tss_rw: TSS.sp0 = the top of the entry (trampoline) stack in the same page
+        const tss = area + CPU_TSS_RW;
+        this.addKernelRegion(tss, PAGE_SIZE, PTE_W | PTE_NX);
+        this.kspace.write64(tss + TSS_sp0, BigInt.asUintN(64, BigInt(tss + ENTRY_STACK_TOP)));
+      }
     }
 
     // The design's build-time parts: its constants are defined before anything is assembled.
@@ -289,6 +359,13 @@ export class Machine implements KernelContext {
     asmSyms.set("SYSCALLS_DENIED_ERRNO", BigInt(this.deniedErrno));
     for (const [k, v] of Object.entries(parts.constants ?? {})) asmSyms.set(k, v);
     const entry = mergeEntry(opts.entry ?? {}, parts, this.design.id);
+    const designCode =
+      Object.keys(entry.hooks ?? {}).length > 0 ||
+      entry.extraText !== undefined ||
+      entry.extraData !== undefined ||
+      (parts.natives ?? []).length > 0;
+    if (generic && designCode)
+      throw new Error(`design ${this.design.id}: its kernel parts are written for the linux-3.1 entry code`);
     this.designData = null;
     if (entry.extraData !== undefined && entry.extraData.trim() !== "") {
       const d = new Assembler({ base: DESIGN_DATA_BASE, symbols: asmSyms }).asm(entry.extraData).assemble();
@@ -299,11 +376,20 @@ export class Machine implements KernelContext {
     }
 
     // Kernel text: the entry code, one stub per native (its label is the native's address), the idle loop.
-    const designNatives = parts.natives ?? [];
-    const natives = [...NATIVE_NAMES, ...designNatives.map((d) => d.name)]
+    this.replay = opts.replay !== undefined ? new ReplayBackend(opts.replay, this) : null;
+    const replayNatives =
+      this.replay !== null ? [{ name: REPLAY_NATIVE, cost: 0, fn: this.replay.native }] : [];
+    const designNatives = [...(parts.natives ?? []), ...replayNatives];
+    const genericOnly = generic
+      ? Object.keys(GENERIC_NATIVES).filter((x) => !(NATIVE_NAMES as readonly string[]).includes(x))
+      : [];
+    const natives = [...NATIVE_NAMES, ...genericOnly, ...designNatives.map((d) => d.name)]
       .map((n) => `\t.align 16\n${n}:\n\tud2`)
       .join("\n");
-    const text = `${linux31EntryText(entry)}${linux31Ia32EntryText(entry)}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n`;
+    const entryText = generic
+      ? linuxGenericEntryText({ pti: this.pti })
+      : `${linux31EntryText(entry)}${linux31Ia32EntryText(entry)}`;
+    const text = `${entryText}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n`;
     this.kernelText = assembleKernelText(text, asmSyms);
     const kt = this.kernelText;
     this.addKernelRegion(KERNEL_TEXT_BASE, pageUp(kt.bytes.length), 0); // supervisor, read-only, executable
@@ -311,15 +397,20 @@ export class Machine implements KernelContext {
     const symbols = new Map(asmSyms);
     for (const [k, v] of kt.symbols) symbols.set(k, v);
     this.symbols = symbols;
-    for (const e of [...LINUX31_EXTERNS, ...LINUX31_IA32_EXTERNS])
+    for (const e of generic ? LINUX_GENERIC_EXTERNS : [...LINUX31_EXTERNS, ...LINUX31_IA32_EXTERNS])
       if (!symbols.has(e)) throw new Error(`kernel symbol ${e} missing`);
 
     // sys_call_table: every entry sys_ni_syscall unless implemented.
     const table = new DataView(new ArrayBuffer(nrEntries * 8));
-    SYSCALL_NAMES_X86_64_3_1.forEach((name, nr) => {
-      const impl = SYSCALL_IMPLS[name] ?? "sys_ni_syscall";
+    for (let nr = 0; nr < nrEntries; nr++) {
+      const name = SYSCALL_NAMES_X86_64_3_1[nr];
+      const impl = generic
+        ? genericSyscallImpl(nr)
+        : this.replay !== null
+          ? REPLAY_NATIVE
+          : ((name !== undefined ? SYSCALL_IMPLS[name] : undefined) ?? "sys_ni_syscall");
       table.setBigUint64(nr * 8, BigInt.asUintN(64, BigInt(this.sym(impl))), true);
-    });
+    }
     this.kspace.writeBytes(KERNEL_DATA_BASE, new Uint8Array(table.buffer));
     const ia32 = new DataView(new ArrayBuffer(nrIa32 * 8));
     SYSCALL_NAMES_I386_3_1.forEach((name, nr) => {
@@ -338,9 +429,12 @@ export class Machine implements KernelContext {
       this.cpus.push(cpu);
       cpu.writeMsr(MSR_EFER, BigInt(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX));
       cpu.writeMsr(MSR_STAR, STAR_VALUE);
-      cpu.writeMsr(MSR_LSTAR, BigInt.asUintN(64, BigInt(this.sym("system_call"))));
+      cpu.writeMsr(
+        MSR_LSTAR,
+        BigInt.asUintN(64, BigInt(this.sym(generic ? "entry_SYSCALL_64" : "system_call"))),
+      );
       cpu.writeMsr(MSR_CSTAR, BigInt.asUintN(64, BigInt(this.sym("ignore_sysret"))));
-      cpu.writeMsr(MSR_SYSCALL_MASK, BigInt(SYSCALL_MASK_VALUE));
+      cpu.writeMsr(MSR_SYSCALL_MASK, BigInt(generic ? GENERIC_SYSCALL_MASK : SYSCALL_MASK_VALUE));
       cpu.writeMsr(MSR_GS_BASE, BigInt.asUintN(64, BigInt(this.percpus[n]!)));
       cpu.writeMsr(MSR_KERNEL_GS_BASE, 0n);
       cpu.cpl = 0;
@@ -348,11 +442,35 @@ export class Machine implements KernelContext {
       cpu.sreg[SREG_SS] = __KERNEL_DS;
       cpu.setRflags(FIXED1);
       // set_system_intr_gate(IA32_SYSCALL_VECTOR, ia32_syscall): an interrupt gate user mode may use
-      cpu.setGate(IA32_SYSCALL_VECTOR, this.sym("ia32_syscall"), 3);
+      // (the generic flavour has no compat entry: int $0x80 finds no gate)
+      if (!generic) cpu.setGate(IA32_SYSCALL_VECTOR, this.sym("ia32_syscall"), 3);
 
-      this.scheds.push(new TssScheduler(cpu, [], this.percpus[n]!, () => this.charge("context_switch")));
+      // generic: __switch_to's update of cpu_current_top_of_stack (TSS.sp1)
+      const tss = this.percpus[n]! + CPU_TSS_RW;
+      const onSwitch = generic
+        ? (next: Task) => this.kspace.write64(tss + TSS_sp1, BigInt.asUintN(64, BigInt(next.stackTop)))
+        : undefined;
+      this.scheds.push(
+        new TssScheduler(cpu, [], this.percpus[n]!, () => this.charge("context_switch"), onSwitch),
+      );
+      for (const gname of genericOnly) {
+        const g = GENERIC_NATIVES[gname]!;
+        cpu.registerNative(
+          this.sym(gname),
+          gname,
+          (c) => {
+            this.inNative = true;
+            try {
+              return g.fn(this, c);
+            } finally {
+              this.inNative = false;
+            }
+          },
+          nativeCost(this.costs, g.cost),
+        );
+      }
       for (const name of NATIVE_NAMES) {
-        const fn = NATIVES[name];
+        const fn = (generic ? GENERIC_NATIVES[name]?.fn : undefined) ?? NATIVES[name];
         const at = this.sym(name);
         cpu.registerNative(
           at,
@@ -388,7 +506,16 @@ export class Machine implements KernelContext {
       cpu.setExceptionHandler((c, vector, _err, faultRip, detail) =>
         this.onException(c, vector, faultRip, detail),
       );
-      this.installProbes(cpu);
+      if (generic)
+        installGenericProbes(
+          cpu,
+          this.scheds[n]!,
+          this,
+          (x) => this.sym(x),
+          this.sysretAddress("syscall_return_via_sysret"),
+          cpu.classCost[INSN_CLASS_INDEX.syscall]!,
+        );
+      else this.installProbes(cpu);
     }
 
     // The syscalls cgroup: hierarchy, cgroupfs, then the design's control plane (before any task exists).
@@ -504,15 +631,18 @@ export class Machine implements KernelContext {
 
   /** A new user task at CPL 3, runnable; its first return to user mode goes through ret_from_fork (SYSRET). */
   createTask(opts: CreateTaskOptions): Task {
-    const base = toLinear(opts.image.base);
-    const entry = toLinear(opts.image.entry);
-    const len = opts.image.bytes.length;
-    if (base < 0 || base % PAGE_SIZE !== 0)
-      throw new Error("createTask: image.base must be a page-aligned user address");
-    if (len === 0) throw new Error("createTask: empty image");
-    if (base + pageUp(len) > USER_STACK_TOP - USER_STACK_SIZE)
-      throw new Error("createTask: image overlaps the stack");
-    if (entry < base || entry >= base + len) throw new Error("createTask: entry outside the image");
+    const image = typeof opts.image === "function" ? null : opts.image;
+    const base = image !== null ? toLinear(image.base) : 0;
+    const len = image !== null ? image.bytes.length : 0;
+    if (image !== null) {
+      const entry = toLinear(image.entry);
+      if (base < 0 || base % PAGE_SIZE !== 0)
+        throw new Error("createTask: image.base must be a page-aligned user address");
+      if (len === 0) throw new Error("createTask: empty image");
+      if (base + pageUp(len) > USER_STACK_TOP - USER_STACK_SIZE)
+        throw new Error("createTask: image overlaps the stack");
+      if (entry < base || entry >= base + len) throw new Error("createTask: entry outside the image");
+    }
     const parent = opts.parent ?? null;
     const cpuNr = opts.cpu ?? (parent !== null ? (this.taskCpu.get(parent) ?? 0) : 0);
     if (!Number.isInteger(cpuNr) || cpuNr < 0 || cpuNr >= this.cpus.length)
@@ -520,14 +650,30 @@ export class Machine implements KernelContext {
     const pid = this.nextPid++;
     const slot = KSTACK_BASE + (pid - 1) * KSTACK_SLOT;
 
-    const space = new AddressSpace(this.phys, this.phys.allocFrame());
+    const space = new AddressSpace(this.phys, this.pti ? allocPgdPair(this.phys) : this.phys.allocFrame());
     for (const r of this.regions) space.mapShared(r.vaddr, r.length, r.flags, this.kspace);
     this.spaces.push(space);
     for (const c of this.cpus) c.registerSpace(space);
-    // The image is writable and executable (programs keep their data next to their code).
-    space.map(base, pageUp(len), PTE_U | PTE_W);
-    space.writeBytes(base, opts.image.bytes);
-    space.map(USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE, PTE_U | PTE_W | PTE_NX);
+    if (this.pti) {
+      // the user PGD: the user half, the entry text up to __entry_text_end and the TSS pages (pti_clone_*)
+      const trampoline = [
+        { vaddr: KERNEL_TEXT_BASE, length: this.sym("__entry_text_end") - KERNEL_TEXT_BASE },
+        ...this.percpus.map((a) => ({ vaddr: a + CPU_TSS_RW, length: PAGE_SIZE })),
+      ];
+      const user = ptiUserSpace(space, trampoline);
+      for (const c of this.cpus) c.registerSpace(user);
+    }
+    let loaded: LoadedUser;
+    if (image !== null) {
+      // The image is writable and executable (programs keep their data next to their code).
+      space.map(base, pageUp(len), PTE_U | PTE_W);
+      space.writeBytes(base, image.bytes);
+      space.map(USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE, PTE_U | PTE_W | PTE_NX);
+      // argc = 0, argv/envp/auxv empty (zeroed stack)
+      loaded = { entry: toLinear(image.entry), rsp: USER_STACK_TOP - 64, brk: pageUp(base + len) };
+    } else {
+      loaded = (opts.image as (s: AddressSpace) => LoadedUser)(space);
+    }
 
     const stackBase = slot + KSTACK_SLOT - THREAD_SIZE;
     this.addKernelRegion(stackBase, THREAD_SIZE, PTE_W | PTE_NX);
@@ -551,7 +697,8 @@ export class Machine implements KernelContext {
       creds,
       files: parent !== null ? parent.files.clone() : FdTable.standard(),
       cwd: parent?.cwd ?? "/",
-      brk: pageUp(base + len),
+      brk: loaded.brk,
+      ...(this.flavour === "linux-generic" ? { tif: genericTifWord(ks, stackBase) } : {}),
     });
 
     // task_struct and thread_info
@@ -559,15 +706,17 @@ export class Machine implements KernelContext {
     w64(taskStruct + TSK_stack, stackBase);
     ks.write32(taskStruct + TSK_pid, pid);
     ks.write32(taskStruct + TSK_tgid, pid);
-    w64(stackBase + TI_task, taskStruct);
-    ks.write32(stackBase + TI_flags, _TIF_FORK);
-    ks.write32(stackBase + TI_cpu, cpuNr);
-    w64(stackBase + TI_addr_limit, TASK_SIZE_MAX);
+    if (this.flavour === "linux-3.1") {
+      w64(stackBase + TI_task, taskStruct);
+      ks.write32(stackBase + TI_flags, _TIF_FORK);
+      ks.write32(stackBase + TI_cpu, cpuNr);
+      w64(stackBase + TI_addr_limit, TASK_SIZE_MAX);
+    }
 
     // The child's pt_regs at the stack top (as copy_thread leaves it) and a switch frame into ret_from_fork.
-    const userRsp = USER_STACK_TOP - 64; // argc = 0, argv/envp/auxv empty (zeroed stack)
+    const userRsp = loaded.rsp;
     const regs = stackTop - P.PT_REGS_SIZE;
-    w64(regs + P.RIP, entry);
+    w64(regs + P.RIP, loaded.entry);
     w64(regs + P.CS, __USER_CS);
     w64(regs + P.EFLAGS, IF | FIXED1);
     w64(regs + P.RSP, userRsp);
@@ -583,6 +732,9 @@ export class Machine implements KernelContext {
     this.taskCpu.set(task, cpuNr);
     (this.scheds[cpuNr]!.runQueue as Task[]).push(task);
     // cgroup_fork / cgroup_post_fork: the child starts in its parent's cgroup, a task without one in the root
+    // copy_process: seccomp mode, filters and no_new_privs are inherited (TI_flags is written by now)
+    task.seccompCache = this.seccompCache;
+    if (parent !== null) inheritSeccomp(parent, task);
     this.hierarchy.attach(task, parent !== null ? this.hierarchy.cgroupOf(parent) : this.hierarchy.root);
     return task;
   }
@@ -793,10 +945,10 @@ export class Machine implements KernelContext {
   }
 
   /** The `sysretq` of USERGS_SYSRET64 in sysret_check (3.1 has no label there). */
-  private sysretAddress(): number {
-    const from = this.kernelText.labels.get("sysret_check")!;
+  private sysretAddress(label = "sysret_check"): number {
+    const from = this.kernelText.labels.get(label)!;
     const line = this.kernelText.lines.find((l) => l.addr >= from && /^\s*sysretq\b/.test(l.text));
-    if (line === undefined) throw new Error("sysretq not found after sysret_check");
+    if (line === undefined) throw new Error(`sysretq not found after ${label}`);
     return Number(BigInt.asIntN(64, line.addr));
   }
 }

@@ -48,8 +48,13 @@ export type NativeName = (typeof NATIVE_NAMES)[number];
 export const WORK_COST_NAMES = [
   "copy_user_per_byte", // copy_from_user / copy_to_user, per byte
   "do_exit", // tearing down a task (on top of sys_exit / a fatal signal)
-  "secure_computing", // the strict-mode check inside syscall_trace_enter
-  "tracehook_report_syscall", // one ptrace stop (the tracer's own time is not modelled)
+  "secure_computing", // __secure_computing's own work (strict list scan; filter mode's dispatch on the action)
+  "seccomp_data_populate", // filter mode: struct seccomp_data built from pt_regs, once per checked call
+  "seccomp_cache_check", // filter mode, 5.11 cache: the constant-allow bitmap test, once per checked call
+  "seccomp_filter_run", // filter mode: per filter run (the loop step, the call into the program, its prologue)
+  "seccomp_bpf_insn", // filter mode: per classic BPF instruction executed
+  "tracehook_report_syscall", // one ptrace stop, the tracee's side (the tracer's time: ptrace_tracer_per_stop)
+  "ptrace_tracer_per_stop", // a user-space supervisor's own work per stop (charged by the `ptrace` design)
   "trace_sys_enter", // a syscall tracepoint hit (enter or exit)
   "context_switch", // switch_mm + __switch_to work inside schedule when it switches
 ] as const;

@@ -69,9 +69,11 @@ export function native_syscall_trace_enter(k: KernelContext, cpu: Cpu): number |
     const f = k.kspace.read64(regs + P.EFLAGS);
     k.kspace.write64(regs + P.EFLAGS, f | BigInt(TF));
   }
-  // Do the secure computing check first.
+  // Do the secure computing check first; a skipped call skips every later hook (3.5+: `goto out`).
   if (flags & _TIF_SECCOMP) {
-    if (!secureComputing(k, origRax(k, regs))) return undefined; // killed: control already left this task
+    const verdict = secureComputing(k, regs);
+    if (verdict === null) return undefined; // killed: control already left this task
+    if (verdict !== 0) return -1;
   }
   if (flags & _TIF_SYSCALL_EMU) ret = -1;
   if (ret !== 0 || flags & _TIF_SYSCALL_TRACE) reportSyscallEntry(k, t, regs);

@@ -2,6 +2,7 @@
 // (thread_info at the bottom of its 8 KiB kernel stack, a small task_struct, its own user address space).
 import type { AddressSpace } from "../cpu/memory.ts";
 import type { AuditContext, AuditRecord } from "./audit.ts";
+import type { SeccompFilterNode } from "./seccomp/filter-chain.ts";
 import { TI_flags } from "./thread-info.ts";
 import type { FdTable } from "./vfs.ts";
 
@@ -9,13 +10,16 @@ export type TaskState = "runnable" | "exited";
 
 /** One ptrace-style stop reported by tracehook_report_syscall_entry/exit. */
 export interface TracerStop {
-  kind: "entry" | "exit";
+  /** seccomp: PTRACE_EVENT_SECCOMP, reported when a filter returns SECCOMP_RET_TRACE */
+  kind: "entry" | "exit" | "seccomp";
   /** orig_rax at the stop */
   nr: number;
   /** entry: rdi, rsi, rdx, r10, r8, r9 from pt_regs */
   args: bigint[];
   /** exit: RAX(pt_regs), the return value */
   ret?: bigint;
+  /** seccomp: SECCOMP_RET_DATA of the filter's result (the message PTRACE_GETEVENTMSG returns) */
+  data?: number;
 }
 
 /** What the host-side tracer does at a stop (PTRACE_POKEUSER of orig_rax / rax). */
@@ -24,8 +28,31 @@ export interface TracerAction {
   nr?: number;
   /** entry: skip the syscall (orig_rax = -1, so it returns -ENOSYS through IRET) */
   skip?: boolean;
-  /** exit: rewrite the return value */
+  /** exit (and seccomp): rewrite the return value */
   ret?: bigint | number;
+}
+
+/** The siginfo of a SIGSYS sent by SECCOMP_RET_TRAP (si_code SYS_SECCOMP). */
+export interface SigsysInfo {
+  signo: number;
+  code: number;
+  /** SECCOMP_RET_DATA of the filter's result */
+  errno: number;
+  /** the user RIP after the syscall instruction */
+  callAddr: bigint;
+  syscall: number;
+  arch: number;
+}
+
+/** An audit_seccomp record: SECCOMP_RET_LOG, and the actions that kill or trap. */
+export interface SeccompLogRecord {
+  nr: number;
+  arch: number;
+  ip: bigint;
+  /** the filter's 32-bit result */
+  ret: number;
+  /** the signal the action sent, 0 when the call ran */
+  signal: number;
 }
 
 export type Tracer = (stop: TracerStop, task: Task) => TracerAction | undefined;
@@ -96,6 +123,8 @@ export interface TaskInit {
   files: FdTable;
   cwd: string;
   brk: number;
+  /** Task.tif over another thread_info layout (the generic flavour's, src/kernel/syscall-work.ts); default 3.1's */
+  tif?: Task["tif"];
 }
 
 export class Task {
@@ -129,6 +158,15 @@ export class Task {
   /** RAX the task sees when it is switched back in (sched_yield's return value) */
   resumeRax = 0;
   seccompMode = 0;
+  /** task->no_new_privs (PR_SET_NO_NEW_PRIVS, 3.5+): inherited, never cleared */
+  noNewPrivs = false;
+  /** the newest filter of seccomp filter mode; the chain is shared with children created while it was attached */
+  seccompFilter: SeccompFilterNode | null = null;
+  /** whether seccomp_run_filters consults the 5.11 constant-allow bitmap (BootOptions.seccompCache) */
+  seccompCache = true;
+  /** the siginfo of the last SIGSYS a filter sent (SECCOMP_RET_TRAP) */
+  sigsysInfo: SigsysInfo | null = null;
+  readonly seccompLog: SeccompLogRecord[] = [];
   readonly acct: TaskAccounting = {
     userCycles: 0,
     sysCycles: 0,
@@ -194,13 +232,18 @@ export class Task {
     this.cwd = init.cwd;
     this.startBrk = init.brk;
     this.brk = init.brk;
+    this.tif = init.tif ?? Task.tif31(init);
+  }
+
+  /** Task.tif over 3.1's thread_info.flags. */
+  private static tif31(init: TaskInit): Task["tif"] {
     // TI_flags is in a kernel data page (never code, never remapped): read and write its frame directly.
     const view = init.kspace.phys.view;
     const pa = init.kspace.physAddr(init.threadInfo + TI_flags);
     const bitOk = (bit: number) => {
       if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new Error(`TIF bit ${bit} out of range 0..31`);
     };
-    this.tif = {
+    return {
       get: () => view.getUint32(pa, true),
       set: (bit) => {
         bitOk(bit);

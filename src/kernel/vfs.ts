@@ -3,7 +3,31 @@
 // /sys/fs/cgroup/syscalls) and per-task file descriptor tables. Enough for the syscalls the workloads use.
 import type { Task } from "./task.ts";
 
-export type FileKind = "stdin" | "stdout" | "stderr" | "null" | "zero" | "dir" | "mnt";
+export type FileKind =
+  | "stdin"
+  | "stdout"
+  | "stderr"
+  | "null"
+  | "zero"
+  | "urandom"
+  | "dir"
+  | "mnt"
+  | "reg"
+  | "pipe";
+
+/** A regular file's content (a host file named with `exec --file`, or a file created in the guest). */
+export interface RegFile {
+  data: Uint8Array;
+  /** writes allowed (`--file host:guest:rw`, or created in the guest) */
+  writable: boolean;
+}
+
+/** A pipe's buffer; readers see end of file once no task holds its write end. */
+export interface Pipe {
+  buf: Uint8Array[];
+  /** bytes in buf */
+  size: number;
+}
 
 export interface OpenFile {
   kind: FileKind;
@@ -17,6 +41,12 @@ export interface OpenFile {
   pos?: number;
   /** kind "mnt": the content generated at the first read (seq_file), re-generated at position 0 */
   seq?: Uint8Array;
+  /** kind "reg": the file (pos is its f_pos) */
+  reg?: RegFile;
+  /** kind "pipe": the pipe; accmode tells the end (0 read, 1 write) */
+  pipe?: Pipe;
+  /** f_flags above O_ACCMODE (O_APPEND, O_NONBLOCK, …) as fcntl(F_GETFL) reports them */
+  flags?: number;
 }
 
 /**
@@ -46,7 +76,8 @@ export const PATH_MAX = 4096;
 
 export type Node =
   | { type: "dir" }
-  | { type: "chr"; kind: "null" | "zero" }
+  | { type: "chr"; kind: "null" | "zero" | "urandom" }
+  | { type: "reg"; file: RegFile }
   /** an object of a mounted file system (`mount` is its mount point) */
   | { type: "mnt"; kind: "dir" | "file"; fs: MountedFs; mount: string; rel: string };
 
@@ -59,6 +90,23 @@ export class Vfs {
     for (const d of ["/", "/tmp", "/dev", "/sys", "/sys/fs", "/sys/fs/cgroup", "/proc"]) this.mkdir(d);
     this.nodes.set("/dev/null", { type: "chr", kind: "null" });
     this.nodes.set("/dev/zero", { type: "chr", kind: "zero" });
+    this.nodes.set("/dev/urandom", { type: "chr", kind: "urandom" });
+  }
+
+  /** Host API: a regular file at `path` (missing parent directories are created). */
+  addFile(path: string, data: Uint8Array, writable = false): void {
+    const p = normalize("/", path);
+    if (p === "/") throw new Error("vfs.addFile: / is a directory");
+    if (this.mountOf(p) !== undefined) throw new Error(`vfs.addFile: ${p} is inside a mounted file system`);
+    const dirs: string[] = [];
+    for (let q = parentOf(p); q !== "/"; q = parentOf(q)) dirs.unshift(q);
+    for (const d of dirs) {
+      const n = this.nodes.get(d);
+      if (n === undefined) this.mkdir(d);
+      else if (n.type !== "dir") throw new Error(`vfs.addFile: ${d} is not a directory`);
+    }
+    if (this.nodes.get(p)?.type === "dir") throw new Error(`vfs.addFile: ${p} is a directory`);
+    this.nodes.set(p, { type: "reg", file: { data, writable } });
   }
 
   /** Host API (e.g. cgroupfs): create a directory; its parent must exist. */

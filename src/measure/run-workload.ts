@@ -17,6 +17,10 @@ export interface RunOptions {
   design?: string;
   /** what a denied call returns (positive errno), default ENOSYS */
   deniedErrno?: number;
+  /** the kernel's entry code (default linux-3.1) */
+  flavour?: "linux-3.1" | "linux-generic";
+  /** page-table isolation (linux-generic only) */
+  pti?: boolean;
   /** runs after the task exists and before it starts: build cgroups, move the task, write policies */
   setup?: (machine: Machine, task: Task) => void;
 }
@@ -108,6 +112,8 @@ export function runWorkload(opts: RunOptions): RunReport {
     natives: opts.profile.natives,
     design,
     ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
+    ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
+    ...(opts.pti === true ? { pti: true } : {}),
   });
   const task = machine.createTask({ name: workload.name, image });
   for (const t of tifs) task.tif.set(t.bit);

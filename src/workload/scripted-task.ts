@@ -10,12 +10,13 @@
 //    and the next run resumes exactly there;
 //  - on any other task: sets TIF_NEED_RESCHED (a host timer tick), so its park call reschedules even when its cgroup
 //    denies sched_yield, and round-robin reaches the requesting task.
+
+import { Assembler } from "../entry/assembler.ts";
 import type { Machine } from "../kernel/machine.ts";
 import { NR } from "../kernel/syscall-names-x86_64-3.1.ts";
 import type { Task } from "../kernel/task.ts";
 import { TIF_NEED_RESCHED } from "../kernel/tif.ts";
 import { USER_TEXT_BASE, type UserImage } from "./user-program.ts";
-import { Assembler } from "../entry/assembler.ts";
 
 /** Byte offsets in the mailbox page (u64 slots). */
 export const MBOX_PENDING = 0;
@@ -111,7 +112,7 @@ export class ScriptedTasks {
   /** Task `task` executes syscall `nr` with `args` (at most six) through the entry path; the machine then pauses. */
   call(task: Task, nr: bigint, args: readonly ScriptedArg[]): CallOutcome {
     if (args.length > 6) throw new Error(`call: at most 6 arguments, got ${args.length}`);
-    if (task.state === "exited") throw new Error(`call: task ${task.pid} has exited`);
+    if (task.exited) throw new Error(`call: task ${task.pid} has exited`);
     if (this.m.oops !== null) return { kind: "oops", message: this.m.oops };
     const s = task.space;
     const mb = this.prog.mailbox;
@@ -133,7 +134,7 @@ export class ScriptedTasks {
     try {
       const r = this.m.run({ maxInstructions: CALL_BUDGET });
       if (r.reason === "fault") return { kind: "oops", message: this.m.oops ?? "kernel fault" };
-      if (task.state === "exited")
+      if (task.exited)
         return task.killedBy !== null
           ? { kind: "killed", signal: task.killedBy }
           : { kind: "exited", status: task.exitCode ?? 0 };
@@ -152,7 +153,7 @@ export class ScriptedTasks {
     const t = this.m.sched.current;
     if (req === null || t === null || req.stopAsked) return;
     const mb = this.prog.mailbox;
-    const done = req.task.state === "exited" || req.task.space.read64(mb + MBOX_SERVED) !== req.served;
+    const done = req.task.exited || req.task.space.read64(mb + MBOX_SERVED) !== req.served;
     if (done) {
       req.stopAsked = true;
       this.m.cpu.requestStop("scripted call done");

@@ -116,6 +116,15 @@ describe("syscall-lab CLI", () => {
     expect(r.stdout).toMatch(/^EINVAL/);
   });
 
+  it("script: a scenario file is a test (exit 0 when every expectation holds)", () => {
+    const ok = cli("script", "examples/scripts/denied-calls.scen");
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/\d+ commands, \d+ expectations, 0 failed/);
+    const wrongErrno = cli("script", "examples/scripts/denied-calls-eperm.scen", "--errno", "ENOSYS");
+    expect(wrongErrno.status).toBe(1);
+    expect(wrongErrno.stdout).toContain("FAIL line");
+  });
+
   it("bad input: one line naming what is wrong, exit code 2, no stack trace", () => {
     for (const [args, msg] of [
       [["run", "-w", "nope"], "unknown workload 'nope'"],
@@ -126,6 +135,7 @@ describe("syscall-lab CLI", () => {
       [["compare", "--designs", "bogus"], "unknown design 'bogus'"],
       [["compare", "--depth", "3..1"], "--depth 3..1: the range is empty"],
       [["compare", "--errno", "EFOO"], "--errno must be ENOSYS or EPERM"],
+      [["script", "/nonexistent.scen"], "cannot read /nonexistent.scen"],
     ] as const) {
       const r = cli(...args);
       expect(r.status, args.join(" ")).toBe(2);

@@ -13,7 +13,7 @@ describe("seccomp strict mode (3.1 mode 1)", () => {
       callsProgram(
         [
           { nr: NR.prctl, args: [PR_GET_SECCOMP] },
-          { nr: NR.prctl, args: [PR_SET_SECCOMP, 2] },
+          { nr: NR.prctl, args: [PR_SET_SECCOMP, 3] }, // no mode 3 (mode 2, filter, came in 3.5)
           { nr: NR.prctl, args: [PR_SET_SECCOMP, 1] },
           { nr: NR.write, args: [1, "msg", 2] },
           { nr: NR.read, args: [0, "msg", 2] },

@@ -9,6 +9,9 @@ import { cgroupTifDesign } from "./cgroup-tif.ts";
 import { cgroupTifSemislowDesign } from "./cgroup-tif-semislow.ts";
 import { cgroupWalkDesign } from "./cgroup-walk.ts";
 import { noneDesign } from "./none.ts";
+import { ptraceDesign } from "./ptrace.ts";
+import { seccompBpfDesign } from "./seccomp-bpf.ts";
+import { seccompBpfArgsDesign } from "./seccomp-bpf-args.ts";
 
 export const DESIGNS: Readonly<Record<string, DesignFactory>> = {
   none: noneDesign,
@@ -20,6 +23,9 @@ export const DESIGNS: Readonly<Record<string, DesignFactory>> = {
   "cgroup-tif": cgroupTifDesign,
   "cgroup-tif-semislow": cgroupTifSemislowDesign,
   "cgroup-sowa": cgroupSowaDesign,
+  "seccomp-bpf": seccompBpfDesign,
+  "seccomp-bpf-args": seccompBpfArgsDesign,
+  ptrace: ptraceDesign,
 };
 
 /** Designs loaded at run time from a researcher's own file (`--designs ./my-design.ts`), by id. */

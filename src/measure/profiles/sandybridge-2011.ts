@@ -291,11 +291,36 @@ export const sandybridge2011: CostProfileSpec = {
     },
     secure_computing: {
       value: 10,
-      source: `est.: ~15 instructions for mode-1 (strict) seccomp: load current->seccomp.mode and scan the 4-entry mode1_syscalls list (Linux 3.1 kernel/seccomp.c) / ${IPC}`,
+      source: `est.: ~15 instructions for mode-1 (strict) seccomp: load current->seccomp.mode and scan the 4-entry mode1_syscalls list (Linux 3.1 kernel/seccomp.c) / ${IPC}. In filter mode the same call's own work (the mode switch and the switch on the filters' action, Linux 3.5 kernel/seccomp.c __secure_computing) is about as long and priced the same; the filters are seccomp_data_populate, seccomp_cache_check, seccomp_filter_run and seccomp_bpf_insn`,
+    },
+    seccomp_data_populate: {
+      value: 14,
+      source: `est.: ~20 instructions for populate_seccomp_data (syscall_get_arch's TS_COMPAT test, syscall_get_arguments' 6 loads, and the nr, arch, instruction_pointer and 6 argument stores into the on-stack struct; Linux 5.15 kernel/seccomp.c) / ${IPC}; 3.5 had no such struct and read pt_regs per load through seccomp_bpf_load()`,
+    },
+    seccomp_cache_check: {
+      value: 7,
+      source: `est.: ~10 instructions for seccomp_cache_check_allow (READ_ONCE(current->seccomp.filter), the arch compare, the nr bounds check, array_index_nospec's cmp/sbb/and, test_bit; Linux 5.15 kernel/seccomp.c) / ${IPC}. Charged on every checked call while the cache is on, hit or miss; a hit runs no filter. Cross-check: Kees Cook 2020's "BPF-less allow" prototype costs +21-24 ns against +41-43 ns for one JIT-compiled filter (overhead-figures.md §2), i.e. the allow shortcut saves about the per-filter cost`,
+    },
+    seccomp_filter_run: {
+      value: 60,
+      source:
+        "Kees Cook 2020, BPF JIT on: per additional 1-instruction RET_ALLOW filter 17-18 ns (Message-Id 202005291043.A63D910A8@keescook; overhead-figures.md §2), midpoint 17.5 ns x 3.4 GHz = 60 cycles: the seccomp_run_filters loop step, the indirect call into the program and its prologue; the JIT-compiled program itself (a mov and a ret) is within rounding. " +
+        "The 2020 figure (x86_64 VM, CPU not stated) includes a retpolined indirect call that 2011 kernels did not have, so this is an upper bound. " +
+        "Cross-check, not used: the same benchmark with the JIT off gives 80 ns = 272 cycles per 1-instruction filter, against 60 + seccomp_bpf_insn 6 = 66 here; the difference fits the 2020 interpreter's ~5 eBPF instructions (3 prologue + 2 for RET) each dispatched through a retpolined indirect jump (est. ~40 cycles each)",
+    },
+    seccomp_bpf_insn: {
+      value: 6,
+      source:
+        "Tom Hromatka (Oracle), LPC 2018 / libseccomp issue #116: getppid behind a linear 306-syscall libseccomp filter costs 256 min TSC ticks when matched at the front and 1942 at the end, (1942 - 256) / ~285 rules skipped = 5.9 ticks per rule (overhead-figures.md §2, §7(a) row 'per BPF compare in a linear filter'). " +
+        "In libseccomp's linear layout a skipped rule is one executed jeq, so this is the cost per classic instruction executed; TSC ticks taken as core cycles (the CPU is not stated)",
     },
     tracehook_report_syscall: {
       value: 1844,
-      source: `est.: the tracee's side of one ptrace stop: ~700 instructions (ptrace_report_syscall -> ptrace_notify -> ptrace_stop with siglock, do_notify_parent_cldstop sending SIGCHLD, try_to_wake_up of the tracer, and the tracer's wake-up of the tracee; Linux 3.1 include/linux/tracehook.h, kernel/signal.c, kernel/sched.c) / ${IPC} = 476, + 8 atomics at ${LOCKED} = 160, + 2 switches (to the tracer and back) as natives.schedule 290 + natives.context_switch 314 each = 1,208. The tracer's own syscalls are not modelled (overhead-figures.md §7(a) puts a whole stop with tracer work at 15,000-35,000 est.)`,
+      source: `est.: the tracee's side of one ptrace stop: ~700 instructions (ptrace_report_syscall -> ptrace_notify -> ptrace_stop with siglock, do_notify_parent_cldstop sending SIGCHLD, try_to_wake_up of the tracer, and the tracer's wake-up of the tracee; Linux 3.1 include/linux/tracehook.h, kernel/signal.c, kernel/sched.c) / ${IPC} = 476, + 8 atomics at ${LOCKED} = 160, + 2 switches (to the tracer and back) as natives.schedule 290 + natives.context_switch 314 each = 1,208. The tracer's own work is natives.ptrace_tracer_per_stop (charged by the ptrace design's supervisor)`,
+    },
+    ptrace_tracer_per_stop: {
+      value: 2092,
+      source: `est.: a strace-like supervisor's own work for one stop (its loop: wait4 returns, ptrace(PTRACE_GETREGS), decide by orig_rax, ptrace(PTRACE_SYSCALL), wait4 again until it sleeps): ~1,920 instructions (do_wait's retry with wait_task_stopped and the status put_user ~400; sys_ptrace GETREGS with ptrace_get_task_struct, ptrace_check_attach, genregs_get of 27 registers ~700; the decision ~20; sys_ptrace SYSCALL with ptrace_resume ~400; do_wait up to its schedule() ~400; Linux 3.1 kernel/exit.c, kernel/ptrace.c, arch/x86/kernel/ptrace.c) / ${IPC} = 1,306, + ~12 atomics (task refcounts, siglock, tasklist_lock, wait-queue locks) at ${LOCKED} = 240, + 3 syscall round trips of the tracer at 168 cycles each (this profile's null getppid round trip 194 minus natives.sys_getppid 26) = 504, + the 216-byte user_regs_struct copy as REP startup 15 + 27 qwords = 42. The wake-ups and the two switches are natives.tracehook_report_syscall. Not fitted: a measured ptrace stop is far slower (systrace-like README, Haswell + KPTI: ~13 µs per call = ~6.4 µs per stop = ~21,700 cycles at 3.4 GHz; overhead-figures.md §3), the gap being cross-CPU wake-up latency, KPTI and cache/TLB refill after the address-space switches, none of which the model prices; a denied call's PTRACE_POKEUSER is not priced either`,
     },
     trace_sys_enter: {
       value: 266,

@@ -1,0 +1,76 @@
+// ptrace: a user-space supervisor (strace-style) attached to every task whose cgroup denies something. It stops
+// the task at every syscall entry and exit (TIF_SYSCALL_TRACE, PTRACE_SYSCALL), looks the number up in the
+// cgroup's policy, and for a denied call sets orig_rax to -1 at entry (the kernel skips the call) and RAX to
+// -deniedErrno at exit. No entry-code change: unfiltered tasks are not traced and pay nothing.
+//
+// Cost: each stop is the kernel's tracehook_report_syscall (the tracee's side, two context switches) plus the
+// supervisor's own work, ptrace_tracer_per_stop, which the supervisor charges (the tracee waits for it).
+import type { Task, TracerAction, TracerStop } from "../../kernel/task.ts";
+import { TIF_SYSCALL_TRACE } from "../../kernel/tif.ts";
+import type { Design, DesignHost } from "../design.ts";
+
+export function ptraceDesign(): Design {
+  let host: DesignHost | null = null;
+  /** traced tasks → whether the call in progress was denied at its entry stop */
+  const traced = new Map<Task, { denied: boolean }>();
+  const h = () => {
+    if (host === null) throw new Error("ptrace: not attached");
+    return host;
+  };
+
+  const supervisor = (stop: TracerStop, task: Task): TracerAction | undefined => {
+    const k = h();
+    k.machine.charge("ptrace_tracer_per_stop");
+    const st = traced.get(task);
+    if (st === undefined) return undefined;
+    if (stop.kind === "entry") {
+      const nr = stop.nr;
+      st.denied = nr >= 0 && nr < k.hierarchy.nrSyscalls && !k.hierarchy.cgroupOf(task).allowed(nr);
+      return st.denied ? { skip: true } : undefined;
+    }
+    if (stop.kind === "exit" && st.denied) {
+      st.denied = false;
+      return { ret: -k.deniedErrno };
+    }
+    return undefined;
+  };
+
+  /** PTRACE_ATTACH + PTRACE_SYSCALL while the task's cgroup denies something; PTRACE_DETACH otherwise. */
+  const sync = (task: Task): void => {
+    if (task.exited) return;
+    const filtered = h().hierarchy.cgroupOf(task).deniedCount > 0;
+    if (filtered && !traced.has(task)) {
+      traced.set(task, { denied: false });
+      task.tracer = supervisor;
+      task.tif.set(TIF_SYSCALL_TRACE);
+    } else if (!filtered && traced.has(task)) {
+      traced.delete(task);
+      task.tracer = null;
+      task.tif.clear(TIF_SYSCALL_TRACE);
+    }
+  };
+
+  return {
+    id: "ptrace",
+    title: "user-space supervisor: ptrace stops at every syscall entry and exit",
+    seed:
+      "\"All existing syscalls tracing solutions use ptrace hooking. It's clean but the performance of ptrace is " +
+      'horrible. … It was 100 times (sic!) slower." (Sowa, seed/000_15748585c4fe192e.txt)',
+    expectation:
+      'the "100 times slower": two ptrace stops per call of a filtered task; unfiltered tasks pay nothing',
+    kernel: () => ({}),
+    attach(k) {
+      host = k;
+      for (const cg of k.hierarchy.all()) for (const t of cg.tasks) sync(t);
+    },
+    cgroupCreated: () => {},
+    cgroupRemoved: () => {},
+    policyChanged(cgs) {
+      for (const cg of cgs) for (const t of cg.tasks) sync(t);
+    },
+    taskAttached: (task) => sync(task),
+    taskExited: (task) => void traced.delete(task),
+    // the supervisor's policy copy lives in its own user memory, not in the kernel
+    memoryBytes: () => 0,
+  };
+}

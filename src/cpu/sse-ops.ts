@@ -1,0 +1,245 @@
+// The SSE/SSE2 instructions the CPU executes (the subset gcc -O2 and static glibc/musl use for memcpy, memset,
+// strlen and struct copies): their sub-op numbers (`aux` of Op.SSE), mnemonics, operand forms and memory sizes,
+// and the opcode map from (mandatory prefix, 0F xx) to a sub-op (SDM Vol. 2, Appendix A, Table A-3).
+
+/** Operand forms; "x" is the ModRM.reg XMM register, "xm" ModRM.rm as XMM register or memory. */
+export const F_X_XM = 0; // x ← xm
+export const F_XM_X = 1; // xm ← x
+export const F_X_XM_I = 2; // x ← op(xm, imm8)
+export const F_X_RM = 3; // x ← r/m32 or r/m64 (MOVD/MOVQ 66 0F 6E)
+export const F_RM_X = 4; // r/m32 or r/m64 ← x (MOVD/MOVQ 66 0F 7E)
+export const F_R_X = 5; // GPR (ModRM.reg) ← XMM (ModRM.rm), register only (PMOVMSKB, MOVMSKPS/PD)
+export const F_X_I = 6; // XMM (ModRM.rm) shifted by imm8, register only (66 0F 71–73 groups)
+export const F_M = 7; // memory only, no register operand
+export const F_NONE = 8; // fences
+export const F_M_R = 9; // m32/m64 ← GPR (MOVNTI)
+
+/** Sub-op flags. */
+export const SSE_ALIGN = 1; // a memory operand must be 16-byte aligned: #GP(0) otherwise (SDM Vol. 1 §11.4.1)
+export const SSE_MEM_ONLY = 2;
+export const SSE_REG_ONLY = 4;
+
+export interface SseOp {
+  name: string;
+  form: number;
+  /** bytes of the memory operand (for F_X_RM/F_RM_X/F_M_R: 4, or 8 with REX.W) */
+  mem: number;
+  flags: number;
+}
+
+const A = SSE_ALIGN;
+const MO = SSE_MEM_ONLY;
+const RO = SSE_REG_ONLY;
+
+function op(name: string, form: number, mem: number, flags = 0): SseOp {
+  return { name, form, mem, flags };
+}
+
+/** Indexed by sub-op; the interpreter's sse.ts switch uses these numbers as literal case labels. */
+export const SSE_OPS: readonly SseOp[] = [
+  op("(invalid)", F_NONE, 0),
+  op("movups", F_X_XM, 16), // 1
+  op("movups", F_XM_X, 16),
+  op("movupd", F_X_XM, 16),
+  op("movupd", F_XM_X, 16),
+  op("movss", F_X_XM, 4), // 5
+  op("movss", F_XM_X, 4),
+  op("movsd", F_X_XM, 8),
+  op("movsd", F_XM_X, 8),
+  op("movlps", F_X_XM, 8, MO),
+  op("movhlps", F_X_XM, 0, RO), // 10
+  op("movlpd", F_X_XM, 8, MO),
+  op("movlps", F_XM_X, 8, MO),
+  op("movlpd", F_XM_X, 8, MO),
+  op("movhps", F_X_XM, 8, MO),
+  op("movlhps", F_X_XM, 0, RO), // 15
+  op("movhpd", F_X_XM, 8, MO),
+  op("movhps", F_XM_X, 8, MO),
+  op("movhpd", F_XM_X, 8, MO),
+  op("movaps", F_X_XM, 16, A),
+  op("movaps", F_XM_X, 16, A), // 20
+  op("movapd", F_X_XM, 16, A),
+  op("movapd", F_XM_X, 16, A),
+  op("movntps", F_XM_X, 16, A | MO),
+  op("movntpd", F_XM_X, 16, A | MO),
+  op("movmskps", F_R_X, 0, RO), // 25
+  op("movmskpd", F_R_X, 0, RO),
+  op("andps", F_X_XM, 16, A),
+  op("andpd", F_X_XM, 16, A),
+  op("andnps", F_X_XM, 16, A),
+  op("andnpd", F_X_XM, 16, A), // 30
+  op("orps", F_X_XM, 16, A),
+  op("orpd", F_X_XM, 16, A),
+  op("xorps", F_X_XM, 16, A),
+  op("xorpd", F_X_XM, 16, A),
+  op("punpcklbw", F_X_XM, 16, A), // 35 (66 0F 60 + i for 35..48)
+  op("punpcklwd", F_X_XM, 16, A),
+  op("punpckldq", F_X_XM, 16, A),
+  op("packsswb", F_X_XM, 16, A),
+  op("pcmpgtb", F_X_XM, 16, A),
+  op("pcmpgtw", F_X_XM, 16, A), // 40
+  op("pcmpgtd", F_X_XM, 16, A),
+  op("packuswb", F_X_XM, 16, A),
+  op("punpckhbw", F_X_XM, 16, A),
+  op("punpckhwd", F_X_XM, 16, A),
+  op("punpckhdq", F_X_XM, 16, A), // 45
+  op("packssdw", F_X_XM, 16, A),
+  op("punpcklqdq", F_X_XM, 16, A),
+  op("punpckhqdq", F_X_XM, 16, A),
+  op("movd", F_X_RM, 4),
+  op("movdqa", F_X_XM, 16, A), // 50
+  op("movdqu", F_X_XM, 16),
+  op("pshufd", F_X_XM_I, 16, A),
+  op("pshufhw", F_X_XM_I, 16, A),
+  op("pshuflw", F_X_XM_I, 16, A),
+  op("psrlw", F_X_I, 0, RO), // 55
+  op("psraw", F_X_I, 0, RO),
+  op("psllw", F_X_I, 0, RO),
+  op("psrld", F_X_I, 0, RO),
+  op("psrad", F_X_I, 0, RO),
+  op("pslld", F_X_I, 0, RO), // 60
+  op("psrlq", F_X_I, 0, RO),
+  op("psrldq", F_X_I, 0, RO),
+  op("psllq", F_X_I, 0, RO),
+  op("pslldq", F_X_I, 0, RO),
+  op("pcmpeqb", F_X_XM, 16, A), // 65
+  op("pcmpeqw", F_X_XM, 16, A),
+  op("pcmpeqd", F_X_XM, 16, A),
+  op("movd", F_RM_X, 4),
+  op("movq", F_X_XM, 8),
+  op("movdqa", F_XM_X, 16, A), // 70
+  op("movdqu", F_XM_X, 16),
+  op("shufps", F_X_XM_I, 16, A),
+  op("shufpd", F_X_XM_I, 16, A),
+  op("psrlw", F_X_XM, 16, A), // 74 (66 0F D1 + i for 74..116, E6 and F0/F7 excepted)
+  op("psrld", F_X_XM, 16, A), // 75
+  op("psrlq", F_X_XM, 16, A),
+  op("paddq", F_X_XM, 16, A),
+  op("pmullw", F_X_XM, 16, A),
+  op("movq", F_XM_X, 8),
+  op("pmovmskb", F_R_X, 0, RO), // 80
+  op("psubusb", F_X_XM, 16, A),
+  op("psubusw", F_X_XM, 16, A),
+  op("pminub", F_X_XM, 16, A),
+  op("pand", F_X_XM, 16, A),
+  op("paddusb", F_X_XM, 16, A), // 85
+  op("paddusw", F_X_XM, 16, A),
+  op("pmaxub", F_X_XM, 16, A),
+  op("pandn", F_X_XM, 16, A),
+  op("pavgb", F_X_XM, 16, A),
+  op("psraw", F_X_XM, 16, A), // 90
+  op("psrad", F_X_XM, 16, A),
+  op("pavgw", F_X_XM, 16, A),
+  op("pmulhuw", F_X_XM, 16, A),
+  op("pmulhw", F_X_XM, 16, A),
+  op("movntdq", F_XM_X, 16, A | MO), // 95
+  op("psubsb", F_X_XM, 16, A),
+  op("psubsw", F_X_XM, 16, A),
+  op("pminsw", F_X_XM, 16, A),
+  op("por", F_X_XM, 16, A),
+  op("paddsb", F_X_XM, 16, A), // 100
+  op("paddsw", F_X_XM, 16, A),
+  op("pmaxsw", F_X_XM, 16, A),
+  op("pxor", F_X_XM, 16, A),
+  op("psllw", F_X_XM, 16, A),
+  op("pslld", F_X_XM, 16, A), // 105
+  op("psllq", F_X_XM, 16, A),
+  op("pmuludq", F_X_XM, 16, A),
+  op("pmaddwd", F_X_XM, 16, A),
+  op("psadbw", F_X_XM, 16, A),
+  op("psubb", F_X_XM, 16, A), // 110
+  op("psubw", F_X_XM, 16, A),
+  op("psubd", F_X_XM, 16, A),
+  op("psubq", F_X_XM, 16, A),
+  op("paddb", F_X_XM, 16, A),
+  op("paddw", F_X_XM, 16, A), // 115
+  op("paddd", F_X_XM, 16, A),
+  op("movnti", F_M_R, 4, MO),
+  op("fxsave", F_M, 0, A | MO), // 512 bytes
+  op("fxrstor", F_M, 0, A | MO),
+  op("ldmxcsr", F_M, 4, MO), // 120
+  op("stmxcsr", F_M, 4, MO),
+  op("lfence", F_NONE, 0),
+  op("mfence", F_NONE, 0),
+  op("sfence", F_NONE, 0),
+  op("prefetchnta", F_M, 1, MO), // 125
+  op("prefetcht0", F_M, 1, MO),
+  op("prefetcht1", F_M, 1, MO),
+  op("prefetcht2", F_M, 1, MO),
+];
+
+export const SSE_FXSAVE = 118;
+export const SSE_FXRSTOR = 119;
+/** Bytes of the FXSAVE area. */
+export const FXSAVE_SIZE = 512;
+
+/** Mandatory-prefix classes: the last F2/F3 prefix if any, else 66, else none (SDM Vol. 2A §2.1.2). */
+export const MP_NONE = 0;
+export const MP_66 = 1;
+export const MP_F3 = 2;
+export const MP_F2 = 3;
+
+/**
+ * SSE_MAP[mp * 256 + opcode] = sub-op of 0F opcode with mandatory prefix mp, for the opcodes decoded through the
+ * plain table (0 = not an SSE instruction here). 0F 12/16 (register vs memory), 0F 71–73, 0F AE and 0F 18 are
+ * groups the decoder resolves with ModRM.
+ */
+export const SSE_MAP = new Uint8Array(4 * 256);
+function map(mp: number, opcode: number, sub: number): void {
+  SSE_MAP[mp * 256 + opcode] = sub;
+}
+map(MP_NONE, 0x10, 1);
+map(MP_NONE, 0x11, 2);
+map(MP_66, 0x10, 3);
+map(MP_66, 0x11, 4);
+map(MP_F3, 0x10, 5);
+map(MP_F3, 0x11, 6);
+map(MP_F2, 0x10, 7);
+map(MP_F2, 0x11, 8);
+map(MP_66, 0x12, 11);
+map(MP_NONE, 0x13, 12);
+map(MP_66, 0x13, 13);
+map(MP_66, 0x16, 16);
+map(MP_NONE, 0x17, 17);
+map(MP_66, 0x17, 18);
+map(MP_NONE, 0x28, 19);
+map(MP_NONE, 0x29, 20);
+map(MP_66, 0x28, 21);
+map(MP_66, 0x29, 22);
+map(MP_NONE, 0x2b, 23);
+map(MP_66, 0x2b, 24);
+map(MP_NONE, 0x50, 25);
+map(MP_66, 0x50, 26);
+for (let i = 0; i < 4; i++) {
+  map(MP_NONE, 0x54 + i, 27 + 2 * i);
+  map(MP_66, 0x54 + i, 28 + 2 * i);
+}
+for (let i = 0; i < 14; i++) map(MP_66, 0x60 + i, 35 + i);
+map(MP_66, 0x6e, 49);
+map(MP_66, 0x6f, 50);
+map(MP_F3, 0x6f, 51);
+map(MP_66, 0x70, 52);
+map(MP_F3, 0x70, 53);
+map(MP_F2, 0x70, 54);
+map(MP_66, 0x74, 65);
+map(MP_66, 0x75, 66);
+map(MP_66, 0x76, 67);
+map(MP_66, 0x7e, 68);
+map(MP_F3, 0x7e, 69);
+map(MP_66, 0x7f, 70);
+map(MP_F3, 0x7f, 71);
+map(MP_NONE, 0xc6, 72);
+map(MP_66, 0xc6, 73);
+{
+  let sub = 74;
+  for (let opc = 0xd1; opc <= 0xfe; opc++) {
+    if (opc === 0xe6 || opc === 0xf0 || opc === 0xf7) continue;
+    map(MP_66, opc, sub++);
+  }
+}
+map(MP_NONE, 0xc3, 117);
+
+/** 66 0F 71/72/73 /r ib: sub-op by (opcode - 0x71) * 8 + ModRM.reg; 0 = invalid. */
+export const SSE_SHIFT_GROUP = Uint8Array.from([
+  0, 0, 55, 0, 56, 0, 57, 0, 0, 0, 58, 0, 59, 0, 60, 0, 0, 0, 61, 62, 0, 0, 63, 64,
+]);

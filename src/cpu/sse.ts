@@ -1,0 +1,641 @@
+// SSE/SSE2 execution on the XMM register file (Cpu.xmm and its byte/word views) and MXCSR. Sub-op numbers and
+// operand forms are in sse-ops.ts. SSE integer instructions change no RFLAGS bits. A memory operand is read
+// completely before anything is written, and a 16-byte store checks both pages first, so a faulting
+// instruction changes nothing.
+import { hex } from "./address.ts";
+import type { Cpu } from "./cpu.ts";
+import { GP } from "./exceptions.ts";
+import { raise } from "./fault.ts";
+import { FXSAVE_SIZE, SSE_ALIGN, SSE_OPS } from "./sse-ops.ts";
+
+/** MXCSR bits that LDMXCSR/FXRSTOR accept (MXCSR_MASK as FXSAVE reports it; DAZ supported). */
+export const MXCSR_MASK = 0xffff;
+/** FCW in an FXSAVE image: the x87 unit is not modelled, so it always reads as after FNINIT. */
+const FXSAVE_FCW = 0x037f;
+
+const ALIGNED = Uint8Array.from(SSE_OPS, (e) => e.flags & SSE_ALIGN);
+
+// Source operand (and a result buffer) as dwords with byte, word and signed views.
+const T = new Int32Array(4);
+const TB = new Uint8Array(T.buffer);
+const TW = new Uint16Array(T.buffer);
+const R = new Int32Array(4);
+const RB = new Uint8Array(R.buffer);
+const RW = new Uint16Array(R.buffer);
+
+function satS8(v: number): number {
+  return v > 127 ? 127 : v < -128 ? -128 : v;
+}
+function satU8(v: number): number {
+  return v > 255 ? 255 : v < 0 ? 0 : v;
+}
+function satS16(v: number): number {
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+}
+function satU16(v: number): number {
+  return v > 65535 ? 65535 : v < 0 ? 0 : v;
+}
+
+/** Low 32 bits and high 32 bits (in mulHi) of the unsigned product of two uint32. */
+let mulHi = 0;
+function mulU32(a: number, b: number): number {
+  const aL = a & 0xffff;
+  const aH = a >>> 16;
+  const bL = b & 0xffff;
+  const bH = b >>> 16;
+  const ll = aL * bL;
+  const mid = aH * bL + aL * bH; // < 2^33
+  const lo = ll + (mid % 65536) * 65536; // < 2^49
+  mulHi = (aH * bH + Math.floor(mid / 65536) + Math.floor(lo / 4294967296)) | 0;
+  return lo | 0;
+}
+
+/**
+ * Executes SSE sub-op `aux` of slot s. `a` is the memory operand's linear address (ignored for register
+ * operands).
+ */
+export function execSse(cpu: Cpu, s: number, a: number): void {
+  const d = cpu.icache;
+  const mmu = cpu.mmu;
+  const X = cpu.xmm;
+  const XB = cpu.xmmB;
+  const XW = cpu.xmmW;
+  const sub = d.aux[s]!;
+  const rm = d.rm[s]!;
+  const isMem = rm === 255; /* NONE */
+  const g = d.reg[s]!;
+  const x = 4 * g; // destination dword index (ModRM.reg)
+  const imm = d.immLo[s]! & 0xff;
+  if (isMem && ALIGNED[sub] === 1 && (a & 15) !== 0)
+    raise(cpu.fault, GP, 0, `misaligned ${SSE_OPS[sub]!.name} operand at ${hex(a)}`);
+
+  // Register-only and special forms first.
+  switch (sub) {
+    case 2: // MOVUPS store
+    case 4: // MOVUPD store
+    case 20: // MOVAPS store
+    case 22: // MOVAPD store
+    case 23: // MOVNTPS
+    case 24: // MOVNTPD
+    case 70: // MOVDQA store
+    case 71: // MOVDQU store
+    case 95: // MOVNTDQ
+      if (isMem) {
+        mmu.checkWrite(a, 16);
+        mmu.write64(a, X[x]!, X[x + 1]!);
+        mmu.write64(a + 8, X[x + 2]!, X[x + 3]!);
+      } else {
+        X.copyWithin(4 * rm, x, x + 4);
+      }
+      return;
+    case 6: // MOVSS store
+      if (isMem) mmu.write32(a, X[x]!);
+      else X[4 * rm] = X[x]!;
+      return;
+    case 8: // MOVSD store
+    case 12: // MOVLPS store
+    case 13: // MOVLPD store
+      if (isMem) mmu.write64(a, X[x]!, X[x + 1]!);
+      else {
+        X[4 * rm] = X[x]!;
+        X[4 * rm + 1] = X[x + 1]!;
+      }
+      return;
+    case 17: // MOVHPS store
+    case 18: // MOVHPD store
+      mmu.write64(a, X[x + 2]!, X[x + 3]!);
+      return;
+    case 79: // MOVQ xmm/m64 ← xmm: a register destination has its upper half cleared
+      if (isMem) mmu.write64(a, X[x]!, X[x + 1]!);
+      else {
+        const r = 4 * rm;
+        X[r] = X[x]!;
+        X[r + 1] = X[x + 1]!;
+        X[r + 2] = 0;
+        X[r + 3] = 0;
+      }
+      return;
+    case 25: {
+      // MOVMSKPS: sign bits of the four dwords
+      const r = 4 * rm;
+      const v = (X[r]! >>> 31) | ((X[r + 1]! >>> 31) << 1) | ((X[r + 2]! >>> 31) << 2) | ((X[r + 3]! >>> 31) << 3);
+      setGpr(cpu, g, v);
+      return;
+    }
+    case 26: {
+      // MOVMSKPD
+      const r = 4 * rm;
+      setGpr(cpu, g, (X[r + 1]! >>> 31) | ((X[r + 3]! >>> 31) << 1));
+      return;
+    }
+    case 80: {
+      // PMOVMSKB: the sign bit of each byte
+      const b = 16 * rm;
+      let v = 0;
+      for (let i = 15; i >= 0; i--) v = (v << 1) | (XB[b + i]! >>> 7);
+      setGpr(cpu, g, v);
+      return;
+    }
+    case 49: {
+      // MOVD/MOVQ xmm ← r/m32/64 (zero-extended to 128 bits)
+      const size = d.size[s]!;
+      const regs = cpu.regs;
+      let lo: number;
+      let hi = 0;
+      if (isMem) {
+        lo = mmu.read(a, size);
+        if (size === 8) hi = mmu.hi;
+      } else {
+        lo = regs[2 * rm]!;
+        if (size === 8) hi = regs[2 * rm + 1]!;
+      }
+      X[x] = lo;
+      X[x + 1] = hi;
+      X[x + 2] = 0;
+      X[x + 3] = 0;
+      return;
+    }
+    case 68: {
+      // MOVD/MOVQ r/m32/64 ← xmm (a 32-bit register destination is zero-extended)
+      const size = d.size[s]!;
+      const regs = cpu.regs;
+      if (isMem) mmu.write(a, size, X[x]!, X[x + 1]!);
+      else {
+        regs[2 * rm] = X[x]!;
+        regs[2 * rm + 1] = size === 8 ? X[x + 1]! : 0;
+      }
+      return;
+    }
+    case 117: {
+      // MOVNTI m32/m64 ← r32/r64
+      const regs = cpu.regs;
+      mmu.write(a, d.size[s]!, regs[2 * g]!, regs[2 * g + 1]!);
+      return;
+    }
+    case 118: // FXSAVE / FXSAVE64
+      fxsave(cpu, a);
+      return;
+    case 119: // FXRSTOR / FXRSTOR64
+      fxrstor(cpu, a);
+      return;
+    case 120: {
+      // LDMXCSR
+      const v = mmu.read32(a);
+      if ((v & ~MXCSR_MASK) !== 0) raise(cpu.fault, GP, 0, `LDMXCSR: reserved MXCSR bits in ${hex(v >>> 0)}`);
+      cpu.mxcsr = v;
+      return;
+    }
+    case 121: // STMXCSR
+      mmu.write32(a, cpu.mxcsr);
+      return;
+    case 122: // LFENCE
+    case 123: // MFENCE
+    case 124: // SFENCE
+    case 125: // PREFETCHNTA
+    case 126: // PREFETCHT0
+    case 127: // PREFETCHT1
+    case 128: // PREFETCHT2
+      return;
+  }
+
+  if (sub >= 55 && sub <= 64) {
+    shiftImm(XB, XW, X, 4 * rm, sub, imm);
+    return;
+  }
+
+  // Load the source operand (ModRM.rm) into T.
+  if (isMem) {
+    const size = SSE_OPS[sub]!.mem;
+    if (size === 16) {
+      const lo = mmu.read64(a);
+      const hi = mmu.hi;
+      T[2] = mmu.read64(a + 8);
+      T[3] = mmu.hi;
+      T[0] = lo;
+      T[1] = hi;
+    } else if (size === 8) {
+      T[0] = mmu.read64(a);
+      T[1] = mmu.hi;
+      T[2] = 0;
+      T[3] = 0;
+    } else {
+      T[0] = mmu.read32(a);
+      T[1] = 0;
+      T[2] = 0;
+      T[3] = 0;
+    }
+  } else {
+    const r = 4 * rm;
+    T[0] = X[r]!;
+    T[1] = X[r + 1]!;
+    T[2] = X[r + 2]!;
+    T[3] = X[r + 3]!;
+  }
+  const xb = 4 * x; // byte offset of the destination
+  const xw = 2 * x; // word offset
+  switch (sub) {
+    case 1: // MOVUPS
+    case 3: // MOVUPD
+    case 19: // MOVAPS
+    case 21: // MOVAPD
+    case 50: // MOVDQA
+    case 51: // MOVDQU
+      X.set(T, x);
+      return;
+    case 5: // MOVSS: from memory the upper dwords are cleared, from a register they are kept
+      X[x] = T[0]!;
+      if (isMem) {
+        X[x + 1] = 0;
+        X[x + 2] = 0;
+        X[x + 3] = 0;
+      }
+      return;
+    case 7: // MOVSD
+      X[x] = T[0]!;
+      X[x + 1] = T[1]!;
+      if (isMem) {
+        X[x + 2] = 0;
+        X[x + 3] = 0;
+      }
+      return;
+    case 9: // MOVLPS
+    case 11: // MOVLPD
+      X[x] = T[0]!;
+      X[x + 1] = T[1]!;
+      return;
+    case 10: // MOVHLPS
+      X[x] = T[2]!;
+      X[x + 1] = T[3]!;
+      return;
+    case 14: // MOVHPS
+    case 16: // MOVHPD
+    case 15: // MOVLHPS
+      X[x + 2] = T[0]!;
+      X[x + 3] = T[1]!;
+      return;
+    case 69: // MOVQ xmm ← xmm/m64
+      X[x] = T[0]!;
+      X[x + 1] = T[1]!;
+      X[x + 2] = 0;
+      X[x + 3] = 0;
+      return;
+    case 27: // ANDPS
+    case 28: // ANDPD
+    case 84: // PAND
+      for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! & T[i]!;
+      return;
+    case 29: // ANDNPS
+    case 30: // ANDNPD
+    case 88: // PANDN
+      for (let i = 0; i < 4; i++) X[x + i] = ~X[x + i]! & T[i]!;
+      return;
+    case 31: // ORPS
+    case 32: // ORPD
+    case 99: // POR
+      for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! | T[i]!;
+      return;
+    case 33: // XORPS
+    case 34: // XORPD
+    case 103: // PXOR
+      for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! ^ T[i]!;
+      return;
+    case 35: // PUNPCKLBW
+      for (let i = 0; i < 8; i++) {
+        RB[2 * i] = XB[xb + i]!;
+        RB[2 * i + 1] = TB[i]!;
+      }
+      break;
+    case 43: // PUNPCKHBW
+      for (let i = 0; i < 8; i++) {
+        RB[2 * i] = XB[xb + 8 + i]!;
+        RB[2 * i + 1] = TB[8 + i]!;
+      }
+      break;
+    case 36: // PUNPCKLWD
+      for (let i = 0; i < 4; i++) {
+        RW[2 * i] = XW[xw + i]!;
+        RW[2 * i + 1] = TW[i]!;
+      }
+      break;
+    case 44: // PUNPCKHWD
+      for (let i = 0; i < 4; i++) {
+        RW[2 * i] = XW[xw + 4 + i]!;
+        RW[2 * i + 1] = TW[4 + i]!;
+      }
+      break;
+    case 37: // PUNPCKLDQ
+      R[0] = X[x]!;
+      R[1] = T[0]!;
+      R[2] = X[x + 1]!;
+      R[3] = T[1]!;
+      break;
+    case 45: // PUNPCKHDQ
+      R[0] = X[x + 2]!;
+      R[1] = T[2]!;
+      R[2] = X[x + 3]!;
+      R[3] = T[3]!;
+      break;
+    case 47: // PUNPCKLQDQ
+      X[x + 2] = T[0]!;
+      X[x + 3] = T[1]!;
+      return;
+    case 48: // PUNPCKHQDQ
+      X[x] = X[x + 2]!;
+      X[x + 1] = X[x + 3]!;
+      X[x + 2] = T[2]!;
+      X[x + 3] = T[3]!;
+      return;
+    case 38: // PACKSSWB
+      for (let i = 0; i < 8; i++) {
+        RB[i] = satS8((XW[xw + i]! << 16) >> 16);
+        RB[8 + i] = satS8((TW[i]! << 16) >> 16);
+      }
+      break;
+    case 42: // PACKUSWB
+      for (let i = 0; i < 8; i++) {
+        RB[i] = satU8((XW[xw + i]! << 16) >> 16);
+        RB[8 + i] = satU8((TW[i]! << 16) >> 16);
+      }
+      break;
+    case 46: // PACKSSDW
+      for (let i = 0; i < 4; i++) {
+        RW[i] = satS16(X[x + i]!);
+        RW[4 + i] = satS16(T[i]!);
+      }
+      break;
+    case 39: // PCMPGTB
+      for (let i = 0; i < 16; i++) XB[xb + i] = (XB[xb + i]! << 24) >> 24 > (TB[i]! << 24) >> 24 ? 0xff : 0;
+      return;
+    case 40: // PCMPGTW
+      for (let i = 0; i < 8; i++) XW[xw + i] = (XW[xw + i]! << 16) >> 16 > (TW[i]! << 16) >> 16 ? 0xffff : 0;
+      return;
+    case 41: // PCMPGTD
+      for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! > T[i]! ? -1 : 0;
+      return;
+    case 65: // PCMPEQB
+      for (let i = 0; i < 16; i++) XB[xb + i] = XB[xb + i] === TB[i] ? 0xff : 0;
+      return;
+    case 66: // PCMPEQW
+      for (let i = 0; i < 8; i++) XW[xw + i] = XW[xw + i] === TW[i] ? 0xffff : 0;
+      return;
+    case 67: // PCMPEQD
+      for (let i = 0; i < 4; i++) X[x + i] = X[x + i] === T[i] ? -1 : 0;
+      return;
+    case 52: // PSHUFD
+      for (let i = 0; i < 4; i++) R[i] = T[(imm >> (2 * i)) & 3]!;
+      break;
+    case 53: // PSHUFHW
+      R[0] = T[0]!;
+      R[1] = T[1]!;
+      for (let i = 0; i < 4; i++) RW[4 + i] = TW[4 + ((imm >> (2 * i)) & 3)]!;
+      break;
+    case 54: // PSHUFLW
+      for (let i = 0; i < 4; i++) RW[i] = TW[(imm >> (2 * i)) & 3]!;
+      R[2] = T[2]!;
+      R[3] = T[3]!;
+      break;
+    case 72: // SHUFPS
+      R[0] = X[x + (imm & 3)]!;
+      R[1] = X[x + ((imm >> 2) & 3)]!;
+      R[2] = T[(imm >> 4) & 3]!;
+      R[3] = T[(imm >> 6) & 3]!;
+      break;
+    case 73: {
+      // SHUFPD
+      const lo = 2 * (imm & 1);
+      const hi = 2 * ((imm >> 1) & 1);
+      R[0] = X[x + lo]!;
+      R[1] = X[x + lo + 1]!;
+      R[2] = T[hi]!;
+      R[3] = T[hi + 1]!;
+      break;
+    }
+    case 74: // PSRLW
+    case 75: // PSRLD
+    case 76: // PSRLQ
+    case 90: // PSRAW
+    case 91: // PSRAD
+    case 104: // PSLLW
+    case 105: // PSLLD
+    case 106: {
+      // PSLLQ: the count is the whole low quadword of the source
+      const count = T[1] !== 0 || T[0]! >>> 0 > 64 ? 64 : T[0]!;
+      const kind =
+        sub === 74 ? 55 : sub === 90 ? 56 : sub === 104 ? 57 : sub === 75 ? 58 : sub === 91 ? 59 : sub === 105 ? 60 : sub === 76 ? 61 : 63;
+      shiftImm(XB, XW, X, x, kind, count);
+      return;
+    }
+    case 77: // PADDQ
+    case 113: // PSUBQ
+      for (let i = 0; i < 4; i += 2) {
+        const aLo = X[x + i]! >>> 0;
+        const bLo = T[i]! >>> 0;
+        const t = sub === 77 ? aLo + bLo : aLo - bLo;
+        X[x + i] = t | 0;
+        X[x + i + 1] =
+          sub === 77
+            ? (X[x + i + 1]! + T[i + 1]! + (t >= 4294967296 ? 1 : 0)) | 0
+            : (X[x + i + 1]! - T[i + 1]! - (t < 0 ? 1 : 0)) | 0;
+      }
+      return;
+    case 78: // PMULLW
+      for (let i = 0; i < 8; i++) XW[xw + i] = Math.imul(XW[xw + i]!, TW[i]!);
+      return;
+    case 93: // PMULHUW
+      for (let i = 0; i < 8; i++) XW[xw + i] = (XW[xw + i]! * TW[i]!) >>> 16;
+      return;
+    case 94: // PMULHW
+      for (let i = 0; i < 8; i++) XW[xw + i] = (((XW[xw + i]! << 16) >> 16) * ((TW[i]! << 16) >> 16)) >> 16;
+      return;
+    case 107: // PMULUDQ
+      for (let i = 0; i < 4; i += 2) {
+        X[x + i] = mulU32(X[x + i]! >>> 0, T[i]! >>> 0);
+        X[x + i + 1] = mulHi;
+      }
+      return;
+    case 108: // PMADDWD
+      for (let i = 0; i < 4; i++) {
+        const p0 = ((XW[xw + 2 * i]! << 16) >> 16) * ((TW[2 * i]! << 16) >> 16);
+        const p1 = ((XW[xw + 2 * i + 1]! << 16) >> 16) * ((TW[2 * i + 1]! << 16) >> 16);
+        X[x + i] = (p0 + p1) | 0;
+      }
+      return;
+    case 109: // PSADBW
+      for (let h = 0; h < 2; h++) {
+        let sum = 0;
+        for (let i = 8 * h; i < 8 * h + 8; i++) sum += Math.abs(XB[xb + i]! - TB[i]!);
+        X[x + 2 * h] = sum;
+        X[x + 2 * h + 1] = 0;
+      }
+      return;
+    case 81: // PSUBUSB
+      for (let i = 0; i < 16; i++) XB[xb + i] = satU8(XB[xb + i]! - TB[i]!);
+      return;
+    case 85: // PADDUSB
+      for (let i = 0; i < 16; i++) XB[xb + i] = satU8(XB[xb + i]! + TB[i]!);
+      return;
+    case 82: // PSUBUSW
+      for (let i = 0; i < 8; i++) XW[xw + i] = satU16(XW[xw + i]! - TW[i]!);
+      return;
+    case 86: // PADDUSW
+      for (let i = 0; i < 8; i++) XW[xw + i] = satU16(XW[xw + i]! + TW[i]!);
+      return;
+    case 96: // PSUBSB
+      for (let i = 0; i < 16; i++) XB[xb + i] = satS8(((XB[xb + i]! << 24) >> 24) - ((TB[i]! << 24) >> 24));
+      return;
+    case 100: // PADDSB
+      for (let i = 0; i < 16; i++) XB[xb + i] = satS8(((XB[xb + i]! << 24) >> 24) + ((TB[i]! << 24) >> 24));
+      return;
+    case 97: // PSUBSW
+      for (let i = 0; i < 8; i++) XW[xw + i] = satS16(((XW[xw + i]! << 16) >> 16) - ((TW[i]! << 16) >> 16));
+      return;
+    case 101: // PADDSW
+      for (let i = 0; i < 8; i++) XW[xw + i] = satS16(((XW[xw + i]! << 16) >> 16) + ((TW[i]! << 16) >> 16));
+      return;
+    case 83: // PMINUB
+      for (let i = 0; i < 16; i++) if (TB[i]! < XB[xb + i]!) XB[xb + i] = TB[i]!;
+      return;
+    case 87: // PMAXUB
+      for (let i = 0; i < 16; i++) if (TB[i]! > XB[xb + i]!) XB[xb + i] = TB[i]!;
+      return;
+    case 98: // PMINSW
+      for (let i = 0; i < 8; i++) if ((TW[i]! << 16) >> 16 < (XW[xw + i]! << 16) >> 16) XW[xw + i] = TW[i]!;
+      return;
+    case 102: // PMAXSW
+      for (let i = 0; i < 8; i++) if ((TW[i]! << 16) >> 16 > (XW[xw + i]! << 16) >> 16) XW[xw + i] = TW[i]!;
+      return;
+    case 89: // PAVGB
+      for (let i = 0; i < 16; i++) XB[xb + i] = (XB[xb + i]! + TB[i]! + 1) >> 1;
+      return;
+    case 92: // PAVGW
+      for (let i = 0; i < 8; i++) XW[xw + i] = (XW[xw + i]! + TW[i]! + 1) >> 1;
+      return;
+    case 110: // PSUBB
+      for (let i = 0; i < 16; i++) XB[xb + i] = XB[xb + i]! - TB[i]!;
+      return;
+    case 114: // PADDB
+      for (let i = 0; i < 16; i++) XB[xb + i] = XB[xb + i]! + TB[i]!;
+      return;
+    case 111: // PSUBW
+      for (let i = 0; i < 8; i++) XW[xw + i] = XW[xw + i]! - TW[i]!;
+      return;
+    case 115: // PADDW
+      for (let i = 0; i < 8; i++) XW[xw + i] = XW[xw + i]! + TW[i]!;
+      return;
+    case 112: // PSUBD
+      for (let i = 0; i < 4; i++) X[x + i] = (X[x + i]! - T[i]!) | 0;
+      return;
+    case 116: // PADDD
+      for (let i = 0; i < 4; i++) X[x + i] = (X[x + i]! + T[i]!) | 0;
+      return;
+    default:
+      throw new Error(`SSE sub-op ${sub} has no implementation`);
+  }
+  X.set(R, x);
+}
+
+/** Writes a mask to a 32/64-bit GPR (zero-extended). */
+function setGpr(cpu: Cpu, r: number, v: number): void {
+  cpu.regs[2 * r] = v;
+  cpu.regs[2 * r + 1] = 0;
+}
+
+/**
+ * Shifts XMM register at dword index x by `count` (kind: the immediate-form sub-op 55–64). Counts beyond the
+ * element width clear the element (logical) or fill it with the sign (arithmetic); byte shifts beyond 15 clear.
+ */
+function shiftImm(XB: Uint8Array, XW: Uint16Array, X: Int32Array, x: number, kind: number, count: number): void {
+  const xw = 2 * x;
+  const xb = 4 * x;
+  switch (kind) {
+    case 55: // PSRLW
+      for (let i = 0; i < 8; i++) XW[xw + i] = count > 15 ? 0 : XW[xw + i]! >>> count;
+      return;
+    case 56: // PSRAW
+      for (let i = 0; i < 8; i++) XW[xw + i] = ((XW[xw + i]! << 16) >> 16) >> (count > 15 ? 15 : count);
+      return;
+    case 57: // PSLLW
+      for (let i = 0; i < 8; i++) XW[xw + i] = count > 15 ? 0 : XW[xw + i]! << count;
+      return;
+    case 58: // PSRLD
+      for (let i = 0; i < 4; i++) X[x + i] = count > 31 ? 0 : X[x + i]! >>> count;
+      return;
+    case 59: // PSRAD
+      for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! >> (count > 31 ? 31 : count);
+      return;
+    case 60: // PSLLD
+      for (let i = 0; i < 4; i++) X[x + i] = count > 31 ? 0 : X[x + i]! << count;
+      return;
+    case 61: // PSRLQ
+    case 63: // PSLLQ
+      for (let i = 0; i < 4; i += 2) {
+        const lo = X[x + i]!;
+        const hi = X[x + i + 1]!;
+        let nl: number;
+        let nh: number;
+        if (count > 63) {
+          nl = 0;
+          nh = 0;
+        } else if (count === 0) {
+          nl = lo;
+          nh = hi;
+        } else if (kind === 61) {
+          nl = count < 32 ? (lo >>> count) | (hi << (32 - count)) : hi >>> (count - 32);
+          nh = count < 32 ? hi >>> count : 0;
+        } else {
+          nh = count < 32 ? (hi << count) | (lo >>> (32 - count)) : lo << (count - 32);
+          nl = count < 32 ? lo << count : 0;
+        }
+        X[x + i] = nl;
+        X[x + i + 1] = nh;
+      }
+      return;
+    case 62: {
+      // PSRLDQ (bytes)
+      const n = count > 16 ? 16 : count;
+      for (let i = 0; i < 16; i++) XB[xb + i] = i + n < 16 ? XB[xb + i + n]! : 0;
+      return;
+    }
+    case 64: {
+      // PSLLDQ (bytes)
+      const n = count > 16 ? 16 : count;
+      for (let i = 15; i >= 0; i--) XB[xb + i] = i - n >= 0 ? XB[xb + i - n]! : 0;
+      return;
+    }
+  }
+}
+
+/** FXSAVE (64-bit format, SDM Vol. 2A FXSAVE Table 3-55): x87 state as after FNINIT, MXCSR, XMM0–15. */
+function fxsave(cpu: Cpu, a: number): void {
+  const mmu = cpu.mmu;
+  mmu.checkWrite(a, 464);
+  for (let off = 0; off < 464; off += 8) {
+    let lo = 0;
+    let hi = 0;
+    if (off === 0) lo = FXSAVE_FCW; // FCW; FSW, FTW (abridged: all empty), FOP = 0
+    else if (off === 24) {
+      lo = cpu.mxcsr;
+      hi = MXCSR_MASK;
+    } else if (off >= 160 && off < 416) {
+      const i = (off - 160) >> 2;
+      lo = cpu.xmm[i]!;
+      hi = cpu.xmm[i + 1]!;
+    }
+    mmu.write64(a + off, lo, hi);
+  }
+}
+
+/** FXRSTOR: MXCSR (reserved bits: #GP(0)) and XMM0–15; the x87 part is ignored (not modelled). */
+function fxrstor(cpu: Cpu, a: number): void {
+  const mmu = cpu.mmu;
+  const mx = mmu.read32(a + 24);
+  if ((mx & ~MXCSR_MASK) !== 0) raise(cpu.fault, GP, 0, `FXRSTOR: reserved MXCSR bits in ${hex(mx >>> 0)}`);
+  mmu.read8(a);
+  mmu.read8(a + FXSAVE_SIZE - 1); // the whole area must be readable before anything changes
+  for (let i = 0; i < 64; i += 2) {
+    const lo = mmu.read64(a + 160 + 4 * i);
+    cpu.xmm[i] = lo;
+    cpu.xmm[i + 1] = mmu.hi;
+  }
+  cpu.mxcsr = mx;
+}

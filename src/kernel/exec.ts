@@ -1,0 +1,89 @@
+// Loading a static ELF executable into a new task (fs/binfmt_elf.c load_elf_binary of 3.1, for static binaries):
+// the load plan's pages mapped user, writable only where a segment is, NX where no segment is executable; the brk
+// heap after the highest segment; a 1 MiB stack under USER_STACK_TOP holding the SysV initial stack (argv, envp,
+// auxv with 16 AT_RANDOM bytes from the machine's seeded generator); RIP = e_entry, RSP = the argc slot. PT_TLS is
+// left to libc (it sets FS with arch_prctl).
+import { cpuid } from "../cpu/cpuid.ts";
+import { type AddressSpace, PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../cpu/memory.ts";
+import { type ElfImage, loadPlan, parseElf } from "../workload/elf.ts";
+import { buildInitialStack } from "../workload/initial-stack.ts";
+import { entropyOf } from "./entropy.ts";
+import type { KernelContext } from "./kernel-context.ts";
+import { USER_STACK_TOP } from "./layout.ts";
+import type { LoadedUser, Machine } from "./machine.ts";
+import { EXEC_STACK_SIZE } from "./mm.ts";
+import type { Task } from "./task.ts";
+
+export interface ExecArgs {
+  /** the executable file's bytes */
+  bytes: Uint8Array;
+  /** the path execve was given (AT_EXECFN, /proc/self/exe); default argv[0] */
+  path?: string;
+  argv: string[];
+  envp?: string[];
+  uid?: number;
+  gid?: number;
+}
+
+/** The program as exec maps it: parsed image, its pages and the initial stack. Throws ElfError on a bad file. */
+export function prepareExec(k: KernelContext, args: ExecArgs): (space: AddressSpace) => LoadedUser {
+  const image: ElfImage = parseElf(args.bytes);
+  const plan = loadPlan(args.bytes, image);
+  const out = new Int32Array(4);
+  cpuid(1, 0, 0, out);
+  const uid = args.uid ?? 0;
+  const gid = args.gid ?? 0;
+  const stack = buildInitialStack({
+    argv: args.argv,
+    envp: args.envp ?? [],
+    execfn: args.path ?? args.argv[0] ?? "",
+    image,
+    random: entropyOf(k).bytes(16),
+    uid,
+    euid: uid,
+    gid,
+    egid: gid,
+    secure: false,
+    hwcap: out[3]!,
+    stackTop: BigInt(USER_STACK_TOP),
+  });
+  if (stack.bytes.length > EXEC_STACK_SIZE / 2) throw new Error("exec: argument list too long (E2BIG)");
+  return (space) => {
+    for (const p of plan.pages) {
+      const va = Number(p.vaddr);
+      space.map(va, PAGE_SIZE, PTE_U | (p.flags.w ? PTE_W : 0) | (p.flags.x ? 0 : PTE_NX));
+      space.writeBytes(va, p.bytes);
+    }
+    space.map(USER_STACK_TOP - EXEC_STACK_SIZE, EXEC_STACK_SIZE, PTE_U | PTE_W | (image.stackExec ? 0 : PTE_NX));
+    space.writeBytes(Number(stack.base), stack.bytes);
+    return { entry: Number(image.entry), rsp: Number(stack.rsp), brk: Number(plan.brkStart) };
+  };
+}
+
+const exePaths = new WeakMap<Task, string>();
+
+/** The path a task was exec'd from (readlink("/proc/self/exe")), if it was. */
+export function exePathOf(t: Task): string | undefined {
+  return exePaths.get(t);
+}
+
+/** fork: the child runs the same executable. */
+export function inheritExePath(parent: Task, child: Task): void {
+  const p = exePaths.get(parent);
+  if (p !== undefined) exePaths.set(child, p);
+}
+
+/** A new runnable task running the executable (as fork + execve from the idle task). */
+export function execTask(m: Machine, args: ExecArgs, opts: { name?: string; parent?: Task } = {}): Task {
+  const loader = prepareExec(m, args);
+  const name = opts.name ?? (args.path ?? args.argv[0] ?? "a.out").split("/").pop()!;
+  const t = m.createTask({
+    name,
+    image: loader,
+    ...(opts.parent !== undefined ? { parent: opts.parent } : {}),
+    ...(args.uid !== undefined ? { uid: args.uid } : {}),
+    ...(args.gid !== undefined ? { gid: args.gid } : {}),
+  });
+  exePaths.set(t, args.path ?? args.argv[0] ?? "");
+  return t;
+}

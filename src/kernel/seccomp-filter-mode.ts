@@ -1,0 +1,186 @@
+// seccomp filter mode (SECCOMP_MODE_FILTER, merged in Linux 3.5) on the 3.1 kernel: installing a filter with
+// prctl(PR_SET_SECCOMP, 2, &fprog), the check syscall_trace_enter runs, and fork inheritance. The filters
+// themselves are the 6.x model of src/kernel/seccomp/ (checker, actions, the 5.11 constant-allow cache); the
+// TRACE action keeps 3.5's semantics (no re-check of the filters after the tracer).
+import { EACCES, EFAULT, EINVAL, ENOSYS } from "./errno.ts";
+import type { KernelContext } from "./kernel-context.ts";
+import * as P from "./pt-regs.ts";
+import { appendRecord } from "./record-log.ts";
+import { errnoOf, resolveAction } from "./seccomp/actions.ts";
+import type { CacheGeometry } from "./seccomp/cache.ts";
+import { seccompPrepareFilter } from "./seccomp/checker.ts";
+import { attachPrepared, seccompRunFilters } from "./seccomp/filter-chain.ts";
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SECCOMP_DATA_WORDS } from "./seccomp/seccomp-data.ts";
+import { BPF_MAXINSNS, SOCK_FILTER_SIZE, type SockFilter } from "./seccomp/sock-filter.ts";
+import type { Task, TracerStop } from "./task.ts";
+import { TI_status, TS_COMPAT } from "./thread-info.ts";
+import { TIF_SECCOMP, TIF_SIGPENDING } from "./tif.ts";
+import { copyFromUser } from "./uaccess.ts";
+
+export const SECCOMP_MODE_FILTER = 2;
+/** SIGSYS on x86 */
+export const SIGSYS = 31;
+/** si_code of a SIGSYS sent by SECCOMP_RET_TRAP */
+export const SYS_SECCOMP = 1;
+/** struct sock_fprog on x86_64: u16 len, 6 bytes of padding, struct sock_filter *filter */
+export const SOCK_FPROG_SIZE = 16;
+
+/** The cache bitmaps sized for this kernel's tables: NR_syscalls 310 (x86_64) and IA32_NR_syscalls 347. */
+export const CACHE_GEOMETRY_3_1: CacheGeometry = { nativeNr: 310, compatNr: 347 };
+
+/**
+ * seccomp_attach_user_filter(): copy the sock_fprog and its program from user memory, check, attach to the
+ * current task's chain. 0 or -errno; on error the chain is unchanged. Order as in 6.x seccomp_prepare_filter:
+ * EFAULT (fprog), EINVAL (length), EACCES (neither no_new_privs nor CAP_SYS_ADMIN, which euid 0 has here),
+ * EFAULT (program), EINVAL (checker), ENOMEM (path length, at attach).
+ */
+export function seccompAttachUserFilter(k: KernelContext, fprogAddr: number): number {
+  const t = k.current();
+  const hdr = copyFromUser(t.space, fprogAddr, SOCK_FPROG_SIZE);
+  if (hdr === null) return -EFAULT;
+  k.charge("copy_user_per_byte", SOCK_FPROG_SIZE);
+  const hv = new DataView(hdr.buffer, hdr.byteOffset, hdr.byteLength);
+  const len = hv.getUint16(0, true);
+  const ptr = hv.getBigUint64(8, true);
+  if (len === 0 || len > BPF_MAXINSNS) return -EINVAL;
+  if (!t.noNewPrivs && t.creds.euid !== 0) return -EACCES;
+  const bytes = ptr > BigInt(Number.MAX_SAFE_INTEGER) ? null : copyFromUser(t.space, Number(ptr), len * 8);
+  if (bytes === null) return -EFAULT;
+  k.charge("copy_user_per_byte", len * SOCK_FILTER_SIZE);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const prog: SockFilter[] = [];
+  for (let i = 0; i < len; i++) {
+    const o = i * SOCK_FILTER_SIZE;
+    prog.push({
+      code: v.getUint16(o, true),
+      jt: v.getUint8(o + 2),
+      jf: v.getUint8(o + 3),
+      k: v.getUint32(o + 4, true),
+    });
+  }
+  const prepared = seccompPrepareFilter(prog);
+  if (!prepared.ok) return -prepared.errno;
+  const attached = attachPrepared(t.seccompFilter, prepared.filter, CACHE_GEOMETRY_3_1);
+  if (!attached.ok) return -attached.errno;
+  t.seccompFilter = attached.head;
+  return 0;
+}
+
+/** AUDIT_ARCH_I386 while an int $0x80 call is active (TS_COMPAT, syscall_get_arch), else AUDIT_ARCH_X86_64. */
+function archOf(k: KernelContext, t: Task): number {
+  return k.kspace.read32(t.threadInfo + TI_status) & TS_COMPAT ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+}
+
+const X86_64_ARGS = [P.RDI, P.RSI, P.RDX, P.R10, P.R8, P.R9];
+const IA32_ARGS = [P.RBX, P.RCX, P.RDX, P.RSI, P.RDI, P.RBP];
+
+/**
+ * populate_seccomp_data() from the pt_regs frame at `regs`: nr = (int) orig_ax, arch, instruction_pointer = the
+ * user RIP of the frame, args from di, si, dx, r10, r8, r9 (ia32: bx, cx, dx, si, di, bp). 16 LE words.
+ */
+export function buildSeccompData(k: KernelContext, t: Task, regs: number): Uint32Array {
+  const ks = k.kspace;
+  const d = new Uint32Array(SECCOMP_DATA_WORDS);
+  const arch = archOf(k, t);
+  d[0] = ks.read32(regs + P.ORIG_RAX);
+  d[1] = arch;
+  d[2] = ks.read32(regs + P.RIP);
+  d[3] = ks.read32(regs + P.RIP + 4);
+  const slots = arch === AUDIT_ARCH_I386 ? IA32_ARGS : X86_64_ARGS;
+  for (let i = 0; i < 6; i++) {
+    d[4 + 2 * i] = ks.read32(regs + slots[i]!);
+    d[5 + 2 * i] = ks.read32(regs + slots[i]! + 4);
+  }
+  return d;
+}
+
+const u64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+function setReturn(k: KernelContext, regs: number, value: number): void {
+  k.kspace.write64(regs + P.RAX, BigInt.asUintN(64, BigInt(value)));
+}
+
+/**
+ * The filter-mode half of __secure_computing(): run the task's filters over the call's seccomp_data (through
+ * the 5.11 cache when the task's kernel has it on) and act. Returns 0 to run the call, -1 to skip it (its
+ * return value is already in RAX of the frame), or null when the task was killed (control left it).
+ */
+export function seccompFilterCheck(k: KernelContext, regs: number): number | null {
+  const t = k.current();
+  k.charge("seccomp_data_populate");
+  const data = buildSeccompData(k, t, regs);
+  if (t.seccompCache) k.charge("seccomp_cache_check");
+  const run = seccompRunFilters(t.seccompFilter, data, t.seccompCache);
+  if (!run.cacheHit) {
+    k.charge("seccomp_filter_run", run.filtersRun);
+    k.charge("seccomp_bpf_insn", run.insns);
+  }
+  const act = resolveAction(run.ret);
+  const nr = data[0]! | 0;
+  const arch = data[1]!;
+  const ip = u64(data[2]!, data[3]!);
+  const log = (signal: number) =>
+    appendRecord(t.seccompLog, { nr, arch, ip, ret: run.ret, signal }, t.droppedRecords);
+  switch (act.action) {
+    case "ALLOW":
+      return 0;
+    case "LOG":
+      log(0);
+      return 0;
+    case "ERRNO":
+      setReturn(k, regs, -errnoOf(act.data));
+      return -1;
+    case "USER_NOTIF":
+      // no listener can exist: SECCOMP_FILTER_FLAG_NEW_LISTENER needs seccomp(2), which 3.1's table lacks
+      setReturn(k, regs, -ENOSYS);
+      return -1;
+    case "TRAP":
+      // syscall_rollback, then force_sig_seccomp: delivered on the way out (no handlers here: SIGSYS terminates)
+      k.kspace.write64(regs + P.RAX, k.kspace.read64(regs + P.ORIG_RAX));
+      t.sigsysInfo = { signo: SIGSYS, code: SYS_SECCOMP, errno: act.data, callAddr: ip, syscall: nr, arch };
+      t.pendingSignals.push(SIGSYS);
+      t.tif.set(TIF_SIGPENDING);
+      log(SIGSYS);
+      return -1;
+    case "TRACE":
+      return traceEvent(k, t, regs, data, act.data);
+    default:
+      // KILL_THREAD, KILL_PROCESS and unknown actions: do_exit(SIGSYS) for this single-threaded task
+      log(SIGSYS);
+      k.doExit(0, SIGSYS);
+      return null;
+  }
+}
+
+/** SECCOMP_RET_TRACE: -ENOSYS without a tracer; else a PTRACE_EVENT_SECCOMP stop, then skip if nr < 0. */
+function traceEvent(k: KernelContext, t: Task, regs: number, data: Uint32Array, msg: number): number {
+  if (t.tracer === null) {
+    setReturn(k, regs, -ENOSYS);
+    return -1;
+  }
+  k.charge("tracehook_report_syscall");
+  const args: bigint[] = [];
+  for (let i = 0; i < 6; i++) args.push(u64(data[4 + 2 * i]!, data[5 + 2 * i]!));
+  const stop: TracerStop = { kind: "seccomp", nr: data[0]! | 0, args, data: msg };
+  appendRecord(t.stops, stop, t.droppedRecords);
+  const act = t.tracer(stop, t);
+  if (act?.skip) k.kspace.write64(regs + P.ORIG_RAX, -1n);
+  else if (act?.nr !== undefined) k.kspace.write64(regs + P.ORIG_RAX, BigInt.asUintN(64, BigInt(act.nr)));
+  if (act?.ret !== undefined) k.kspace.write64(regs + P.RAX, BigInt.asUintN(64, BigInt(act.ret)));
+  return BigInt.asIntN(64, k.kspace.read64(regs + P.ORIG_RAX)) < 0n ? -1 : 0;
+}
+
+/** copy_process: the child gets the parent's mode, filter chain (shared) and no_new_privs; TIF_SECCOMP with them. */
+export function inheritSeccomp(parent: Task, child: Task): void {
+  child.seccompMode = parent.seccompMode;
+  child.seccompFilter = parent.seccompFilter;
+  child.noNewPrivs = parent.noNewPrivs;
+  if (child.seccompMode !== 0) child.tif.set(TIF_SECCOMP);
+}
+
+/** The installed filter programs, newest first (for inspection). */
+export function filterLengths(t: Task): number[] {
+  const out: number[] = [];
+  for (let f = t.seccompFilter; f; f = f.prev) out.push(f.prog.len);
+  return out;
+}

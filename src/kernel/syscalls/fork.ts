@@ -1,0 +1,152 @@
+// fork, vfork, clone (process-like children only) and wait4 (kernel/fork.c, kernel/exit.c of 3.1). The child gets a
+// copy of every user page (fresh frames, no copy-on-write), the parent's descriptors (shared open files), signal
+// handlers, mm and FS base, and returns 0 from the call through ret_from_fork with the parent's user registers.
+import type { Cpu } from "../../cpu/cpu.ts";
+import { frameOfPte, PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../../cpu/memory.ts";
+import { R12, R13, R14, R15, RBP, RBX } from "../../cpu/registers.ts";
+import { EFAULT, EINVAL, ENOMEM } from "../errno.ts";
+import { inheritExePath } from "../exec.ts";
+import type { KernelContext } from "../kernel-context.ts";
+import type { Machine } from "../machine.ts";
+import { copyMm } from "../mm.ts";
+import { argInt, argNum } from "../native-args.ts";
+import { PERCPU_old_rsp } from "../percpu.ts";
+import * as P from "../pt-regs.ts";
+import { __USER_CS, __USER_DS } from "../segment.ts";
+import type { Task } from "../task.ts";
+import { TASK_SIZE_MAX } from "../thread-info.ts";
+import { copyToUser } from "../uaccess.ts";
+import { ECHILD } from "./errno-extra.ts";
+import { procOf } from "./process.ts";
+import { blockAndRetry, copySignals } from "./signal.ts";
+
+export const CLONE_VM = 0x100;
+export const CLONE_FS = 0x200;
+export const CLONE_FILES = 0x400;
+export const CLONE_SIGHAND = 0x800;
+export const CLONE_VFORK = 0x4000;
+export const CLONE_THREAD = 0x10000;
+export const CLONE_SETTLS = 0x80000;
+export const CLONE_PARENT_SETTID = 0x100000;
+export const CLONE_CHILD_CLEARTID = 0x200000;
+export const CLONE_CHILD_SETTID = 0x1000000;
+const CSIGNAL = 0xff;
+
+/** Natives run with the Machine as their KernelContext; fork needs its createTask. */
+function machineOf(k: KernelContext): Machine {
+  if (!("createTask" in k)) throw new Error("fork: the kernel context is not a Machine");
+  return k as Machine;
+}
+
+const USER_VPN_END = TASK_SIZE_MAX / PAGE_SIZE;
+
+/** copy_process + copy_thread: the child task, runnable, returning 0 to user mode at the parent's RIP. */
+function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: number): Task | number {
+  const m = machineOf(k);
+  const parent = k.current();
+  const pspace = parent.space;
+  const userPages = [...pspace.ptes].filter(([vpn]) => vpn >= 0 && vpn < USER_VPN_END);
+  const phys = pspace.phys;
+  if (userPages.length > phys.frameCount - phys.framesInUse - 8) return -ENOMEM;
+  const ks = k.kspace;
+  const userRsp = Number(BigInt.asIntN(64, ks.read64(cpu.gsBase + PERCPU_old_rsp)));
+  const pregs = parent.stackTop - P.PT_REGS_SIZE;
+  const frame = ks.readBytes(pregs, P.PT_REGS_SIZE);
+  const child = m.createTask({
+    name: parent.name,
+    parent,
+    image: (space) => {
+      for (const [vpn, pte] of userPages) {
+        const va = vpn * PAGE_SIZE;
+        space.map(va, PAGE_SIZE, pte & (PTE_U | PTE_W | PTE_NX));
+        const from = frameOfPte(pte);
+        const to = space.physAddr(va);
+        phys.bytes.copyWithin(to, from, from + PAGE_SIZE);
+      }
+      return { entry: 0, rsp: newSp !== 0 ? newSp : userRsp, brk: parent.startBrk };
+    },
+  });
+  // the child's pt_regs: the parent's saved frame, its callee-saved registers (still live in the CPU on the fast
+  // path), RAX = 0, and the top of stack the fast path has not written (FIXUP_TOP_OF_STACK's job)
+  const cregs = child.stackTop - P.PT_REGS_SIZE;
+  ks.writeBytes(cregs, frame);
+  const w = (off: number, v: bigint | number) => ks.write64(cregs + off, BigInt.asUintN(64, BigInt(v)));
+  w(P.RBX, cpu.getReg(RBX));
+  w(P.RBP, cpu.getReg(RBP));
+  w(P.R12, cpu.getReg(R12));
+  w(P.R13, cpu.getReg(R13));
+  w(P.R14, cpu.getReg(R14));
+  w(P.R15, cpu.getReg(R15));
+  w(P.RAX, 0);
+  w(P.ORIG_RAX, -1);
+  w(P.RIP, ks.read64(pregs + P.RCX)); // SYSCALL left the return RIP in RCX (saved by SAVE_ARGS)
+  w(P.CS, __USER_CS);
+  w(P.EFLAGS, ks.read64(pregs + P.R11)); // and RFLAGS in R11
+  w(P.RSP, newSp !== 0 ? newSp : userRsp);
+  w(P.SS, __USER_DS);
+  child.brk = parent.brk;
+  child.fsBase = flags & CLONE_SETTLS ? tls : parent.fsBase;
+  child.cwd = parent.cwd;
+  child.umask = parent.umask;
+  copyMm(parent, child);
+  copySignals(parent, child);
+  inheritExePath(parent, child);
+  return child;
+}
+
+/** long fork(void) */
+export function sys_fork(k: KernelContext, cpu: Cpu): number {
+  const c = doFork(k, cpu, 0, 0, 0);
+  return typeof c === "number" ? c : c.pid;
+}
+
+/** long vfork(void): as fork (the parent is not suspended; the child has its own copy of memory). */
+export const sys_vfork = sys_fork;
+
+/** long clone(unsigned long flags, void *newsp, int *parent_tid, int *child_tid, unsigned long tls) */
+export function sys_clone(k: KernelContext, cpu: Cpu): number {
+  const flags = argInt(cpu, 0) >>> 0;
+  if (flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES) && !(flags & CLONE_VFORK))
+    return -EINVAL; // threads and shared tables are not modelled
+  if (flags & CLONE_VFORK && flags & (CLONE_THREAD | CLONE_SIGHAND)) return -EINVAL;
+  const parentTid = argNum(cpu, 2);
+  const childTid = argNum(cpu, 3);
+  const c = doFork(k, cpu, flags & ~CSIGNAL, argNum(cpu, 1), argNum(cpu, 4));
+  if (typeof c === "number") return c;
+  const tid = new Uint8Array(4);
+  new DataView(tid.buffer).setInt32(0, c.pid, true);
+  if (flags & CLONE_PARENT_SETTID && !copyToUser(k.current().space, parentTid, tid)) return -EFAULT;
+  if (flags & CLONE_CHILD_SETTID && !copyToUser(c.space, childTid, tid)) return -EFAULT;
+  if (flags & CLONE_CHILD_CLEARTID) procOf(c).clearChildTid = childTid;
+  return c.pid;
+}
+
+export const WNOHANG = 1;
+const reaped = new WeakSet<Task>();
+
+/** The wait status of an exited task: code << 8, or the terminating signal. */
+export function waitStatus(t: Task): number {
+  return t.killedBy !== null ? t.killedBy & 0x7f : (t.exitCode! & 0xff) << 8;
+}
+
+/** long wait4(pid_t pid, int *stat_addr, int options, struct rusage *ru): pid > 0 one child, else any child. */
+export function sys_wait4(k: KernelContext, cpu: Cpu): number | undefined {
+  const t = k.current();
+  const pid = argInt(cpu, 0);
+  const statAddr = argNum(cpu, 1);
+  const options = argInt(cpu, 2);
+  const ru = argNum(cpu, 3);
+  if ((options & ~(WNOHANG | 0x2 | 0x8 | 0x40000000 | 0x80000000 | 0x20000000)) !== 0) return -EINVAL;
+  const kids = k.tasks.filter((c) => c.parent === t && !reaped.has(c) && (pid <= 0 || pid === -1 || c.pid === pid));
+  if (kids.length === 0) return -ECHILD;
+  const z = kids.find((c) => c.exited);
+  if (z === undefined) return options & WNOHANG ? 0 : blockAndRetry(k, t);
+  if (statAddr !== 0) {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, waitStatus(z), true);
+    if (!copyToUser(t.space, statAddr, b)) return -EFAULT;
+  }
+  if (ru !== 0 && !copyToUser(t.space, ru, new Uint8Array(144))) return -EFAULT;
+  reaped.add(z);
+  return z.pid;
+}

@@ -1,0 +1,508 @@
+// Signals (kernel/signal.c, arch/x86/kernel/signal.c of 3.1) for single-threaded tasks: rt_sigaction,
+// rt_sigprocmask, kill/tkill/tgkill, delivery to a user handler through a real rt_sigframe on the user stack, and
+// rt_sigreturn. Delivery happens in do_notify_resume on the IRET exit path (it rewrites the full pt_regs there);
+// a CPU fault at CPL 3 (SIGSEGV, SIGILL, SIGFPE) is delivered at once from the faulting registers (the shortcut
+// of force_sig_info followed by the same exit path). rt_sigreturn reads the frame back, then sets
+// TIF_NOTIFY_RESUME so that the return goes through do_notify_resume and IRET with every register restored.
+import type { Cpu } from "../../cpu/cpu.ts";
+import type { AddressSpace } from "../../cpu/memory.ts";
+import {
+  R8,
+  R9,
+  R10,
+  R11,
+  R12,
+  R13,
+  R14,
+  R15,
+  RAX,
+  RBP,
+  RBX,
+  RCX,
+  RDI,
+  RDX,
+  RSI,
+  RSP,
+} from "../../cpu/registers.ts";
+import { EFAULT, EINVAL, EPERM, ESRCH } from "../errno.ts";
+import type { KernelContext } from "../kernel-context.ts";
+import { argInt, argNum } from "../native-args.ts";
+import { PERCPU_old_rsp } from "../percpu.ts";
+import * as P from "../pt-regs.ts";
+import { __USER_CS } from "../segment.ts";
+import type { Task } from "../task.ts";
+import {
+  _TIF_MCE_NOTIFY,
+  _TIF_NOTIFY_RESUME,
+  _TIF_USER_RETURN_NOTIFY,
+  TIF_MCE_NOTIFY,
+  TIF_NOTIFY_RESUME,
+  TIF_SIGPENDING,
+  TIF_USER_RETURN_NOTIFY,
+} from "../tif.ts";
+import { copyFromUser, copyToUser } from "../uaccess.ts";
+import { EAGAIN } from "./errno-extra.ts";
+
+export const SIGHUP = 1;
+export const SIGILL = 4;
+export const SIGTRAP = 5;
+export const SIGABRT = 6;
+export const SIGFPE = 8;
+export const SIGKILL = 9;
+export const SIGUSR1 = 10;
+export const SIGSEGV = 11;
+export const SIGPIPE = 13;
+export const SIGCHLD = 17;
+export const SIGCONT = 18;
+export const SIGSTOP = 19;
+export const SIGURG = 23;
+export const SIGWINCH = 28;
+export const SIGSYS = 31;
+export const NSIG = 64;
+
+export const SIG_DFL = 0;
+export const SIG_IGN = 1;
+export const SA_SIGINFO = 0x4;
+export const SA_RESTORER = 0x04000000;
+export const SA_NODEFER = 0x40000000;
+export const SA_RESETHAND = 0x80000000;
+
+export const SIG_BLOCK = 0;
+export const SIG_UNBLOCK = 1;
+export const SIG_SETMASK = 2;
+
+/** si_code values */
+export const SI_USER = 0;
+export const SI_TKILL = -6;
+export const SI_KERNEL = 0x80;
+export const SEGV_MAPERR = 1;
+export const SEGV_ACCERR = 2;
+export const ILL_ILLOPN = 2;
+export const FPE_INTDIV = 1;
+
+interface SigAction {
+  handler: bigint;
+  flags: number;
+  restorer: bigint;
+  mask: bigint;
+}
+
+interface SignalState {
+  actions: Map<number, SigAction>;
+  /** blocked set: bit (sig - 1) */
+  blocked: bigint;
+  /** registers rt_sigreturn read, applied by do_notify_resume to pt_regs */
+  sigreturn: bigint[] | null;
+  /** a blocking call asked to be re-executed (RIP back over SYSCALL, RAX = orig_rax) */
+  restart: boolean;
+}
+
+const states = new WeakMap<Task, SignalState>();
+
+function sigOf(t: Task): SignalState {
+  let s = states.get(t);
+  if (s === undefined) {
+    s = { actions: new Map(), blocked: 0n, sigreturn: null, restart: false };
+    states.set(t, s);
+  }
+  return s;
+}
+
+/** fork: the child gets the parent's handlers and blocked mask (copy_sighand, copy_signal). */
+export function copySignals(parent: Task, child: Task): void {
+  const p = sigOf(parent);
+  states.set(child, {
+    actions: new Map([...p.actions].map(([k, v]) => [k, { ...v }])),
+    blocked: p.blocked,
+    sigreturn: null,
+    restart: false,
+  });
+}
+
+const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
+const UNBLOCKABLE = bit(SIGKILL) | bit(SIGSTOP);
+
+/** Signals whose default action is to do nothing (SIGCONT continues, which a running task already does). */
+function ignoredByDefault(sig: number): boolean {
+  return sig === SIGCHLD || sig === SIGURG || sig === SIGWINCH || sig === SIGCONT;
+}
+
+/** recalc_sigpending: TIF_SIGPENDING iff some pending signal is not blocked. */
+function recalcSigpending(t: Task): void {
+  const blocked = sigOf(t).blocked;
+  if (t.pendingSignals.some((s) => (blocked & bit(s)) === 0n)) t.tif.set(TIF_SIGPENDING);
+  else t.tif.clear(TIF_SIGPENDING);
+}
+
+/** send_signal: queue `sig` on `t` (a standard signal already pending is not queued twice). */
+export function sendSignal(t: Task, sig: number): void {
+  const s = sigOf(t);
+  const act = s.actions.get(sig);
+  if (sig !== SIGKILL && (s.blocked & bit(sig)) === 0n) {
+    const h = act?.handler ?? 0n;
+    if (h === BigInt(SIG_IGN) || (h === BigInt(SIG_DFL) && ignoredByDefault(sig))) return;
+  }
+  if (!t.pendingSignals.includes(sig)) t.pendingSignals.push(sig);
+  recalcSigpending(t);
+}
+
+/** A blocking syscall that found nothing to do: re-execute it when the task next returns to user mode. */
+export function requestRestart(t: Task): void {
+  sigOf(t).restart = true;
+  t.tif.set(TIF_NOTIFY_RESUME);
+}
+
+/**
+ * A blocking call with nothing to do yet: let the other tasks run and re-execute the call when this task runs
+ * again (tasks never sleep here; a blocked task polls). -EAGAIN when no other task can run (it would block forever).
+ */
+export function blockAndRetry(k: KernelContext, t: Task): number | undefined {
+  if (!k.tasks.some((x) => x !== t && !x.exited)) return -EAGAIN;
+  requestRestart(t);
+  if (k.scheduleFromNative(-EAGAIN)) return undefined;
+  sigOf(t).restart = false;
+  return -EAGAIN;
+}
+
+/** long rt_sigaction(int sig, const struct sigaction *act, struct sigaction *oact, size_t sigsetsize) */
+export function sys_rt_sigaction(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const sig = argInt(cpu, 0);
+  const actp = argNum(cpu, 1);
+  const oactp = argNum(cpu, 2);
+  if (argNum(cpu, 3) !== 8) return -EINVAL;
+  if (sig < 1 || sig > NSIG) return -EINVAL;
+  const s = sigOf(t);
+  const old = s.actions.get(sig) ?? { handler: 0n, flags: 0, restorer: 0n, mask: 0n };
+  let next: SigAction | null = null;
+  if (actp !== 0) {
+    if (sig === SIGKILL || sig === SIGSTOP) return -EINVAL;
+    const b = copyFromUser(t.space, actp, 32);
+    if (b === null) return -EFAULT;
+    const v = new DataView(b.buffer);
+    next = {
+      handler: v.getBigUint64(0, true),
+      flags: Number(v.getBigUint64(8, true) & 0xffffffffn),
+      restorer: v.getBigUint64(16, true),
+      mask: v.getBigUint64(24, true) & ~UNBLOCKABLE,
+    };
+  }
+  if (oactp !== 0) {
+    const out = new Uint8Array(32);
+    const v = new DataView(out.buffer);
+    v.setBigUint64(0, old.handler, true);
+    v.setBigUint64(8, BigInt(old.flags >>> 0), true);
+    v.setBigUint64(16, old.restorer, true);
+    v.setBigUint64(24, old.mask, true);
+    if (!copyToUser(t.space, oactp, out)) return -EFAULT;
+  }
+  if (next !== null) {
+    s.actions.set(sig, next);
+    // setting SIG_IGN (or SIG_DFL of an ignored-by-default signal) discards it if pending
+    if (next.handler === BigInt(SIG_IGN) || (next.handler === 0n && ignoredByDefault(sig))) {
+      const i = t.pendingSignals.indexOf(sig);
+      if (i >= 0) t.pendingSignals.splice(i, 1);
+      recalcSigpending(t);
+    }
+  }
+  return 0;
+}
+
+/** long rt_sigprocmask(int how, sigset_t *set, sigset_t *oset, size_t sigsetsize) */
+export function sys_rt_sigprocmask(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const how = argInt(cpu, 0);
+  const setp = argNum(cpu, 1);
+  const osetp = argNum(cpu, 2);
+  if (argNum(cpu, 3) !== 8) return -EINVAL;
+  const s = sigOf(t);
+  const old = s.blocked;
+  if (setp !== 0) {
+    const b = copyFromUser(t.space, setp, 8);
+    if (b === null) return -EFAULT;
+    const set = new DataView(b.buffer).getBigUint64(0, true) & ~UNBLOCKABLE;
+    if (how === SIG_BLOCK) s.blocked = old | set;
+    else if (how === SIG_UNBLOCK) s.blocked = old & ~set;
+    else if (how === SIG_SETMASK) s.blocked = set;
+    else return -EINVAL;
+  }
+  if (osetp !== 0) {
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, old, true);
+    if (!copyToUser(t.space, osetp, out)) return -EFAULT;
+  }
+  recalcSigpending(t);
+  return 0;
+}
+
+function killOne(k: KernelContext, target: Task | undefined, sig: number): number {
+  if (sig < 0 || sig > NSIG) return -EINVAL;
+  if (target === undefined || target.exited) return -ESRCH;
+  const me = k.current();
+  if (me.creds.euid !== 0 && me.creds.uid !== target.creds.uid && me.creds.euid !== target.creds.uid)
+    return -EPERM;
+  if (sig !== 0) sendSignal(target, sig);
+  return 0;
+}
+
+const byPid = (k: KernelContext, pid: number) => k.tasks.find((x) => x.pid === pid && !x.exited);
+
+/** long kill(pid_t pid, int sig): pid 0 and -1 address the caller (process groups are not modelled). */
+export function sys_kill(k: KernelContext, cpu: Cpu): number {
+  const pid = argInt(cpu, 0);
+  const target = pid === 0 || pid === -1 ? k.current() : byPid(k, Math.abs(pid));
+  return killOne(k, target, argInt(cpu, 1));
+}
+
+/** long tkill(pid_t tid, int sig) */
+export function sys_tkill(k: KernelContext, cpu: Cpu): number {
+  const tid = argInt(cpu, 0);
+  if (tid <= 0) return -EINVAL;
+  return killOne(k, byPid(k, tid), argInt(cpu, 1));
+}
+
+/** long tgkill(pid_t tgid, pid_t tid, int sig) */
+export function sys_tgkill(k: KernelContext, cpu: Cpu): number {
+  const tgid = argInt(cpu, 0);
+  const tid = argInt(cpu, 1);
+  if (tgid <= 0 || tid <= 0) return -EINVAL;
+  const t = byPid(k, tid);
+  return killOne(k, t !== undefined && t.tgid === tgid ? t : undefined, argInt(cpu, 2));
+}
+
+// ---- the signal frame ----
+
+/** struct sigcontext's general registers, in its order (r8 … r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags). */
+const SC_PT_OFFSETS = [
+  P.R8,
+  P.R9,
+  P.R10,
+  P.R11,
+  P.R12,
+  P.R13,
+  P.R14,
+  P.R15,
+  P.RDI,
+  P.RSI,
+  P.RBP,
+  P.RBX,
+  P.RDX,
+  P.RAX,
+  P.RCX,
+  P.RSP,
+  P.RIP,
+  P.EFLAGS,
+] as const;
+const SC_CPU_REGS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP] as const;
+const SC_RSP = 15;
+const SC_RIP = 16;
+const SC_EFLAGS = 17;
+
+// struct rt_sigframe (x86_64): pretcode 0, struct ucontext uc 8 (uc_flags, uc_link, uc_stack 24 bytes,
+// uc_mcontext at +40 = struct sigcontext of 32 words, uc_sigmask at +296), struct siginfo info at 312 (128 bytes).
+const F_UC = 8;
+const F_MCONTEXT = F_UC + 40;
+const F_SIGMASK = F_UC + 296;
+const F_INFO = 312;
+export const RT_SIGFRAME_SIZE = F_INFO + 128;
+// sigcontext words after eflags: cs/gs/fs/pad (u16 each), err, trapno, oldmask, cr2, fpstate, reserved1[8]
+const SC_CSGSFS = 18;
+const SC_ERR = 19;
+const SC_TRAPNO = 20;
+const SC_OLDMASK = 21;
+const SC_CR2 = 22;
+/** the flags rt_sigreturn takes from the frame (FIX_EFLAGS: AC OF DF TF SF ZF AF PF CF RF) */
+const FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
+const RED_ZONE = 128;
+
+interface FaultInfo {
+  code: number;
+  addr: number;
+  trapno: number;
+  err: number;
+}
+
+/** The deliverable signal with its action, or null; default-action signals are handled by the caller. */
+function nextSignal(t: Task): number | null {
+  const blocked = sigOf(t).blocked;
+  const i = t.pendingSignals.findIndex((s) => (blocked & bit(s)) === 0n);
+  if (i < 0) return null;
+  const [sig] = t.pendingSignals.splice(i, 1);
+  return sig!;
+}
+
+/**
+ * setup_rt_frame: writes the frame under `regs[rsp]` minus the red zone and returns the register values the
+ * handler starts with (same order), or null when the stack is unusable (the task then dies of SIGSEGV).
+ */
+function setupFrame(
+  k: KernelContext,
+  space: AddressSpace,
+  regs: bigint[],
+  sig: number,
+  act: SigAction,
+  info: FaultInfo,
+  sender: Task,
+): bigint[] | null {
+  const s = sigOf(k.current());
+  const userSp = Number(BigInt.asIntN(64, regs[SC_RSP]!));
+  // align_sigframe: (sp - size) rounded down to 16, minus 8 (as if a CALL pushed the return address)
+  const frame = Math.floor((userSp - RED_ZONE - RT_SIGFRAME_SIZE) / 16) * 16 - 8;
+  if ((act.flags & SA_RESTORER) === 0) return null;
+  const b = new Uint8Array(RT_SIGFRAME_SIZE);
+  const v = new DataView(b.buffer);
+  v.setBigUint64(0, act.restorer, true);
+  regs.forEach((r, i) => v.setBigUint64(F_MCONTEXT + 8 * i, BigInt.asUintN(64, r), true));
+  v.setUint16(F_MCONTEXT + 8 * SC_CSGSFS, __USER_CS, true);
+  v.setBigUint64(F_MCONTEXT + 8 * SC_ERR, BigInt(info.err), true);
+  v.setBigUint64(F_MCONTEXT + 8 * SC_TRAPNO, BigInt(info.trapno), true);
+  v.setBigUint64(F_MCONTEXT + 8 * SC_OLDMASK, s.blocked & 0xffffffffn, true);
+  v.setBigUint64(F_MCONTEXT + 8 * SC_CR2, BigInt.asUintN(64, BigInt(info.addr)), true);
+  v.setBigUint64(F_SIGMASK, s.blocked, true);
+  v.setInt32(F_INFO, sig, true);
+  v.setInt32(F_INFO + 8, info.code, true);
+  if (info.code > 0) v.setBigUint64(F_INFO + 16, BigInt.asUintN(64, BigInt(info.addr)), true);
+  else {
+    v.setInt32(F_INFO + 16, sender.tgid, true);
+    v.setInt32(F_INFO + 20, sender.creds.uid, true);
+  }
+  if (!copyToUser(space, frame, b)) return null;
+  k.charge("copy_user_per_byte", b.length);
+  // the handler's mask: sa_mask, plus the signal itself unless SA_NODEFER
+  s.blocked = (s.blocked | act.mask | (act.flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
+  if (act.flags & SA_RESETHAND) s.actions.delete(sig);
+  const out = regs.slice();
+  out[8] = BigInt(sig); // rdi
+  out[9] = BigInt(frame + F_INFO); // rsi
+  out[12] = BigInt(frame + F_UC); // rdx
+  out[13] = 0n; // rax
+  out[SC_RSP] = BigInt(frame);
+  out[SC_RIP] = act.handler;
+  out[SC_EFLAGS] = regs[SC_EFLAGS]! & ~0x500n; // TF and DF clear in the handler
+  return out;
+}
+
+const readPt = (k: KernelContext, regs: number): bigint[] =>
+  SC_PT_OFFSETS.map((o) => BigInt.asIntN(64, k.kspace.read64(regs + o)));
+
+const writePt = (k: KernelContext, regs: number, vals: bigint[]): void => {
+  SC_PT_OFFSETS.forEach((o, i) => k.kspace.write64(regs + o, vals[i]!));
+};
+
+/**
+ * do_notify_resume(struct pt_regs *regs, void *unused, u32 thread_info_flags): apply an rt_sigreturn, re-arm a
+ * restarted call, deliver one pending signal (to its handler, or its default action: ignore or terminate), and
+ * clear the notify bits so int_signal's loop ends.
+ */
+export function do_notify_resume(k: KernelContext, cpu: Cpu): undefined {
+  const t = k.current();
+  const s = sigOf(t);
+  const regs = argNum(cpu, 0);
+  if (s.sigreturn !== null) {
+    writePt(k, regs, s.sigreturn);
+    k.kspace.write64(regs + P.ORIG_RAX, -1n);
+    s.sigreturn = null;
+  }
+  if (s.restart) {
+    s.restart = false;
+    k.kspace.write64(regs + P.RAX, k.kspace.read64(regs + P.ORIG_RAX));
+    k.kspace.write64(regs + P.RIP, k.kspace.read64(regs + P.RIP) - 2n);
+  }
+  if (t.tif.test(TIF_SIGPENDING)) {
+    const sig = nextSignal(t);
+    recalcSigpending(t);
+    if (sig !== null) {
+      const act = s.actions.get(sig);
+      const h = act?.handler ?? 0n;
+      if (act !== undefined && h !== BigInt(SIG_DFL) && h !== BigInt(SIG_IGN)) {
+        const info = { code: SI_TKILL, addr: 0, trapno: 0, err: 0 };
+        const out = setupFrame(k, t.space, readPt(k, regs), sig, act, info, t);
+        if (out === null) {
+          k.doExit(0, SIGSEGV);
+          return undefined;
+        }
+        writePt(k, regs, out);
+      } else if (h === BigInt(SIG_DFL) && !ignoredByDefault(sig)) {
+        k.doExit(0, sig);
+        return undefined;
+      }
+    }
+  }
+  const notify = _TIF_NOTIFY_RESUME | _TIF_USER_RETURN_NOTIFY | _TIF_MCE_NOTIFY;
+  if (t.tif.get() & notify) {
+    t.tif.clear(TIF_NOTIFY_RESUME);
+    t.tif.clear(TIF_USER_RETURN_NOTIFY);
+    t.tif.clear(TIF_MCE_NOTIFY);
+  }
+  return undefined;
+}
+
+/** The signal and si_code a CPU exception at CPL 3 raises (do_page_fault, do_general_protection, do_invalid_op). */
+export function faultSignal(vector: number, errorCode: number): { sig: number; code: number } {
+  switch (vector) {
+    case 0:
+      return { sig: SIGFPE, code: FPE_INTDIV };
+    case 1:
+    case 3:
+      return { sig: SIGTRAP, code: 1 };
+    case 6:
+      return { sig: SIGILL, code: ILL_ILLOPN };
+    case 14:
+      return { sig: SIGSEGV, code: errorCode & 1 ? SEGV_ACCERR : SEGV_MAPERR };
+    default:
+      return { sig: SIGSEGV, code: SI_KERNEL }; // #GP
+  }
+}
+
+/**
+ * A fault at CPL 3: deliver `sig` to the task's handler now, from the CPU's registers (RIP = the faulting
+ * instruction). Returns false when the signal is blocked or has no handler: the caller kills the task.
+ */
+export function deliverFault(
+  k: KernelContext,
+  cpu: Cpu,
+  vector: number,
+  errorCode: number,
+  faultRip: number,
+  addr: number,
+): boolean {
+  const t = k.current();
+  const s = sigOf(t);
+  const { sig, code } = faultSignal(vector, errorCode);
+  const act = s.actions.get(sig);
+  if (act === undefined || act.handler === BigInt(SIG_DFL) || act.handler === BigInt(SIG_IGN)) return false;
+  if ((s.blocked & bit(sig)) !== 0n) return false;
+  const regs = SC_CPU_REGS.map((r) => BigInt.asIntN(64, cpu.getReg(r)));
+  regs.push(BigInt(faultRip), BigInt(cpu.getRflags()));
+  const out = setupFrame(k, t.space, regs, sig, act, { code, addr, trapno: vector, err: errorCode }, t);
+  if (out === null) return false;
+  SC_CPU_REGS.forEach((r, i) => cpu.setReg(r, out[i]!));
+  cpu.setRflags(Number(out[SC_EFLAGS]!));
+  cpu.rip = Number(out[SC_RIP]!);
+  return true;
+}
+
+/** long rt_sigreturn(void): the registers and mask saved in the frame at the user RSP - 8. */
+export function sys_rt_sigreturn(k: KernelContext, cpu: Cpu): bigint | undefined {
+  const t = k.current();
+  const s = sigOf(t);
+  // fast path: the user RSP is still in per-cpu old_rsp (GS base = the per-cpu area in the kernel)
+  const userSp = Number(BigInt.asIntN(64, k.kspace.read64(cpu.gsBase + PERCPU_old_rsp)));
+  const frame = userSp - 8;
+  const b = copyFromUser(t.space, frame, RT_SIGFRAME_SIZE);
+  if (b === null) {
+    k.doExit(0, SIGSEGV);
+    return undefined;
+  }
+  k.charge("copy_user_per_byte", b.length);
+  const v = new DataView(b.buffer);
+  const regs = SC_PT_OFFSETS.map((_, i) => BigInt.asIntN(64, v.getBigUint64(F_MCONTEXT + 8 * i, true)));
+  // user-visible flags from the frame; IF and the fixed bit 1 set (0x202)
+  const fix = BigInt(FIX_EFLAGS);
+  regs[SC_EFLAGS] = (regs[SC_EFLAGS]! & fix) | 0x202n;
+  s.blocked = v.getBigUint64(F_SIGMASK, true) & ~UNBLOCKABLE;
+  s.sigreturn = regs;
+  t.tif.set(TIF_NOTIFY_RESUME);
+  recalcSigpending(t);
+  return regs[13]!;
+}

@@ -1,0 +1,265 @@
+// A parsed strace log as generated guest programs, one per traced process, and the replay script the kernel's
+// replay backend answers them from (src/kernel/replay-backend.ts). Each recorded call becomes: its integer
+// arguments loaded into rdi, rsi, rdx, r10, r8, r9, its x86_64 number into eax, `syscall`. The program then
+// calls exit_group(0). Calls whose name has no x86_64 number are skipped and counted. docs/replay.md.
+import { Assembler } from "../entry/assembler.ts";
+import type { ReplayCall, ReplayScript } from "../kernel/replay-backend.ts";
+import { REPLAY_NR_SYSCALLS } from "../kernel/replay-backend.ts";
+import {
+  BYTES_FROM_PATH,
+  BYTES_FROM_RESULT,
+  type ReplayCosts,
+  replayCallCost,
+  replayCostClass,
+} from "../measure/replay-costs.ts";
+import type { StraceCall, StraceLog, StraceResult, StraceValue } from "./strace.ts";
+import { straceErrno } from "./strace-errno.ts";
+import { USER_TEXT_BASE, type UserImage } from "./user-program.ts";
+
+/** Argument registers of the x86_64 syscall ABI, in order. */
+const ARG_REGS = ["%rdi", "%rsi", "%rdx", "%r10", "%r8", "%r9"] as const;
+
+/**
+ * Most user instructions one recorded gap becomes (≈1.5 µs at 3.4 GHz, one cycle per addq). strace's ptrace stops
+ * stretch every gap (tens of µs per traced call), so recorded gaps overstate the program's own user time; the cap
+ * bounds that distortion and the emulation time. A gap is a `call` into a block of `addq $1, %r12` ending in `ret`.
+ */
+export const GAP_CAP_INSTRUCTIONS = 5000;
+
+export interface ReplayGapOptions {
+  /** cycles per second: recorded seconds → cycles */
+  clockHz: number;
+  /** cycles of one `addq $1, %r12` (the profile's alu class) */
+  addCycles: number;
+  /** default GAP_CAP_INSTRUCTIONS */
+  cap?: number;
+}
+
+export interface ReplayBuildOptions {
+  costs: ReplayCosts;
+  /** turn recorded time between calls of a process into user instructions (off when absent) */
+  gaps?: ReplayGapOptions;
+}
+
+export interface ReplayProgram {
+  /** traced pid (0: lines without a pid prefix) */
+  pid: number;
+  image: UserImage;
+  /** `addq` instructions the gaps execute in all */
+  gapInstructions: number;
+  /** gaps cut to the cap */
+  cappedGaps: number;
+}
+
+export interface SkippedCall {
+  line: number;
+  pid: number;
+  name: string;
+  reason: string;
+}
+
+export interface ReplayPlan {
+  /** processes[i] of the script runs programs[i] */
+  script: ReplayScript;
+  programs: ReplayProgram[];
+  /** calls the parser produced */
+  parsedCalls: number;
+  /** calls in the script */
+  replayedCalls: number;
+  /** parsed calls left out: no x86_64 number, or a number outside the replay table */
+  skipped: SkippedCall[];
+  /** the recorded times were -r deltas (summed into absolute times for the gaps) */
+  relativeTimes: boolean;
+  /** most instructions per gap (0 without gaps) */
+  gapCap: number;
+}
+
+/** An argument as an integer register value: numbers, pointers, fds, NULL; anything else 0. */
+export function argValue(v: StraceValue): bigint {
+  switch (v.kind) {
+    case "int":
+    case "pointer":
+      return v.value;
+    case "fd":
+      return BigInt(v.fd);
+    case "named":
+      return argValue(v.value);
+    case "changed":
+      return argValue(v.before);
+    default:
+      return 0n;
+  }
+}
+
+/** What the guest sees: the recorded value, -errno for a failure, 0 when nothing was recorded (`= ?`). */
+export function recordedReturn(r: StraceResult | null): bigint {
+  if (r === null) return 0n;
+  if (r.errno !== undefined && (r.value === null || r.value < 0n)) {
+    const e = straceErrno(r.errno);
+    if (e !== undefined) return BigInt(-e);
+  }
+  return BigInt.asIntN(64, r.value ?? 0n);
+}
+
+function copiedBytes(c: StraceCall, fromResult: boolean, fromPath: boolean): number {
+  if (fromResult) {
+    const v = c.result?.value;
+    return c.result?.errno === undefined && v !== null && v !== undefined && v > 0n ? Number(v) : 0;
+  }
+  if (fromPath) {
+    const s = c.args.find((a) => a.kind === "string");
+    return s !== undefined && s.kind === "string" ? s.value.length + 1 : 0;
+  }
+  return 0;
+}
+
+/** The low 32 bits of each argument register (a 32-bit write zeroes the upper half). */
+const LOW32: Readonly<Record<string, string>> = {
+  "%rdi": "%edi",
+  "%rsi": "%esi",
+  "%rdx": "%edx",
+  "%r10": "%r10d",
+  "%r8": "%r8d",
+  "%r9": "%r9d",
+};
+
+/** The AT&T load of one 64-bit value: xor for 0, a sign-extended imm32 when it fits, else movabs. */
+function loadImm(reg: string, value: bigint): string {
+  const v = BigInt.asIntN(64, value);
+  if (v === 0n) return `xorl ${LOW32[reg]}, ${LOW32[reg]}`;
+  if (v >= -0x80000000n && v <= 0x7fffffffn) return `movq $${v}, ${reg}`;
+  return `movabsq $${v}, ${reg}`;
+}
+
+/**
+ * Absolute seconds per line with a timestamp. -r deltas (recognised by a first stamp of 0 and a later stamp below
+ * its predecessor) are summed; a -t/-tt clock that wraps at midnight is carried over.
+ */
+function absoluteTimes(log: StraceLog): { at: Map<number, number>; relative: boolean } {
+  const stamps: [number, number][] = [];
+  for (const c of log.calls) {
+    if (c.time !== undefined) stamps.push([c.line, c.time]);
+    if (c.resumedLine !== undefined && c.resumedTime !== undefined)
+      stamps.push([c.resumedLine, c.resumedTime]);
+  }
+  for (const e of log.events) if (e.time !== undefined) stamps.push([e.line, e.time]);
+  stamps.sort((a, b) => a[0] - b[0]);
+  let relative = false;
+  if (stamps.length > 1 && stamps[0]![1] === 0) {
+    for (let i = 1; i < stamps.length; i++) {
+      const prev = stamps[i - 1]![1];
+      if (stamps[i]![1] < prev && prev < 80_000) relative = true;
+    }
+  }
+  const at = new Map<number, number>();
+  let sum = 0;
+  let offset = 0;
+  let prev = -Infinity;
+  for (const [line, t] of stamps) {
+    if (relative) {
+      sum += t;
+      at.set(line, sum);
+      continue;
+    }
+    if (t < prev - 43_200) offset += 86_400;
+    prev = t;
+    at.set(line, t + offset);
+  }
+  return { at, relative };
+}
+
+/** Builds the replay script and one guest program per traced process that has at least one replayable call. */
+export function buildReplay(log: StraceLog, opts: ReplayBuildOptions): ReplayPlan {
+  const skipped: SkippedCall[] = [];
+  const byPid = new Map<number, StraceCall[]>();
+  for (const c of log.calls) {
+    if (c.nr < 0 || c.nr >= REPLAY_NR_SYSCALLS) {
+      skipped.push({
+        line: c.line,
+        pid: c.pid,
+        name: c.name,
+        reason: c.nr < 0 ? "no x86_64 number" : `number ${c.nr} outside the table`,
+      });
+      continue;
+    }
+    const list = byPid.get(c.pid);
+    if (list === undefined) byPid.set(c.pid, [c]);
+    else list.push(c);
+  }
+  const { at, relative } = absoluteTimes(log);
+  const gaps = opts.gaps;
+  const cap = gaps?.cap ?? GAP_CAP_INSTRUCTIONS;
+  if (
+    gaps !== undefined &&
+    (!(gaps.clockHz > 0) || !(gaps.addCycles > 0) || !Number.isInteger(cap) || cap < 0)
+  )
+    throw new Error("buildReplay: gaps need clockHz > 0, addCycles > 0 and an integer cap >= 0");
+
+  const processes: { pid: number; calls: ReplayCall[] }[] = [];
+  const programs: ReplayProgram[] = [];
+  // log.calls is in line order, so Map insertion order is the order of each process's first call
+  for (const [pid, calls] of byPid) {
+    const script: ReplayCall[] = [];
+    let body = "";
+    let gapInstructions = 0;
+    let cappedGaps = 0;
+    let longest = 0;
+    calls.forEach((c, i) => {
+      const cls = replayCostClass(c.name);
+      const bytes = copiedBytes(c, BYTES_FROM_RESULT.has(cls), BYTES_FROM_PATH.has(cls));
+      script.push({
+        nr: c.nr,
+        name: c.name,
+        ret: recordedReturn(c.result),
+        cost: replayCallCost(opts.costs, cls, bytes),
+        line: c.line,
+      });
+      const loads = c.args.slice(0, ARG_REGS.length).map((a, k) => loadImm(ARG_REGS[k]!, argValue(a)));
+      body += `${loads.map((l) => `  ${l}\n`).join("")}  movl $${c.nr}, %eax\n  syscall\n`;
+      const next = calls[i + 1];
+      if (gaps === undefined || next === undefined) return;
+      const start = at.get(c.line);
+      const nextStart = at.get(next.line);
+      if (start === undefined || nextStart === undefined) return;
+      const end =
+        c.duration !== undefined
+          ? start + c.duration
+          : c.resumedLine !== undefined
+            ? (at.get(c.resumedLine) ?? start)
+            : start;
+      const want = Math.floor((Math.max(0, nextStart - end) * gaps.clockHz) / gaps.addCycles);
+      const n = Math.min(want, cap);
+      if (want > cap) cappedGaps++;
+      if (n === 0) return;
+      gapInstructions += n;
+      longest = Math.max(longest, n);
+      body += `  call gap_end - ${4 * n}\n`; // addq $1, %r12 is 4 bytes (REX.W 83 /0 ib)
+    });
+    const gapBlock = longest > 0 ? `gap:\n${"  addq $1, %r12\n".repeat(longest)}gap_end:\n  ret\n` : "";
+    const a = new Assembler({ base: USER_TEXT_BASE });
+    a.asm(`_start:\n  xorl %r12d, %r12d\n${body}  movl $231, %eax          # exit_group(0): the replay's own end
+  xorl %edi, %edi\n  syscall\n  ud2\n${gapBlock}`);
+    const assembled = a.assemble();
+    processes.push({ pid, calls: script });
+    programs.push({
+      pid,
+      image: {
+        base: assembled.base,
+        bytes: assembled.bytes,
+        entry: assembled.symbols.get("_start")!,
+        assembled,
+      },
+      gapInstructions,
+      cappedGaps,
+    });
+  }
+  return {
+    script: { processes },
+    programs,
+    parsedCalls: log.calls.length,
+    replayedCalls: processes.reduce((n, p) => n + p.calls.length, 0),
+    skipped,
+    relativeTimes: relative,
+    gapCap: gaps !== undefined ? cap : 0,
+  };
+}
