@@ -14,6 +14,7 @@ import { WORKLOADS } from "../workload/index.ts";
 import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";
 import { loadDesignFiles, runCompare, START_COMPARE_COUNT } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
+import { execExitCode, formatExecReport, runExec } from "./exec.ts";
 import {
   fmtFixed,
   fmtInt,
@@ -52,6 +53,23 @@ function usage<T>(fn: () => T): T {
     if (e instanceof Error && /^unknown /.test(e.message)) throw new UsageError(e.message);
     throw e;
   }
+}
+
+interface ExecCliOptions {
+  design: string;
+  cgroup?: string;
+  deny?: string;
+  errno: string;
+  file: string[];
+  stdin?: string;
+  env: string[];
+  profile: string;
+  json?: boolean;
+}
+
+/** A repeatable option's values. */
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
 }
 
 function print(s: string): void {
@@ -375,6 +393,44 @@ export function registerCommands(program: Command): void {
         process.exitCode = r.exitCode;
       },
     );
+
+  program
+    .command("exec")
+    .description("run an unmodified static x86-64 Linux executable and report its exact cycles")
+    .argument("<program>", "static ELF executable (glibc or musl, ET_EXEC or static-PIE)")
+    .argument("[args...]", "its arguments (put -- before arguments that start with -)")
+    .option("-d, --design <id>", "syscall-filter design compiled into the kernel", "none")
+    .option("--cgroup <path>", "start the program in this syscalls cgroup (created if missing)")
+    .option("--deny <list>", "comma-separated syscall names or numbers the --cgroup denies")
+    .option("--errno <name>", "what a denied call returns: ENOSYS or EPERM", "ENOSYS")
+    .option("--file <host:guest[:rw]>", "make a host file visible in the guest (repeatable)", collect, [])
+    .option("--stdin <file>", "host file the program reads as standard input")
+    .option("--env <NAME=value>", "environment string (repeatable; default: empty environment)", collect, [])
+    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option("--json", "print JSON (the program's output included) instead of passing it through")
+    .action((prog: string, args: string[], o: ExecCliOptions) => {
+      const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
+      if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+      const r = runExec({
+        program: prog,
+        args,
+        profile: resolveProfile(o.profile),
+        design: o.design,
+        deniedErrno: errno,
+        files: o.file,
+        env: o.env,
+        ...(o.cgroup !== undefined ? { cgroup: o.cgroup } : {}),
+        ...(o.deny !== undefined ? { deny: o.deny.split(",").filter((x) => x.trim() !== "") } : {}),
+        ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
+      });
+      if (o.json) print(JSON.stringify(r, null, 2));
+      else {
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        print(formatExecReport(r));
+      }
+      process.exitCode = execExitCode(r);
+    });
 
   const bpf = program
     .command("bpf")

@@ -16,63 +16,9 @@ import {
 
 export const DEFAULT_SCRIPT_DESIGN = "cgroup-composed";
 
-/** errno names of include/asm-generic/errno-base.h (1-34) and errno.h (35-40), by value. */
-export const ERRNO_NAMES: readonly string[] = [
-  "",
-  "EPERM",
-  "ENOENT",
-  "ESRCH",
-  "EINTR",
-  "EIO",
-  "ENXIO",
-  "E2BIG",
-  "ENOEXEC",
-  "EBADF",
-  "ECHILD",
-  "EAGAIN",
-  "ENOMEM",
-  "EACCES",
-  "EFAULT",
-  "ENOTBLK",
-  "EBUSY",
-  "EEXIST",
-  "EXDEV",
-  "ENODEV",
-  "ENOTDIR",
-  "EISDIR",
-  "EINVAL",
-  "ENFILE",
-  "EMFILE",
-  "ENOTTY",
-  "ETXTBSY",
-  "EFBIG",
-  "ENOSPC",
-  "ESPIPE",
-  "EROFS",
-  "EMLINK",
-  "EPIPE",
-  "EDOM",
-  "ERANGE",
-  "EDEADLK",
-  "ENAMETOOLONG",
-  "ENOLCK",
-  "ENOSYS",
-  "ENOTEMPTY",
-  "ELOOP",
-];
+import { errnoName, errnoNumber } from "../kernel/errno-names.ts";
 
-/** The name of a positive errno ("E<n>" beyond the table). */
-export function errnoName(n: number): string {
-  const fromModule = Object.entries(errno).find(([k, v]) => v === n && /^E[A-Z0-9]+$/.test(k));
-  return fromModule?.[0] ?? ERRNO_NAMES[n] ?? `E${n}`;
-}
-
-function errnoValue(name: string): number | undefined {
-  const v = (errno as Record<string, unknown>)[name];
-  if (typeof v === "number") return v;
-  const i = ERRNO_NAMES.indexOf(name);
-  return i > 0 ? i : undefined;
-}
+export { ERRNO_NAMES, errnoName } from "../kernel/errno-names.ts";
 
 export interface ScriptOptions {
   /** filter design id (overrides a `# design:` directive); default cgroup-composed */
@@ -234,7 +180,7 @@ function parse(text: string, where: string): Parsed {
             fail((e as Error).message);
           }
         } else if (k === "errno") {
-          const v = errnoValue(val!.toUpperCase());
+          const v = errnoNumber(val!.toUpperCase());
           if (v === undefined) fail(`unknown errno '${val}' (e.g. ENOSYS, EPERM)`);
           else deniedErrno = v;
         } else fail(`unknown directive '${key}' (design, errno)`);

@@ -1,7 +1,11 @@
 // The CPUID answers of the modelled processor: a deterministic baseline x86-64 part (SDM Vol. 2A, CPUID).
-// Vendor string "SyscallLab64". Leaf 1 reports FPU, TSC, MSR, PAE, CX8, CMOV, MMX, FXSR, SSE, SSE2 (the x86-64
-// baseline) and no AVX/XSAVE; 0x80000001 reports LAHF-SAHF, SYSCALL, NX and LM. Unlisted leaves return zeros.
-// (The x87/SSE instructions themselves are not executed: they raise #UD.)
+// Vendor string "SyscallLab64" (glibc's init_cpu_features treats it as arch_kind_other and uses its generic
+// SSE2 string and memory functions). Leaf 1 reports FPU, TSC, MSR, PAE, CX8, CMOV, MMX, FXSR, SSE, SSE2 (the
+// x86-64 baseline) and ECX = 0: no SSE3/SSSE3/SSE4, no POPCNT, no OSXSAVE (so XGETBV is never reached), no AVX.
+// Leaf 7 is all zeros (no BMI1/BMI2/ERMS/FSRM/AVX2): F3 0F BC/BD therefore run as BSF/BSR. 0x80000001 reports
+// LAHF-SAHF, SYSCALL, NX and LM, and neither LZCNT, PREFETCHW, RDTSCP nor MOVBE. Caches (leaves 2, 4 and
+// 0x80000005/6): 32 KiB 8-way L1d and L1i, 256 KiB 8-way L2, 8 MiB 16-way L3, 64-byte lines. Unlisted leaves
+// and subleaves return zeros. Executed: integer ISA and the SSE/SSE2 subset in sse-ops.ts; x87 and MMX raise #UD.
 
 export const CPUID_VENDOR = "SyscallLab64";
 
@@ -32,12 +36,25 @@ function word(s: string, at: number): number {
   );
 }
 
+export const CPUID_MAX_BASIC_LEAF = 7;
+export const CPUID_MAX_EXT_LEAF = 0x80000008;
+export const CPUID_BRAND = "SyscallLab64 baseline x86-64 CPU";
+
+/** Leaf 4 subleaves: cache type (1 data, 2 instruction, 3 unified), level, ways, sets; 64-byte lines. */
+const CACHES: readonly (readonly [type: number, level: number, ways: number, sets: number])[] = [
+  [1, 1, 8, 64], // 32 KiB L1d
+  [2, 1, 8, 64], // 32 KiB L1i
+  [3, 2, 8, 512], // 256 KiB L2
+  [3, 3, 16, 8192], // 8 MiB L3
+];
+const LINE = 64;
+
 /** Fills out[0..3] = EAX, EBX, ECX, EDX for leaf EAX / subleaf ECX. */
-export function cpuid(leaf: number, _subleaf: number, apicId: number, out: Int32Array): void {
+export function cpuid(leaf: number, subleaf: number, apicId: number, out: Int32Array): void {
   out.fill(0);
   switch (leaf >>> 0) {
     case 0:
-      out[0] = 1;
+      out[0] = CPUID_MAX_BASIC_LEAF;
       out[1] = word(CPUID_VENDOR, 0);
       out[3] = word(CPUID_VENDOR, 4);
       out[2] = word(CPUID_VENDOR, 8);
@@ -48,12 +65,43 @@ export function cpuid(leaf: number, _subleaf: number, apicId: number, out: Int32
       out[2] = 0;
       out[3] = LEAF1_EDX;
       break;
+    case 2:
+      out[0] = 0x00ff0001; // one iteration; descriptor 0xFF: cache parameters are in leaf 4
+      break;
+    case 4: {
+      const c = CACHES[subleaf >>> 0];
+      if (c === undefined) break; // type 0: no more caches
+      const [type, level, ways, sets] = c;
+      out[0] = type | (level << 5) | (1 << 8); // self-initialising; one thread and one core share it
+      out[1] = ((ways - 1) << 22) | (LINE - 1);
+      out[2] = sets - 1;
+      break;
+    }
     case 0x80000000:
-      out[0] = 0x80000001 | 0;
+      out[0] = CPUID_MAX_EXT_LEAF | 0;
       break;
     case 0x80000001:
       out[2] = 1; // LAHF/SAHF in 64-bit mode
       out[3] = CPUID_EXT_EDX_SYSCALL | CPUID_EXT_EDX_NX | CPUID_EXT_EDX_LM;
+      break;
+    case 0x80000002:
+    case 0x80000003:
+    case 0x80000004: {
+      const brand = CPUID_BRAND.padEnd(48, "\0");
+      const at = 16 * ((leaf >>> 0) - 0x80000002);
+      for (let i = 0; i < 4; i++) out[i] = word(brand, at + 4 * i);
+      break;
+    }
+    case 0x80000005: // L1 (AMD layout): size KiB, ways, lines per tag, line size
+      out[2] = (32 << 24) | (8 << 16) | (1 << 8) | LINE;
+      out[3] = (32 << 24) | (8 << 16) | (1 << 8) | LINE;
+      break;
+    case 0x80000006: // L2 in ECX (KiB; associativity code 6 = 8 ways), L3 in EDX (512 KiB units; 8 = 16 ways)
+      out[2] = (256 << 16) | (6 << 12) | (1 << 8) | LINE;
+      out[3] = (16 << 18) | (8 << 12) | (1 << 8) | LINE;
+      break;
+    case 0x80000008:
+      out[0] = 0x3030; // 48 physical, 48 linear address bits
       break;
   }
 }

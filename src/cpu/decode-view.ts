@@ -343,7 +343,7 @@ function renderSse(
   const size = d.size[s]!;
   const xmm = (r: number): OracleOperand => ({ kind: "reg", text: `xmm${r}` });
   const xm = (): OracleOperand => (d.rm[s] === NONE ? mem(e.mem) : xmm(d.rm[s]!));
-  const w = size === 8;
+  const w = (d.pfx[s]! & PFX_REXW) !== 0;
   switch (e.form) {
     case F_X_XM:
       ops.push(xmm(d.reg[s]!), xm());

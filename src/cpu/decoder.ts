@@ -675,8 +675,8 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
       loads = isMem ? 1 : 0;
     } else if (b2 >= 0xc8 && b2 < 0xd0) {
       d.rm[s] = (b2 & 7) | ((rex & 1) << 3);
-      op = osz === 2 ? Op.INVALID : Op.BSWAP;
-      cls = osz === 2 ? C.trap : C.alu;
+      op = Op.BSWAP;
+      cls = C.alu;
     } else {
       switch (b2) {
         case 0x01: {

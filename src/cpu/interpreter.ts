@@ -1252,6 +1252,9 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): n
       if (SIZE[s] === 8) {
         regs[2 * r] = sw(regs[2 * r + 1]!);
         regs[2 * r + 1] = sw(lo);
+      } else if (SIZE[s] === 2) {
+        // 16-bit BSWAP is undefined (SDM); Intel and AMD hardware clear the low word
+        regs[2 * r] = lo & ~0xffff;
       } else {
         wrReg(regs, r, 4, sw(lo), 0);
       }

@@ -54,7 +54,11 @@ export function prepareExec(k: KernelContext, args: ExecArgs): (space: AddressSp
       space.map(va, PAGE_SIZE, PTE_U | (p.flags.w ? PTE_W : 0) | (p.flags.x ? 0 : PTE_NX));
       space.writeBytes(va, p.bytes);
     }
-    space.map(USER_STACK_TOP - EXEC_STACK_SIZE, EXEC_STACK_SIZE, PTE_U | PTE_W | (image.stackExec ? 0 : PTE_NX));
+    space.map(
+      USER_STACK_TOP - EXEC_STACK_SIZE,
+      EXEC_STACK_SIZE,
+      PTE_U | PTE_W | (image.stackExec ? 0 : PTE_NX),
+    );
     space.writeBytes(Number(stack.base), stack.bytes);
     return { entry: Number(image.entry), rsp: Number(stack.rsp), brk: Number(plan.brkStart) };
   };

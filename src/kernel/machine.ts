@@ -77,6 +77,7 @@ import { __KERNEL_CS, __KERNEL_DS, __USER_CS, __USER_DS, STAR_VALUE, SYSCALL_MAS
 import { IA32_SYSCALL_IMPLS, SYSCALL_NAMES_I386_3_1 } from "./syscall-names-i386-3.1.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
 import { genericTifWord } from "./syscall-work.ts";
+import { deliverFault } from "./syscalls/signal.ts";
 import { type Creds, Task } from "./task.ts";
 import { TASK_RUNNING, TASK_STRUCT_SIZE, TSK_pid, TSK_stack, TSK_state, TSK_tgid } from "./task-struct.ts";
 import { TASK_SIZE_MAX, THREAD_SIZE, TI_addr_limit, TI_cpu, TI_flags, TI_task } from "./thread-info.ts";
@@ -503,8 +504,8 @@ export class Machine implements KernelContext {
           this.costs[d.name] ?? d.cost,
         );
       }
-      cpu.setExceptionHandler((c, vector, _err, faultRip, detail) =>
-        this.onException(c, vector, faultRip, detail),
+      cpu.setExceptionHandler((c, vector, err, faultRip, detail) =>
+        this.onException(c, vector, faultRip, detail, err),
       );
       if (generic)
         installGenericProbes(
@@ -871,9 +872,11 @@ export class Machine implements KernelContext {
   }
 
   /** A fault at CPL 3 kills the task with the matching signal; at CPL 0 it is an oops that stops the machine. */
-  private onException(cpu: Cpu, vector: number, faultRip: number, detail: string): void {
+  private onException(cpu: Cpu, vector: number, faultRip: number, detail: string, err = 0): void {
     const t = this.sched.current;
     if (cpu.cpl === 3 && t !== null) {
+      // a user handler for the signal runs now (syscalls/signal.ts); otherwise the task dies of it
+      if (deliverFault(this, cpu, vector, err, faultRip, vector === 14 ? cpu.cr2 : faultRip)) return;
       t.fault = { vector, rip: faultRip, detail };
       this.doExit(0, SIGNAL_FOR_VECTOR[vector] ?? 11);
       return;

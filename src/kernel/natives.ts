@@ -3,64 +3,62 @@
 import { native_audit_syscall_entry, native_audit_syscall_exit } from "./audit.ts";
 import { ENOSYS } from "./errno.ts";
 import type { KernelContext, NativeFn } from "./kernel-context.ts";
+import { sys_mmap, sys_mprotect, sys_mremap, sys_munmap } from "./mm.ts";
 import type { NativeName } from "./native-costs.ts";
 import { native_syscall_trace_enter, native_syscall_trace_leave } from "./ptrace.ts";
 import type { SyscallName } from "./syscall-names-x86_64-3.1.ts";
 import { sys_getegid, sys_geteuid, sys_getgid, sys_getuid, sys_setuid } from "./syscalls/cred.ts";
 import { sys_exit, sys_exit_group } from "./syscalls/exit.ts";
 import {
-  sys_chdir,
-  sys_close,
-  sys_dup,
-  sys_getcwd,
-  sys_mkdir,
+  sys_dup2,
+  sys_dup3,
+  sys_fcntl,
+  sys_ioctl,
+  sys_lseek,
+  sys_newfstat,
+  sys_newfstatat,
+  sys_newstat,
   sys_open,
   sys_openat,
+  sys_pipe,
+  sys_pipe2,
+  sys_pread64,
   sys_read,
-  sys_rmdir,
-  sys_umask,
+  sys_readlink,
+  sys_readv,
+  sys_rename,
+  sys_unlink,
   sys_write,
-} from "./syscalls/fs.ts";
+  sys_writev,
+} from "./syscalls/file-io.ts";
+import { sys_clone, sys_fork, sys_vfork, sys_wait4 } from "./syscalls/fork.ts";
+import { sys_chdir, sys_close, sys_dup, sys_getcwd, sys_mkdir, sys_rmdir, sys_umask } from "./syscalls/fs.ts";
 import { sys_clock_gettime, sys_getpid, sys_getppid, sys_gettid, sys_newuname } from "./syscalls/info.ts";
 import { sys_brk } from "./syscalls/mm.ts";
 import { sys_prctl } from "./syscalls/prctl.ts";
 import {
-  _TIF_MCE_NOTIFY,
-  _TIF_NOTIFY_RESUME,
-  _TIF_USER_RETURN_NOTIFY,
-  TIF_MCE_NOTIFY,
-  TIF_NOTIFY_RESUME,
-  TIF_SIGPENDING,
-  TIF_USER_RETURN_NOTIFY,
-} from "./tif.ts";
+  sys_arch_prctl,
+  sys_futex,
+  sys_gettimeofday,
+  sys_nanosleep,
+  sys_prlimit64,
+  sys_set_robust_list,
+  sys_set_tid_address,
+  sys_time,
+} from "./syscalls/process.ts";
+import {
+  do_notify_resume,
+  sys_kill,
+  sys_rt_sigaction,
+  sys_rt_sigprocmask,
+  sys_rt_sigreturn,
+  sys_tgkill,
+  sys_tkill,
+} from "./syscalls/signal.ts";
 
 /** long sched_yield(void): schedule() now; 0 when the task runs again. */
 function sys_sched_yield(k: KernelContext): number | undefined {
   return k.scheduleFromNative(0) ? undefined : 0;
-}
-
-/**
- * do_notify_resume(regs, oldset): deliver a pending signal (every signal here has the default action: terminate)
- * and clear the notify bits, so int_signal's loop ends.
- */
-function do_notify_resume(k: KernelContext): undefined {
-  const t = k.current();
-  if (t.tif.test(TIF_SIGPENDING)) {
-    t.tif.clear(TIF_SIGPENDING);
-    const sig = t.pendingSignals.shift();
-    if (t.pendingSignals.length > 0) t.tif.set(TIF_SIGPENDING);
-    if (sig !== undefined) {
-      k.doExit(0, sig);
-      return undefined;
-    }
-  }
-  const notify = _TIF_NOTIFY_RESUME | _TIF_USER_RETURN_NOTIFY | _TIF_MCE_NOTIFY;
-  if (t.tif.get() & notify) {
-    t.tif.clear(TIF_NOTIFY_RESUME);
-    t.tif.clear(TIF_USER_RETURN_NOTIFY);
-    t.tif.clear(TIF_MCE_NOTIFY);
-  }
-  return undefined;
 }
 
 export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
@@ -102,6 +100,45 @@ export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
   sys_prctl,
   sys_exit,
   sys_exit_group,
+  sys_mmap,
+  sys_munmap,
+  sys_mprotect,
+  sys_mremap,
+  sys_arch_prctl,
+  sys_set_tid_address,
+  sys_set_robust_list,
+  sys_futex,
+  sys_prlimit64,
+  sys_gettimeofday,
+  sys_time,
+  sys_nanosleep,
+  sys_rt_sigaction,
+  sys_rt_sigprocmask,
+  sys_rt_sigreturn,
+  sys_kill,
+  sys_tkill,
+  sys_tgkill,
+  sys_readv,
+  sys_writev,
+  sys_pread64,
+  sys_lseek,
+  sys_newfstat,
+  sys_newstat,
+  sys_newlstat: sys_newstat,
+  sys_newfstatat,
+  sys_ioctl,
+  sys_fcntl,
+  sys_dup2,
+  sys_dup3,
+  sys_pipe,
+  sys_pipe2,
+  sys_unlink,
+  sys_rename,
+  sys_readlink,
+  sys_fork,
+  sys_vfork,
+  sys_clone,
+  sys_wait4,
 };
 
 /** sys_call_table entries with a body: syscall name → native. */
@@ -132,4 +169,43 @@ export const SYSCALL_IMPLS: Partial<Record<SyscallName, NativeName>> = {
   prctl: "sys_prctl",
   exit: "sys_exit",
   exit_group: "sys_exit_group",
+  mmap: "sys_mmap",
+  munmap: "sys_munmap",
+  mprotect: "sys_mprotect",
+  mremap: "sys_mremap",
+  arch_prctl: "sys_arch_prctl",
+  set_tid_address: "sys_set_tid_address",
+  set_robust_list: "sys_set_robust_list",
+  futex: "sys_futex",
+  prlimit64: "sys_prlimit64",
+  gettimeofday: "sys_gettimeofday",
+  time: "sys_time",
+  nanosleep: "sys_nanosleep",
+  rt_sigaction: "sys_rt_sigaction",
+  rt_sigprocmask: "sys_rt_sigprocmask",
+  rt_sigreturn: "sys_rt_sigreturn",
+  kill: "sys_kill",
+  tkill: "sys_tkill",
+  tgkill: "sys_tgkill",
+  readv: "sys_readv",
+  writev: "sys_writev",
+  pread64: "sys_pread64",
+  lseek: "sys_lseek",
+  fstat: "sys_newfstat",
+  stat: "sys_newstat",
+  lstat: "sys_newlstat",
+  newfstatat: "sys_newfstatat",
+  ioctl: "sys_ioctl",
+  fcntl: "sys_fcntl",
+  dup2: "sys_dup2",
+  dup3: "sys_dup3",
+  pipe: "sys_pipe",
+  pipe2: "sys_pipe2",
+  unlink: "sys_unlink",
+  rename: "sys_rename",
+  readlink: "sys_readlink",
+  fork: "sys_fork",
+  vfork: "sys_vfork",
+  clone: "sys_clone",
+  wait4: "sys_wait4",
 };

@@ -208,7 +208,7 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
     denied: entered - backend.served,
     cgroupDeny: deny,
     gaps: {
-      enabled: opts.gaps === true,
+      enabled: plan.gaps,
       instructions: plan.programs.reduce((n, p) => n + p.gapInstructions, 0),
       capped: plan.programs.reduce((n, p) => n + p.cappedGaps, 0),
       capInstructions: plan.gapCap,

@@ -3,6 +3,7 @@
 // arguments loaded into rdi, rsi, rdx, r10, r8, r9, its x86_64 number into eax, `syscall`. The program then
 // calls exit_group(0). Calls whose name has no x86_64 number are skipped and counted. docs/replay.md.
 import { Assembler } from "../entry/assembler.ts";
+import { errnoNumber } from "../kernel/errno-names.ts";
 import type { ReplayCall, ReplayScript } from "../kernel/replay-backend.ts";
 import { REPLAY_NR_SYSCALLS } from "../kernel/replay-backend.ts";
 import {
@@ -13,7 +14,6 @@ import {
   replayCostClass,
 } from "../measure/replay-costs.ts";
 import type { StraceCall, StraceLog, StraceResult, StraceValue } from "./strace.ts";
-import { straceErrno } from "./strace-errno.ts";
 import { USER_TEXT_BASE, type UserImage } from "./user-program.ts";
 
 /** Argument registers of the x86_64 syscall ABI, in order. */
@@ -70,6 +70,8 @@ export interface ReplayPlan {
   skipped: SkippedCall[];
   /** the recorded times were -r deltas (summed into absolute times for the gaps) */
   relativeTimes: boolean;
+  /** recorded gaps became user instructions */
+  gaps: boolean;
   /** most instructions per gap (0 without gaps) */
   gapCap: number;
 }
@@ -95,7 +97,7 @@ export function argValue(v: StraceValue): bigint {
 export function recordedReturn(r: StraceResult | null): bigint {
   if (r === null) return 0n;
   if (r.errno !== undefined && (r.value === null || r.value < 0n)) {
-    const e = straceErrno(r.errno);
+    const e = errnoNumber(r.errno);
     if (e !== undefined) return BigInt(-e);
   }
   return BigInt.asIntN(64, r.value ?? 0n);
@@ -227,7 +229,9 @@ export function buildReplay(log: StraceLog, opts: ReplayBuildOptions): ReplayPla
           : c.resumedLine !== undefined
             ? (at.get(c.resumedLine) ?? start)
             : start;
-      const want = Math.floor((Math.max(0, nextStart - end) * gaps.clockHz) / gaps.addCycles);
+      // whole nanoseconds first: strace prints at most ns, and the difference of two stamps carries float noise
+      const ns = Math.max(0, Math.round((nextStart - end) * 1e9));
+      const want = Math.floor((ns * gaps.clockHz) / 1e9 / gaps.addCycles);
       const n = Math.min(want, cap);
       if (want > cap) cappedGaps++;
       if (n === 0) return;
@@ -260,6 +264,7 @@ export function buildReplay(log: StraceLog, opts: ReplayBuildOptions): ReplayPla
     replayedCalls: processes.reduce((n, p) => n + p.calls.length, 0),
     skipped,
     relativeTimes: relative,
+    gaps: gaps !== undefined,
     gapCap: gaps !== undefined ? cap : 0,
   };
 }

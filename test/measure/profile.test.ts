@@ -26,7 +26,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("registry", () => {
   it("lists the built-in profiles", () => {
-    expect(listProfiles()).toEqual([SB]);
+    expect(listProfiles()).toEqual(["cascadelake-2022", "cascadelake-2022-pti", SB]);
   });
 
   it("returns the same compiled object each time", () => {

@@ -196,20 +196,22 @@ describe("measurement", () => {
 
   it("--gaps turns recorded time between calls into capped user instructions", () => {
     const log = logOf("edge");
-    // pid 500: syscall_0x1c8 at .000009, rt_sigsuspend at .000011: 2 µs = 6,800 cycles at 3.4 GHz
+    // pid 500: syscall_0x1c8 at .000009, rt_sigsuspend at .000011: 2 µs = 200 cycles at 100 MHz = 100 addq at 2 each
     const wide = buildReplay(log, {
       costs: replayCosts(profile),
-      gaps: { clockHz: 3.4e9, addCycles: 1, cap: 100_000 },
+      gaps: { clockHz: 1e8, addCycles: 2, cap: 100_000 },
     });
-    expect(wide.programs.map((p) => p.gapInstructions)).toEqual([6799, 0, 0]);
-    const capped = planReplay(log, profile, true, 1000);
-    expect(capped.programs[0]!.gapInstructions).toBe(1000);
+    expect(wide.programs.map((p) => p.gapInstructions)).toEqual([100, 0, 0]);
+    expect(wide.programs[0]!.cappedGaps).toBe(0);
+    const capped = planReplay(log, profile, true, 200);
+    expect(capped.programs[0]!.gapInstructions).toBe(200);
     expect(capped.programs[0]!.cappedGaps).toBe(1);
     const off = replayLog(log, { profile, plan: planOf("edge") });
-    const on = replayLog(log, { profile, gaps: true, gapCap: 1000 });
-    // 1,000 addq plus the call into the gap block and its ret
-    expect(on.userCycles - off.userCycles).toBeGreaterThanOrEqual(1000);
-    expect(on.userCycles - off.userCycles).toBeLessThan(1020);
+    const on = replayLog(log, { profile, plan: capped });
+    expect(on.gaps).toMatchObject({ instructions: 200, capped: 1, capInstructions: 200 });
+    // 200 addq plus the call into the gap block and its ret
+    expect(on.userCycles - off.userCycles).toBeGreaterThanOrEqual(200);
+    expect(on.userCycles - off.userCycles).toBeLessThan(220);
     expect(on.callSysCycles).toBe(off.callSysCycles);
     expect(planReplay(logOf("fork"), profile, true, 10).relativeTimes).toBe(true);
     expect(planReplay(logOf("signal"), profile, true, 10).relativeTimes).toBe(false);

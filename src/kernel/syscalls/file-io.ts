@@ -3,8 +3,19 @@
 // family, ioctl (no terminals: ENOTTY), fcntl, dup2/dup3, pipe/pipe2, unlink, rename, readlink. read, write, open
 // and openat handle the new file kinds here and pass every other file to fs.ts.
 import type { Cpu } from "../../cpu/cpu.ts";
-import { EBADF, EEXIST, EFAULT, EINVAL, EISDIR, EMFILE, ENAMETOOLONG, ENOENT, ENOTDIR, EPERM } from "../errno.ts";
 import { entropyOf } from "../entropy.ts";
+import {
+  EBADF,
+  EEXIST,
+  EFAULT,
+  EINVAL,
+  EISDIR,
+  EMFILE,
+  ENAMETOOLONG,
+  ENOENT,
+  ENOTDIR,
+  EPERM,
+} from "../errno.ts";
 import { exePathOf } from "../exec.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
@@ -12,8 +23,8 @@ import type { Task } from "../task.ts";
 import { copyFromUser, copyToUser, strncpyFromUser } from "../uaccess.ts";
 import {
   isDir,
-  NR_OPEN_DEFAULT,
   type Node,
+  NR_OPEN_DEFAULT,
   normalize,
   O_ACCMODE,
   O_RDONLY,
@@ -24,7 +35,14 @@ import {
   parentOf,
 } from "../vfs.ts";
 import { EACCES, EAGAIN, ENOTTY, EPIPE, ESPIPE, EXDEV } from "./errno-extra.ts";
-import { AT_FDCWD, O_CREAT, sys_open as fsOpen, sys_openat as fsOpenat, sys_read as fsRead, sys_write as fsWrite } from "./fs.ts";
+import {
+  AT_FDCWD,
+  sys_open as fsOpen,
+  sys_openat as fsOpenat,
+  sys_read as fsRead,
+  sys_write as fsWrite,
+  O_CREAT,
+} from "./fs.ts";
 import { blockAndRetry, SIGPIPE, sendSignal } from "./signal.ts";
 
 export const O_EXCL = 0o200;
@@ -57,11 +75,15 @@ function atDir(t: Task, dfd: number, path: string): string | number {
 
 /** Some task holds the pipe's write end. */
 function hasWriter(k: KernelContext, p: Pipe): boolean {
-  return k.tasks.some((t) => !t.exited && [...t.files.fds.values()].some((f) => f.pipe === p && f.accmode === 1));
+  return k.tasks.some(
+    (t) => !t.exited && [...t.files.fds.values()].some((f) => f.pipe === p && f.accmode === 1),
+  );
 }
 
 function hasReader(k: KernelContext, p: Pipe): boolean {
-  return k.tasks.some((t) => !t.exited && [...t.files.fds.values()].some((f) => f.pipe === p && f.accmode === 0));
+  return k.tasks.some(
+    (t) => !t.exited && [...t.files.fds.values()].some((f) => f.pipe === p && f.accmode === 0),
+  );
 }
 
 /**
@@ -355,7 +377,7 @@ function statOfNode(path: string, n: Node): Uint8Array {
   return statBytes(S_IFREG | 0o644, 0, 0, inoOf(path));
 }
 
-function putStat(k: KernelContext, t: Task, addr: number, b: Uint8Array): number {
+function putStat(t: Task, addr: number, b: Uint8Array): number {
   if (!copyToUser(t.space, addr, b)) return -EFAULT;
   return 0;
 }
@@ -365,14 +387,14 @@ export function sys_newfstat(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
   const f = t.files.get(argU32(cpu, 0));
   if (f === undefined) return -EBADF;
-  return putStat(k, t, argNum(cpu, 1), statOfFile(f));
+  return putStat(t, argNum(cpu, 1), statOfFile(f));
 }
 
 function statPath(k: KernelContext, t: Task, dir: string, path: string, buf: number): number {
   const r = k.vfs.lookup(dir, path);
   if (r.notDirOnWay) return -ENOTDIR;
   if (r.node === undefined) return -ENOENT;
-  return putStat(k, t, buf, statOfNode(r.path, r.node));
+  return putStat(t, buf, statOfNode(r.path, r.node));
 }
 
 /** long newstat(const char __user *filename, struct stat __user *statbuf) (also newlstat: no symlinks here) */
@@ -396,7 +418,7 @@ export function sys_newfstatat(k: KernelContext, cpu: Cpu): number {
     if (dfd === AT_FDCWD) return statPath(k, t, t.cwd, ".", argNum(cpu, 2));
     const f = t.files.get(dfd >>> 0);
     if (f === undefined) return -EBADF;
-    return putStat(k, t, argNum(cpu, 2), statOfFile(f));
+    return putStat(t, argNum(cpu, 2), statOfFile(f));
   }
   if (raw === "") return -ENOENT;
   k.charge("copy_user_per_byte", raw.length + 1);
@@ -623,4 +645,3 @@ export function sys_readlink(k: KernelContext, cpu: Cpu): number {
   }
   return k.vfs.node(p) === undefined ? -ENOENT : -EINVAL;
 }
-

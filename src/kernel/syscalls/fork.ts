@@ -79,9 +79,12 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
   w(P.R15, cpu.getReg(R15));
   w(P.RAX, 0);
   w(P.ORIG_RAX, -1);
-  w(P.RIP, ks.read64(pregs + P.RCX)); // SYSCALL left the return RIP in RCX (saved by SAVE_ARGS)
+  // the fast path stored SYSCALL's RCX (return RIP) in the RIP slot and its R11 (RFLAGS) in the R11 slot
+  const rip = ks.read64(pregs + P.RIP);
+  w(P.RIP, rip);
+  w(P.RCX, rip);
   w(P.CS, __USER_CS);
-  w(P.EFLAGS, ks.read64(pregs + P.R11)); // and RFLAGS in R11
+  w(P.EFLAGS, ks.read64(pregs + P.R11));
   w(P.RSP, newSp !== 0 ? newSp : userRsp);
   w(P.SS, __USER_DS);
   child.brk = parent.brk;
@@ -137,7 +140,9 @@ export function sys_wait4(k: KernelContext, cpu: Cpu): number | undefined {
   const options = argInt(cpu, 2);
   const ru = argNum(cpu, 3);
   if ((options & ~(WNOHANG | 0x2 | 0x8 | 0x40000000 | 0x80000000 | 0x20000000)) !== 0) return -EINVAL;
-  const kids = k.tasks.filter((c) => c.parent === t && !reaped.has(c) && (pid <= 0 || pid === -1 || c.pid === pid));
+  const kids = k.tasks.filter(
+    (c) => c.parent === t && !reaped.has(c) && (pid <= 0 || pid === -1 || c.pid === pid),
+  );
   if (kids.length === 0) return -ECHILD;
   const z = kids.find((c) => c.exited);
   if (z === undefined) return options & WNOHANG ? 0 : blockAndRetry(k, t);

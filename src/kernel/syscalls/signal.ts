@@ -352,7 +352,7 @@ function setupFrame(
   const b = new Uint8Array(RT_SIGFRAME_SIZE);
   const v = new DataView(b.buffer);
   v.setBigUint64(0, act.restorer, true);
-  regs.forEach((r, i) => v.setBigUint64(F_MCONTEXT + 8 * i, BigInt.asUintN(64, r), true));
+  for (const [i, r] of regs.entries()) v.setBigUint64(F_MCONTEXT + 8 * i, BigInt.asUintN(64, r), true);
   v.setUint16(F_MCONTEXT + 8 * SC_CSGSFS, __USER_CS, true);
   v.setBigUint64(F_MCONTEXT + 8 * SC_ERR, BigInt(info.err), true);
   v.setBigUint64(F_MCONTEXT + 8 * SC_TRAPNO, BigInt(info.trapno), true);
@@ -386,7 +386,7 @@ const readPt = (k: KernelContext, regs: number): bigint[] =>
   SC_PT_OFFSETS.map((o) => BigInt.asIntN(64, k.kspace.read64(regs + o)));
 
 const writePt = (k: KernelContext, regs: number, vals: bigint[]): void => {
-  SC_PT_OFFSETS.forEach((o, i) => k.kspace.write64(regs + o, vals[i]!));
+  for (const [i, o] of SC_PT_OFFSETS.entries()) k.kspace.write64(regs + o, vals[i]!);
 };
 
 /**
@@ -476,7 +476,7 @@ export function deliverFault(
   regs.push(BigInt(faultRip), BigInt(cpu.getRflags()));
   const out = setupFrame(k, t.space, regs, sig, act, { code, addr, trapno: vector, err: errorCode }, t);
   if (out === null) return false;
-  SC_CPU_REGS.forEach((r, i) => cpu.setReg(r, out[i]!));
+  for (const [i, r] of SC_CPU_REGS.entries()) cpu.setReg(r, out[i]!);
   cpu.setRflags(Number(out[SC_EFLAGS]!));
   cpu.rip = Number(out[SC_RIP]!);
   return true;

@@ -274,6 +274,162 @@ export const sandybridge2011: CostProfileSpec = {
       value: 14,
       source: `est.: ~20 instructions of do_group_exit (the signal_group_exit test; thread_group_empty holds for a single-threaded task, so siglock and zap_other_threads are skipped; Linux 3.1 kernel/exit.c) / ${IPC}; the teardown is natives.do_exit, charged by the kernel on top`,
     },
+    sys_mmap: {
+      value: 680,
+      source: `est.: ~800 instructions for an anonymous or small private mapping (do_mmap_pgoff: get_unmapped_area top-down search, mmap_region with vma_merge or a vm_area_struct allocation, vma_link, security_file_mmap; Linux 3.1 mm/mmap.c) / ${IPC} = 544, + 6 atomics (mmap_sem down_write/up_write, anon_vma and file references) at ${LOCKED}, + 16 for the perf/audit hooks; pages are allocated on first touch in Linux and eagerly here, the page allocation is not priced`,
+    },
+    sys_munmap: {
+      value: 620,
+      source: `est.: ~700 instructions (do_munmap: find_vma, split_vma at unaligned ends, detach_vmas_to_be_unmapped, unmap_region with the TLB gather and zap_page_range of a few pages, free_pgtables, remove_vma; Linux 3.1 mm/mmap.c) / ${IPC} = 476, + 6 atomics at ${LOCKED}, + the INVLPG/CR3-reload TLB flush of the range est. 24`,
+    },
+    sys_mprotect: {
+      value: 560,
+      source: `est.: ~650 instructions (find_vma, mprotect_fixup with a split_vma or vma_merge, change_protection over a few PTEs, the TLB flush; Linux 3.1 mm/mprotect.c) / ${IPC} = 442, + 4 atomics at ${LOCKED}, + the TLB flush est. 24 + mmap_sem est. 14`,
+    },
+    sys_mremap: {
+      value: 760,
+      source: `est.: ~900 instructions (vma_to_resize, in-place vma_adjust or move_vma with move_page_tables; Linux 3.1 mm/mremap.c) / ${IPC} = 612, + 6 atomics at ${LOCKED}, + the TLB flush est. 28`,
+    },
+    sys_arch_prctl: {
+      value: 60,
+      source: `est.: ~50 instructions for ARCH_SET_FS with a base above 4 GiB (do_arch_prctl: load_gs_index-free path, wrmsrl(MSR_FS_BASE); Linux 3.1 arch/x86/kernel/process_64.c) / ${IPC} = 34, priced with a quarter of classes.wrmsr's serialization est. 26 (the WRMSR dominates; ARCH_GET_FS is cheaper and priced the same)`,
+    },
+    sys_set_tid_address: {
+      value: 14,
+      source: `est.: ~20 instructions (current->clear_child_tid = tidptr; return task_pid_vnr(current); Linux 3.1 kernel/fork.c) / ${IPC}`,
+    },
+    sys_set_robust_list: {
+      value: 7,
+      source: `est.: ~10 instructions (the len check and current->robust_list = head; Linux 3.1 kernel/futex.c) / ${IPC}`,
+    },
+    sys_futex: {
+      value: 150,
+      source: `est.: ~180 instructions for FUTEX_WAKE with no waiters or a FUTEX_WAIT value mismatch (get_futex_key for a private futex, hash_futex, the bucket spinlock, get_futex_value_locked; Linux 3.1 kernel/futex.c) / ${IPC} = 122, + 1 atomic (the hash bucket lock) at ${LOCKED}, + the user access est. 8`,
+    },
+    sys_prlimit64: {
+      value: 100,
+      source: `est.: ~110 instructions (find_task_by_vpid for pid 0, check_prlimit_permission, task_lock, the rlimit copy, 16-byte copy_to_user not charged per byte; Linux 3.1 kernel/sys.c) / ${IPC} = 75, + 1 atomic (task_lock) at ${LOCKED}, + the copy's REP startup 5`,
+    },
+    sys_gettimeofday: {
+      value: 82,
+      source: `= natives.sys_clock_gettime 82: do_gettimeofday is the same seqlock read of the timekeeper and clocksource read (Linux 3.1 kernel/time.c, kernel/time/timekeeping.c)`,
+    },
+    sys_time: {
+      value: 40,
+      source: `est.: ~15 instructions (get_seconds reads xtime.tv_sec without the clocksource; put_user of 8 bytes; Linux 3.1 kernel/time.c) / ${IPC} = 10, + the put_user's STAC-free access est. 30 for the exception-table setup and a possible cache miss on xtime`,
+    },
+    sys_nanosleep: {
+      value: 320,
+      source: `est.: ~300 instructions to arm and cancel an hrtimer around schedule() (hrtimer_nanosleep, do_nanosleep, hrtimer_start_expires, hrtimer_cancel; Linux 3.1 kernel/hrtimer.c) / ${IPC} = 204, + 4 atomics (the timer base lock) at ${LOCKED}, + 2 clock reads as classes.rdtsc; the time slept is charged as cycles at clockHz by the kernel`,
+    },
+    sys_rt_sigaction: {
+      value: 140,
+      source: `est.: ~160 instructions (64-byte copy_from_user/copy_to_user of struct sigaction, do_sigaction under siglock, the discard of a now-ignored pending signal; Linux 3.1 kernel/signal.c) / ${IPC} = 109, + 1 atomic (siglock) at ${LOCKED}, + 2 REP startups est. 11`,
+    },
+    sys_rt_sigprocmask: {
+      value: 90,
+      source: `est.: ~100 instructions (8-byte copies in and out, sigprocmask under siglock with recalc_sigpending; Linux 3.1 kernel/signal.c) / ${IPC} = 68, + 1 atomic at ${LOCKED}`,
+    },
+    sys_rt_sigreturn: {
+      value: 330,
+      source: `est.: ~420 instructions (copy of the 440-byte rt_sigframe header checks, restore_sigcontext of 18 registers with the segment fix-ups, restore_i387 of a lazily saved FPU state, set_current_blocked, do_sigaltstack; Linux 3.1 arch/x86/kernel/signal.c) / ${IPC} = 286, + 2 atomics at ${LOCKED}; the frame bytes are charged as copy_user_per_byte`,
+    },
+    sys_kill: {
+      value: 420,
+      source: `est.: ~520 instructions (kill_pid_info: find_vpid, group_send_sig_info with check_kill_permission and the security hook, send_signal: __sigqueue_alloc of a siginfo from its slab, sigaddset, complete_signal with signal_wake_up; Linux 3.1 kernel/signal.c) / ${IPC} = 354, + 3 atomics (rcu, siglock, the sigqueue count) at ${LOCKED}`,
+    },
+    sys_tkill: {
+      value: 400,
+      source: `est.: ~490 instructions (do_tkill: find_task_by_vpid, check_kill_permission, do_send_sig_info -> send_signal as for kill; Linux 3.1 kernel/signal.c) / ${IPC} = 333, + 3 atomics at ${LOCKED}`,
+    },
+    sys_tgkill: {
+      value: 403,
+      source: `= natives.sys_tkill 400 + ~5 instructions for the tgid comparison (Linux 3.1 kernel/signal.c do_tkill) / ${IPC} = 3`,
+    },
+    sys_readv: {
+      value: 160,
+      source: `= natives.sys_read 100 + ~90 instructions of rw_copy_check_uvector (the iovec array copy and the per-segment access_ok) and the do_readv_writev loop (Linux 3.1 fs/read_write.c) / ${IPC} = 61, rounded; the bytes are charged as copy_user_per_byte`,
+    },
+    sys_writev: {
+      value: 160,
+      source: `= natives.sys_write 100 + ~90 instructions of rw_copy_check_uvector and the do_readv_writev loop (Linux 3.1 fs/read_write.c) / ${IPC} = 61, rounded; the bytes are charged as copy_user_per_byte`,
+    },
+    sys_pread64: {
+      value: 104,
+      source: `= natives.sys_read 100 + ~6 instructions (the FMODE_PREAD test and the explicit position; Linux 3.1 fs/read_write.c) / ${IPC} = 4`,
+    },
+    sys_lseek: {
+      value: 55,
+      source: `est.: ~50 instructions (fget_light, vfs_llseek -> generic_file_llseek with the i_mutex-free size read, fput_light; Linux 3.1 fs/read_write.c) / ${IPC} = 34, + 1 atomic (f_pos lock-free, the file reference) at ${LOCKED}`,
+    },
+    sys_newfstat: {
+      value: 150,
+      source: `est.: ~150 instructions (fget_light, vfs_getattr with security_inode_getattr and generic_fillattr, cp_new_stat building the 144-byte struct stat and its copy_to_user, not charged per byte; Linux 3.1 fs/stat.c) / ${IPC} = 102, + the copy est. 30, + 1 atomic at ${LOCKED}`,
+    },
+    sys_newstat: {
+      value: 680,
+      source: `= natives.sys_chdir 510's path lookup + ~250 instructions of vfs_getattr and cp_new_stat (Linux 3.1 fs/stat.c) / ${IPC} = 170; the path bytes are charged as copy_user_per_byte`,
+    },
+    sys_newlstat: {
+      value: 680,
+      source: `= natives.sys_newstat 680: the same lookup without following a final symlink (Linux 3.1 fs/stat.c vfs_lstat)`,
+    },
+    sys_newfstatat: {
+      value: 684,
+      source: `= natives.sys_newstat 680 + ~6 instructions for the dfd and flag tests (Linux 3.1 fs/stat.c vfs_fstatat) / ${IPC} = 4; with AT_EMPTY_PATH glibc's fstat lands here too and walks an empty path`,
+    },
+    sys_ioctl: {
+      value: 70,
+      source: `est.: ~70 instructions to fail a terminal ioctl on a non-terminal (fget_light, security_file_ioctl, do_vfs_ioctl's switch, vfs_ioctl returning -ENOTTY for a file without unlocked_ioctl, fput_light; Linux 3.1 fs/ioctl.c) / ${IPC} = 48, + 1 atomic at ${LOCKED}`,
+    },
+    sys_fcntl: {
+      value: 60,
+      source: `est.: ~60 instructions (fget_raw_light, security_file_fcntl, do_fcntl's switch, F_GETFL/F_SETFD under files->file_lock for the latter; Linux 3.1 fs/fcntl.c) / ${IPC} = 41, + 1 atomic at ${LOCKED}`,
+    },
+    sys_dup2: {
+      value: 90,
+      source: `est.: ~70 instructions (spin_lock(files->file_lock), fcheck, the fd table update and filp_close of a replaced file; Linux 3.1 fs/fcntl.c sys_dup3) / ${IPC} = 48, + 2 atomics at ${LOCKED}`,
+    },
+    sys_dup3: {
+      value: 90,
+      source: `= natives.sys_dup2 90 (dup2 is dup3 with flags 0 in Linux 3.1 fs/fcntl.c)`,
+    },
+    sys_pipe: {
+      value: 1700,
+      source: `est.: ~2,000 instructions (do_pipe_flags: create_write_pipe with a pipefs inode and dentry, alloc_pipe_info, two get_empty_filp, two get_unused_fd_flags and fd_install, the 8-byte copy_to_user; Linux 3.1 fs/pipe.c) / ${IPC} = 1,361, + 17 atomics (inode, dentry, mount and file references, files lock) at ${LOCKED}`,
+    },
+    sys_pipe2: {
+      value: 1700,
+      source: `= natives.sys_pipe 1700 (pipe is pipe2 with flags 0 in Linux 3.1 fs/pipe.c)`,
+    },
+    sys_unlink: {
+      value: 1300,
+      source: `est.: ~1,400 instructions (getname, path lookup of the parent, lookup_hash, may_delete, vfs_unlink with the inode's unlink operation, d_delete, iput; Linux 3.1 fs/namei.c) / ${IPC} = 952, + 17 atomics (i_mutex, references) at ${LOCKED}; the path bytes are charged as copy_user_per_byte`,
+    },
+    sys_rename: {
+      value: 2400,
+      source: `est.: ~2,600 instructions (two getnames and parent lookups, lock_rename, two lookup_hash, vfs_rename with d_move; Linux 3.1 fs/namei.c) / ${IPC} = 1,769, + 31 atomics (rename_lock, i_mutexes, references) at ${LOCKED}; the path bytes are charged as copy_user_per_byte`,
+    },
+    sys_readlink: {
+      value: 900,
+      source: `est.: ~1,000 instructions for /proc/self/exe (user_path_at on procfs with proc_pid_lookup, proc_exe_link with get_mm_exe_file, d_path into a page; Linux 3.1 fs/stat.c, fs/proc/base.c) / ${IPC} = 680, + 11 atomics at ${LOCKED}; the bytes are charged as copy_user_per_byte`,
+    },
+    sys_fork: {
+      value: 45000,
+      source: `est.: est.: ~13 µs for fork of a small static process on a 2011 desktop core (lmbench lat_proc fork+exit ~ 40-60 µs on that class of machine, of which the fork call itself about a quarter) at 3.4 GHz: copy_process (task_struct, creds, files, fs, sighand, signal, mm with dup_mmap and the page tables of ~200 pages with copy-on-write PTE copies; Linux 3.1 kernel/fork.c). Here every user page is copied outright; that copy is not priced separately`,
+    },
+    sys_vfork: {
+      value: 45000,
+      source: `= natives.sys_fork 45000: vfork differs by sharing the mm (no dup_mmap) and suspending the parent, which is not modelled here`,
+    },
+    sys_clone: {
+      value: 45000,
+      source: `= natives.sys_fork 45000: glibc's fork is clone(CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD) through the same copy_process (Linux 3.1 kernel/fork.c)`,
+    },
+    sys_wait4: {
+      value: 700,
+      source: `est.: ~800 instructions to reap an exited child (do_wait: the children list walk, wait_consider_task, wait_task_zombie with the rusage and status copies, release_task; Linux 3.1 kernel/exit.c) / ${IPC} = 544, + 8 atomics (tasklist_lock, siglock, references) at ${LOCKED}, rounded; a call that finds no exited child retries after a switch here (no wait queue)`,
+    },
     copy_user_per_byte: {
       value: 0.125,
       source:

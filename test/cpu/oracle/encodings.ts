@@ -77,6 +77,7 @@ const range = (first: Register, n: number): Register[] => Array.from({ length: n
 const GPR16 = range(Register.AX, 16);
 const GPR32 = range(Register.EAX, 16);
 const GPR64 = range(Register.RAX, 16);
+const XMM = range(Register.XMM0, 16);
 const SEGMENTS = [Register.ES, Register.CS, Register.SS, Register.DS, Register.FS, Register.GS];
 
 // Every base (none, 16 GPRs, RIP) × index (none, 15 GPRs: RSP cannot be an index) × scale × displacement size.
@@ -328,6 +329,11 @@ class InstructionFactory {
         return r.chance(0.5) ? { t: "reg", reg: r.pick(GPR64) } : { t: "mem", mem: this.memory(rip) };
       case K.mem:
         return { t: "mem", mem: this.memory(rip) };
+      case K.xmm_reg:
+      case K.xmm_rm:
+        return { t: "reg", reg: r.pick(XMM) };
+      case K.xmm_or_mem:
+        return r.chance(0.5) ? { t: "reg", reg: r.pick(XMM) } : { t: "mem", mem: this.memory(rip) };
       case K.mem_offs:
         return { t: "mem", mem: this.moffs() };
       case K.imm8_const_1:
@@ -401,6 +407,14 @@ function createInstruction(code: Code, ops: Operand[]): Instruction {
       return signed
         ? Instruction.createMemI32(code, mem(0), immNum)
         : Instruction.createMemU32(code, mem(0), immNum);
+    case "RRR":
+      return Instruction.createRegRegReg(code, reg(0), reg(1), reg(2));
+    case "MRR":
+      return Instruction.createMemRegReg(code, mem(0), reg(1), reg(2));
+    case "MRI":
+      return signed
+        ? Instruction.createMemRegI32(code, mem(0), reg(1), immNum)
+        : Instruction.createMemRegU32(code, mem(0), reg(1), immNum);
     case "RRI":
       return signed
         ? Instruction.createRegRegI32(code, reg(0), reg(1), immNum)
@@ -433,6 +447,22 @@ function createStringInstruction(code: Code, rng: Prng): Instruction {
       return Instruction.createStosw(addressSize, rep);
     case Code.Stosd_m32_EAX:
       return Instruction.createStosd(addressSize, rep);
+    case Code.Cmpsb_m8_m8:
+      return Instruction.createCmpsb(addressSize, seg, rep);
+    case Code.Cmpsw_m16_m16:
+      return Instruction.createCmpsw(addressSize, seg, rep);
+    case Code.Cmpsd_m32_m32:
+      return Instruction.createCmpsd(addressSize, seg, rep);
+    case Code.Cmpsq_m64_m64:
+      return Instruction.createCmpsq(addressSize, seg, rep);
+    case Code.Scasb_AL_m8:
+      return Instruction.createScasb(addressSize, rep);
+    case Code.Scasw_AX_m16:
+      return Instruction.createScasw(addressSize, rep);
+    case Code.Scasd_EAX_m32:
+      return Instruction.createScasd(addressSize, rep);
+    case Code.Scasq_RAX_m64:
+      return Instruction.createScasq(addressSize, rep);
     default:
       return Instruction.createStosq(addressSize, rep);
   }

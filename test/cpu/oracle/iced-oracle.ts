@@ -133,6 +133,14 @@ function isStringInstruction(m: Mnemonic): boolean {
     case Mnemonic.Stosw:
     case Mnemonic.Stosd:
     case Mnemonic.Stosq:
+    case Mnemonic.Cmpsb:
+    case Mnemonic.Cmpsw:
+    case Mnemonic.Cmpsd:
+    case Mnemonic.Cmpsq:
+    case Mnemonic.Scasb:
+    case Mnemonic.Scasw:
+    case Mnemonic.Scasd:
+    case Mnemonic.Scasq:
       return true;
     default:
       return false;

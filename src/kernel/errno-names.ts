@@ -1,5 +1,8 @@
-// errno names as strace prints them → Linux x86_64 numbers (include/uapi/asm-generic/errno-base.h, errno.h, and
-// the kernel-internal include/linux/errno.h values strace shows for interrupted calls, e.g. `= ? ERESTARTSYS`).
+// errno names of Linux x86_64 by number: include/uapi/asm-generic/errno-base.h (1-34) and errno.h (35-133), plus
+// aliases and the kernel-internal include/linux/errno.h values (ERESTARTSYS …) that strace shows for interrupted
+// calls. One table for every place that prints or parses an errno name (scripts, strace replay, reports).
+
+/** index + 1 = the errno ("" = unused number) */
 const NAMES = [
   "EPERM",
   "ENOENT",
@@ -136,6 +139,9 @@ const NAMES = [
   "EHWPOISON",
 ];
 
+/** ERRNO_NAMES[n] = the name of errno n ("" for 0 and unused numbers) */
+export const ERRNO_NAMES: readonly string[] = ["", ...NAMES];
+
 const BY_NAME = new Map<string, number>([
   ...NAMES.flatMap((n, i): [string, number][] => (n === "" ? [] : [[n, i + 1]])),
   ["EWOULDBLOCK", 11],
@@ -159,7 +165,15 @@ const BY_NAME = new Map<string, number>([
   ["EIOCBQUEUED", 529],
 ]);
 
-/** The positive errno of a name strace prints, or undefined. */
-export function straceErrno(name: string): number | undefined {
+/** The name of a positive errno ("E<n>" for a number without one). */
+export function errnoName(n: number): string {
+  const name = ERRNO_NAMES[n];
+  if (name !== undefined && name !== "") return name;
+  for (const [k, v] of BY_NAME) if (v === n) return k;
+  return `E${n}`;
+}
+
+/** The positive errno of a name ("ENOENT" → 2), aliases and kernel-internal names included, or undefined. */
+export function errnoNumber(name: string): number | undefined {
   return BY_NAME.get(name);
 }

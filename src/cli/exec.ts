@@ -1,0 +1,245 @@
+// `syscall-lab exec PROGRAM [ARGS…]`: run an unmodified static x86-64 Linux executable on the emulated machine,
+// pass its stdout/stderr through as it produced them, then report the exact cycle accounting.
+import { existsSync, readFileSync } from "node:fs";
+import { getDesign } from "../cgroup/designs/index.ts";
+import { execTask } from "../kernel/exec.ts";
+import { Machine } from "../kernel/machine.ts";
+import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
+import type { CostProfile } from "../measure/profile.ts";
+import { ElfError } from "../workload/elf.ts";
+import { fmtInt, table, UsageError } from "./output.ts";
+
+export interface ExecCommandOptions {
+  program: string;
+  args: string[];
+  profile: CostProfile;
+  /** filter design compiled into the kernel (default none) */
+  design?: string;
+  /** what a denied call returns (positive errno), default ENOSYS */
+  deniedErrno?: number;
+  /** the syscalls cgroup the program starts in (created if missing), e.g. /demo */
+  cgroup?: string;
+  /** syscall names or numbers the --cgroup denies */
+  deny?: string[];
+  /** host:guest[:rw] files made visible in the guest VFS */
+  files?: string[];
+  /** host file read as fd 0 */
+  stdin?: string;
+  /** environment strings (default none, as `env -i`) */
+  env?: string[];
+  /** instruction budget (default 2 billion) */
+  maxInstructions?: number;
+}
+
+export interface ExecCallRow {
+  nr: number;
+  name: string;
+  calls: number;
+  cycles: number;
+  sysCycles: number;
+  instret: number;
+}
+
+export interface ExecReport {
+  program: string;
+  argv: string[];
+  profile: string;
+  design: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  /** terminating signal, if a signal ended the program */
+  signal: number | null;
+  /** the fault that killed it (SIGSEGV/SIGILL/SIGFPE), with the instruction bytes for #UD */
+  fault: string | null;
+  /** every task the program created (fork), the first one included */
+  tasks: number;
+  userCycles: number;
+  sysCycles: number;
+  instructions: number;
+  syscalls: number;
+  calls: ExecCallRow[];
+  /** the instruction budget ran out before the program ended */
+  budgetExhausted: boolean;
+}
+
+function parseFileSpec(spec: string): { host: string; guest: string; rw: boolean } {
+  const parts = spec.split(":");
+  const rw = parts.length === 3 && parts[2] === "rw";
+  if (
+    parts.length < 2 ||
+    parts.length > 3 ||
+    (parts.length === 3 && !rw) ||
+    parts[0] === "" ||
+    !parts[1]?.startsWith("/")
+  )
+    throw new UsageError(`--file must be HOST:/GUEST/PATH[:rw], got '${spec}'`);
+  return { host: parts[0]!, guest: parts[1]!, rw };
+}
+
+function syscallNr(s: string): number {
+  const n = /^\d+$/.test(s) ? Number(s) : SYSCALL_NAMES_X86_64_3_1.indexOf(s as never);
+  if (n < 0 || n >= SYSCALL_NAMES_X86_64_3_1.length) throw new UsageError(`--deny: unknown syscall '${s}'`);
+  return n;
+}
+
+function readHost(path: string, what: string): Uint8Array {
+  if (!existsSync(path)) throw new UsageError(`${what}: no such file '${path}'`);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UsageError(`${what}: cannot read '${path}': ${(e as Error).message}`);
+  }
+}
+
+/** Boots a machine, runs the program (and whatever it forks) to the end, and reports. */
+export function runExec(opts: ExecCommandOptions): ExecReport {
+  const bytes = readHost(opts.program, "exec");
+  const design = (() => {
+    try {
+      return getDesign(opts.design ?? "none");
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  })();
+  const machine = Machine.boot({
+    costs: opts.profile.costs,
+    natives: opts.profile.natives,
+    clockHz: opts.profile.clockHz,
+    design,
+    ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
+    ...(opts.stdin !== undefined ? { stdin: readHost(opts.stdin, "--stdin") } : {}),
+  });
+  for (const spec of opts.files ?? []) {
+    const f = parseFileSpec(spec);
+    try {
+      machine.vfs.addFile(f.guest, readHost(f.host, "--file").slice(), f.rw);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`--file ${spec}: ${(e as Error).message}`);
+    }
+  }
+  const argv = [opts.program, ...opts.args];
+  let task: ReturnType<typeof execTask>;
+  try {
+    task = execTask(machine, { bytes, argv, path: opts.program, envp: opts.env ?? [] });
+  } catch (e) {
+    if (e instanceof ElfError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (opts.cgroup !== undefined) {
+    const h = machine.hierarchy;
+    let cg = h.lookup(opts.cgroup);
+    if (cg === undefined) {
+      let path = "";
+      for (const part of opts.cgroup.split("/").filter((p) => p !== "")) {
+        path += `/${part}`;
+        const c = h.lookup(path) ?? h.mkdir(path);
+        if (typeof c === "number")
+          throw new UsageError(`--cgroup ${opts.cgroup}: mkdir ${path} failed (${c})`);
+        cg = c;
+      }
+    }
+    if (cg === undefined) throw new UsageError(`--cgroup ${opts.cgroup}: not a cgroup path`);
+    for (const d of opts.deny ?? []) h.deny(cg, syscallNr(d));
+    h.attach(task, cg);
+  } else if ((opts.deny ?? []).length > 0) {
+    throw new UsageError("--deny needs --cgroup");
+  }
+  const r = machine.run({ maxInstructions: opts.maxInstructions ?? 2_000_000_000 });
+  if (r.reason === "fault") throw new Error(`the machine stopped: ${machine.oops ?? r.stop.kind}`);
+  let user = 0;
+  let sys = 0;
+  let instr = 0;
+  let syscalls = 0;
+  const per = new Map<number, ExecCallRow>();
+  for (const t of machine.tasks) {
+    user += t.acct.userCycles;
+    sys += t.acct.sysCycles;
+    instr += t.acct.instret;
+    syscalls += t.acct.syscalls;
+    for (const [nr, e] of t.acct.perSyscall) {
+      const row = per.get(nr) ?? {
+        nr,
+        name: SYSCALL_NAMES_X86_64_3_1[nr] ?? `nr ${nr}`,
+        calls: 0,
+        cycles: 0,
+        sysCycles: 0,
+        instret: 0,
+      };
+      row.calls += e.calls;
+      row.cycles += e.cycles;
+      row.sysCycles += e.sysCycles;
+      row.instret += e.instret;
+      per.set(nr, row);
+    }
+  }
+  const f = task.fault;
+  return {
+    program: opts.program,
+    argv,
+    profile: opts.profile.name,
+    design: design.id,
+    stdout: machine.stdout,
+    stderr: machine.stderr,
+    exitCode: task.exitCode,
+    signal: task.killedBy,
+    fault: f === null ? null : f.detail,
+    tasks: machine.tasks.length,
+    userCycles: user,
+    sysCycles: sys,
+    instructions: instr,
+    syscalls,
+    calls: [...per.values()].sort((a, b) => a.nr - b.nr),
+    budgetExhausted: r.reason === "budget",
+  };
+}
+
+const SIGNAL_NAMES: Readonly<Record<number, string>> = {
+  4: "SIGILL",
+  5: "SIGTRAP",
+  6: "SIGABRT",
+  8: "SIGFPE",
+  9: "SIGKILL",
+  10: "SIGUSR1",
+  11: "SIGSEGV",
+  13: "SIGPIPE",
+  15: "SIGTERM",
+  31: "SIGSYS",
+};
+
+/** How the program ended, one line. */
+export function describeEnd(r: ExecReport): string {
+  if (r.budgetExhausted) return "still running when the instruction budget ran out";
+  if (r.signal !== null) {
+    const name = SIGNAL_NAMES[r.signal] ?? `signal ${r.signal}`;
+    return `killed by ${name} (${r.signal})${r.fault !== null ? `: ${r.fault}` : ""}`;
+  }
+  return `exit status ${r.exitCode}`;
+}
+
+/** The accounting printed after the program's own output. */
+export function formatExecReport(r: ExecReport): string {
+  const rows = r.calls.map((c) => [
+    `${c.name} (${c.nr})`,
+    fmtInt(c.calls),
+    fmtInt(c.cycles),
+    fmtInt(Math.round(c.cycles / c.calls)),
+  ]);
+  return [
+    `syscall-lab exec: ${r.argv.join(" ")}: ${describeEnd(r)}`,
+    `profile ${r.profile}, design ${r.design}, ${r.tasks} task${r.tasks === 1 ? "" : "s"}`,
+    table(
+      ["user cycles", "sys cycles", "total cycles", "instructions", "syscalls"],
+      [[r.userCycles, r.sysCycles, r.userCycles + r.sysCycles, r.instructions, r.syscalls].map(fmtInt)],
+      ["right", "right", "right", "right", "right"],
+    ),
+    table(["syscall", "calls", "cycles", "cycles/call"], rows),
+  ].join("\n");
+}
+
+/** Process exit code of `exec`: the program's status, 128 + signal when a signal ended it. */
+export function execExitCode(r: ExecReport): number {
+  if (r.budgetExhausted) return 1;
+  return r.signal !== null ? 128 + r.signal : (r.exitCode ?? 0);
+}
