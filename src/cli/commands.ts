@@ -12,6 +12,7 @@ import {
 import { runWorkload } from "../measure/run-workload.ts";
 import { WORKLOADS } from "../workload/index.ts";
 import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";
+import { runCheck } from "./check.ts";
 import { loadDesignFiles, runCompare, START_COMPARE_COUNT } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
 import { execExitCode, formatExecReport, runExec } from "./exec.ts";
@@ -167,6 +168,37 @@ export function registerCommands(program: Command): void {
     .description("the null workload with no TIF flag, the audit flag and the trace flag side by side")
     .option("--json", "print JSON")
     .action((o: { json?: boolean }) => print(runStart(o.json === true)));
+
+  program
+    .command("check")
+    .description("the overhead regression gate: exact cycles per syscall of every design against a baseline")
+    .option("-b, --baseline <file>", "baseline JSON", "bench/baseline.json")
+    .option("-t, --tolerance <pct>", "allowed rise in cycles per syscall, %", "0")
+    .option("--update-baseline", "rewrite the baseline with the current figures")
+    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option("--json", "print JSON")
+    .action(
+      (o: {
+        baseline: string;
+        tolerance: string;
+        updateBaseline?: boolean;
+        profile: string;
+        json?: boolean;
+      }) => {
+        const tol = Number(o.tolerance);
+        if (!/^\d+(\.\d+)?$/.test(o.tolerance))
+          throw new UsageError(`--tolerance must be a percentage, got '${o.tolerance}'`);
+        const r = runCheck({
+          baseline: o.baseline,
+          tolerancePct: tol,
+          update: o.updateBaseline === true,
+          profile: resolveProfile(o.profile),
+          json: o.json === true,
+        });
+        print(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
 
   program
     .command("script")

@@ -2,11 +2,11 @@
 // through the entry path and a design, with the design's overhead on that program's syscall mix. docs/replay.md.
 import { readFileSync } from "node:fs";
 import { designIds } from "../cgroup/designs/index.ts";
+import { straceSyscallNumber } from "../kernel/syscall-names-x86_64.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { planReplay, type ReplayReport, replayLog } from "../measure/run-replay.ts";
 import { GAP_CAP_INSTRUCTIONS } from "../workload/replay.ts";
 import { parseStrace } from "../workload/strace.ts";
-import { straceSyscallNumber } from "../workload/strace-names.ts";
 import { fmtFixed, fmtInt, table } from "./output.ts";
 
 export interface ReplayCliOptions {

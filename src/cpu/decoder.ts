@@ -854,7 +854,8 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
             const mb = buf[p]!;
             const isReg = mb >> 6 === 3;
             const rf = (mb >> 3) & 7;
-            if (b2 === 0x18) sub = !isReg && rf < 4 ? 125 + rf : 0; // PREFETCHh: prefixes are ignored
+            if (b2 === 0x18)
+              sub = !isReg && rf < 4 ? 125 + rf : 0; // PREFETCHh: prefixes are ignored
             else if (b2 === 0xae) {
               if (mp === 0) sub = isReg ? (rf >= 5 ? 117 + rf : 0) : rf < 4 ? 118 + rf : 0;
             } else if (b2 === 0x12 || b2 === 0x16) {
@@ -879,7 +880,8 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           d.aux[s] = sub;
           op = Op.SSE;
           const store = form === F_XM_X || form === F_RM_X || form === F_M_R || sub === 118 || sub === 121;
-          cls = form === F_NONE || sub >= 125 ? C.nop : sub < 27 || gpr || store || sub >= 117 ? C.mov : C.alu;
+          cls =
+            form === F_NONE || sub >= 125 ? C.nop : sub < 27 || gpr || store || sub >= 117 ? C.mov : C.alu;
           if (sub === 50 || sub === 51 || sub === 69) cls = C.mov;
           if (isMem && form !== F_NONE && sub < 125) {
             if (store) stores = 1;

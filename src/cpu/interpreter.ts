@@ -2,6 +2,7 @@
 // its op in one switch whose case labels are literal numbers (Op in decoded.ts names them), charge its cost.
 import { hex, linearToBigInt } from "./address.ts";
 import { ALU_AND, alu, incDec, neg, rotateFlags, shift, shiftChanged, shiftHi } from "./alu.ts";
+import { bitScan, shiftDouble, shiftDoubleHi } from "./bit-ops.ts";
 import type { Cpu, StopReason } from "./cpu.ts";
 import { BP, DE, GP, SS_VEC, UD } from "./exceptions.ts";
 import { FAULT, raise, raiseTrap } from "./fault.ts";
@@ -24,7 +25,6 @@ import {
 } from "./privileged.ts";
 import { FS, GS } from "./registers.ts";
 import { CF, DF, OF, RF, VM, ZF } from "./rflags.ts";
-import { bitScan, shiftDouble, shiftDoubleHi } from "./bit-ops.ts";
 import { execSse } from "./sse.ts";
 import { STR_CMPS, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS, stringDone, stringOp } from "./string-ops.ts";
 

@@ -118,7 +118,8 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     case 25: {
       // MOVMSKPS: sign bits of the four dwords
       const r = 4 * rm;
-      const v = (X[r]! >>> 31) | ((X[r + 1]! >>> 31) << 1) | ((X[r + 2]! >>> 31) << 2) | ((X[r + 3]! >>> 31) << 3);
+      const v =
+        (X[r]! >>> 31) | ((X[r + 1]! >>> 31) << 1) | ((X[r + 2]! >>> 31) << 2) | ((X[r + 3]! >>> 31) << 3);
       setGpr(cpu, g, v);
       return;
     }
@@ -421,7 +422,21 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
       // PSLLQ: the count is the whole low quadword of the source
       const count = T[1] !== 0 || T[0]! >>> 0 > 64 ? 64 : T[0]!;
       const kind =
-        sub === 74 ? 55 : sub === 90 ? 56 : sub === 104 ? 57 : sub === 75 ? 58 : sub === 91 ? 59 : sub === 105 ? 60 : sub === 76 ? 61 : 63;
+        sub === 74
+          ? 55
+          : sub === 90
+            ? 56
+            : sub === 104
+              ? 57
+              : sub === 75
+                ? 58
+                : sub === 91
+                  ? 59
+                  : sub === 105
+                    ? 60
+                    : sub === 76
+                      ? 61
+                      : 63;
       shiftImm(XB, XW, X, x, kind, count);
       return;
     }
@@ -544,7 +559,14 @@ function setGpr(cpu: Cpu, r: number, v: number): void {
  * Shifts XMM register at dword index x by `count` (kind: the immediate-form sub-op 55–64). Counts beyond the
  * element width clear the element (logical) or fill it with the sign (arithmetic); byte shifts beyond 15 clear.
  */
-function shiftImm(XB: Uint8Array, XW: Uint16Array, X: Int32Array, x: number, kind: number, count: number): void {
+function shiftImm(
+  XB: Uint8Array,
+  XW: Uint16Array,
+  X: Int32Array,
+  x: number,
+  kind: number,
+  count: number,
+): void {
   const xw = 2 * x;
   const xb = 4 * x;
   switch (kind) {
@@ -612,7 +634,8 @@ function fxsave(cpu: Cpu, a: number): void {
   for (let off = 0; off < 464; off += 8) {
     let lo = 0;
     let hi = 0;
-    if (off === 0) lo = FXSAVE_FCW; // FCW; FSW, FTW (abridged: all empty), FOP = 0
+    if (off === 0)
+      lo = FXSAVE_FCW; // FCW; FSW, FTW (abridged: all empty), FOP = 0
     else if (off === 24) {
       lo = cpu.mxcsr;
       hi = MXCSR_MASK;

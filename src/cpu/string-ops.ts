@@ -65,7 +65,8 @@ export function stringOp(cpu: Cpu, s: number, kind: number): number {
           x = aLo;
           xh = aHi;
         }
-        if (di < -CANON || di >= CANON) raise(cpu.fault, GP, 0, "string destination address is not canonical");
+        if (di < -CANON || di >= CANON)
+          raise(cpu.fault, GP, 0, "string destination address is not canonical");
         const y = mmu.read(di, size);
         alu(lf, ALU_CMP, size, x, xh, y, mmu.hi, 0);
         done++;
@@ -101,7 +102,12 @@ export function stringOp(cpu: Cpu, s: number, kind: number): number {
   } finally {
     if (kind !== STR_STOS && kind !== STR_SCAS) setAddr(regs, 6, si, a32);
     if (kind !== STR_LODS) setAddr(regs, 7, di, a32);
-    if (rep) setAddr(regs, 1, count - done, a32);
+    if (rep) {
+      // RCX - done exactly from its halves (a count like RCX = -1 is not exact as a double)
+      const lo = (regs[2]! >>> 0) - done;
+      regs[2] = lo | 0;
+      regs[3] = a32 ? 0 : lo < 0 ? (regs[3]! - 1) | 0 : regs[3]!;
+    }
   }
   stringDone = !rep || stopped || count - done === 0;
   return done;

@@ -7,7 +7,6 @@ import type { Cpu } from "../cpu/cpu.ts";
 import { AddressSpace, PAGE_SIZE, type PhysicalMemory } from "../cpu/memory.ts";
 import { RAX } from "../cpu/registers.ts";
 import { RF, TF } from "../cpu/rflags.ts";
-import { SYSCALLS_X86_64 } from "../workload/strace-names.ts";
 import { AUDIT_ARCH_X86_64 } from "./asm-offsets.ts";
 import { AUDITSC_FAILURE, AUDITSC_SUCCESS, auditSyscallEntry, auditSyscallExit } from "./audit.ts";
 import { ENOSYS } from "./errno.ts";
@@ -21,6 +20,7 @@ import { appendRecord } from "./record-log.ts";
 import type { Scheduler } from "./sched.ts";
 import { secureComputing } from "./seccomp.ts";
 import { __USER_CS, __USER_DS } from "./segment.ts";
+import { SYSCALLS_X86_64 } from "./syscall-names-x86_64.ts";
 import type { SyscallName } from "./syscall-names-x86_64-3.1.ts";
 import {
   EXIT_TO_USER_MODE_WORK,

@@ -16,7 +16,7 @@ const EXIT_GROUP = 231;
 /** The native every sys_call_table entry points at in replay mode (a label in the kernel text). */
 export const REPLAY_NATIVE = "sys_replay";
 
-/** NR_syscalls of the replay kernel: x86_64 up to file_setattr (469), Linux 6.17 (src/workload/strace-names.ts). */
+/** NR_syscalls of the replay kernel: x86_64 up to file_setattr (469), Linux 6.17 (src/kernel/syscall-names-x86_64.ts). */
 export const REPLAY_NR_SYSCALLS = 470;
 
 export interface ReplayCall {

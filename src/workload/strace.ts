@@ -2,7 +2,7 @@
 // -t/-tt/-ttt/-r timestamps, -T durations, -y fd paths, <unfinished ...>/<... resumed> joining,
 // signals and exits. It never throws on input: lines it cannot read land in `unparsed`.
 
-import { straceSyscallNumber } from "./strace-names.ts";
+import { straceSyscallNumber } from "../kernel/syscall-names-x86_64.ts";
 import { readElement, readList, StraceSyntaxError, type StraceValue, ValueReader } from "./strace-value.ts";
 
 export type { StraceValue } from "./strace-value.ts";

@@ -91,7 +91,7 @@ describe("Machine.boot", () => {
       Number(BigInt.asIntN(64, m.kspace.read64(m.sym("sys_call_table") + 8 * nr)));
     expect(entry(NR.read)).toBe(m.sym("sys_read"));
     expect(entry(NR.uname)).toBe(m.sym("sys_newuname"));
-    expect(entry(NR.rename)).toBe(m.sym("sys_ni_syscall"));
+    expect(entry(NR.mount)).toBe(m.sym("sys_ni_syscall"));
     expect(entry(NR.getcpu)).toBe(m.sym("sys_ni_syscall"));
   });
 

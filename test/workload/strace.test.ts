@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { SYSCALLS_X86_64, straceSyscallNumber } from "../../src/kernel/syscall-names-x86_64.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
 import { parseStrace, type StraceCall, structField } from "../../src/workload/strace.ts";
-import { SYSCALLS_X86_64, straceSyscallNumber } from "../../src/workload/strace-names.ts";
 
 const FIXTURES = new URL("../fixtures/strace/", import.meta.url);
 const fixture = (name: string): string => readFileSync(new URL(name, FIXTURES), "utf8");
