@@ -13,7 +13,7 @@ import { runWorkload } from "../measure/run-workload.ts";
 import { WORKLOADS } from "../workload/index.ts";
 import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";
 import { runCheck } from "./check.ts";
-import { loadDesignFiles, runCompare, START_COMPARE_COUNT } from "./compare.ts";
+import { loadDesignFiles, runCompare } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
 import { execExitCode, formatExecReport, runExec } from "./exec.ts";
 import {
@@ -25,9 +25,10 @@ import {
   table,
   UsageError,
 } from "./output.ts";
+import { runPaths } from "./paths.ts";
 import { runReplay } from "./replay.ts";
 import { runScript } from "./script.ts";
-import { runStart } from "./start.ts";
+import { runStart2011 } from "./start.ts";
 import { runTrace } from "./trace.ts";
 
 /** `--flavour`: the entry code the kernel is built with. */
@@ -80,23 +81,9 @@ function print(s: string): void {
 export function registerCommands(program: Command): void {
   program
     .command("start", { hidden: true })
-    .description("the default job: every design at depths 0-3 on sowa-micro (compare on its defaults)")
+    .description("the default job: the 2011 reproduction (every design, depths 0-3, and the thread's claims)")
     .option("--json", "print JSON")
-    .action((o: { json?: boolean }) =>
-      print(
-        runCompare(
-          {
-            designs: "all",
-            depth: "0..3",
-            workload: "sowa-micro",
-            count: START_COMPARE_COUNT,
-            modes: ["filtered", "unfiltered"],
-            profile: resolveProfile("sandybridge-2011"),
-          },
-          o.json === true,
-        ),
-      ),
-    );
+    .action((o: { json?: boolean }) => print(runStart2011({ json: o.json === true })));
 
   program
     .command("compare")
@@ -167,7 +154,7 @@ export function registerCommands(program: Command): void {
     .command("paths")
     .description("the null workload with no TIF flag, the audit flag and the trace flag side by side")
     .option("--json", "print JSON")
-    .action((o: { json?: boolean }) => print(runStart(o.json === true)));
+    .action((o: { json?: boolean }) => print(runPaths(o.json === true)));
 
   program
     .command("check")

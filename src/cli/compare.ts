@@ -13,9 +13,6 @@ export interface CompareCliOptions {
   deniedErrno?: number;
 }
 
-/** Loop iterations of `npm start`'s comparison (sowa-micro: 4 syscalls each). */
-export const START_COMPARE_COUNT = 500;
-
 /** Loads every `*.ts`/`*.js` entry of a --designs list as a design file; returns the list with their ids. */
 export async function loadDesignFiles(spec: string): Promise<string> {
   const out: string[] = [];

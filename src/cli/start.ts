@@ -1,57 +1,50 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { designIds } from "../cgroup/designs/index.ts";
+import { claims2011 } from "../measure/claims.ts";
+import { compareDesigns } from "../measure/compare.ts";
 import { getProfile } from "../measure/profile.ts";
-import { type RunReport, runWorkload } from "../measure/run-workload.ts";
-import { fmtFixed, fmtInt, makeChalk, table } from "./output.ts";
+import { renderCompare } from "./compare.ts";
+import { fmtFixed, table } from "./output.ts";
 
-const CASES: { label: string; tif: string[]; path: string }[] = [
-  { label: "no flag", tif: [], path: "fast path, SYSRET" },
-  { label: "TIF_SYSCALL_AUDIT", tif: ["audit"], path: "auditsys semi-slow path, SYSRET" },
-  { label: "TIF_SYSCALL_TRACE", tif: ["trace"], path: "tracesys slow path, IRET" },
-];
+/** Loop iterations of `npm start`'s comparison (sowa-micro: 4 syscalls each). */
+export const START_COUNT = 500;
+export const START_OUT_DIR = "syscall-lab-results";
 
-export const START_COUNT = 10_000;
-
-/** `npm start`: the null workload with no flag, the audit flag and the trace flag side by side. */
-export function runStart(json: boolean): string {
+/**
+ * `npm start`: the 2011 reproduction. Every design at depths 0-3 on sowa-micro for a filtered and an unfiltered
+ * task, the thread's claims next to the model's numbers, and the results written to `outDir`.
+ */
+export function runStart2011(opts: { json: boolean; outDir?: string }): string {
   const profile = getProfile("sandybridge-2011");
-  const reports: RunReport[] = CASES.map((c) =>
-    runWorkload({ workload: "null", count: START_COUNT, profile, tif: c.tif }),
-  );
-  if (json) return JSON.stringify({ profile: profile.name, count: START_COUNT, runs: reports }, null, 2);
-  const ch = makeChalk(false);
-  const base = reports[0]!;
-  const ns = (cycles: number) => (cycles / profile.clockHz) * 1e9;
-  const rows = reports.map((r, i) => {
-    const c = CASES[i]!;
-    const loop = r.calls.find((x) => x.name === "getppid")!;
-    return [
-      c.label,
-      fmtFixed(r.cyclesPerCall),
-      i === 0 ? "—" : `+${fmtFixed((r.cyclesPerCall / base.cyclesPerCall - 1) * 100)} %`,
-      fmtFixed(ns(r.cyclesPerCall)),
-      fmtFixed(loop.instret / loop.calls),
-      `${fmtInt(r.paths.fast)}/${fmtInt(r.paths.audit)}/${fmtInt(r.paths.trace)}`,
-      `${fmtInt(r.paths.sysret)}/${fmtInt(r.paths.iret)}`,
-      c.path,
-    ];
+  const designs = designIds();
+  const result = compareDesigns({
+    designs,
+    depths: [0, 1, 2, 3],
+    workload: "sowa-micro",
+    count: START_COUNT,
+    modes: ["filtered", "unfiltered"],
+    profile,
   });
+  const claims = claims2011(result);
+  const outDir = opts.outDir ?? START_OUT_DIR;
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, "2011-reproduction.json");
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify({ result, claims }, null, 2)}\n`);
+  renameSync(tmp, file);
+  if (opts.json) return JSON.stringify({ result, claims, written: [file] }, null, 2);
+  const num = (x: number | null, d = 1) => (x === null ? "—" : fmtFixed(x, d));
   return [
-    `${ch.bold("syscall-lab")}: getppid() × ${fmtInt(START_COUNT)} through the Linux 3.1 entry path, profile ${profile.name}`,
+    renderCompare(result, designs, ["filtered", "unfiltered"]),
+    "",
+    "The 2011 thread's claims next to the model (sandybridge-2011; nothing fitted to these figures):",
     table(
-      [
-        "task flags",
-        "cycles/call",
-        "vs no flag",
-        "ns/call",
-        "instructions/call",
-        "fast/audit/trace",
-        "SYSRET/IRET",
-        "path taken",
-      ],
-      rows,
-      ["left", "right", "right", "right", "right", "right", "right", "left"],
+      ["who", "claim", "thread", "model", "unit", "model/thread", "how the model number is read"],
+      claims.map((c) => [c.who, c.claim, num(c.claimed), num(c.model), c.unit, num(c.ratio, 2), c.note]),
+      ["left", "left", "right", "right", "left", "right", "left"],
+      [14, 34, 8, 9, 14, 8, 40],
     ),
-    `cycles/call: the SYSCALL instruction and every kernel instruction up to and including SYSRET/IRETQ, at ${fmtFixed(profile.clockHz / 1e9, 1)} GHz.`,
-    "Exact simulated cycles: identical on every run and every host. Path counts include the final exit_group.",
-    "Next: syscall-lab trace --workload null --tif audit   (every kernel instruction of one call)",
+    `Results written to ${file}. Next: syscall-lab trace --workload null --tif audit (one call, instruction by instruction).`,
   ].join("\n");
 }

@@ -24,16 +24,16 @@ const RB = new Uint8Array(R.buffer);
 const RW = new Uint16Array(R.buffer);
 
 function satS8(v: number): number {
-  return v > 127 ? 127 : v < -128 ? -128 : v;
+  return v > 127 ? 127 : Math.max(v, -128);
 }
 function satU8(v: number): number {
-  return v > 255 ? 255 : v < 0 ? 0 : v;
+  return v > 255 ? 255 : Math.max(v, 0);
 }
 function satS16(v: number): number {
-  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  return v > 32767 ? 32767 : Math.max(v, -32768);
 }
 function satU16(v: number): number {
-  return v > 65535 ? 65535 : v < 0 ? 0 : v;
+  return v > 65535 ? 65535 : Math.max(v, 0);
 }
 
 /** Low 32 bits and high 32 bits (in mulHi) of the unsigned product of two uint32. */
@@ -574,7 +574,7 @@ function shiftImm(
       for (let i = 0; i < 8; i++) XW[xw + i] = count > 15 ? 0 : XW[xw + i]! >>> count;
       return;
     case 56: // PSRAW
-      for (let i = 0; i < 8; i++) XW[xw + i] = ((XW[xw + i]! << 16) >> 16) >> (count > 15 ? 15 : count);
+      for (let i = 0; i < 8; i++) XW[xw + i] = ((XW[xw + i]! << 16) >> 16) >> Math.min(count, 15);
       return;
     case 57: // PSLLW
       for (let i = 0; i < 8; i++) XW[xw + i] = count > 15 ? 0 : XW[xw + i]! << count;
@@ -583,7 +583,7 @@ function shiftImm(
       for (let i = 0; i < 4; i++) X[x + i] = count > 31 ? 0 : X[x + i]! >>> count;
       return;
     case 59: // PSRAD
-      for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! >> (count > 31 ? 31 : count);
+      for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! >> Math.min(count, 31);
       return;
     case 60: // PSLLD
       for (let i = 0; i < 4; i++) X[x + i] = count > 31 ? 0 : X[x + i]! << count;
@@ -614,13 +614,13 @@ function shiftImm(
       return;
     case 62: {
       // PSRLDQ (bytes)
-      const n = count > 16 ? 16 : count;
+      const n = Math.min(count, 16);
       for (let i = 0; i < 16; i++) XB[xb + i] = i + n < 16 ? XB[xb + i + n]! : 0;
       return;
     }
     case 64: {
       // PSLLDQ (bytes)
-      const n = count > 16 ? 16 : count;
+      const n = Math.min(count, 16);
       for (let i = 15; i >= 0; i--) XB[xb + i] = i - n >= 0 ? XB[xb + i - n]! : 0;
       return;
     }
