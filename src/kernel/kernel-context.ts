@@ -2,6 +2,7 @@
 // implements it; natives take it as their first argument so they stay free of Machine's construction details.
 import type { Cpu } from "../cpu/cpu.ts";
 import type { AddressSpace } from "../cpu/memory.ts";
+import type { AuditRules } from "./audit-rules.ts";
 import type { NativeCosts } from "./native-costs.ts";
 import type { Task } from "./task.ts";
 import type { Vfs } from "./vfs.ts";
@@ -15,6 +16,8 @@ export interface KernelContext {
   readonly clockHz: number;
   readonly vfs: Vfs;
   readonly tasks: readonly Task[];
+  /** the audit rules and emitted records (absent: no rules, every audit context is a dummy) */
+  readonly audit?: AuditRules;
   /** the running task; a host Error if none */
   current(): Task;
   /** cpu.charge(units × cost of `name`) */

@@ -32,6 +32,7 @@ import { type EntryOptions, LINUX31_EXTERNS, linux31EntryText } from "../entry/l
 import { IA32_SYSCALL_VECTOR, LINUX31_IA32_EXTERNS, linux31Ia32EntryText } from "../entry/linux-3.1-ia32.ts";
 import { LINUX_GENERIC_EXTERNS, linuxGenericEntryText } from "../entry/linux-generic.ts";
 import { linux31AsmOffsets } from "./asm-offsets.ts";
+import { AuditRules } from "./audit-rules.ts";
 import { ENOSYS } from "./errno.ts";
 import {
   allocPgdPair,
@@ -263,6 +264,8 @@ export class Machine implements KernelContext {
   /** BootOptions.seccompCache */
   readonly seccompCache: boolean;
   readonly vfs = new Vfs();
+  /** the audit rules (host auditctl: addRule) and the records they made audit_log_exit emit */
+  readonly audit = new AuditRules();
   /** the syscalls cgroup hierarchy, mounted at /sys/fs/cgroup/syscalls */
   readonly hierarchy: CgroupHierarchy;
   /** the filter design compiled in */

@@ -95,6 +95,8 @@ export const WORK_COST_NAMES = [
   "tracehook_report_syscall", // one ptrace stop, the tracee's side (the tracer's time: ptrace_tracer_per_stop)
   "ptrace_tracer_per_stop", // a user-space supervisor's own work per stop (charged by the `ptrace` design)
   "trace_sys_enter", // a syscall tracepoint hit (enter or exit)
+  "audit_rule_check", // one audit rule evaluated by audit_filter_syscall (entry or exit list), only when rules exist
+  "audit_log_exit", // one audit record emitted (audit_log_exit: the SYSCALL record formatted and queued)
   "context_switch", // switch_mm + __switch_to work inside schedule when it switches
 ] as const;
 

@@ -30,9 +30,16 @@ export interface SyscallStep {
 
 /**
  * Builds a user program: `count` iterations of the syscall steps, `gap` user instructions after each call,
- * then exit_group(0). The loop counter lives in %r15, which every path of the entry code preserves.
+ * then exit_group(0). The loop counter lives in %r15, which every path of the entry code preserves; %rbx is the
+ * loop's to keep (e.g. an fd the prologue opened).
  */
-export function buildSyscallLoop(steps: readonly SyscallStep[], opts: LoopOptions, data = ""): UserImage {
+export function buildSyscallLoop(
+  steps: readonly SyscallStep[],
+  opts: LoopOptions,
+  data = "",
+  /** AT&T statements run once before the loop (e.g. open a file and keep its fd in %rbx) */
+  prologue = "",
+): UserImage {
   if (!Number.isSafeInteger(opts.count) || opts.count < 1) {
     throw new RangeError(`count must be a positive integer, got ${opts.count}`);
   }
@@ -47,6 +54,7 @@ export function buildSyscallLoop(steps: readonly SyscallStep[], opts: LoopOption
   }
   a.asm(`
 _start:
+${prologue}
   movq $${opts.count}, %r15
   xorl %r12d, %r12d
 loop:

@@ -6,5 +6,7 @@ export interface Workload {
   readonly description: string;
   /** x86_64 names of the syscalls one loop iteration makes, in order */
   readonly syscallsPerIteration: readonly string[];
+  /** x86_64 names of the syscalls made once before the loop (e.g. opening the file the loop reads) */
+  readonly setupSyscalls?: readonly string[];
   build(opts: LoopOptions): UserImage;
 }

@@ -1,0 +1,308 @@
+// Experiment files: JSON naming the axes of a sweep. The cross product of the axes is the set of points; each
+// point has a stable id, the hash of its exact configuration (canonical JSON, keys sorted).
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { DESIGNS } from "../cgroup/designs/index.ts";
+import { WORKLOADS } from "../workload/index.ts";
+import type { FilterMode } from "./compare.ts";
+import { listProfiles } from "./profile.ts";
+
+export type Flavour = "linux-3.1" | "linux-generic" | "linux-generic+pti";
+
+export const FLAVOURS: readonly Flavour[] = ["linux-3.1", "linux-generic", "linux-generic+pti"];
+export const MODES: readonly FilterMode[] = ["filtered", "unfiltered"];
+export const MAX_DEPTH = 32;
+export const MAX_COUNT = 1_000_000;
+export const MAX_GAP = 100_000;
+
+/**
+ * Syscalls none of the built-in workloads make, in the order a filtered task's cgroup denies them: `denied: k`
+ * denies the first k. reboot (169) first, as compare does; the rest are privileged calls of the same family.
+ */
+export const DENIABLE_NRS: readonly number[] = [
+  169, 155, 156, 163, 167, 168, 170, 171, 172, 173, 175, 176, 153, 154, 159, 164, 165, 166, 174, 177, 178, 179,
+  180, 181, 182, 183, 184, 185, 210, 211, 212, 214,
+];
+
+export interface ExperimentAxes {
+  /** design ids or design file paths (resolved against the experiment file); `none` is always added */
+  designs: string[];
+  depths: number[];
+  modes: FilterMode[];
+  /** built-in workload names or `trace:PATH` (an strace log, replayed) */
+  workloads: string[];
+  /** built-in profile names or JSON profile files */
+  profiles: string[];
+  flavours: Flavour[];
+  counts: number[];
+  gaps: number[];
+  /** how many syscalls a filtered task's cgroup denies (DENIABLE_NRS); unfiltered points deny none */
+  denied: number[];
+}
+
+export interface Experiment {
+  name: string;
+  description: string;
+  /** what a denied call returns: ENOSYS (38) or EPERM (1) */
+  errno: "ENOSYS" | "EPERM";
+  axes: ExperimentAxes;
+  /** the file it was read from, if any */
+  file?: string;
+}
+
+/** One point's exact configuration: everything that decides its numbers. */
+export interface PointConfig {
+  design: string;
+  depth: number;
+  mode: FilterMode;
+  workload: string;
+  profile: string;
+  flavour: Flavour;
+  count: number;
+  gap: number;
+  /** syscalls denied in the task's cgroup: 0 when unfiltered */
+  denied: number;
+  errno: "ENOSYS" | "EPERM";
+}
+
+export interface Point {
+  id: string;
+  config: PointConfig;
+}
+
+export interface ExcludedPoint extends Point {
+  reason: string;
+}
+
+const TOP_KEYS = ["name", "description", "errno", "axes"] as const;
+const AXIS_KEYS = [
+  "designs",
+  "depths",
+  "modes",
+  "workloads",
+  "profiles",
+  "flavours",
+  "counts",
+  "gaps",
+  "denied",
+] as const;
+const DEFAULTS: Partial<ExperimentAxes> = {
+  modes: ["filtered", "unfiltered"],
+  profiles: ["sandybridge-2011"],
+  flavours: ["linux-3.1"],
+  counts: [200],
+  gaps: [0],
+  denied: [1],
+};
+
+export class ExperimentError extends Error {}
+
+function describe(x: unknown): string {
+  if (x === undefined) return "nothing";
+  if (typeof x === "string") return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
+  if (typeof x === "number" || typeof x === "boolean" || x === null) return String(x);
+  return Array.isArray(x) ? "an array" : "an object";
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Validates parsed JSON as an experiment; `label` prefixes every error (the file name), `baseDir` resolves
+ * relative design, profile and trace paths. Errors name the field path: `axes.depths[2]: must be …, got "x"`.
+ */
+export function validateExperiment(raw: unknown, label: string, baseDir = process.cwd()): Experiment {
+  const fail = (path: string, msg: string): never => {
+    throw new ExperimentError(`${label}: ${path}: ${msg}`);
+  };
+  if (!isRecord(raw)) return fail("(top level)", `must be an object, got ${describe(raw)}`);
+  for (const k of Object.keys(raw)) {
+    if (!(TOP_KEYS as readonly string[]).includes(k))
+      fail(k, `is not a known field (known: ${TOP_KEYS.join(", ")})`);
+  }
+  if (typeof raw.name !== "string" || raw.name.trim() === "")
+    fail("name", `must be a non-empty string, got ${describe(raw.name)}`);
+  if (raw.description !== undefined && typeof raw.description !== "string")
+    fail("description", `must be a string, got ${describe(raw.description)}`);
+  const errno = raw.errno ?? "ENOSYS";
+  if (errno !== "ENOSYS" && errno !== "EPERM") fail("errno", `must be "ENOSYS" or "EPERM", got ${describe(errno)}`);
+  const axes = raw.axes;
+  if (!isRecord(axes)) return fail("axes", `must be an object, got ${describe(axes)}`);
+  for (const k of Object.keys(axes)) {
+    if (!(AXIS_KEYS as readonly string[]).includes(k))
+      fail(`axes.${k}`, `is not a known axis (known: ${AXIS_KEYS.join(", ")})`);
+  }
+  const list = <T>(key: (typeof AXIS_KEYS)[number], item: (x: unknown, path: string) => T): T[] => {
+    const v = axes[key] ?? DEFAULTS[key];
+    if (v === undefined) return fail(`axes.${key}`, "is required");
+    if (!Array.isArray(v)) return fail(`axes.${key}`, `must be an array, got ${describe(v)}`);
+    if (v.length === 0) return fail(`axes.${key}`, "must not be empty");
+    const out = v.map((x, i) => item(x, `axes.${key}[${i}]`));
+    const seen = new Set<string>();
+    out.forEach((x, i) => {
+      const k = JSON.stringify(x);
+      if (seen.has(k)) fail(`axes.${key}[${i}]`, `repeats ${describe(v[i])}`);
+      seen.add(k);
+    });
+    return out;
+  };
+  const int = (lo: number, hi: number) => (x: unknown, path: string) => {
+    if (typeof x !== "number" || !Number.isInteger(x) || x < lo || x > hi)
+      fail(path, `must be an integer ${lo}..${hi}, got ${describe(x)}`);
+    return x as number;
+  };
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const known = Object.keys(DESIGNS);
+
+  const designs = list("designs", (x, path) => {
+    if (typeof x !== "string" || x === "") return fail(path, `must be a design id, "all" or a design file, got ${describe(x)}`);
+    if (x === "all" || known.includes(x)) return x;
+    if (/\.(ts|js|mjs)$/.test(x)) {
+      if (!existsSync(abs(x))) fail(path, `design file ${x} does not exist`);
+      return abs(x);
+    }
+    return fail(path, `unknown design ${describe(x)} (known: ${known.join(", ")}, all, or a .ts/.js file)`);
+  });
+  const expanded = designs.flatMap((d) => (d === "all" ? known : [d]));
+  const designList = ["none", ...new Set(expanded.filter((d) => d !== "none"))];
+
+  const modes = list("modes", (x, path) => {
+    if (x !== "filtered" && x !== "unfiltered") fail(path, `must be "filtered" or "unfiltered", got ${describe(x)}`);
+    return x as FilterMode;
+  });
+  const workloadNames = WORKLOADS.map((w) => w.name);
+  const workloads = list("workloads", (x, path) => {
+    if (typeof x === "string" && workloadNames.includes(x)) return x;
+    if (typeof x === "string" && x.startsWith("trace:")) {
+      const p = x.slice("trace:".length);
+      if (p === "" || !existsSync(abs(p))) fail(path, `strace log ${describe(p)} does not exist`);
+      return `trace:${abs(p)}`;
+    }
+    return fail(path, `must be a workload (${workloadNames.join(", ")}) or trace:PATH, got ${describe(x)}`);
+  });
+  const profileNames = listProfiles();
+  const profiles = list("profiles", (x, path) => {
+    if (typeof x === "string" && profileNames.includes(x)) return x;
+    if (typeof x === "string" && x.endsWith(".json")) {
+      if (!existsSync(abs(x))) fail(path, `profile file ${x} does not exist`);
+      return abs(x);
+    }
+    return fail(path, `must be a profile (${profileNames.join(", ")}) or a .json profile file, got ${describe(x)}`);
+  });
+  const flavours = list("flavours", (x, path) => {
+    if (typeof x === "string" && (FLAVOURS as readonly string[]).includes(x)) return x as Flavour;
+    return fail(path, `must be one of ${FLAVOURS.join(", ")}, got ${describe(x)}`);
+  });
+  return {
+    name: (raw.name as string).trim(),
+    description: (raw.description as string | undefined) ?? "",
+    errno,
+    axes: {
+      designs: designList,
+      depths: list("depths", int(0, MAX_DEPTH)),
+      modes,
+      workloads,
+      profiles,
+      flavours,
+      counts: list("counts", int(1, MAX_COUNT)),
+      gaps: list("gaps", int(0, MAX_GAP)),
+      denied: list("denied", int(1, DENIABLE_NRS.length)),
+    },
+  };
+}
+
+/** Reads and validates an experiment file (JSON). Relative paths inside it are relative to the file. */
+export function loadExperiment(path: string): Experiment {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ExperimentError(`cannot read experiment file ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ExperimentError(`${path}: not valid JSON: ${(e as Error).message}`);
+  }
+  return { ...validateExperiment(json, path, dirname(resolve(path))), file: path };
+}
+
+/** Canonical JSON: object keys sorted at every level, so the same configuration always hashes the same. */
+function canonical(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonical).join(",")}]`;
+  if (isRecord(x))
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(x[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(x);
+}
+
+/** The point's id: the first 16 hex digits of SHA-256 over its canonical configuration. */
+export function pointId(config: PointConfig): string {
+  return createHash("sha256").update(canonical(config)).digest("hex").slice(0, 16);
+}
+
+/** The configuration of the `none` point a design point is measured against. */
+export function baselineOf(config: PointConfig): PointConfig {
+  return { ...config, design: "none" };
+}
+
+/** Built-in designs that add entry code: linux-generic cannot take them (Machine.boot refuses). */
+function needsLinux31(design: string): boolean {
+  return design !== "none" && design !== "seccomp-bpf" && design !== "seccomp-bpf-args" && design !== "ptrace";
+}
+
+/**
+ * The cross product of the axes, `none` first, deduplicated by id. Unfiltered points deny nothing (denied 0).
+ * Excluded: designs with their own entry code on linux-generic, and trace workloads on linux-generic (replay is
+ * linux-3.1 only). A trace workload is replayed once per other axes at depth 1 (its cgroup, /replay) when
+ * filtered and at the root when unfiltered: the depth axis does not apply to it.
+ */
+export function expandPoints(exp: Experiment): { points: Point[]; excluded: ExcludedPoint[] } {
+  const a = exp.axes;
+  const points: Point[] = [];
+  const excluded: ExcludedPoint[] = [];
+  const seen = new Set<string>();
+  for (const design of a.designs)
+    for (const workload of a.workloads)
+      for (const profile of a.profiles)
+        for (const flavour of a.flavours)
+          for (const mode of a.modes)
+            for (const depth of a.depths)
+              for (const count of a.counts)
+                for (const gap of a.gaps)
+                  for (const denied of a.denied) {
+                    const trace = workload.startsWith("trace:");
+                    const config: PointConfig = {
+                      design,
+                      depth: trace ? (mode === "filtered" ? 1 : 0) : depth,
+                      mode,
+                      workload,
+                      profile,
+                      flavour,
+                      count: trace ? 1 : count,
+                      gap: trace ? 0 : gap,
+                      denied: mode === "filtered" ? denied : 0,
+                      errno: exp.errno,
+                    };
+                    const id = pointId(config);
+                    if (seen.has(id)) continue;
+                    seen.add(id);
+                    if (flavour !== "linux-3.1" && (trace || (needsLinux31(design) && design in DESIGNS))) {
+                      excluded.push({
+                        id,
+                        config,
+                        reason: trace
+                          ? "strace replay runs on linux-3.1 only"
+                          : `${design} adds linux-3.1 entry code`,
+                      });
+                      continue;
+                    }
+                    points.push({ id, config });
+                  }
+  return { points, excluded };
+}
