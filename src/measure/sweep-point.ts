@@ -1,0 +1,121 @@
+// One sweep point: one boot, one run, exact cycles. The measurement is compare's (src/measure/compare.ts): the
+// task in a cgroup at `depth` below the root, a filtered task's cgroup denying syscalls the workload never makes.
+import { readFileSync } from "node:fs";
+import { designIds, loadDesignFile } from "../cgroup/designs/index.ts";
+import { CgroupHostApi } from "../cgroup/host-api.ts";
+import type { Machine } from "../kernel/machine.ts";
+import type { Task } from "../kernel/task.ts";
+import { parseStrace } from "../workload/strace.ts";
+import { cgroupPathAt } from "./compare.ts";
+import { DENIABLE_NRS, type PointConfig } from "./experiment.ts";
+import { type CostProfile, getProfile, loadProfileFile } from "./profile.ts";
+import { replayLog } from "./run-replay.ts";
+import { runWorkload } from "./run-workload.ts";
+
+/** The numbers of one point, before the comparison against its `none` baseline. */
+export interface PointMeasurement {
+  /** the design's id (differs from config.design for a design file) */
+  designId: string;
+  /** the measured syscalls (a loop's exit_group excluded) */
+  calls: number;
+  /** CPL-0 cycles of those calls */
+  sysCycles: number;
+  /** the task's user cycles */
+  userCycles: number;
+  /** userCycles + sysCycles */
+  totalCycles: number;
+  /** round trips of those calls (SYSCALL … SYSRET/IRETQ), summed */
+  callCycles: number;
+  /** callCycles / calls */
+  cyclesPerCall: number;
+  designMemoryBytes: number;
+}
+
+const ERRNO = { ENOSYS: 38, EPERM: 1 } as const;
+
+const profiles = new Map<string, CostProfile>();
+function profileOf(name: string): CostProfile {
+  let p = profiles.get(name);
+  if (p === undefined) {
+    p = name.endsWith(".json") ? loadProfileFile(name) : getProfile(name);
+    profiles.set(name, p);
+  }
+  return p;
+}
+
+/** A design id, loading a design file first (once per thread: each worker has its own registry). */
+export async function resolveDesign(design: string): Promise<string> {
+  if (!/\.(ts|js|mjs)$/.test(design)) return design;
+  const loaded = fileDesigns.get(design);
+  if (loaded !== undefined) return loaded;
+  const id = await loadDesignFile(design);
+  fileDesigns.set(design, id);
+  return id;
+}
+const fileDesigns = new Map<string, string>();
+
+function placeTask(machine: Machine, task: Task, c: PointConfig): void {
+  const api = new CgroupHostApi(machine);
+  for (let i = 1; i <= c.depth; i++) {
+    const r = api.mkdir(cgroupPathAt(i));
+    if (r !== 0) throw new Error(`mkdir ${cgroupPathAt(i)} failed (${r})`);
+  }
+  const path = cgroupPathAt(c.depth);
+  if (c.depth > 0) api.move(task, path);
+  for (const nr of DENIABLE_NRS.slice(0, c.denied)) {
+    const r = api.write(`${path === "/" ? "" : path}/syscalls.deny`, nr);
+    if (r !== 0) throw new Error(`deny ${nr} in ${path} failed (${r})`);
+  }
+}
+
+/** Runs one point on a fresh machine. Throws if the workload does not exit cleanly. */
+export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
+  const design = await resolveDesign(c.design);
+  if (!designIds().includes(design)) throw new Error(`unknown design "${design}"`);
+  const profile = profileOf(c.profile);
+  const deniedErrno = ERRNO[c.errno];
+  if (c.workload.startsWith("trace:")) {
+    const log = parseStrace(readFileSync(c.workload.slice("trace:".length)));
+    const r = replayLog(log, {
+      profile,
+      design,
+      deniedErrno,
+      cgroupDeny: DENIABLE_NRS.slice(0, c.denied),
+    });
+    return {
+      designId: design,
+      calls: r.replayedCalls,
+      sysCycles: r.callSysCycles,
+      userCycles: r.userCycles,
+      totalCycles: r.totalCycles,
+      callCycles: r.callCycles,
+      cyclesPerCall: r.callCycles / r.replayedCalls,
+      designMemoryBytes: 0,
+    };
+  }
+  const r = runWorkload({
+    workload: c.workload,
+    count: c.count,
+    gap: c.gap,
+    profile,
+    design,
+    deniedErrno,
+    flavour: c.flavour === "linux-3.1" ? "linux-3.1" : "linux-generic",
+    pti: c.flavour === "linux-generic+pti",
+    setup: (m, t) => placeTask(m, t, c),
+  });
+  if (r.exitCode !== 0) throw new Error("the workload did not exit cleanly");
+  const calls = r.calls.reduce((n, x) => n + x.calls, 0);
+  const sysCycles = r.calls.reduce((n, x) => n + x.sysCycles, 0);
+  const callCycles = r.calls.reduce((n, x) => n + x.cycles, 0);
+  return {
+    designId: r.design,
+    calls,
+    sysCycles,
+    userCycles: r.userCycles,
+    totalCycles: r.userCycles + sysCycles,
+    callCycles,
+    cyclesPerCall: callCycles / calls,
+    designMemoryBytes: r.designMemoryBytes,
+  };
+}
