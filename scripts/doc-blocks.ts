@@ -13,6 +13,7 @@ export const DOC_FILES = [
   "docs/designs.md",
   "docs/scripts.md",
   "docs/seccomp.md",
+  "docs/validation.md",
 ];
 const BLOCK = /(<!-- output: syscall-lab ([^>]*?) -->\n)```text\n[\s\S]*?```\n(<!-- \/output -->)/g;
 

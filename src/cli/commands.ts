@@ -27,9 +27,12 @@ import {
 } from "./output.ts";
 import { runPaths } from "./paths.ts";
 import { runReplay } from "./replay.ts";
+import { runReportCommand } from "./report.ts";
 import { runScript } from "./script.ts";
 import { runStart2011 } from "./start.ts";
+import { runSweepCommand } from "./sweep.ts";
 import { runTrace } from "./trace.ts";
+import { runValidate } from "./validate.ts";
 
 /** `--flavour`: the entry code the kernel is built with. */
 function parseFlavour(v: string): "linux-3.1" | "linux-generic" {
@@ -102,7 +105,12 @@ export function registerCommands(program: Command): void {
     .option("--unfiltered", "only a task whose cgroup denies nothing")
     .option("--both", "both (the default)")
     .option("--errno <name>", "what a denied call returns: ENOSYS or EPERM", "ENOSYS")
-    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option(
+      "-p, --profile <name|file>",
+      "cost profile (default sandybridge-2011; cascadelake-2022[-pti] on linux-generic)",
+    )
+    .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
+    .option("--pti", "page-table isolation (linux-generic only)")
     .option("--json", "print JSON")
     .action(
       async (o: {
@@ -114,9 +122,20 @@ export function registerCommands(program: Command): void {
         unfiltered?: boolean;
         both?: boolean;
         errno: string;
-        profile: string;
+        profile?: string;
+        flavour: string;
+        pti?: boolean;
         json?: boolean;
       }) => {
+        const flavour = usage(() => parseFlavour(o.flavour));
+        if (o.pti && flavour !== "linux-generic") throw new UsageError("--pti needs --flavour linux-generic");
+        const profileName =
+          o.profile ??
+          (flavour === "linux-generic"
+            ? o.pti
+              ? "cascadelake-2022-pti"
+              : "cascadelake-2022"
+            : "sandybridge-2011");
         const modes: FilterMode[] =
           o.both || o.filtered === o.unfiltered
             ? ["filtered", "unfiltered"]
@@ -140,8 +159,10 @@ export function registerCommands(program: Command): void {
                 workload: o.workload,
                 count: parsePositiveInt("--count", o.count, 1_000_000),
                 modes,
-                profile: resolveProfile(o.profile),
+                profile: resolveProfile(profileName),
                 deniedErrno: errno,
+                flavour,
+                pti: o.pti === true,
               },
               o.json === true,
             ),
@@ -155,6 +176,50 @@ export function registerCommands(program: Command): void {
     .description("the null workload with no TIF flag, the audit flag and the trace flag side by side")
     .option("--json", "print JSON")
     .action((o: { json?: boolean }) => print(runPaths(o.json === true)));
+
+  program
+    .command("sweep")
+    .description("run every point of an experiment file in parallel; resumable (docs/researchers.md)")
+    .argument("<file>", "experiment JSON (experiments/*.json)")
+    .requiredOption("-o, --out <dir>", "output directory (results.jsonl, results.csv, summary.json)")
+    .option("-j, --jobs <n>", "worker threads (default: min(points, available CPUs))")
+    .option("--max-points <n>", "stop after starting this many points (resume later)")
+    .option("--json", "print the summary as JSON")
+    .action(async (file: string, o: { out: string; jobs?: string; maxPoints?: string; json?: boolean }) => {
+      const r = await runSweepCommand({
+        file,
+        outDir: o.out,
+        json: o.json === true,
+        ...(o.jobs !== undefined ? { jobs: parsePositiveInt("--jobs", o.jobs, 256) } : {}),
+        ...(o.maxPoints !== undefined ? { maxPoints: parsePositiveInt("--max-points", o.maxPoints) } : {}),
+      });
+      print(r.output);
+      process.exitCode = r.exitCode;
+    });
+
+  program
+    .command("report")
+    .description("tables, a Markdown report and SVG/PNG figures from a sweep's results")
+    .argument("<dir>", "a sweep's output directory")
+    .option("-o, --out <dir>", "where report.md and the figures go (default: the sweep directory)")
+    .option("--no-figures", "tables only")
+    .option("--json", "print the report data as JSON")
+    .action(async (dir: string, o: { out?: string; figures: boolean; json?: boolean }) => {
+      const r = await runReportCommand({
+        dir,
+        outDir: o.out ?? dir,
+        figures: o.figures,
+        json: o.json === true,
+      });
+      print(r.output);
+      process.exitCode = r.exitCode;
+    });
+
+  program
+    .command("validate")
+    .description("the model next to the published syscall, seccomp, audit, ptrace and PTI figures")
+    .option("--json", "print JSON")
+    .action((o: { json?: boolean }) => print(runValidate(o.json === true)));
 
   program
     .command("check")

@@ -1,5 +1,11 @@
 import { designIds, loadDesignFile } from "../cgroup/designs/index.ts";
-import { type CompareResult, compareDesigns, type FilterMode, readDesign } from "../measure/compare.ts";
+import {
+  type CompareResult,
+  compareDesigns,
+  type FilterMode,
+  type Flavour,
+  readDesign,
+} from "../measure/compare.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { fmtFixed, fmtInt, makeChalk, table, UsageError } from "./output.ts";
 
@@ -11,6 +17,10 @@ export interface CompareCliOptions {
   modes: FilterMode[];
   profile: CostProfile;
   deniedErrno?: number;
+  /** the kernel's entry code (default linux-3.1) */
+  flavour?: Flavour;
+  /** page-table isolation (linux-generic only) */
+  pti?: boolean;
 }
 
 /** Loads every `*.ts`/`*.js` entry of a --designs list as a design file; returns the list with their ids. */
@@ -55,8 +65,18 @@ export function parseDepths(spec: string): number[] {
 
 const pct = (n: number) => (n === 0 ? "0" : `${n > 0 ? "+" : ""}${fmtFixed(n)}`);
 
-export function renderCompare(r: CompareResult, designs: string[], modes: FilterMode[]): string {
+export function renderCompare(r: CompareResult, asked: string[], modes: FilterMode[]): string {
   const ch = makeChalk(false);
+  const designs = asked.filter((d) => r.ran.includes(d));
+  // the default flavour's output is unchanged; another flavour says so, and which designs it could not build
+  const kernel = r.flavour === "linux-3.1" ? "" : `, kernel ${r.flavour}${r.pti ? " with PTI" : ""}`;
+  const skippedNote =
+    r.skipped.length === 0
+      ? []
+      : [
+          `${r.flavour}: ran ${r.ran.join(", ")}; skipped ${r.skipped.map((x) => x.design).join(", ")} (${[...new Set(r.skipped.map((x) => x.reason))].join("; ")})`,
+          "",
+        ];
   const depths = [...new Set(r.points.map((p) => p.depth))].sort((a, b) => a - b);
   const cell = (design: string, depth: number, f: (p: CompareResult["points"][number]) => string) =>
     modes
@@ -67,8 +87,9 @@ export function renderCompare(r: CompareResult, designs: string[], modes: Filter
       .join(" / ");
   const who = modes.join(" / ");
   const out = [
-    `${ch.bold("syscall-lab compare")}: ${r.workload} × ${fmtInt(r.count)}, profile ${r.profile}; a filtered task's cgroup denies reboot (${r.deniedNr}), an unfiltered task's denies nothing`,
+    `${ch.bold("syscall-lab compare")}: ${r.workload} × ${fmtInt(r.count)}, profile ${r.profile}${kernel}; a filtered task's cgroup denies reboot (${r.deniedNr}), an unfiltered task's denies nothing`,
     "",
+    ...skippedNote,
     `sys-time overhead against none, % (${who}):`,
     table(
       ["design", ...depths.map((d) => `depth ${d}`)],
@@ -95,6 +116,8 @@ export function runCompare(o: CompareCliOptions, json: boolean): string {
     modes: o.modes,
     profile: o.profile,
     ...(o.deniedErrno !== undefined ? { deniedErrno: o.deniedErrno } : {}),
+    ...(o.flavour !== undefined ? { flavour: o.flavour } : {}),
+    ...(o.pti === true ? { pti: true } : {}),
   });
   return json ? JSON.stringify(result, null, 2) : renderCompare(result, designs, o.modes);
 }

@@ -81,9 +81,7 @@ function ruleMatches(r: AuditRuleSpec, input: AuditFilterInput): boolean {
   if (f === undefined) return true;
   if (input.result === null) return false;
   const eq =
-    f.name === "success"
-      ? input.result.success === (f.value === 1)
-      : input.result.ret === BigInt(f.value);
+    f.name === "success" ? input.result.success === (f.value === 1) : input.result.ret === BigInt(f.value);
   return f.op === "=" ? eq : !eq;
 }
 

@@ -1,3 +1,4 @@
+import { getDesign } from "../cgroup/designs/index.ts";
 import { CgroupHostApi } from "../cgroup/host-api.ts";
 import type { Machine } from "../kernel/machine.ts";
 import type { Task } from "../kernel/task.ts";
@@ -16,6 +17,18 @@ export interface CompareOptions {
   modes: readonly FilterMode[];
   profile: CostProfile;
   deniedErrno?: number;
+  /** the kernel's entry code (default linux-3.1); designs with entry hooks are skipped on linux-generic */
+  flavour?: Flavour;
+  /** page-table isolation (linux-generic only) */
+  pti?: boolean;
+}
+
+export type Flavour = "linux-3.1" | "linux-generic";
+
+/** A design compare did not run, and why. */
+export interface SkippedDesign {
+  design: string;
+  reason: string;
 }
 
 export interface ComparePoint {
@@ -46,7 +59,28 @@ export interface CompareResult {
   gap: number;
   /** the syscall a filtered task's cgroup denies: one the workloads never make */
   deniedNr: number;
+  flavour: Flavour;
+  pti: boolean;
+  /** the designs measured, in the order asked */
+  ran: string[];
+  /** the designs the flavour cannot build (their kernel parts hook the linux-3.1 entry code) */
+  skipped: SkippedDesign[];
   points: ComparePoint[];
+}
+
+/**
+ * Why `design` cannot be built into a kernel of `flavour`, or null if it can. Machine.boot refuses a design with
+ * entry hooks, extra text or data, or natives on linux-generic; the same test, without booting.
+ */
+export function flavourBlocks(design: string, flavour: Flavour): string | null {
+  if (flavour === "linux-3.1") return null;
+  const parts = getDesign(design).kernel({ deniedErrno: 38, nrSyscalls: 470 });
+  const code =
+    Object.keys(parts.hooks ?? {}).length > 0 ||
+    (parts.extraText ?? "").trim() !== "" ||
+    (parts.extraData ?? "").trim() !== "" ||
+    (parts.natives ?? []).length > 0;
+  return code ? "its kernel parts hook the linux-3.1 entry code" : null;
 }
 
 /** reboot(2): no workload calls it, so denying it filters a task without changing what the workload does. */
@@ -81,6 +115,8 @@ function measure(opts: CompareOptions, design: string, depth: number, mode: Filt
     profile: opts.profile,
     design,
     ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
+    ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
+    ...(opts.pti === true ? { pti: true } : {}),
     setup: (m, t) => placeTask(m, t, depth, mode),
   });
   if (r.exitCode !== 0) {
@@ -97,11 +133,21 @@ function measure(opts: CompareOptions, design: string, depth: number, mode: Filt
  * Exact simulated cycles: the result is identical on every run.
  */
 export function compareDesigns(opts: CompareOptions): CompareResult {
+  const flavour = opts.flavour ?? "linux-3.1";
+  if (opts.pti === true && flavour !== "linux-generic")
+    throw new Error("compare: pti needs the linux-generic flavour");
+  const skipped: SkippedDesign[] = [];
+  const ran: string[] = [];
+  for (const design of opts.designs) {
+    const reason = flavourBlocks(design, flavour);
+    if (reason === null) ran.push(design);
+    else skipped.push({ design, reason });
+  }
   const points: ComparePoint[] = [];
   for (const mode of opts.modes) {
     for (const depth of opts.depths) {
       const base = measure(opts, "none", depth, mode);
-      for (const design of opts.designs) {
+      for (const design of ran) {
         const m = design === "none" ? base : measure(opts, design, depth, mode);
         points.push({
           design,
@@ -126,6 +172,10 @@ export function compareDesigns(opts: CompareOptions): CompareResult {
     count: opts.count,
     gap: opts.gap ?? 0,
     deniedNr: DENIED_NR,
+    flavour,
+    pti: opts.pti === true,
+    ran,
+    skipped,
     points,
   };
 }

@@ -21,8 +21,8 @@ export const MAX_GAP = 100_000;
  * denies the first k. reboot (169) first, as compare does; the rest are privileged calls of the same family.
  */
 export const DENIABLE_NRS: readonly number[] = [
-  169, 155, 156, 163, 167, 168, 170, 171, 172, 173, 175, 176, 153, 154, 159, 164, 165, 166, 174, 177, 178, 179,
-  180, 181, 182, 183, 184, 185, 210, 211, 212, 214,
+  169, 155, 156, 163, 167, 168, 170, 171, 172, 173, 175, 176, 153, 154, 159, 164, 165, 166, 174, 177, 178,
+  179, 180, 181, 182, 183, 184, 185, 210, 211, 212, 214,
 ];
 
 export interface ExperimentAxes {
@@ -127,7 +127,8 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
   if (raw.description !== undefined && typeof raw.description !== "string")
     fail("description", `must be a string, got ${describe(raw.description)}`);
   const errno = raw.errno ?? "ENOSYS";
-  if (errno !== "ENOSYS" && errno !== "EPERM") fail("errno", `must be "ENOSYS" or "EPERM", got ${describe(errno)}`);
+  if (errno !== "ENOSYS" && errno !== "EPERM")
+    return fail("errno", `must be "ENOSYS" or "EPERM", got ${describe(errno)}`);
   const axes = raw.axes;
   if (!isRecord(axes)) return fail("axes", `must be an object, got ${describe(axes)}`);
   for (const k of Object.keys(axes)) {
@@ -157,7 +158,8 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
   const known = Object.keys(DESIGNS);
 
   const designs = list("designs", (x, path) => {
-    if (typeof x !== "string" || x === "") return fail(path, `must be a design id, "all" or a design file, got ${describe(x)}`);
+    if (typeof x !== "string" || x === "")
+      return fail(path, `must be a design id, "all" or a design file, got ${describe(x)}`);
     if (x === "all" || known.includes(x)) return x;
     if (/\.(ts|js|mjs)$/.test(x)) {
       if (!existsSync(abs(x))) fail(path, `design file ${x} does not exist`);
@@ -169,7 +171,8 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
   const designList = ["none", ...new Set(expanded.filter((d) => d !== "none"))];
 
   const modes = list("modes", (x, path) => {
-    if (x !== "filtered" && x !== "unfiltered") fail(path, `must be "filtered" or "unfiltered", got ${describe(x)}`);
+    if (x !== "filtered" && x !== "unfiltered")
+      fail(path, `must be "filtered" or "unfiltered", got ${describe(x)}`);
     return x as FilterMode;
   });
   const workloadNames = WORKLOADS.map((w) => w.name);
@@ -189,7 +192,10 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
       if (!existsSync(abs(x))) fail(path, `profile file ${x} does not exist`);
       return abs(x);
     }
-    return fail(path, `must be a profile (${profileNames.join(", ")}) or a .json profile file, got ${describe(x)}`);
+    return fail(
+      path,
+      `must be a profile (${profileNames.join(", ")}) or a .json profile file, got ${describe(x)}`,
+    );
   });
   const flavours = list("flavours", (x, path) => {
     if (typeof x === "string" && (FLAVOURS as readonly string[]).includes(x)) return x as Flavour;
@@ -253,7 +259,9 @@ export function baselineOf(config: PointConfig): PointConfig {
 
 /** Built-in designs that add entry code: linux-generic cannot take them (Machine.boot refuses). */
 function needsLinux31(design: string): boolean {
-  return design !== "none" && design !== "seccomp-bpf" && design !== "seccomp-bpf-args" && design !== "ptrace";
+  return (
+    design !== "none" && design !== "seccomp-bpf" && design !== "seccomp-bpf-args" && design !== "ptrace"
+  );
 }
 
 /**

@@ -17,8 +17,18 @@ if (port === null) throw new Error("sweep-worker.ts runs as a worker thread only
 port.on("message", (req: WorkerRequest) => {
   const t0 = performance.now();
   measurePoint(req.config).then(
-    (measurement) => port.postMessage({ id: req.id, ok: true, measurement, ms: performance.now() - t0 } satisfies WorkerReply),
+    (measurement) =>
+      port.postMessage({
+        id: req.id,
+        ok: true,
+        measurement,
+        ms: performance.now() - t0,
+      } satisfies WorkerReply),
     (e: unknown) =>
-      port.postMessage({ id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) } satisfies WorkerReply),
+      port.postMessage({
+        id: req.id,
+        ok: false,
+        error: e instanceof Error ? e.message : String(e),
+      } satisfies WorkerReply),
   );
 });

@@ -11,10 +11,19 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { baselineOf, type Experiment, expandPoints, type Point, type PointConfig, pointId } from "./experiment.ts";
+import {
+  baselineOf,
+  type Experiment,
+  expandPoints,
+  type Point,
+  type PointConfig,
+  pointId,
+} from "./experiment.ts";
 import type { PointMeasurement } from "./sweep-point.ts";
 import type { WorkerReply, WorkerRequest } from "./sweep-worker.ts";
 
@@ -66,11 +75,12 @@ export const RESULTS_CSV = "results.csv";
 export const SUMMARY_JSON = "summary.json";
 
 /** Writes `text` to `path` through a temporary file and a rename, so a reader never sees a partial file. */
-export function writeAtomic(path: string, text: string): void {
+export function writeAtomic(path: string, content: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, text);
+    if (typeof content === "string") writeSync(fd, content);
+    else writeSync(fd, content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -122,11 +132,18 @@ function withBaseline(
   };
 }
 
-/** The worker script next to this module: the .ts source under tsx/vitest, the .js file in a build. */
+/**
+ * A worker running sweep-worker next to this module: the .js file in a build; under tsx or vitest the .ts source,
+ * loaded through tsx's API (Node 20 does not apply `--import tsx` hooks to a worker's own entry module).
+ */
 function spawnWorker(): Worker {
-  const ts = import.meta.url.endsWith(".ts");
-  const url = new URL(ts ? "./sweep-worker.ts" : "./sweep-worker.js", import.meta.url);
-  return new Worker(url, ts ? { execArgv: ["--import", "tsx"] } : {});
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweep-worker.js", import.meta.url));
+  // the package's "import" entry: its CommonJS twin resolves its own chunks wrongly when imported from a worker
+  const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
+  const api = pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
+  const entry = new URL("./sweep-worker.ts", import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}));`;
+  return new Worker(boot, { eval: true });
 }
 
 export const CSV_COLUMNS = [

@@ -68,9 +68,13 @@ describe("audit rules: matching", () => {
   });
 
   it("exit filter on success (-F success=0 / success!=0) and on the exit value", () => {
-    const failed = audited([{ nr: "all", action: "always", filter: "exit", field: { name: "success", op: "=", value: 0 } }]);
+    const failed = audited([
+      { nr: "all", action: "always", filter: "exit", field: { name: "success", op: "=", value: 0 } },
+    ]);
     expect(failed.m.audit.records.map((r) => r.nr)).toEqual([NR.close]);
-    const ok = audited([{ nr: "all", action: "always", filter: "exit", field: { name: "success", op: "!=", value: 0 } }]);
+    const ok = audited([
+      { nr: "all", action: "always", filter: "exit", field: { name: "success", op: "!=", value: 0 } },
+    ]);
     expect(ok.m.audit.records.map((r) => r.nr)).toEqual([NR.umask, NR.getpid]);
     const ebadf = audited([
       { nr: "all", action: "always", filter: "exit", field: { name: "exit", op: "=", value: -EBADF } },
@@ -81,7 +85,9 @@ describe("audit rules: matching", () => {
   it("entry filter: a rule without fields decides at entry; a field on the result never matches there", () => {
     const entry = audited([{ nr: NR.getpid, action: "always", filter: "entry" }]);
     expect(entry.m.audit.records).toMatchObject([{ nr: NR.getpid, rule: { filter: "entry", index: 0 } }]);
-    const field = audited([{ nr: "all", action: "always", filter: "entry", field: { name: "success", op: "=", value: 1 } }]);
+    const field = audited([
+      { nr: "all", action: "always", filter: "entry", field: { name: "success", op: "=", value: 1 } },
+    ]);
     expect(field.m.audit.records).toEqual([]);
     // entry never disables the context: no bookkeeping, and the exit list is not consulted
     const off = audited([
@@ -117,7 +123,12 @@ describe("audit rules: matching", () => {
       a.addRule({ nr: 1, action: "always", filter: "exit", field: { name: "success", op: "=", value: 2 } }),
     ).toThrow(/success takes 0 or 1/);
     expect(() =>
-      a.addRule({ nr: 1, action: "always", filter: "exit", field: { name: "exit", op: "<" as never, value: 2 } }),
+      a.addRule({
+        nr: 1,
+        action: "always",
+        filter: "exit",
+        field: { name: "exit", op: "<" as never, value: 2 },
+      }),
     ).toThrow(/op must be/);
     expect(a.nRules).toBe(0);
     expect(a.addRule({ nr: 1, action: "always", filter: "exit" })).toBe(0);

@@ -22,7 +22,18 @@ function fake(design: string, extras: Record<"filtered" | "unfiltered", number[]
       paths: { fast: 0, audit: 0, trace: 0, badsys: 0, sysret: 0, iret: 0 },
     })),
   );
-  return { workload: "null", profile: "p", count: 100, gap: 0, deniedNr: 169, points };
+  return {
+    workload: "null",
+    profile: "p",
+    count: 100,
+    gap: 0,
+    deniedNr: 169,
+    flavour: "linux-3.1",
+    pti: false,
+    ran: [design],
+    skipped: [],
+    points,
+  };
 }
 
 describe("compare", () => {

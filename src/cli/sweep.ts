@@ -1,0 +1,68 @@
+// `syscall-lab sweep FILE -o DIR [--jobs N] [--json]`: runs an experiment's points (src/measure/sweep.ts) with a
+// progress bar on a terminal's stderr, and prints what it did.
+import cliProgress from "cli-progress";
+import { ExperimentError, loadExperiment } from "../measure/experiment.ts";
+import { runSweep, type SweepSummary } from "../measure/sweep.ts";
+import { fmtInt, makeChalk, UsageError } from "./output.ts";
+
+export interface SweepCliOptions {
+  file: string;
+  outDir: string;
+  jobs?: number;
+  maxPoints?: number;
+  json: boolean;
+}
+
+/** A progress bar only for a person watching: stderr a TTY, no --json, not under CI. */
+export function wantsProgress(json: boolean): boolean {
+  return !json && process.stderr.isTTY === true && process.env.CI !== "true";
+}
+
+export function renderSweep(s: SweepSummary): string {
+  const c = makeChalk(false);
+  const lines = [
+    `${c.bold("syscall-lab sweep")}: ${s.experiment}: ${fmtInt(s.points)} points, ${fmtInt(s.ran)} measured, ${fmtInt(s.skipped)} already in ${s.files.jsonl}, ${fmtInt(s.remaining)} remaining (${fmtInt(s.jobs)} worker${s.jobs === 1 ? "" : "s"}, ${(s.elapsedMs / 1000).toFixed(1)} s)`,
+  ];
+  if (s.excluded.length > 0) {
+    const reasons = new Map<string, number>();
+    for (const e of s.excluded) reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
+    lines.push(`excluded: ${[...reasons].map(([r, n]) => `${n} (${r})`).join(", ")}`);
+  }
+  for (const f of s.failed)
+    lines.push(c.red(`failed: ${f.config.design} ${JSON.stringify(f.config)}: ${f.error}`));
+  lines.push(`wrote ${s.files.jsonl}, ${s.files.csv}, ${s.files.summary}`);
+  return lines.join("\n");
+}
+
+/** Output and exit code: 1 if a point failed, 0 otherwise. */
+export async function runSweepCommand(o: SweepCliOptions): Promise<{ output: string; exitCode: number }> {
+  let experiment: ReturnType<typeof loadExperiment>;
+  try {
+    experiment = loadExperiment(o.file);
+  } catch (e) {
+    if (e instanceof ExperimentError) throw new UsageError(e.message);
+    throw e;
+  }
+  const bar = wantsProgress(o.json)
+    ? new cliProgress.SingleBar(
+        { format: "{bar} {value}/{total} points | {eta_formatted} left | {last}", hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  const summary = await runSweep({
+    experiment,
+    outDir: o.outDir,
+    ...(o.jobs !== undefined ? { jobs: o.jobs } : {}),
+    ...(o.maxPoints !== undefined ? { maxPoints: o.maxPoints } : {}),
+    onProgress: (done, total, last) => {
+      if (bar === null) return;
+      const label = last === null ? "" : `${last.config.design} d${last.config.depth} ${last.config.mode}`;
+      if (last === null) bar.start(total, done, { last: label });
+      else bar.update(done, { last: label });
+    },
+  }).finally(() => bar?.stop());
+  return {
+    output: o.json ? JSON.stringify(summary, null, 2) : renderSweep(summary),
+    exitCode: summary.failed.length > 0 ? 1 : 0,
+  };
+}
