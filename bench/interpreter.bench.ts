@@ -4,6 +4,7 @@ import Benchmark from "benchmark";
 import { Cpu } from "../src/cpu/cpu.ts";
 import { AddressSpace, PhysicalMemory, PTE_U, PTE_W } from "../src/cpu/memory.ts";
 import { RSI, RSP } from "../src/cpu/registers.ts";
+import { type BenchRecord, record, writeSuiteResults } from "./results.ts";
 
 const CODE = 0x400000;
 const DATA = 0x600000;
@@ -52,17 +53,26 @@ interface Row {
   samples: number;
 }
 const rows: Row[] = [];
+const records: BenchRecord[] = [];
 
 const suite = new Benchmark.Suite("interpreter");
 suite
-  .add("tight integer loop (add/dec/jnz)", () => {
-    tight.run(SLICE);
-    sink ^= tight.regs[0]!;
-  })
-  .add("memory-heavy loop (load/store/push/pop/add-to-memory)", () => {
-    memory.run(SLICE);
-    sink ^= memory.regs[0]!;
-  })
+  .add(
+    "tight integer loop (add/dec/jnz)",
+    () => {
+      tight.run(SLICE);
+      sink ^= tight.regs[0]!;
+    },
+    { maxTime: 3 },
+  )
+  .add(
+    "memory-heavy loop (load/store/push/pop/add-to-memory)",
+    () => {
+      memory.run(SLICE);
+      sink ^= memory.regs[0]!;
+    },
+    { maxTime: 3 },
+  )
   .on("cycle", (event: Benchmark.Event) => {
     const b = event.target as unknown as Benchmark;
     rows.push({
@@ -71,6 +81,7 @@ suite
       rme: b.stats.rme,
       samples: b.stats.sample.length,
     });
+    records.push(record("interpreter", b, { mips: (b.hz * SLICE) / 1e6 }));
   });
 
 await new Promise<void>((resolve) => {
@@ -83,4 +94,4 @@ for (const r of rows) {
     `${r.name.padEnd(56)} ${r.mips.toFixed(1).padStart(7)} MIPS  ±${r.rme.toFixed(1)}%  (${r.samples} samples)`,
   );
 }
-console.log(`(sink ${sink})`);
+console.log(`(sink ${sink}) → ${writeSuiteResults("interpreter", records)}`);

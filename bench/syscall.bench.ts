@@ -8,6 +8,7 @@ import { Machine } from "../src/kernel/machine.ts";
 import type { Task } from "../src/kernel/task.ts";
 import { resolveTif } from "../src/measure/run-workload.ts";
 import { getWorkload } from "../src/workload/index.ts";
+import { type BenchRecord, record, writeSuiteResults } from "./results.ts";
 
 const SLICE = 200_000; // guest instructions per benchmark operation
 const LOOP_COUNT = 2_000_000_000; // iterations of the guest loop: never reached
@@ -57,6 +58,7 @@ interface Row {
   samples: number;
 }
 const rows: Row[] = [];
+const records: BenchRecord[] = [];
 
 const suite = new Benchmark.Suite("syscall");
 for (const p of paths) {
@@ -66,7 +68,7 @@ for (const p of paths) {
       step(p);
       sink ^= p.task.acct.syscalls;
     },
-    { maxTime: 4 },
+    { maxTime: 3 },
   );
 }
 suite.on("cycle", (event: Benchmark.Event) => {
@@ -81,6 +83,13 @@ suite.on("cycle", (event: Benchmark.Event) => {
     rme: b.stats.rme,
     samples: b.stats.sample.length,
   });
+  records.push(
+    record("syscall", b, {
+      syscallsPerSec: b.hz * perOp,
+      mips: (b.hz * SLICE) / 1e6,
+      instructionsPerSyscall: p.instructions / p.syscalls,
+    }),
+  );
 });
 
 await new Promise<void>((resolve) => {
@@ -96,4 +105,4 @@ for (const r of rows) {
     `${r.name.padEnd(28)} ${(r.syscallsPerSec / 1e3).toFixed(0).padStart(10)}k ${r.mips.toFixed(1).padStart(6)} ${r.instructionsPerCall.toFixed(1).padStart(9)}  ±${r.rme.toFixed(1)}% (${r.samples} samples)`,
   );
 }
-console.log(`(sink ${sink})`);
+console.log(`(sink ${sink}) → ${writeSuiteResults("syscall", records)}`);

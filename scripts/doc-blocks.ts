@@ -10,6 +10,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const DOC_FILES = [
   "README.md",
   "docs/entry-path.md",
+  "docs/students.md",
   "docs/designs.md",
   "docs/scripts.md",
   "docs/seccomp.md",

@@ -27,10 +27,8 @@ import {
 } from "./output.ts";
 import { runPaths } from "./paths.ts";
 import { runReplay } from "./replay.ts";
-import { runReportCommand } from "./report.ts";
 import { runScript } from "./script.ts";
 import { runStart2011 } from "./start.ts";
-import { runSweepCommand } from "./sweep.ts";
 import { runTrace } from "./trace.ts";
 import { runValidate } from "./validate.ts";
 
@@ -186,6 +184,8 @@ export function registerCommands(program: Command): void {
     .option("--max-points <n>", "stop after starting this many points (resume later)")
     .option("--json", "print the summary as JSON")
     .action(async (file: string, o: { out: string; jobs?: string; maxPoints?: string; json?: boolean }) => {
+      // loaded on use: the sweep and report modules pull in worker threads, vega and resvg
+      const { runSweepCommand } = await import("./sweep.ts");
       const r = await runSweepCommand({
         file,
         outDir: o.out,
@@ -205,6 +205,7 @@ export function registerCommands(program: Command): void {
     .option("--no-figures", "tables only")
     .option("--json", "print the report data as JSON")
     .action(async (dir: string, o: { out?: string; figures: boolean; json?: boolean }) => {
+      const { runReportCommand } = await import("./report.ts");
       const r = await runReportCommand({
         dir,
         outDir: o.out ?? dir,

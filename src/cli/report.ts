@@ -7,6 +7,7 @@ import { SEGMENTS } from "../measure/cycle-breakdown.ts";
 import {
   breakdownFor,
   buildTables,
+  columnHeads,
   cycleBreakdownSpec,
   designLabel,
   fmtPct,
@@ -42,9 +43,9 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
   const files: string[] = [];
   const figures: string[] = [];
   if (o.figures) {
-    const specs: [string, TopLevelSpec][] = [
-      ["overhead-vs-depth", overheadVsDepthSpec(sweep.results, sweep.experiment)],
-    ];
+    const specs: [string, TopLevelSpec][] = [];
+    if (new Set(sweep.results.map((r) => r.config.depth)).size > 1)
+      specs.push(["overhead-vs-depth", overheadVsDepthSpec(sweep.results, sweep.experiment)]);
     if (
       new Set(sweep.results.filter((r) => r.config.mode === "filtered").map((r) => r.config.denied)).size > 1
     )
@@ -83,7 +84,7 @@ export function renderReport(d: ReportData & { files: string[] }, json: boolean)
     out.push(c.bold(t.title));
     out.push(
       table(
-        ["design", ...t.depths.map((x) => `depth ${x}`)],
+        ["design", ...columnHeads(t)],
         t.rows.map((r) => [
           r.design,
           ...r.cells.map((x) => {

@@ -250,31 +250,31 @@ export function execute(cpu: Cpu, max: number): StopReason {
     try {
       while (n < max) {
         rip = pc;
-        if (HOT[4 * s + 3] === mmu.epoch && HOTF[2 * s] === pc) {
-          s = HOT[4 * s + 2]!;
+        if (HOT[(s << 2) | 3] === mmu.epoch && HOTF[s << 1] === pc) {
+          s = HOT[(s << 2) | 2]!;
         } else {
           const from = s;
           const off = rip & 4095;
           if ((rip - off) * (1 / 4096) === fVpn) {
             const pa = fPa + off;
             s = (pa ^ (pa >>> 15)) & 0x7fff /* ICACHE_MASK */;
-            if (TAG[s] !== pa || GEN[s] !== codeGen[pa >>> 12]) s = cpu.decodeAt(rip, pa, s);
+            if (TAG[s] !== pa || GEN[s] !== codeGen[pa >>> 12]) s = cpu.decodeAt(rip, pa, s) | 0;
           } else {
-            s = cpu.fetchSlow(rip);
+            s = cpu.fetchSlow(rip) | 0;
             fVpn = mmu.fetchVpn;
             fPa = mmu.fetchPa;
           }
           if (from !== 32768 /* SCRATCH_SLOT */ && s !== 32768 /* SCRATCH_SLOT */) {
-            HOT[4 * from + 2] = s;
-            HOT[4 * from + 3] = mmu.epoch;
-            HOTF[2 * from] = pc;
+            HOT[(from << 2) | 2] = s;
+            HOT[(from << 2) | 3] = mmu.epoch;
+            HOTF[from << 1] = pc;
           }
         }
-        next = rip + HOT[4 * s + 1]!;
+        next = rip + HOT[(s << 2) | 1]!;
         pc = next;
-        cost = HOTF[2 * s + 1]!;
+        cost = HOTF[(s << 1) | 1]!;
         n++;
-        let op = HOT[4 * s]!;
+        let op = HOT[s << 2]!;
         if (op === 78 /* PROBE */) {
           // Host probes see the counters of every instruction before this one; the slot's real op runs next.
           cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);

@@ -71,6 +71,11 @@ export function exePathOf(t: Task): string | undefined {
   return exePaths.get(t);
 }
 
+/** execve: the task now runs the executable at `path`. */
+export function setExePath(t: Task, path: string): void {
+  exePaths.set(t, path);
+}
+
 /** fork: the child runs the same executable. */
 export function inheritExePath(parent: Task, child: Task): void {
   const p = exePaths.get(parent);

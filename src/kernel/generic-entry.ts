@@ -37,6 +37,7 @@ import {
   TI5_syscall_work,
   TIF5_NEED_RESCHED,
 } from "./syscall-work.ts";
+import { sys_rt_sigreturn_ptregs } from "./syscalls/signal.ts";
 import type { Task, TracerStop } from "./task.ts";
 import { THREAD_SIZE } from "./thread-info.ts";
 
@@ -76,10 +77,14 @@ export const GENERIC_SYSCALL_NAMES: readonly (string | undefined)[] = (() => {
 })();
 export const GENERIC_NR_SYSCALLS = GENERIC_SYSCALL_NAMES.length;
 
+/** Table entries past 3.1's NR_syscalls (modern names) that this kernel implements. */
+export const GENERIC_SYSCALL_EXTRA: Readonly<Record<string, NativeName>> = { seccomp: "sys_seccomp" };
+
 /** sys_call_table[nr]: the native of a name this kernel implements, else sys_ni_syscall. */
 export function genericSyscallImpl(nr: number): NativeName {
   const name = GENERIC_SYSCALL_NAMES[nr];
-  return (name !== undefined ? SYSCALL_IMPLS[name as SyscallName] : undefined) ?? "sys_ni_syscall";
+  if (name === undefined) return "sys_ni_syscall";
+  return SYSCALL_IMPLS[name as SyscallName] ?? GENERIC_SYSCALL_EXTRA[name] ?? "sys_ni_syscall";
 }
 
 /** The symbols of the generic entry text (asm-offsets of 5.x plus the pt_regs offsets shared with 3.1). */
@@ -236,6 +241,8 @@ export interface GenericNative {
 export const GENERIC_NATIVES: Readonly<Record<string, GenericNative>> = {
   syscall_trace_enter: { fn: native_generic_syscall_trace_enter, cost: "syscall_trace_enter" },
   syscall_exit_work: { fn: native_syscall_exit_work, cost: "syscall_trace_leave" },
+  // 5.x reads the user RSP from pt_regs (3.1's fast path still had it in per-cpu old_rsp only)
+  sys_rt_sigreturn: { fn: sys_rt_sigreturn_ptregs, cost: "sys_rt_sigreturn" },
 };
 
 // ---- probes ----

@@ -78,6 +78,7 @@ import { __KERNEL_CS, __KERNEL_DS, __USER_CS, __USER_DS, STAR_VALUE, SYSCALL_MAS
 import { IA32_SYSCALL_IMPLS, SYSCALL_NAMES_I386_3_1 } from "./syscall-names-i386-3.1.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
 import { genericTifWord } from "./syscall-work.ts";
+import { exitPtrace } from "./syscalls/ptrace.ts";
 import { deliverFault } from "./syscalls/signal.ts";
 import { type Creds, Task } from "./task.ts";
 import { TASK_RUNNING, TASK_STRUCT_SIZE, TSK_pid, TSK_stack, TSK_state, TSK_tgid } from "./task-struct.ts";
@@ -601,6 +602,7 @@ export class Machine implements KernelContext {
     if (signal === null) t.exitCode = code;
     else t.killedBy = signal;
     for (const fd of [...t.files.fds.keys()]) t.files.close(fd);
+    exitPtrace(this, t);
     this.hierarchy.exit(t);
     this.sched.retire(t);
     const next = this.sched.pickNext(t);

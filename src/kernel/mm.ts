@@ -54,6 +54,11 @@ function mmOf(t: Task): MmState {
   return m;
 }
 
+/** execve: a fresh mm (exec_mmap). */
+export function resetMm(t: Task): void {
+  mms.delete(t);
+}
+
 /** fork: the child's mm starts as a copy of the parent's. */
 export function copyMm(parent: Task, child: Task): void {
   mms.set(child, { ...mmOf(parent) });

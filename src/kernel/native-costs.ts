@@ -79,6 +79,9 @@ export const NATIVE_NAMES = [
   "sys_vfork",
   "sys_clone",
   "sys_wait4",
+  "sys_execve",
+  "sys_ptrace",
+  "sys_seccomp",
 ] as const;
 
 export type NativeName = (typeof NATIVE_NAMES)[number];

@@ -6,8 +6,10 @@ import type { KernelContext, NativeFn } from "./kernel-context.ts";
 import { sys_mmap, sys_mprotect, sys_mremap, sys_munmap } from "./mm.ts";
 import type { NativeName } from "./native-costs.ts";
 import { native_syscall_trace_enter, native_syscall_trace_leave } from "./ptrace.ts";
+import { sys_seccomp } from "./seccomp-syscall.ts";
 import type { SyscallName } from "./syscall-names-x86_64-3.1.ts";
 import { sys_getegid, sys_geteuid, sys_getgid, sys_getuid, sys_setuid } from "./syscalls/cred.ts";
+import { sys_execve } from "./syscalls/execve.ts";
 import { sys_exit, sys_exit_group } from "./syscalls/exit.ts";
 import {
   sys_dup2,
@@ -46,6 +48,7 @@ import {
   sys_set_tid_address,
   sys_time,
 } from "./syscalls/process.ts";
+import { sys_ptrace } from "./syscalls/ptrace.ts";
 import {
   do_notify_resume,
   sys_kill,
@@ -139,6 +142,10 @@ export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
   sys_vfork,
   sys_clone,
   sys_wait4,
+  sys_execve,
+  sys_ptrace,
+  // seccomp(2): only the linux-generic table has an entry for it (GENERIC_SYSCALL_EXTRA in generic-entry.ts)
+  sys_seccomp,
 };
 
 /** sys_call_table entries with a body: syscall name → native. */
@@ -208,4 +215,6 @@ export const SYSCALL_IMPLS: Partial<Record<SyscallName, NativeName>> = {
   vfork: "sys_vfork",
   clone: "sys_clone",
   wait4: "sys_wait4",
+  execve: "sys_execve",
+  ptrace: "sys_ptrace",
 };

@@ -10,6 +10,7 @@ import { argNum } from "./native-args.ts";
 import * as P from "./pt-regs.ts";
 import { appendRecord } from "./record-log.ts";
 import { secureComputing } from "./seccomp.ts";
+import { ptraceReportSyscall, tracerOf } from "./syscalls/ptrace.ts";
 import type { Task, TracerStop } from "./task.ts";
 import {
   _TIF_SECCOMP,
@@ -29,6 +30,10 @@ function origRax(k: KernelContext, regs: number): number {
   return Number(BigInt.asIntN(64, k.kspace.read64(regs + P.ORIG_RAX)));
 }
 
+function isGuestTraced(t: Task): boolean {
+  return tracerOf(t) !== null;
+}
+
 /** The audit context exists while TIF_SYSCALL_AUDIT is set (audit_alloc sets both in Linux). */
 function hasAuditContext(t: Task): boolean {
   return (t.tif.get() & _TIF_SYSCALL_AUDIT) !== 0;
@@ -39,18 +44,34 @@ function hasAuditContext(t: Task): boolean {
  * ptrace_report_syscall() returns at once unless the task is PT_PTRACED (include/linux/tracehook.h): with
  * TIF_SYSCALL_TRACE set but no tracer attached, the task takes the slow path and stops nowhere.
  */
-function reportSyscallEntry(k: KernelContext, t: Task, regs: number): void {
-  if (t.tracer === null) return;
+function reportSyscallEntry(k: KernelContext, t: Task, regs: number): boolean {
+  if (t.tracer === null) {
+    const stop: TracerStop = { kind: "entry", nr: origRax(k, regs), args: ptArgs(k, regs) };
+    if (!isGuestTraced(t)) return false;
+    appendRecord(t.stops, stop, t.droppedRecords);
+    return ptraceReportSyscall(k, t, false);
+  }
   k.charge("tracehook_report_syscall");
   const stop: TracerStop = { kind: "entry", nr: origRax(k, regs), args: ptArgs(k, regs) };
   appendRecord(t.stops, stop, t.droppedRecords);
   const act = t.tracer(stop, t);
   if (act?.skip) k.kspace.write64(regs + P.ORIG_RAX, -1n);
   else if (act?.nr !== undefined) k.kspace.write64(regs + P.ORIG_RAX, BigInt.asUintN(64, BigInt(act.nr)));
+  return false;
 }
 
 function reportSyscallExit(k: KernelContext, t: Task, regs: number): void {
-  if (t.tracer === null) return;
+  if (t.tracer === null) {
+    if (!isGuestTraced(t)) return;
+    const ret = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
+    appendRecord(
+      t.stops,
+      { kind: "exit", nr: origRax(k, regs), args: ptArgs(k, regs), ret },
+      t.droppedRecords,
+    );
+    ptraceReportSyscall(k, t, true);
+    return;
+  }
   k.charge("tracehook_report_syscall");
   const ret = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
   const stop: TracerStop = { kind: "exit", nr: origRax(k, regs), args: ptArgs(k, regs), ret };
@@ -76,7 +97,10 @@ export function native_syscall_trace_enter(k: KernelContext, cpu: Cpu): number |
     if (verdict !== 0) return -1;
   }
   if (flags & _TIF_SYSCALL_EMU) ret = -1;
-  if (ret !== 0 || flags & _TIF_SYSCALL_TRACE) reportSyscallEntry(k, t, regs);
+  // A tracer task's stop switches away; the tracee resumes after this native's call with RAX = orig_rax as the
+  // tracer left it, so with a tracer task the tracepoint and audit entry come first (3.1 has them after the stop).
+  const guestStop = t.tracer === null && isGuestTraced(t) && (ret !== 0 || flags & _TIF_SYSCALL_TRACE);
+  if (!guestStop && (ret !== 0 || flags & _TIF_SYSCALL_TRACE)) reportSyscallEntry(k, t, regs);
   if (flags & _TIF_SYSCALL_TRACEPOINT) {
     k.charge("trace_sys_enter");
     appendRecord(t.tracepoints, { kind: "sys_enter", nr: origRax(k, regs) }, t.droppedRecords);
@@ -86,6 +110,7 @@ export function native_syscall_trace_enter(k: KernelContext, cpu: Cpu): number |
     const a = ptArgs(k, regs);
     auditSyscallEntry(k, AUDIT_ARCH_X86_64, origRax(k, regs), [a[0]!, a[1]!, a[2]!, a[3]!]);
   }
+  if (guestStop && reportSyscallEntry(k, t, regs)) return undefined;
   return ret !== 0 ? ret : origRax(k, regs);
 }
 

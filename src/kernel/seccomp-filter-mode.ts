@@ -12,9 +12,11 @@ import { seccompPrepareFilter } from "./seccomp/checker.ts";
 import { attachPrepared, seccompRunFilters } from "./seccomp/filter-chain.ts";
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SECCOMP_DATA_WORDS } from "./seccomp/seccomp-data.ts";
 import { BPF_MAXINSNS, SOCK_FILTER_SIZE, type SockFilter } from "./seccomp/sock-filter.ts";
+import { ptraceSeccompEvent } from "./syscalls/ptrace.ts";
+import { forceSigSeccomp } from "./syscalls/signal.ts";
 import type { Task, TracerStop } from "./task.ts";
 import { TI_status, TS_COMPAT } from "./thread-info.ts";
-import { TIF_SECCOMP, TIF_SIGPENDING } from "./tif.ts";
+import { TIF_SECCOMP } from "./tif.ts";
 import { copyFromUser } from "./uaccess.ts";
 
 export const SECCOMP_MODE_FILTER = 2;
@@ -32,9 +34,9 @@ export const CACHE_GEOMETRY_3_1: CacheGeometry = { nativeNr: 310, compatNr: 347 
  * seccomp_attach_user_filter(): copy the sock_fprog and its program from user memory, check, attach to the
  * current task's chain. 0 or -errno; on error the chain is unchanged. Order as in 6.x seccomp_prepare_filter:
  * EFAULT (fprog), EINVAL (length), EACCES (neither no_new_privs nor CAP_SYS_ADMIN, which euid 0 has here),
- * EFAULT (program), EINVAL (checker), ENOMEM (path length, at attach).
+ * EFAULT (program), EINVAL (checker), ENOMEM (path length, at attach). `log`: SECCOMP_FILTER_FLAG_LOG.
  */
-export function seccompAttachUserFilter(k: KernelContext, fprogAddr: number): number {
+export function seccompAttachUserFilter(k: KernelContext, fprogAddr: number, log = false): number {
   const t = k.current();
   const hdr = copyFromUser(t.space, fprogAddr, SOCK_FPROG_SIZE);
   if (hdr === null) return -EFAULT;
@@ -60,7 +62,7 @@ export function seccompAttachUserFilter(k: KernelContext, fprogAddr: number): nu
   }
   const prepared = seccompPrepareFilter(prog);
   if (!prepared.ok) return -prepared.errno;
-  const attached = attachPrepared(t.seccompFilter, prepared.filter, CACHE_GEOMETRY_3_1);
+  const attached = attachPrepared(t.seccompFilter, prepared.filter, CACHE_GEOMETRY_3_1, log);
   if (!attached.ok) return -attached.errno;
   t.seccompFilter = attached.head;
   return 0;
@@ -121,6 +123,12 @@ export function seccompFilterCheck(k: KernelContext, regs: number): number | nul
   const ip = u64(data[2]!, data[3]!);
   const log = (signal: number) =>
     appendRecord(t.seccompLog, { nr, arch, ip, ret: run.ret, signal }, t.droppedRecords);
+  // seccomp_log at `skip:`: an ERRNO, TRAP, TRACE or USER_NOTIF result is logged only when the matching filter
+  // was attached with SECCOMP_FILTER_FLAG_LOG; LOG and the kills always are (the default actions_logged sysctl)
+  const skip = (): number => {
+    if (run.match?.log) log(0);
+    return -1;
+  };
   switch (act.action) {
     case "ALLOW":
       return 0;
@@ -129,21 +137,29 @@ export function seccompFilterCheck(k: KernelContext, regs: number): number | nul
       return 0;
     case "ERRNO":
       setReturn(k, regs, -errnoOf(act.data));
-      return -1;
+      return skip();
     case "USER_NOTIF":
-      // no listener can exist: SECCOMP_FILTER_FLAG_NEW_LISTENER needs seccomp(2), which 3.1's table lacks
+      // no listener exists: SECCOMP_FILTER_FLAG_NEW_LISTENER is not modelled
       setReturn(k, regs, -ENOSYS);
-      return -1;
+      return skip();
     case "TRAP":
-      // syscall_rollback, then force_sig_seccomp: delivered on the way out (no handlers here: SIGSYS terminates)
+      // syscall_rollback (the handler sees RAX = the syscall number), then force_sig_seccomp: SIGSYS is delivered
+      // on the way out, to the task's handler on a real rt_sigframe, or by its default action (the task dies)
       k.kspace.write64(regs + P.RAX, k.kspace.read64(regs + P.ORIG_RAX));
-      t.sigsysInfo = { signo: SIGSYS, code: SYS_SECCOMP, errno: act.data, callAddr: ip, syscall: nr, arch };
-      t.pendingSignals.push(SIGSYS);
-      t.tif.set(TIF_SIGPENDING);
-      log(SIGSYS);
-      return -1;
+      forceSigSeccomp(t, {
+        signo: SIGSYS,
+        code: SYS_SECCOMP,
+        errno: act.data,
+        callAddr: ip,
+        syscall: nr,
+        arch,
+      });
+      return skip();
     case "TRACE":
-      return traceEvent(k, t, regs, data, act.data);
+      // a tracer task with PTRACE_O_TRACESECCOMP: the event stop switches away (null: control left this task);
+      // the tracee resumes with the number the tracer left in orig_rax
+      if (t.tracer === null && ptraceSeccompEvent(k, t, act.data)) return null;
+      return traceEvent(k, t, regs, data, act.data) < 0 ? skip() : 0;
     default:
       // KILL_THREAD, KILL_PROCESS and unknown actions: do_exit(SIGSYS) for this single-threaded task
       log(SIGSYS);

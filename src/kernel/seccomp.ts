@@ -39,9 +39,10 @@ export function prctlGetSeccomp(k: KernelContext): number {
 
 /**
  * prctl_set_seccomp(mode, filter). A second strict request fails with EPERM (3.1's once-only rule, kept);
- * mixing strict and filter fails with EINVAL (3.5); filter mode stacks a filter per call.
+ * mixing strict and filter fails with EINVAL (3.5); filter mode stacks a filter per call. `log`: seccomp(2)'s
+ * SECCOMP_FILTER_FLAG_LOG for the new filter.
  */
-export function prctlSetSeccomp(k: KernelContext, mode: number, filter: number): number {
+export function prctlSetSeccomp(k: KernelContext, mode: number, filter: number, log = false): number {
   const t = k.current();
   if (t.seccompMode === SECCOMP_MODE_STRICT && mode === SECCOMP_MODE_STRICT) return -EPERM;
   if (t.seccompMode !== SECCOMP_MODE_DISABLED && t.seccompMode !== mode) return -EINVAL;
@@ -50,7 +51,7 @@ export function prctlSetSeccomp(k: KernelContext, mode: number, filter: number):
       t.tif.set(TIF_NOTSC);
       break;
     case SECCOMP_MODE_FILTER: {
-      const r = seccompAttachUserFilter(k, filter);
+      const r = seccompAttachUserFilter(k, filter, log);
       if (r !== 0) return r;
       break;
     }

@@ -6,7 +6,8 @@ import type { SeccompFilterNode } from "./seccomp/filter-chain.ts";
 import { TI_flags } from "./thread-info.ts";
 import type { FdTable } from "./vfs.ts";
 
-export type TaskState = "runnable" | "exited";
+/** stopped: a ptrace stop (the task is not picked until its tracer resumes it) */
+export type TaskState = "runnable" | "stopped" | "exited";
 
 /** One ptrace-style stop reported by tracehook_report_syscall_entry/exit. */
 export interface TracerStop {
@@ -147,8 +148,8 @@ export class Task {
   umask = 0o022;
   cwd: string;
   files: FdTable;
-  /** mm->start_brk / mm->brk */
-  readonly startBrk: number;
+  /** mm->start_brk / mm->brk (execve sets both) */
+  startBrk: number;
   brk: number;
   /** thread.usersp: the user RSP saved from per-cpu old_rsp at a switch */
   usersp = 0;

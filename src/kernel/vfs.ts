@@ -184,6 +184,8 @@ export function parentOf(p: string): string {
 /** A task's descriptor table; dup'd descriptors share the OpenFile. */
 export class FdTable {
   readonly fds = new Map<number, OpenFile>();
+  /** descriptors with FD_CLOEXEC (closed by execve) */
+  readonly cloexec = new Set<number>();
 
   static standard(): FdTable {
     const t = new FdTable();
@@ -196,11 +198,18 @@ export class FdTable {
   clone(): FdTable {
     const t = new FdTable();
     for (const [k, v] of this.fds) t.fds.set(k, v);
+    for (const fd of this.cloexec) t.cloexec.add(fd);
     return t;
   }
 
   get(fd: number): OpenFile | undefined {
     return this.fds.get(fd);
+  }
+
+  /** FD_CLOEXEC of `fd` (fcntl F_SETFD, O_CLOEXEC). */
+  setCloexec(fd: number, on: boolean): void {
+    if (on) this.cloexec.add(fd);
+    else this.cloexec.delete(fd);
   }
 
   /** The lowest free descriptor, or -1 at the limit. */
@@ -215,6 +224,7 @@ export class FdTable {
   }
 
   close(fd: number): boolean {
+    this.cloexec.delete(fd);
     return this.fds.delete(fd);
   }
 }

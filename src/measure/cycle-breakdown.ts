@@ -51,6 +51,8 @@ export interface BreakdownOptions {
   profile: CostProfile;
   /** which getppid call of the null loop to trace (1-based), default 2 */
   call?: number;
+  /** seccomp's constant-allow cache (default on) */
+  seccompCache?: boolean;
 }
 
 const EXIT_LABELS = /^(ret_from_sys_call|sysret_|int_|retint_|restore_args|irq_return)/;
@@ -69,6 +71,7 @@ export function traceOneCall(o: BreakdownOptions): TracedInstruction[] {
   });
   const task = machine.createTask({ name: workload.name, image });
   place(machine, task, o.depth, o.mode);
+  task.seccompCache = o.seccompCache ?? true;
   const cpu = machine.cpu;
   machine.run({ maxInstructions: 0 });
   const labels = new Map<string, bigint>([...machine.kernelText.labels, ...image.assembled.labels]);
@@ -165,12 +168,14 @@ export function cycleBreakdown(
   modes: readonly FilterMode[],
   depth: number,
   profile: CostProfile,
+  seccompCache = true,
 ): CycleBreakdown[] {
   const out: CycleBreakdown[] = [];
   for (const mode of modes) {
-    const reference = traceOneCall({ design: "none", mode, depth, profile });
+    const reference = traceOneCall({ design: "none", mode, depth, profile, seccompCache });
     for (const design of designs) {
-      const trace = design === "none" ? reference : traceOneCall({ design, mode, depth, profile });
+      const trace =
+        design === "none" ? reference : traceOneCall({ design, mode, depth, profile, seccompCache });
       const segs = attribute(trace, reference);
       const segments = Object.fromEntries(SEGMENTS.map((s) => [s, 0])) as Record<Segment, number>;
       trace.forEach((t, i) => {

@@ -39,6 +39,8 @@ export interface ExperimentAxes {
   gaps: number[];
   /** how many syscalls a filtered task's cgroup denies (DENIABLE_NRS); unfiltered points deny none */
   denied: number[];
+  /** whether seccomp consults the 5.11 constant-allow bitmap cache before running a task's filters */
+  seccompCache: boolean[];
 }
 
 export interface Experiment {
@@ -64,6 +66,8 @@ export interface PointConfig {
   /** syscalls denied in the task's cgroup: 0 when unfiltered */
   denied: number;
   errno: "ENOSYS" | "EPERM";
+  /** the task's seccomp filter runs behind the constant-allow cache (true) or on every call (false) */
+  seccompCache: boolean;
 }
 
 export interface Point {
@@ -86,6 +90,7 @@ const AXIS_KEYS = [
   "counts",
   "gaps",
   "denied",
+  "seccompCache",
 ] as const;
 const DEFAULTS: Partial<ExperimentAxes> = {
   modes: ["filtered", "unfiltered"],
@@ -94,6 +99,7 @@ const DEFAULTS: Partial<ExperimentAxes> = {
   counts: [200],
   gaps: [0],
   denied: [1],
+  seccompCache: [true],
 };
 
 export class ExperimentError extends Error {}
@@ -215,6 +221,10 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
       counts: list("counts", int(1, MAX_COUNT)),
       gaps: list("gaps", int(0, MAX_GAP)),
       denied: list("denied", int(1, DENIABLE_NRS.length)),
+      seccompCache: list("seccompCache", (x, path) => {
+        if (typeof x !== "boolean") fail(path, `must be true or false, got ${describe(x)}`);
+        return x as boolean;
+      }),
     },
   };
 }
@@ -283,34 +293,38 @@ export function expandPoints(exp: Experiment): { points: Point[]; excluded: Excl
             for (const depth of a.depths)
               for (const count of a.counts)
                 for (const gap of a.gaps)
-                  for (const denied of a.denied) {
-                    const trace = workload.startsWith("trace:");
-                    const config: PointConfig = {
-                      design,
-                      depth: trace ? (mode === "filtered" ? 1 : 0) : depth,
-                      mode,
-                      workload,
-                      profile,
-                      flavour,
-                      count: trace ? 1 : count,
-                      gap: trace ? 0 : gap,
-                      denied: mode === "filtered" ? denied : 0,
-                      errno: exp.errno,
-                    };
-                    const id = pointId(config);
-                    if (seen.has(id)) continue;
-                    seen.add(id);
-                    if (flavour !== "linux-3.1" && (trace || (needsLinux31(design) && design in DESIGNS))) {
-                      excluded.push({
-                        id,
-                        config,
-                        reason: trace
+                  for (const denied of a.denied)
+                    for (const seccompCache of a.seccompCache) {
+                      const trace = workload.startsWith("trace:");
+                      const config: PointConfig = {
+                        design,
+                        depth: trace ? (mode === "filtered" ? 1 : 0) : depth,
+                        mode,
+                        workload,
+                        profile,
+                        flavour,
+                        count: trace ? 1 : count,
+                        gap: trace ? 0 : gap,
+                        denied: mode === "filtered" ? denied : 0,
+                        errno: exp.errno,
+                        seccompCache,
+                      };
+                      const id = pointId(config);
+                      if (seen.has(id)) continue;
+                      seen.add(id);
+                      const reason =
+                        flavour !== "linux-3.1" && trace
                           ? "strace replay runs on linux-3.1 only"
-                          : `${design} adds linux-3.1 entry code`,
-                      });
-                      continue;
+                          : flavour !== "linux-3.1" && needsLinux31(design) && design in DESIGNS
+                            ? `${design} adds linux-3.1 entry code`
+                            : trace && !seccompCache
+                              ? "strace replay runs with the seccomp cache on"
+                              : null;
+                      if (reason !== null) {
+                        excluded.push({ id, config, reason });
+                        continue;
+                      }
+                      points.push({ id, config });
                     }
-                    points.push({ id, config });
-                  }
   return { points, excluded };
 }

@@ -22,13 +22,15 @@ export interface SweepData {
   results: SweepResult[];
 }
 
-/** One table: a design × depth grid for one panel (everything but design and depth fixed). */
+/** One table: a design × depth (or × denied count) grid for one panel, everything else fixed. */
 export interface ReportTable {
-  /** "sowa-micro, filtered (1 denied), sandybridge-2011, linux-3.1, count 200, gap 0" */
+  /** "sowa-micro, filtered (1 denied)"; the panel names the other axes that vary */
   title: string;
   panel: string;
   mode: FilterMode;
-  depths: number[];
+  /** what the columns are: cgroup depths, or (one depth, several filter lengths) denied counts */
+  axis: "depth" | "denied";
+  columns: number[];
   rows: { design: string; cells: ({ cyclesPerCall: number; sysOverheadPct: number } | null)[] }[];
 }
 
@@ -96,6 +98,8 @@ function panelOf(results: readonly SweepResult[]): (c: PointConfig) => string {
   if (varies((c) => c.count)) parts.push((c) => `count ${c.count}`);
   if (varies((c) => c.gap)) parts.push((c) => `gap ${c.gap}`);
   if (varies((c) => c.errno)) parts.push((c) => c.errno);
+  if (varies((c) => c.seccompCache))
+    parts.push((c) => (c.seccompCache ? "seccomp cache on" : "seccomp cache off"));
   return (c) => parts.map((f) => f(c)).join(" · ");
 }
 
@@ -103,37 +107,60 @@ function uniq<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
 }
 
-/** Per panel, mode and (filtered) denied count: a design × depth table. Designs in their sweep order. */
+/**
+ * Per panel and mode a design × depth table (one per denied count), or a design × denied-count table when the
+ * sweep has one depth and several filter lengths. Designs: none first, then in the order they appear.
+ */
 export function buildTables(results: readonly SweepResult[]): ReportTable[] {
   const panel = panelOf(results);
-  const designs = uniq(results.map((r) => r.config.design));
-  const groups = new Map<string, SweepResult[]>();
+  const designs = uniq(["none", ...results.map((r) => r.config.design)]);
+  const oneDepth = uniq(results.map((r) => r.config.depth)).length === 1;
+  const axis: ReportTable["axis"] =
+    oneDepth && uniq(results.map((r) => r.config.denied)).length > 2 ? "denied" : "depth";
+  const column = (c: PointConfig) => (axis === "depth" ? c.depth : c.denied);
+  const groups = new Map<string, { p: string; mode: FilterMode; denied: number; rs: SweepResult[] }>();
   for (const r of results) {
-    const k = `${panel(r.config)}\u0000${r.config.mode}\u0000${r.config.denied}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    const c = r.config;
+    const denied = axis === "depth" ? c.denied : 0;
+    const k = `${panel(c)}\u0000${c.mode}\u0000${denied}`;
+    const g = groups.get(k) ?? { p: panel(c), mode: c.mode, denied, rs: [] };
+    g.rs.push(r);
+    groups.set(k, g);
   }
-  const out: ReportTable[] = [];
-  for (const [k, rs] of groups) {
-    const [p, mode, denied] = k.split("\u0000") as [string, FilterMode, string];
-    const depths = uniq(rs.map((r) => r.config.depth)).sort((a, b) => a - b);
-    const ds = designs.filter((d) => rs.some((r) => r.config.design === d));
-    out.push({
-      title: `${p}, ${mode === "filtered" ? `filtered (${denied} denied)` : "unfiltered"}`,
+  const panels = uniq(results.map((r) => panel(r.config)));
+  const sorted = [...groups.values()].sort(
+    (a, b) =>
+      panels.indexOf(a.p) - panels.indexOf(b.p) ||
+      (a.mode === b.mode ? 0 : a.mode === "filtered" ? -1 : 1) ||
+      a.denied - b.denied,
+  );
+  return sorted.map(({ p, mode, denied, rs }) => {
+    const columns = uniq(rs.map((r) => column(r.config))).sort((a, b) => a - b);
+    const filtered = axis === "depth" ? `filtered (${denied} denied)` : "filtered";
+    return {
+      title: `${p}, ${mode === "filtered" ? filtered : "unfiltered"}`,
       panel: p,
       mode,
-      depths,
-      rows: ds.map((design) => ({
-        design: designLabel(design),
-        cells: depths.map((depth) => {
-          const r = rs.find((x) => x.config.design === design && x.config.depth === depth);
-          return r === undefined
-            ? null
-            : { cyclesPerCall: r.cyclesPerCall, sysOverheadPct: r.sysOverheadPct };
-        }),
-      })),
-    });
-  }
-  return out;
+      axis,
+      columns,
+      rows: designs
+        .filter((d) => rs.some((r) => r.config.design === d))
+        .map((design) => ({
+          design: designLabel(design),
+          cells: columns.map((col) => {
+            const r = rs.find((x) => x.config.design === design && column(x.config) === col);
+            return r === undefined
+              ? null
+              : { cyclesPerCall: r.cyclesPerCall, sysOverheadPct: r.sysOverheadPct };
+          }),
+        })),
+    };
+  });
+}
+
+/** A table's column headers: "depth 2" or "4 denied". */
+export function columnHeads(t: ReportTable): string[] {
+  return t.columns.map((x) => (t.axis === "depth" ? `depth ${x}` : `${x} denied`));
 }
 
 const fmt1 = (n: number) => (Math.round(n * 10) / 10).toFixed(1);
@@ -151,8 +178,8 @@ export function reportMarkdown(d: ReportData): string {
   );
   for (const t of d.tables) {
     out.push(`## ${t.title}`, "");
-    out.push(`| design | ${t.depths.map((x) => `depth ${x}`).join(" | ")} |`);
-    out.push(`|---|${t.depths.map(() => "---:").join("|")}|`);
+    out.push(`| design | ${columnHeads(t).join(" | ")} |`);
+    out.push(`|---|${t.columns.map(() => "---:").join("|")}|`);
     for (const r of t.rows) out.push(`| \`${r.design}\` | ${r.cells.map(fmtCell).join(" | ")} |`);
     out.push("");
   }
@@ -266,13 +293,20 @@ export function overheadVsDeniedSpec(results: readonly SweepResult[], title: str
       subtitle: `filtered tasks at depth ${minDepth}: extra cycles per call against none`,
     },
     data: { values: rows },
-    facet: { column: { field: "panel", type: "nominal", title: null } },
+    facet: { field: "panel", type: "nominal", title: null, sort: uniq(rows.map((r) => r.panel)).sort() },
+    // cache off and on side by side when the sweep has both
+    columns: new Set(results.map((r) => r.config.seccompCache)).size > 1 ? 2 : 3,
     spec: {
-      width: 300,
-      height: 220,
+      width: 260,
+      height: 200,
       mark: { type: "line", point: true, strokeWidth: 2 },
       encoding: {
-        x: { field: "denied", type: "quantitative", title: "syscalls denied (filter length)" },
+        x: {
+          field: "denied",
+          type: "quantitative",
+          title: "syscalls denied (filter length)",
+          axis: { values: uniq(rows.map((r) => r.denied)).sort((a, b) => a - b) },
+        },
         y: { field: "extra", type: "quantitative", title: "extra cycles per syscall" },
         color: { field: "design", type: "nominal", title: "design", scale: { scheme: "tableau10" } },
         strokeDash: { field: "design", type: "nominal", title: "design" },
@@ -359,8 +393,8 @@ export async function renderFigure(spec: TopLevelSpec): Promise<{ svg: string; p
 }
 
 /**
- * The cycle breakdown for the report: the sweep's designs, linux-3.1, its first profile, its deepest depth and its
- * modes. Design files are loaded first; an unknown design or a failing trace is left out.
+ * The cycle breakdown for the report: the sweep's designs, linux-3.1, its first point's profile and seccomp cache,
+ * its deepest depth and its modes; a filtered task's cgroup denies reboot alone. Design files are loaded first; an unknown design or a failing trace is left out.
  */
 export async function breakdownFor(results: readonly SweepResult[]): Promise<CycleBreakdown[]> {
   const mine = results.filter((r) => r.config.flavour === "linux-3.1");
@@ -374,5 +408,5 @@ export async function breakdownFor(results: readonly SweepResult[]): Promise<Cyc
   const modes = uniq(mine.map((r) => r.config.mode)).sort() as FilterMode[];
   const designs: string[] = [];
   for (const d of uniq(mine.map((r) => r.config.design))) designs.push(await resolveDesign(d));
-  return cycleBreakdown(designs, modes, depth, profile);
+  return cycleBreakdown(designs, modes, depth, profile, mine[0]!.config.seccompCache);
 }

@@ -62,6 +62,7 @@ function placeTask(machine: Machine, task: Task, c: PointConfig): void {
   }
   const path = cgroupPathAt(c.depth);
   if (c.depth > 0) api.move(task, path);
+  task.seccompCache = c.seccompCache;
   for (const nr of DENIABLE_NRS.slice(0, c.denied)) {
     const r = api.write(`${path === "/" ? "" : path}/syscalls.deny`, nr);
     if (r !== 0) throw new Error(`deny ${nr} in ${path} failed (${r})`);

@@ -24,7 +24,7 @@ import {
   type PointConfig,
   pointId,
 } from "./experiment.ts";
-import type { PointMeasurement } from "./sweep-point.ts";
+import { measurePoint, type PointMeasurement } from "./sweep-point.ts";
 import type { WorkerReply, WorkerRequest } from "./sweep-worker.ts";
 
 /** One line of results.jsonl: the point's id and configuration, its numbers, and the comparison against none. */
@@ -45,7 +45,7 @@ export interface SweepResult extends PointMeasurement {
 export interface SweepOptions {
   experiment: Experiment;
   outDir: string;
-  /** worker threads; default min(points to run, os.availableParallelism()) */
+  /** worker threads; default min(points to run, os.availableParallelism()); 1 runs the points on this thread */
   jobs?: number;
   /** stop starting new points after this many (testing an interrupted sweep) */
   maxPoints?: number;
@@ -250,7 +250,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
 
   opts.onProgress?.(written, points.length, null);
   try {
-    if (todo.length > 0) {
+    if (jobs === 1) {
+      // no worker to start: the same measurement on this thread, yielding between points so timers (the bar) run
+      for (const p of todo) {
+        let m: PointMeasurement;
+        try {
+          m = await measurePoint(p.config);
+        } catch (e) {
+          fail(p, e instanceof Error ? e.message : String(e));
+          continue;
+        }
+        finished(p, m);
+        await new Promise((r) => setImmediate(r));
+      }
+    } else if (todo.length > 0) {
       const queue = [...todo];
       const byId = new Map(todo.map((p) => [p.id, p]));
       await new Promise<void>((resolveAll, rejectAll) => {

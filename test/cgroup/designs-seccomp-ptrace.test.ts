@@ -11,35 +11,19 @@ import { seccompIsConstAllow } from "../../src/kernel/seccomp/cache.ts";
 import { AUDIT_ARCH_X86_64 } from "../../src/kernel/seccomp/seccomp-data.ts";
 import { NR } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
 import type { Task } from "../../src/kernel/task.ts";
-import { TIF_SECCOMP, TIF_SYSCALL_AUDIT, TIF_SYSCALL_TRACE } from "../../src/kernel/tif.ts";
+import { TIF_SECCOMP, TIF_SYSCALL_TRACE } from "../../src/kernel/tif.ts";
 import { compareDesigns } from "../../src/measure/compare.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 import { type Call, callsProgram, result, runProgram, userImage } from "../kernel/user-program.ts";
+import { DENIED, CALLS as JAIL_CALLS, jail, PATHS } from "./design-fixture.ts";
 
 const IDS = ["seccomp-bpf", "seccomp-bpf-args", "ptrace"] as const;
 const PROF = getProfile("sandybridge-2011");
 const PRICED: BootOptions = { costs: PROF.costs, natives: PROF.natives };
 
-const PATHS = [
-  { name: "fast", tif: null },
-  { name: "audit semi-slow", tif: TIF_SYSCALL_AUDIT },
-  { name: "tracesys slow", tif: TIF_SYSCALL_TRACE },
-] as const;
-
-// denied at /a (propagated to /a/b) and at /a/b itself; the task runs in /a/b
-const DENY_A = [NR.getppid, NR.getuid, 300];
-const DENY_B = [NR.getgid];
-const DENIED = new Set([...DENY_A, ...DENY_B]);
+// the jail's calls, then read and write on a standard and a non-standard fd
 const CALLS: Call[] = [
-  { nr: NR.getpid },
-  { nr: NR.getppid },
-  { nr: NR.getuid },
-  { nr: NR.geteuid },
-  { nr: NR.getgid },
-  { nr: NR.getegid },
-  { nr: NR.gettid },
-  { nr: 300 },
-  { nr: 301 },
+  ...JAIL_CALLS,
   { nr: NR.read, args: [0, "buf", 1] },
   { nr: NR.write, args: [1, "buf", 1] },
   { nr: NR.read, args: [3, "buf", 1] },
@@ -47,20 +31,8 @@ const CALLS: Call[] = [
 ];
 const DATA = 'buf: .ascii "x"';
 
-function setupJail(t: Task, m: Machine, tif: number | null): void {
-  const api = new CgroupHostApi(m);
-  expect(api.mkdir("/a")).toBe(0);
-  expect(api.mkdir("/a/b")).toBe(0);
-  for (const nr of DENY_A) expect(api.write("/a/syscalls.deny", nr)).toBe(0);
-  for (const nr of DENY_B) expect(api.write("/a/b/syscalls.deny", nr)).toBe(0);
-  api.move(t, "/a/b");
-  if (tif !== null) t.tif.set(tif);
-}
-
 function run(id: string, tif: number | null, opts: BootOptions = {}) {
-  return runProgram(callsProgram(CALLS, DATA), { design: getDesign(id), ...opts }, (t, m) =>
-    setupJail(t, m, tif),
-  );
+  return runProgram(callsProgram(CALLS, DATA), { design: getDesign(id), ...opts }, (t, m) => jail(t, m, tif));
 }
 
 function expectResults(ran: ReturnType<typeof run>, id: string, errno: number): void {

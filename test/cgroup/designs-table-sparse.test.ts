@@ -1,7 +1,6 @@
 // cgroup-table-ptr, cgroup-per-set and cgroup-sparse: denial on every path (and, for cgroup-sparse, through
 // int $0x80 and x32 numbers), table-ptr's memory per distinct policy, and the cost shapes (exact cycles).
 import { describe, expect, it } from "vitest";
-import type { Design } from "../../src/cgroup/design.ts";
 import { cgroupSparseDesign } from "../../src/cgroup/designs/cgroup-sparse.ts";
 import { getDesign } from "../../src/cgroup/designs/index.ts";
 import { CgroupHostApi } from "../../src/cgroup/host-api.ts";
@@ -10,54 +9,17 @@ import { ENOSYS, EPERM } from "../../src/kernel/errno.ts";
 import { Machine } from "../../src/kernel/machine.ts";
 import { NR_IA32 } from "../../src/kernel/syscall-names-i386-3.1.ts";
 import { NR } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
-import { TIF_SYSCALL_AUDIT, TIF_SYSCALL_TRACE } from "../../src/kernel/tif.ts";
-import { compareDesigns } from "../../src/measure/compare.ts";
-import { getProfile } from "../../src/measure/profile.ts";
-import { type Call, callsProgram, EXIT, result, runProgram } from "../kernel/user-program.ts";
-
-const PATHS = [
-  { name: "fast", tif: null },
-  { name: "audit semi-slow", tif: TIF_SYSCALL_AUDIT },
-  { name: "tracesys slow", tif: TIF_SYSCALL_TRACE },
-] as const;
-
-const DENY_A = [NR.getppid, NR.getuid, 300];
-const DENY_B = [NR.getgid];
-const DENIED = new Set([...DENY_A, ...DENY_B]);
-const CALLS: Call[] = [
-  { nr: NR.getpid },
-  { nr: NR.getppid },
-  { nr: NR.getuid },
-  { nr: NR.geteuid },
-  { nr: NR.getgid },
-  { nr: NR.getegid },
-  { nr: NR.gettid },
-  { nr: 300 },
-  { nr: 301 },
-];
-
-/** /a denies DENY_A, /a/b also DENY_B; the task runs in /a/b */
-function jail(
-  t: Parameters<NonNullable<Parameters<typeof runProgram>[2]>>[0],
-  m: Machine,
-  tif: number | null,
-) {
-  const api = new CgroupHostApi(m);
-  expect(api.mkdir("/a")).toBe(0);
-  expect(api.mkdir("/a/b")).toBe(0);
-  for (const nr of DENY_A) expect(api.write("/a/syscalls.deny", nr)).toBe(0);
-  for (const nr of DENY_B) expect(api.write("/a/b/syscalls.deny", nr)).toBe(0);
-  api.move(t, "/a/b");
-  if (tif !== null) t.tif.set(tif);
-}
-
-function run(design: Design, tif: number | null, deniedErrno?: number) {
-  return runProgram(
-    callsProgram(CALLS),
-    deniedErrno === undefined ? { design } : { design, deniedErrno },
-    (t, m) => jail(t, m, tif),
-  );
-}
+import { TIF_SYSCALL_AUDIT } from "../../src/kernel/tif.ts";
+import { callsProgram, EXIT, result, runProgram } from "../kernel/user-program.ts";
+import {
+  CALLS,
+  compareNullWorkload,
+  expectCallResults,
+  expectNothingDenied,
+  jail,
+  PATHS,
+  runJailed as run,
+} from "./design-fixture.ts";
 
 describe.each(["cgroup-table-ptr", "cgroup-per-set", "cgroup-sparse"])("%s", (id) => {
   for (const p of PATHS) {
@@ -65,12 +27,7 @@ describe.each(["cgroup-table-ptr", "cgroup-per-set", "cgroup-sparse"])("%s", (id
       for (const errno of [ENOSYS, EPERM]) {
         const ran = run(getDesign(id), p.tif, errno);
         expect(ran.t.exitCode).toBe(0);
-        CALLS.forEach((c, i) => {
-          const r = result(ran, i);
-          if (DENIED.has(c.nr)) expect(r, `nr ${c.nr}`).toBe(-errno);
-          else if (c.nr === 301) expect(r).toBe(-ENOSYS);
-          else expect(r, `nr ${c.nr}`).toBeGreaterThanOrEqual(0);
-        });
+        expectCallResults(ran, errno);
         const paths = ran.t.acct.paths;
         const n = CALLS.length + 1;
         if (id === "cgroup-per-set")
@@ -87,10 +44,7 @@ describe.each(["cgroup-table-ptr", "cgroup-per-set", "cgroup-sparse"])("%s", (id
       jail(t, m, null);
       new CgroupHostApi(m).move(t, "/");
     });
-    CALLS.forEach((c, i) => {
-      if (c.nr >= 300) expect(result(ran, i)).toBe(-ENOSYS);
-      else expect(result(ran, i), `nr ${c.nr}`).toBeGreaterThanOrEqual(0);
-    });
+    expectNothingDenied(ran);
   });
 
   it("an allow that empties the policy lifts the filter", () => {
@@ -249,14 +203,7 @@ describe("cgroup-table-ptr: memory per distinct policy", () => {
 describe("cost shapes (sandybridge-2011, null workload, exact cycles)", () => {
   const designs = ["cgroup-composed", "cgroup-table-ptr", "cgroup-per-set", "cgroup-sparse"];
   const depths = [0, 1, 2, 3];
-  const r = compareDesigns({
-    designs,
-    depths,
-    workload: "null",
-    count: 20,
-    modes: ["filtered", "unfiltered"],
-    profile: getProfile("sandybridge-2011"),
-  });
+  const r = compareNullWorkload(designs, depths);
   const pts = (d: string, mode: "filtered" | "unfiltered") =>
     depths.map((depth) => r.points.find((p) => p.design === d && p.mode === mode && p.depth === depth)!);
   const cyc = (d: string, mode: "filtered" | "unfiltered") => pts(d, mode).map((p) => p.cyclesPerCall);

@@ -1,7 +1,6 @@
 // cgroup-tif, cgroup-tif-semislow and cgroup-sowa: denial on every path, the flag's control plane, the patch's
 // auditsys finding, and the cost shape (exact simulated cycles, sandybridge-2011).
 import { describe, expect, it } from "vitest";
-import type { Design } from "../../src/cgroup/design.ts";
 import { TIF_SYSCALL_USE_CGROUP } from "../../src/cgroup/designs/cgroup-sowa.ts";
 import { _TIF_SYSCALL_CGROUP, TIF_SYSCALL_CGROUP } from "../../src/cgroup/designs/cgroup-tif.ts";
 import { getDesign } from "../../src/cgroup/designs/index.ts";
@@ -10,7 +9,6 @@ import { ENOSYS, EPERM } from "../../src/kernel/errno.ts";
 import { Machine } from "../../src/kernel/machine.ts";
 import { PT_REGS_SIZE, RCX } from "../../src/kernel/pt-regs.ts";
 import { NR } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
-import type { Task } from "../../src/kernel/task.ts";
 import {
   _TIF_ALLWORK_MASK,
   _TIF_WORK_MASK,
@@ -19,9 +17,16 @@ import {
   TIF_SYSCALL_AUDIT,
   TIF_SYSCALL_TRACE,
 } from "../../src/kernel/tif.ts";
-import { compareDesigns } from "../../src/measure/compare.ts";
-import { getProfile } from "../../src/measure/profile.ts";
-import { type Call, callsProgram, result, runProgram, userImage } from "../kernel/user-program.ts";
+import { callsProgram, type Ran, result, runProgram, userImage } from "../kernel/user-program.ts";
+import {
+  CALLS,
+  compareNullWorkload,
+  DENIED,
+  expectCallResults,
+  expectNothingDenied,
+  PATHS,
+  runJailed as run,
+} from "./design-fixture.ts";
 
 const IDS = ["cgroup-tif", "cgroup-tif-semislow", "cgroup-sowa"] as const;
 const BIT: Record<(typeof IDS)[number], number> = {
@@ -30,62 +35,10 @@ const BIT: Record<(typeof IDS)[number], number> = {
   "cgroup-sowa": TIF_SYSCALL_USE_CGROUP,
 };
 
-const PATHS = [
-  { name: "fast", tif: null },
-  { name: "audit semi-slow", tif: TIF_SYSCALL_AUDIT },
-  { name: "tracesys slow", tif: TIF_SYSCALL_TRACE },
-] as const;
-
-// denied at /a (propagated to /a/b) and at /a/b itself; the task runs in /a/b
-const DENY_A = [NR.getppid, NR.getuid, 300];
-const DENY_B = [NR.getgid];
-const DENIED = new Set([...DENY_A, ...DENY_B]);
-const CALLS: Call[] = [
-  { nr: NR.getpid },
-  { nr: NR.getppid },
-  { nr: NR.getuid },
-  { nr: NR.geteuid },
-  { nr: NR.getgid },
-  { nr: NR.getegid },
-  { nr: NR.gettid },
-  { nr: 300 },
-  { nr: 301 },
-];
-
-function run(
-  design: Design,
-  tif: number | null,
-  deniedErrno?: number,
-  data = "",
-  text?: string,
-  more?: (t: Task, m: Machine) => void,
-) {
-  return runProgram(
-    text ?? callsProgram(CALLS, data),
-    deniedErrno === undefined ? { design } : { design, deniedErrno },
-    (t, m) => {
-      const api = new CgroupHostApi(m);
-      expect(api.mkdir("/a")).toBe(0);
-      expect(api.mkdir("/a/b")).toBe(0);
-      for (const nr of DENY_A) expect(api.write("/a/syscalls.deny", nr)).toBe(0);
-      for (const nr of DENY_B) expect(api.write("/a/b/syscalls.deny", nr)).toBe(0);
-      api.move(t, "/a/b");
-      if (tif !== null) t.tif.set(tif);
-      more?.(t, m);
-    },
-  );
-}
-
-function expectResults(ran: ReturnType<typeof run>, errno: number): void {
+function expectResults(ran: Ran, errno: number): void {
   expect(ran.m.oops).toBeNull();
   expect(ran.t.exitCode).toBe(0);
-  CALLS.forEach((c, i) => {
-    const r = result(ran, i);
-    if (DENIED.has(c.nr)) expect(r, `nr ${c.nr}`).toBe(-errno);
-    else if (c.nr === 301)
-      expect(r).toBe(-ENOSYS); // not denied, not implemented
-    else expect(r, `nr ${c.nr}`).toBeGreaterThanOrEqual(0);
-  });
+  expectCallResults(ran, errno);
 }
 
 describe("the flag bits", () => {
@@ -225,21 +178,17 @@ describe("cgroup-sowa: the auditsys path (finding)", () => {
     // e.g. a user register value an interrupt frame left there: the flag is read from user memory
     const text = callsProgram(CALLS, "fake_ti: .zero 64\n");
     const fake = Number(userImage(text).symbols.get("fake_ti")!);
-    const bypass = run(getDesign("cgroup-sowa"), TIF_SYSCALL_AUDIT, undefined, "", text, (t, m) =>
+    const bypass = run(getDesign("cgroup-sowa"), TIF_SYSCALL_AUDIT, undefined, text, (t, m) =>
       m.kspace.write64(rcxSlot(t), BigInt(fake)),
     );
     expect(bypass.m.oops).toBeNull();
     expect(bypass.t.tif.test(TIF_SYSCALL_USE_CGROUP)).toBe(true); // the task is flagged …
-    CALLS.forEach((c, i) => {
-      // … and every call runs: nothing is denied
-      if (c.nr >= 300) expect(result(bypass, i)).toBe(-ENOSYS);
-      else expect(result(bypass, i), `nr ${c.nr}`).toBeGreaterThanOrEqual(0);
-    });
+    expectNothingDenied(bypass); // … and every call runs: nothing is denied
     expect(bypass.t.acct.paths.audit).toBe(CALLS.length + 1);
   });
 
   it("with the slot holding the task's own thread_info, the patch works on the audit path", () => {
-    const ran = run(getDesign("cgroup-sowa"), TIF_SYSCALL_AUDIT, undefined, "", undefined, (t, m) =>
+    const ran = run(getDesign("cgroup-sowa"), TIF_SYSCALL_AUDIT, undefined, undefined, (t, m) =>
       m.kspace.write64(rcxSlot(t), BigInt.asUintN(64, BigInt(t.threadInfo))),
     );
     expectResults(ran, ENOSYS);
@@ -249,14 +198,7 @@ describe("cgroup-sowa: the auditsys path (finding)", () => {
 
 describe("cost shape (sandybridge-2011, null workload, depths 0..3)", () => {
   const depths = [0, 1, 2, 3];
-  const res = compareDesigns({
-    designs: ["none", ...IDS],
-    depths,
-    workload: "null",
-    count: 20,
-    modes: ["filtered", "unfiltered"],
-    profile: getProfile("sandybridge-2011"),
-  });
+  const res = compareNullWorkload(["none", ...IDS], depths);
   const pts = (design: string, mode: "filtered" | "unfiltered") =>
     res.points.filter((p) => p.design === design && p.mode === mode).sort((a, b) => a.depth - b.depth);
 

@@ -1,6 +1,5 @@
 // The first three designs: denial on every path, and the cost shape (exact simulated cycles).
 import { describe, expect, it } from "vitest";
-import type { Design } from "../../src/cgroup/design.ts";
 import { DESIGNS, getDesign } from "../../src/cgroup/designs/index.ts";
 import { CgroupHostApi } from "../../src/cgroup/host-api.ts";
 import { Assembler } from "../../src/entry/assembler.ts";
@@ -9,58 +8,15 @@ import { Machine } from "../../src/kernel/machine.ts";
 import { NR } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
 import { TIF_SYSCALL_AUDIT, TIF_SYSCALL_TRACE } from "../../src/kernel/tif.ts";
 import { getProfile } from "../../src/measure/profile.ts";
-import { type Call, callsProgram, result, runProgram } from "../kernel/user-program.ts";
-
-const PATHS = [
-  { name: "fast", tif: null },
-  { name: "audit semi-slow", tif: TIF_SYSCALL_AUDIT },
-  { name: "tracesys slow", tif: TIF_SYSCALL_TRACE },
-] as const;
-
-// denied at /a (propagated to /a/b) and at /a/b itself; the task runs in /a/b
-const DENY_A = [NR.getppid, NR.getuid, 300];
-const DENY_B = [NR.getgid];
-const CALLS: Call[] = [
-  { nr: NR.getpid },
-  { nr: NR.getppid },
-  { nr: NR.getuid },
-  { nr: NR.geteuid },
-  { nr: NR.getgid },
-  { nr: NR.getegid },
-  { nr: NR.gettid },
-  { nr: 300 },
-  { nr: 301 },
-];
-
-function run(design: Design, tif: number | null, deniedErrno?: number) {
-  return runProgram(
-    callsProgram(CALLS),
-    deniedErrno === undefined ? { design } : { design, deniedErrno },
-    (t, m) => {
-      const api = new CgroupHostApi(m);
-      expect(api.mkdir("/a")).toBe(0);
-      expect(api.mkdir("/a/b")).toBe(0);
-      for (const nr of DENY_A) expect(api.write("/a/syscalls.deny", nr)).toBe(0);
-      for (const nr of DENY_B) expect(api.write("/a/b/syscalls.deny", nr)).toBe(0);
-      api.move(t, "/a/b");
-      if (tif !== null) t.tif.set(tif);
-    },
-  );
-}
+import { callsProgram, result, runProgram } from "../kernel/user-program.ts";
+import { CALLS, expectCallResults, expectNothingDenied, PATHS, runJailed as run } from "./design-fixture.ts";
 
 describe.each(["cgroup-walk", "cgroup-composed"])("%s", (id) => {
   for (const p of PATHS) {
     it(`denied numbers return -ENOSYS and the others work, on the ${p.name} path`, () => {
       const ran = run(getDesign(id), p.tif);
       expect(ran.t.exitCode).toBe(0);
-      const denied = new Set([...DENY_A, ...DENY_B]);
-      CALLS.forEach((c, i) => {
-        const r = result(ran, i);
-        if (denied.has(c.nr)) expect(r, `nr ${c.nr}`).toBe(-ENOSYS);
-        else if (c.nr === 301)
-          expect(r).toBe(-ENOSYS); // not denied, not implemented
-        else expect(r, `nr ${c.nr}`).toBeGreaterThanOrEqual(0);
-      });
+      expectCallResults(ran, ENOSYS);
       const paths = ran.t.acct.paths;
       if (p.tif === null) expect(paths.fast).toBe(CALLS.length + 1);
       if (p.tif === TIF_SYSCALL_AUDIT) expect(paths.audit).toBe(CALLS.length + 1);
@@ -89,10 +45,7 @@ describe("none", () => {
   it("denies nothing on any path (the hierarchy still records the policy)", () => {
     for (const p of PATHS) {
       const ran = run(getDesign("none"), p.tif);
-      CALLS.forEach((c, i) => {
-        if (c.nr >= 300) expect(result(ran, i)).toBe(-ENOSYS);
-        else expect(result(ran, i), `nr ${c.nr}`).toBeGreaterThanOrEqual(0);
-      });
+      expectNothingDenied(ran);
       expect(ran.m.hierarchy.lookup("/a/b")!.deniedList()).toEqual(
         [NR.getuid, NR.getgid, NR.getppid, 300].sort((a, b) => a - b),
       );

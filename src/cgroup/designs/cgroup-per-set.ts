@@ -7,11 +7,12 @@
 // the low 16 bits, so it is in neither _TIF_ALLWORK_MASK nor _TIF_WORK_MASK (a low bit would loop int_with_check).
 // The struct is src/cgroup/syscalls-cgroup-struct.ts's, with SCG_syscalls_bitmap holding the own *deny* set
 // (bit set = denied at this level). The int $0x80 entry is not hooked (docs/designs.md).
-import type { Task } from "../../kernel/task.ts";
 import { _TIF_WORK_SYSCALL_ENTRY } from "../../kernel/tif.ts";
-import type { Design, DesignHost } from "../design.ts";
+import { deniedStubs } from "../denial-stubs.ts";
+import type { Design } from "../design.ts";
 import type { Cgroup } from "../hierarchy.ts";
-import { SCG_CONSTANTS, ScgStructs } from "../syscalls-cgroup-struct.ts";
+import { scgControlPlane } from "../scg-control-plane.ts";
+import { SCG_CONSTANTS } from "../syscalls-cgroup-struct.ts";
 
 export const TIF_SYSCALL_CGROUP_SETS = 19;
 export const _TIF_SYSCALL_CGROUP_SETS = 1 << TIF_SYSCALL_CGROUP_SETS;
@@ -43,16 +44,6 @@ const WALK = [
 ].join("\n");
 
 export function cgroupPerSetDesign(): Design {
-  let structs: ScgStructs | null = null;
-  const s = () => {
-    if (structs === null) throw new Error("cgroup-per-set: not attached");
-    return structs;
-  };
-  /** flagged iff the composed set denies something (some level of the ancestry has a non-empty own set) */
-  const flag = (task: Task, cg: Cgroup) => {
-    if (cg.deniedCount > 0) task.tif.set(TIF_SYSCALL_CGROUP_SETS);
-    else task.tif.clear(TIF_SYSCALL_CGROUP_SETS);
-  };
   return {
     id: "cgroup-per-set",
     title: "Each ancestor's own set, evaluated at run time for flagged tasks only",
@@ -72,36 +63,16 @@ export function cgroupPerSetDesign(): Design {
       hooks: { tracesys_after_trace_enter: WALK },
       extraText: [
         "# cgroup-per-set: a denied call returns -SYSCALLS_DENIED_ERRNO through tracesys's IRET exit.",
-        "syscalls_cgroup_denied_iret:",
-        "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-        "\tjmp int_ret_from_sys_call",
+        ...deniedStubs("iret"),
       ].join("\n"),
     }),
-    attach(k: DesignHost) {
-      structs = new ScgStructs(k.machine, k.hierarchy.nrSyscalls);
-      for (const cg of k.hierarchy.all()) structs.create(cg, ownDenyBits(cg));
-      for (const cg of k.hierarchy.all())
-        for (const t of cg.tasks) {
-          structs.pointTask(t, cg);
-          flag(t, cg);
-        }
-    },
-    cgroupCreated: (cg) => void s().create(cg, ownDenyBits(cg)),
-    cgroupRemoved: (cg) => s().remove(cg),
-    policyChanged(cgs) {
+    ...scgControlPlane({
+      id: "cgroup-per-set",
+      bits: ownDenyBits,
       // A level's own set depends on its parent's composed set: rewrite the changed cgroups and their children.
-      const dirty = new Set<Cgroup>();
-      for (const cg of cgs) {
-        dirty.add(cg);
-        for (const c of cg.children) dirty.add(c);
-      }
-      for (const cg of dirty) s().writeBitmap(cg, ownDenyBits(cg));
-      for (const cg of cgs) for (const t of cg.tasks) flag(t, cg);
-    },
-    taskAttached(task, cg) {
-      s().pointTask(task, cg);
-      flag(task, cg);
-    },
-    memoryBytes: () => structs?.memoryBytes() ?? 0,
+      dependsOnParent: true,
+      // flagged iff the composed set denies something (some level of the ancestry has a non-empty own set)
+      taskFlag: TIF_SYSCALL_CGROUP_SETS,
+    }),
   };
 }

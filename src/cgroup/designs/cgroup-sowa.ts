@@ -17,9 +17,10 @@ import { ENOSYS } from "../../kernel/errno.ts";
 import type { KernelContext } from "../../kernel/kernel-context.ts";
 import { argInt } from "../../kernel/native-args.ts";
 import { TSK_cgroups } from "../../kernel/task-struct.ts";
-import type { Design, DesignHost } from "../design.ts";
-import { SCG_CONSTANTS, SCG_syscalls_bitmap, ScgStructs } from "../syscalls-cgroup-struct.ts";
-import { syncTaskFlag } from "./cgroup-tif.ts";
+import { deniedStubs } from "../denial-stubs.ts";
+import type { Design } from "../design.ts";
+import { scgControlPlane } from "../scg-control-plane.ts";
+import { SCG_CONSTANTS, SCG_syscalls_bitmap } from "../syscalls-cgroup-struct.ts";
 
 export const TIF_SYSCALL_USE_CGROUP = 29;
 export const _TIF_SYSCALL_USE_CGROUP = 1 << TIF_SYSCALL_USE_CGROUP;
@@ -61,11 +62,6 @@ function syscallsCgroupPerm(k: KernelContext, cpu: Cpu): number {
 export const SYSCALLS_CGROUP_PERM_CYCLES = 17;
 
 export function cgroupSowaDesign(): Design {
-  let structs: ScgStructs | null = null;
-  const s = () => {
-    if (structs === null) throw new Error("cgroup-sowa: not attached");
-    return structs;
-  };
   return {
     id: "cgroup-sowa",
     title: "Sowa's published patch: own TIF bit tested on the fast path, call into C",
@@ -112,12 +108,7 @@ export function cgroupSowaDesign(): Design {
           : {
               extraText: [
                 "# cgroup-sowa with deniedErrno != ENOSYS: badsys and tracesys's RAX hold -ENOSYS, so store it here.",
-                "syscalls_cgroup_denied_sysret:",
-                "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-                "\tjmp ret_from_sys_call",
-                "syscalls_cgroup_denied_iret:",
-                "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-                "\tjmp int_ret_from_sys_call",
+                ...deniedStubs("sysret", "iret"),
               ].join("\n"),
             }),
         natives: [
@@ -125,30 +116,9 @@ export function cgroupSowaDesign(): Design {
         ],
       };
     },
-    attach(k: DesignHost) {
-      structs = new ScgStructs(k.machine, k.hierarchy.nrSyscalls);
-      for (const cg of k.hierarchy.all()) structs.create(cg, cg.bitmap);
-      for (const cg of k.hierarchy.all()) {
-        for (const t of cg.tasks) {
-          structs.pointTask(t, cg);
-          syncTaskFlag(t, cg, TIF_SYSCALL_USE_CGROUP);
-        }
-      }
-    },
-    cgroupCreated: (cg) => void s().create(cg, cg.bitmap),
-    cgroupRemoved: (cg) => s().remove(cg),
-    policyChanged(cgs) {
-      // syscalls_cgroup_deny_syscall / allow_syscall: the flag follows deny_bit_count (0 -> 1 set, 1 -> 0 clear)
-      for (const cg of cgs) {
-        s().writeBitmap(cg, cg.bitmap);
-        for (const t of cg.tasks) syncTaskFlag(t, cg, TIF_SYSCALL_USE_CGROUP);
-      }
-    },
-    // attach_task sets or clears; post_fork only sets (a child here starts with no flags of its parent)
-    taskAttached(task, cg) {
-      s().pointTask(task, cg);
-      syncTaskFlag(task, cg, TIF_SYSCALL_USE_CGROUP);
-    },
-    memoryBytes: () => structs?.memoryBytes() ?? 0,
+    // the patch's syscalls_bitmap is the composed set. syscalls_cgroup_deny_syscall / allow_syscall: the flag
+    // follows deny_bit_count (0 -> 1 set, 1 -> 0 clear); attach_task sets or clears; post_fork only sets (a child
+    // here starts with no flags of its parent)
+    ...scgControlPlane({ id: "cgroup-sowa", bits: (cg) => cg.bitmap, taskFlag: TIF_SYSCALL_USE_CGROUP }),
   };
 }

@@ -12,6 +12,7 @@
 import type { EntryHooks } from "../../entry/linux-3.1.ts";
 import type { Task } from "../../kernel/task.ts";
 import { TSK_cgroups } from "../../kernel/task-struct.ts";
+import { deniedStubs } from "../denial-stubs.ts";
 import type { Design, DesignHost } from "../design.ts";
 import type { Cgroup } from "../hierarchy.ts";
 import {
@@ -149,15 +150,7 @@ export function cgroupSparseDesign(opts: CgroupSparseOptions = {}): Design {
         hooks,
         extraText: [
           "# cgroup-sparse: a denied call returns -SYSCALLS_DENIED_ERRNO through the path's own exit.",
-          "syscalls_cgroup_denied_sysret:",
-          "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-          "\tjmp ret_from_sys_call",
-          "syscalls_cgroup_denied_iret:",
-          "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-          "\tjmp int_ret_from_sys_call",
-          "syscalls_cgroup_denied_ia32:",
-          "\tmovq $-SYSCALLS_DENIED_ERRNO, %rax",
-          "\tjmp ia32_sysret",
+          ...deniedStubs("sysret", "iret", "ia32"),
         ].join("\n"),
       };
     },

@@ -9,10 +9,11 @@
 // AUDIT and CGROUP (ptrace, seccomp, …) pays one more test before the full slow path, where the check runs after
 // syscall_trace_enter as in cgroup-tif.
 import { LOAD_ARGS } from "../../entry/linux-3.1-macros.ts";
-import { _TIF_WORK_SYSCALL_ENTRY } from "../../kernel/tif.ts";
-import type { Design, DesignHost } from "../design.ts";
-import { SCG_CONSTANTS, ScgStructs } from "../syscalls-cgroup-struct.ts";
-import { _TIF_SYSCALL_CGROUP, composedCheck, syncTaskFlag, TIF_SYSCALL_CGROUP } from "./cgroup-tif.ts";
+import { deniedStubs } from "../denial-stubs.ts";
+import type { Design } from "../design.ts";
+import { scgControlPlane } from "../scg-control-plane.ts";
+import { composedCheck } from "./cgroup-composed.ts";
+import { CGROUP_TIF_CONSTANTS, TIF_SYSCALL_CGROUP } from "./cgroup-tif.ts";
 
 const TRACESYS_ENTRY = [
   "testl $(_TIF_WORK_SYSCALL_ENTRY & ~_TIF_SYSCALL_AUDIT), TI_flags(%rcx)",
@@ -43,20 +44,10 @@ const SEMISLOW = [
     .split("\n")
     .map((l) => `\t${l}`),
   "\tjmp system_call_fastpath",
-  "syscalls_cgroup_denied_sysret:",
-  "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-  "\tjmp ret_from_sys_call",
-  "syscalls_cgroup_denied_iret:",
-  "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-  "\tjmp int_ret_from_sys_call",
+  ...deniedStubs("sysret", "iret"),
 ].join("\n");
 
 export function cgroupTifSemislowDesign(): Design {
-  let structs: ScgStructs | null = null;
-  const s = () => {
-    if (structs === null) throw new Error("cgroup-tif-semislow: not attached");
-    return structs;
-  };
   return {
     id: "cgroup-tif-semislow",
     title: "TIF flag with an audit-style semi-slow path (SYSRET)",
@@ -67,40 +58,14 @@ export function cgroupTifSemislowDesign(): Design {
     expectation:
       "unfiltered tasks cost exactly what they cost without the design; filtered tasks pay a short detour and return by SYSRET",
     kernel: () => ({
-      constants: {
-        ...SCG_CONSTANTS,
-        TIF_SYSCALL_CGROUP: BigInt(TIF_SYSCALL_CGROUP),
-        _TIF_SYSCALL_CGROUP: BigInt(_TIF_SYSCALL_CGROUP),
-        _TIF_WORK_SYSCALL_ENTRY: BigInt((_TIF_WORK_SYSCALL_ENTRY | _TIF_SYSCALL_CGROUP) >>> 0),
-      },
+      constants: CGROUP_TIF_CONSTANTS,
       hooks: {
         tracesys_entry: TRACESYS_ENTRY,
         tracesys_after_trace_enter: composedCheck("syscalls_cgroup_denied_iret"),
       },
       extraText: SEMISLOW,
     }),
-    attach(k: DesignHost) {
-      structs = new ScgStructs(k.machine, k.hierarchy.nrSyscalls);
-      for (const cg of k.hierarchy.all()) structs.create(cg, cg.bitmap);
-      for (const cg of k.hierarchy.all()) {
-        for (const t of cg.tasks) {
-          structs.pointTask(t, cg);
-          syncTaskFlag(t, cg, TIF_SYSCALL_CGROUP);
-        }
-      }
-    },
-    cgroupCreated: (cg) => void s().create(cg, cg.bitmap),
-    cgroupRemoved: (cg) => s().remove(cg),
-    policyChanged(cgs) {
-      for (const cg of cgs) {
-        s().writeBitmap(cg, cg.bitmap);
-        for (const t of cg.tasks) syncTaskFlag(t, cg, TIF_SYSCALL_CGROUP);
-      }
-    },
-    taskAttached(task, cg) {
-      s().pointTask(task, cg);
-      syncTaskFlag(task, cg, TIF_SYSCALL_CGROUP);
-    },
-    memoryBytes: () => structs?.memoryBytes() ?? 0,
+    // cgroup-tif's control plane: the composed bitmap and the flag
+    ...scgControlPlane({ id: "cgroup-tif-semislow", bits: (cg) => cg.bitmap, taskFlag: TIF_SYSCALL_CGROUP }),
   };
 }

@@ -2,9 +2,11 @@
 // cgroup denies a call its parent allows); the entry code tests the task's cgroup and then every ancestor up to
 // the root, on every path, for every task, so the cost grows by one loop iteration per level of depth.
 
-import type { Design, DesignHost } from "../design.ts";
+import { deniedStubs } from "../denial-stubs.ts";
+import type { Design } from "../design.ts";
 import type { Cgroup } from "../hierarchy.ts";
-import { SCG_CONSTANTS, ScgStructs } from "../syscalls-cgroup-struct.ts";
+import { scgControlPlane } from "../scg-control-plane.ts";
+import { SCG_CONSTANTS } from "../syscalls-cgroup-struct.ts";
 
 /** own = composed | ~composed(parent): the rules written at this level (AND over the ancestry = composed). */
 function ownBits(cg: Cgroup): Uint8Array {
@@ -33,11 +35,6 @@ function walk(loop: string, deny: string): string {
 }
 
 export function cgroupWalkDesign(): Design {
-  let structs: ScgStructs | null = null;
-  const s = () => {
-    if (structs === null) throw new Error("cgroup-walk: not attached");
-    return structs;
-  };
   return {
     id: "cgroup-walk",
     title: "Per-cgroup bitmap, checked at every ancestor",
@@ -56,31 +53,10 @@ export function cgroupWalkDesign(): Design {
       },
       extraText: [
         "# cgroup-walk: a denied call returns -SYSCALLS_DENIED_ERRNO through the path's own exit.",
-        "syscalls_cgroup_denied_sysret:",
-        "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-        "\tjmp ret_from_sys_call",
-        "syscalls_cgroup_denied_iret:",
-        "\tmovq $-SYSCALLS_DENIED_ERRNO, RAX-ARGOFFSET(%rsp)",
-        "\tjmp int_ret_from_sys_call",
+        ...deniedStubs("sysret", "iret"),
       ].join("\n"),
     }),
-    attach(k: DesignHost) {
-      structs = new ScgStructs(k.machine, k.hierarchy.nrSyscalls);
-      for (const cg of k.hierarchy.all()) structs.create(cg, ownBits(cg));
-      for (const cg of k.hierarchy.all()) for (const t of cg.tasks) structs.pointTask(t, cg);
-    },
-    cgroupCreated: (cg) => void s().create(cg, ownBits(cg)),
-    cgroupRemoved: (cg) => s().remove(cg),
-    policyChanged(cgs) {
-      // A cgroup's own bits depend on its parent's set: rewrite the changed cgroups and their children.
-      const dirty = new Set<Cgroup>();
-      for (const cg of cgs) {
-        dirty.add(cg);
-        for (const c of cg.children) dirty.add(c);
-      }
-      for (const cg of dirty) s().writeBitmap(cg, ownBits(cg));
-    },
-    taskAttached: (task, cg) => s().pointTask(task, cg),
-    memoryBytes: () => structs?.memoryBytes() ?? 0,
+    // A cgroup's own bits depend on its parent's set: a policy change rewrites the changed cgroups and their children.
+    ...scgControlPlane({ id: "cgroup-walk", bits: ownBits, dependsOnParent: true }),
   };
 }

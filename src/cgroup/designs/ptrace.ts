@@ -8,6 +8,7 @@
 import type { Task, TracerAction, TracerStop } from "../../kernel/task.ts";
 import { TIF_SYSCALL_TRACE } from "../../kernel/tif.ts";
 import type { Design, DesignHost } from "../design.ts";
+import { taskSyncPlane } from "../task-sync-plane.ts";
 
 export function ptraceDesign(): Design {
   let host: DesignHost | null = null;
@@ -59,16 +60,9 @@ export function ptraceDesign(): Design {
     expectation:
       'the "100 times slower": two ptrace stops per call of a filtered task; unfiltered tasks pay nothing',
     kernel: () => ({}),
-    attach(k) {
+    ...taskSyncPlane((k) => {
       host = k;
-      for (const cg of k.hierarchy.all()) for (const t of cg.tasks) sync(t);
-    },
-    cgroupCreated: () => {},
-    cgroupRemoved: () => {},
-    policyChanged(cgs) {
-      for (const cg of cgs) for (const t of cg.tasks) sync(t);
-    },
-    taskAttached: (task) => sync(task),
+    }, sync),
     taskExited: (task) => void traced.delete(task),
     // the supervisor's policy copy lives in its own user memory, not in the kernel
     memoryBytes: () => 0,

@@ -27,6 +27,7 @@ import { CACHE_GEOMETRY_3_1, SECCOMP_MODE_FILTER } from "../../kernel/seccomp-fi
 import type { Task } from "../../kernel/task.ts";
 import { TIF_SECCOMP } from "../../kernel/tif.ts";
 import type { Design, DesignHost } from "../design.ts";
+import { taskSyncPlane } from "../task-sync-plane.ts";
 
 export const LD_NR = bpfStmt(BPF_LD | BPF_W | BPF_ABS, OFFSET_NR);
 export const RET_ALLOW = bpfStmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -118,16 +119,9 @@ export function seccompCgroupDesign(spec: SeccompDesignSpec): Design {
     seed: spec.seed,
     expectation: spec.expectation,
     kernel: () => ({}),
-    attach(k) {
+    ...taskSyncPlane((k) => {
       host = k;
-      for (const cg of k.hierarchy.all()) for (const t of cg.tasks) sync(t);
-    },
-    cgroupCreated: () => {},
-    cgroupRemoved: () => {},
-    policyChanged(cgs) {
-      for (const cg of cgs) for (const t of cg.tasks) sync(t);
-    },
-    taskAttached: (task) => sync(task),
+    }, sync),
     // struct seccomp_filter per distinct policy: the classic copy (orig_prog) and the converted program, 8 bytes
     // an instruction each, and the cache's two bitmaps (310 + 347 bits, in longs: 40 + 48 bytes)
     memoryBytes() {

@@ -18,6 +18,8 @@ export interface SeccompFilterNode {
   readonly cache: ActionCache;
   /** 0 for the first filter attached */
   readonly depth: number;
+  /** SECCOMP_FILTER_FLAG_LOG at attach: its ERRNO, TRAP, TRACE and USER_NOTIF results are logged too */
+  readonly log: boolean;
 }
 
 export type AttachResult = { ok: true; head: SeccompFilterNode } | CheckError;
@@ -47,11 +49,12 @@ export function attachPrepared(
   head: SeccompFilterNode | null,
   prog: PreparedFilter,
   geometry?: CacheGeometry,
+  log = false,
 ): AttachResult {
   const tooLong = checkPathLength(chainLengths(head), prog.ebpfLen);
   if (tooLong) return tooLong;
   const cache = seccompCachePrepare(prog.orig, head?.cache ?? null, geometry);
-  return { ok: true, head: { prog, prev: head, cache, depth: head ? head.depth + 1 : 0 } };
+  return { ok: true, head: { prog, prev: head, cache, depth: head ? head.depth + 1 : 0, log } };
 }
 
 export interface RunFiltersResult {

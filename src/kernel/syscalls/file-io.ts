@@ -438,6 +438,7 @@ export const F_SETFD = 2;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const F_DUPFD_CLOEXEC = 1030;
+export const FD_CLOEXEC = 1;
 
 function installFrom(t: Task, f: OpenFile, min: number): number {
   for (let fd = Math.max(0, min); fd < NR_OPEN_DEFAULT; fd++) {
@@ -449,20 +450,25 @@ function installFrom(t: Task, f: OpenFile, min: number): number {
   return -EMFILE;
 }
 
-/** long fcntl(unsigned int fd, unsigned int cmd, unsigned long arg): FD_CLOEXEC is accepted and not kept (no exec). */
+/** long fcntl(unsigned int fd, unsigned int cmd, unsigned long arg) */
 export function sys_fcntl(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
-  const f = t.files.get(argU32(cpu, 0));
+  const fd = argU32(cpu, 0);
+  const f = t.files.get(fd);
   if (f === undefined) return -EBADF;
   const arg = argNum(cpu, 2);
   switch (argU32(cpu, 1)) {
     case F_DUPFD:
-    case F_DUPFD_CLOEXEC:
+    case F_DUPFD_CLOEXEC: {
       if (arg < 0 || arg >= NR_OPEN_DEFAULT) return -EINVAL;
-      return installFrom(t, f, arg);
+      const nfd = installFrom(t, f, arg);
+      if (nfd >= 0) t.files.setCloexec(nfd, argU32(cpu, 1) === F_DUPFD_CLOEXEC);
+      return nfd;
+    }
     case F_GETFD:
-      return 0;
+      return t.files.cloexec.has(fd) ? FD_CLOEXEC : 0;
     case F_SETFD:
+      t.files.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
       return 0;
     case F_GETFL:
       return (f.accmode & O_ACCMODE) | (f.flags ?? 0);
@@ -474,12 +480,13 @@ export function sys_fcntl(k: KernelContext, cpu: Cpu): number {
   }
 }
 
-function doDup2(t: Task, oldfd: number, newfd: number): number {
+function doDup2(t: Task, oldfd: number, newfd: number, cloexec = false): number {
   const f = t.files.get(oldfd);
   if (f === undefined) return -EBADF;
   if (newfd >= NR_OPEN_DEFAULT) return -EBADF;
   if (oldfd === newfd) return newfd;
   t.files.fds.set(newfd, f);
+  t.files.setCloexec(newfd, cloexec);
   return newfd;
 }
 
@@ -493,7 +500,7 @@ export function sys_dup3(k: KernelContext, cpu: Cpu): number {
   const flags = argInt(cpu, 2);
   if ((flags & ~O_CLOEXEC) !== 0) return -EINVAL;
   if (argU32(cpu, 0) === argU32(cpu, 1)) return -EINVAL;
-  return doDup2(k.current(), argU32(cpu, 0), argU32(cpu, 1));
+  return doDup2(k.current(), argU32(cpu, 0), argU32(cpu, 1), (flags & O_CLOEXEC) !== 0);
 }
 
 function doPipe(k: KernelContext, cpu: Cpu, flags: number): number {
@@ -508,6 +515,8 @@ function doPipe(k: KernelContext, cpu: Cpu, flags: number): number {
     t.files.close(r);
     return w;
   }
+  t.files.setCloexec(r, (flags & O_CLOEXEC) !== 0);
+  t.files.setCloexec(w, (flags & O_CLOEXEC) !== 0);
   const out = new Uint8Array(8);
   new DataView(out.buffer).setInt32(0, r, true);
   new DataView(out.buffer).setInt32(4, w, true);
@@ -560,7 +569,9 @@ function openReg(k: KernelContext, t: Task, dir: string, path: string, flags: nu
     pos: 0,
     flags: flags & (O_APPEND | O_NONBLOCK),
   };
-  return installFrom(t, f, 0);
+  const fd = installFrom(t, f, 0);
+  if (fd >= 0) t.files.setCloexec(fd, (flags & O_CLOEXEC) !== 0);
+  return fd;
 }
 
 /** long open(const char __user *filename, int flags, umode_t mode) */

@@ -18,6 +18,7 @@ import { TASK_SIZE_MAX } from "../thread-info.ts";
 import { copyToUser } from "../uaccess.ts";
 import { ECHILD } from "./errno-extra.ts";
 import { procOf } from "./process.ts";
+import { ptraceWaitStop, tracesAny } from "./ptrace.ts";
 import { blockAndRetry, copySignals } from "./signal.ts";
 
 export const CLONE_VM = 0x100;
@@ -132,6 +133,10 @@ export function waitStatus(t: Task): number {
   return t.killedBy !== null ? t.killedBy & 0x7f : (t.exitCode! & 0xff) << 8;
 }
 
+function waitMore(k: KernelContext, t: Task, options: number): number | undefined {
+  return options & WNOHANG ? 0 : blockAndRetry(k, t);
+}
+
 /** long wait4(pid_t pid, int *stat_addr, int options, struct rusage *ru): pid > 0 one child, else any child. */
 export function sys_wait4(k: KernelContext, cpu: Cpu): number | undefined {
   const t = k.current();
@@ -143,15 +148,18 @@ export function sys_wait4(k: KernelContext, cpu: Cpu): number | undefined {
   const kids = k.tasks.filter(
     (c) => c.parent === t && !reaped.has(c) && (pid <= 0 || pid === -1 || c.pid === pid),
   );
-  if (kids.length === 0) return -ECHILD;
-  const z = kids.find((c) => c.exited);
-  if (z === undefined) return options & WNOHANG ? 0 : blockAndRetry(k, t);
+  // a ptrace stop of a tracee (wait_task_stopped; reported once, the tracee stays stopped)
+  const stopped = ptraceWaitStop(k, t, pid);
+  if (stopped === null && kids.length === 0) return tracesAny(k, t, pid) ? waitMore(k, t, options) : -ECHILD;
+  const z = stopped === null ? kids.find((c) => c.exited) : undefined;
+  if (stopped === null && z === undefined) return waitMore(k, t, options);
   if (statAddr !== 0) {
     const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, waitStatus(z), true);
+    new DataView(b.buffer).setInt32(0, stopped !== null ? stopped.status : waitStatus(z!), true);
     if (!copyToUser(t.space, statAddr, b)) return -EFAULT;
   }
   if (ru !== 0 && !copyToUser(t.space, ru, new Uint8Array(144))) return -EFAULT;
-  reaped.add(z);
-  return z.pid;
+  if (stopped !== null) return stopped.task.pid;
+  reaped.add(z!);
+  return z!.pid;
 }

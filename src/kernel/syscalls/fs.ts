@@ -142,6 +142,7 @@ function doOpen(k: KernelContext, t: Task, dir: string, path: string, flags: num
     } else return -EISDIR;
   }
   const fd = t.files.install(f);
+  if (fd >= 0) t.files.setCloexec(fd, (flags & 0o2000000) !== 0); // O_CLOEXEC
   return fd < 0 ? -EMFILE : fd;
 }
 

@@ -30,7 +30,7 @@ import { argInt, argNum } from "../native-args.ts";
 import { PERCPU_old_rsp } from "../percpu.ts";
 import * as P from "../pt-regs.ts";
 import { __USER_CS } from "../segment.ts";
-import type { Task } from "../task.ts";
+import type { SigsysInfo, Task } from "../task.ts";
 import {
   _TIF_MCE_NOTIFY,
   _TIF_NOTIFY_RESUME,
@@ -95,6 +95,8 @@ interface SignalState {
   sigreturn: bigint[] | null;
   /** a blocking call asked to be re-executed (RIP back over SYSCALL, RAX = orig_rax) */
   restart: boolean;
+  /** the siginfo queued with a pending SIGSYS of SECCOMP_RET_TRAP (force_sig_seccomp) */
+  sigsys: SigsysInfo | null;
 }
 
 const states = new WeakMap<Task, SignalState>();
@@ -102,7 +104,7 @@ const states = new WeakMap<Task, SignalState>();
 function sigOf(t: Task): SignalState {
   let s = states.get(t);
   if (s === undefined) {
-    s = { actions: new Map(), blocked: 0n, sigreturn: null, restart: false };
+    s = { actions: new Map(), blocked: 0n, sigreturn: null, restart: false, sigsys: null };
     states.set(t, s);
   }
   return s;
@@ -116,7 +118,39 @@ export function copySignals(parent: Task, child: Task): void {
     blocked: p.blocked,
     sigreturn: null,
     restart: false,
+    sigsys: null,
   });
+}
+
+/** execve (flush_signal_handlers): handled signals go back to SIG_DFL; ignored ones, the mask and pending stay. */
+export function flushSignalHandlers(t: Task): void {
+  const s = sigOf(t);
+  for (const [sig, a] of [...s.actions]) {
+    if (a.handler === BigInt(SIG_IGN))
+      s.actions.set(sig, { handler: a.handler, flags: 0, restorer: 0n, mask: 0n });
+    else s.actions.delete(sig);
+  }
+}
+
+/**
+ * Registers (struct sigcontext order: r8 … r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags) that
+ * do_notify_resume writes to pt_regs before the task's IRET to user mode (execve's new image; rt_sigreturn).
+ */
+export function setResumeRegs(t: Task, regs: bigint[]): void {
+  if (regs.length !== SC_PT_OFFSETS.length) throw new Error("setResumeRegs: 18 registers expected");
+  sigOf(t).sigreturn = regs;
+  t.tif.set(TIF_NOTIFY_RESUME);
+}
+
+/**
+ * ptrace's signal-delivery stop (get_signal_to_deliver → ptrace_signal): called for each dequeued signal but
+ * SIGKILL of a task; returns true when the task stopped (control left it; the tracer re-queues what to deliver).
+ */
+export type SignalStopHook = (k: KernelContext, t: Task, sig: number) => boolean;
+let signalStopHook: SignalStopHook | null = null;
+
+export function setSignalStopHook(h: SignalStopHook): void {
+  signalStopHook = h;
 }
 
 const bit = (sig: number): bigint => 1n << BigInt(sig - 1);
@@ -143,6 +177,23 @@ export function sendSignal(t: Task, sig: number): void {
     if (h === BigInt(SIG_IGN) || (h === BigInt(SIG_DFL) && ignoredByDefault(sig))) return;
   }
   if (!t.pendingSignals.includes(sig)) t.pendingSignals.push(sig);
+  recalcSigpending(t);
+}
+
+/**
+ * force_sig_seccomp(syscall, data, false): queue SIGSYS with its siginfo. As force_sig_info does, a blocked or
+ * ignored SIGSYS is unblocked and its handler reset to SIG_DFL, so the task dies of it instead.
+ */
+export function forceSigSeccomp(t: Task, info: SigsysInfo): void {
+  const s = sigOf(t);
+  const act = s.actions.get(SIGSYS);
+  if ((s.blocked & bit(SIGSYS)) !== 0n || act?.handler === BigInt(SIG_IGN)) {
+    s.actions.delete(SIGSYS);
+    s.blocked &= ~bit(SIGSYS);
+  }
+  t.sigsysInfo = info;
+  s.sigsys = info;
+  if (!t.pendingSignals.includes(SIGSYS)) t.pendingSignals.push(SIGSYS);
   recalcSigpending(t);
 }
 
@@ -320,6 +371,8 @@ interface FaultInfo {
   addr: number;
   trapno: number;
   err: number;
+  /** SIGSYS of SECCOMP_RET_TRAP: the _sigsys fields of the siginfo */
+  sigsys?: SigsysInfo;
 }
 
 /** The deliverable signal with its action, or null; default-action signals are handled by the caller. */
@@ -361,7 +414,13 @@ function setupFrame(
   v.setBigUint64(F_SIGMASK, s.blocked, true);
   v.setInt32(F_INFO, sig, true);
   v.setInt32(F_INFO + 8, info.code, true);
-  if (info.code > 0) v.setBigUint64(F_INFO + 16, BigInt.asUintN(64, BigInt(info.addr)), true);
+  if (info.sigsys !== undefined) {
+    // siginfo._sigsys: si_errno = the action's data, _call_addr @16, _syscall @24, _arch @28
+    v.setInt32(F_INFO + 4, info.sigsys.errno, true);
+    v.setBigUint64(F_INFO + 16, BigInt.asUintN(64, info.sigsys.callAddr), true);
+    v.setInt32(F_INFO + 24, info.sigsys.syscall, true);
+    v.setUint32(F_INFO + 28, info.sigsys.arch >>> 0, true);
+  } else if (info.code > 0) v.setBigUint64(F_INFO + 16, BigInt.asUintN(64, BigInt(info.addr)), true);
   else {
     v.setInt32(F_INFO + 16, sender.tgid, true);
     v.setInt32(F_INFO + 20, sender.creds.uid, true);
@@ -411,11 +470,17 @@ export function do_notify_resume(k: KernelContext, cpu: Cpu): undefined {
   if (t.tif.test(TIF_SIGPENDING)) {
     const sig = nextSignal(t);
     recalcSigpending(t);
+    if (sig !== null && sig !== SIGKILL && signalStopHook?.(k, t, sig)) return undefined;
+    const sigsys = sig === SIGSYS ? s.sigsys : null;
+    if (sig === SIGSYS) s.sigsys = null;
     if (sig !== null) {
       const act = s.actions.get(sig);
       const h = act?.handler ?? 0n;
       if (act !== undefined && h !== BigInt(SIG_DFL) && h !== BigInt(SIG_IGN)) {
-        const info = { code: SI_TKILL, addr: 0, trapno: 0, err: 0 };
+        const info: FaultInfo =
+          sigsys !== null
+            ? { code: sigsys.code, addr: 0, trapno: 0, err: 0, sigsys }
+            : { code: SI_TKILL, addr: 0, trapno: 0, err: 0 };
         const out = setupFrame(k, t.space, readPt(k, regs), sig, act, info, t);
         if (out === null) {
           k.doExit(0, SIGSEGV);
@@ -482,12 +547,21 @@ export function deliverFault(
   return true;
 }
 
-/** long rt_sigreturn(void): the registers and mask saved in the frame at the user RSP - 8. */
+/** long rt_sigreturn(void) of 3.1: the user RSP is still in per-cpu old_rsp (GS base = the per-cpu area). */
 export function sys_rt_sigreturn(k: KernelContext, cpu: Cpu): bigint | undefined {
+  return rtSigreturn(k, Number(BigInt.asIntN(64, k.kspace.read64(cpu.gsBase + PERCPU_old_rsp))));
+}
+
+/** rt_sigreturn of the generic entry: entry_SYSCALL_64 saved the user RSP in pt_regs (regs->sp). */
+export function sys_rt_sigreturn_ptregs(k: KernelContext): bigint | undefined {
+  const t = k.current();
+  return rtSigreturn(k, Number(BigInt.asIntN(64, k.kspace.read64(t.stackTop - P.PT_REGS_SIZE + P.RSP))));
+}
+
+/** The registers and mask saved in the frame at the user RSP - 8. */
+function rtSigreturn(k: KernelContext, userSp: number): bigint | undefined {
   const t = k.current();
   const s = sigOf(t);
-  // fast path: the user RSP is still in per-cpu old_rsp (GS base = the per-cpu area in the kernel)
-  const userSp = Number(BigInt.asIntN(64, k.kspace.read64(cpu.gsBase + PERCPU_old_rsp)));
   const frame = userSp - 8;
   const b = copyFromUser(t.space, frame, RT_SIGFRAME_SIZE);
   if (b === null) {

@@ -448,6 +448,18 @@ export const sandybridge2011: CostProfileSpec = {
       value: 700,
       source: `est.: ~800 instructions to reap an exited child (do_wait: the children list walk, wait_consider_task, wait_task_zombie with the rusage and status copies, release_task; Linux 3.1 kernel/exit.c) / ${IPC} = 544, + 8 atomics (tasklist_lock, siglock, references) at ${LOCKED}, rounded; a call that finds no exited child retries after a switch here (no wait queue)`,
     },
+    sys_execve: {
+      value: 74000,
+      source: `est.: ~100,000 instructions for execve of a small static ELF (do_execve: open_exec's path walk, bprm_mm_init, copy_strings of argv and envp; load_elf_binary: flush_old_exec with exit_mmap of the old image's pages and page tables, setup_new_exec, elf_map of the PT_LOAD segments, set_brk, setup_arg_pages, create_elf_tables; Linux 3.1 fs/exec.c, fs/binfmt_elf.c) / ${IPC} = 68,027, + ~300 atomics (page and mapping references, mmap_sem, the files and sighand locks) at ${LOCKED} = 6,000, rounded. The argument strings are charged as copy_user_per_byte; the new image's pages are faulted in lazily on Linux and mapped at once here, which is not priced separately`,
+    },
+    sys_ptrace: {
+      value: 460,
+      source: `est.: ~500 instructions for one request on a stopped tracee (ptrace_get_task_struct, ptrace_check_attach under tasklist_lock, arch_ptrace's switch, then genregs_get/set of 27 registers, putreg of one word, or ptrace_resume with wake_up_state; Linux 3.1 kernel/ptrace.c, arch/x86/kernel/ptrace.c) / ${IPC} = 340, + 6 atomics (task reference, tasklist_lock, siglock) at ${LOCKED} = 120; the user_regs_struct copies are copy_user_per_byte`,
+    },
+    sys_seccomp: {
+      value: 71,
+      source: `est.: ~45 instructions (do_seccomp's op switch, seccomp_set_mode_filter's flag tests, seccomp_may_assign_mode, seccomp_assign_mode; Linux 6.x kernel/seccomp.c) / ${IPC} = 31, + 2 atomics (the siglock, set_task_syscall_work) at ${LOCKED}; as for natives.sys_prctl, the copies are copy_user_per_byte and the checker and cache preparation are not priced; the linux-generic table only (3.1 has no number 317)`,
+    },
     copy_user_per_byte: {
       value: 0.125,
       source:
