@@ -260,7 +260,7 @@ export function overheadVsDepthSpec(results: readonly SweepResult[], title: stri
               field: "overhead",
               type: "quantitative",
               title: "sys-time overhead (%)",
-              ...(wide ? { scale: { type: "symlog" }, axis: { values: SYMLOG_TICKS, format: ",~g" } } : {}),
+              ...(wide ? { scale: { type: "symlog" }, axis: { values: SYMLOG_TICKS, format: ",~r" } } : {}),
             },
             color: { field: "design", type: "nominal", title: "design", sort: designs, scale: { scheme } },
             strokeDash: { field: "design", type: "nominal", title: "design", sort: designs },

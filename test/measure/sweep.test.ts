@@ -99,6 +99,31 @@ describe("sweep", () => {
     expect(lines(dir)).toEqual(after);
   });
 
+  it("replays an strace log as a workload: once per other axes, in the replay's cgroup when filtered", async () => {
+    const dir = tmp();
+    const log = fileURLToPath(new URL("../fixtures/strace/bracket.log", import.meta.url));
+    const e = validateExperiment(
+      {
+        name: "trace",
+        axes: {
+          designs: ["cgroup-composed"],
+          depths: [0, 2],
+          modes: ["filtered"],
+          workloads: [`trace:${log}`],
+        },
+      },
+      "trace.json",
+    );
+    const s = await runSweep({ experiment: e, outDir: dir, jobs: 1 });
+    expect(s).toMatchObject({ points: 2, ran: 2, failed: [] });
+    const [none, composed] = parsed(dir);
+    expect(none!.config).toMatchObject({ design: "none", depth: 1, count: 1 });
+    expect(composed!.calls).toBe(none!.calls);
+    expect(composed!.calls).toBeGreaterThan(100);
+    // cgroup-composed: one bitmap test per call, 7 cycles on sandybridge-2011
+    expect(composed!.extraCyclesPerCall).toBe(7);
+  });
+
   it("drops a line that does not parse and rewrites the file without it", () => {
     const dir = tmp();
     const f = join(dir, "results.jsonl");
