@@ -2,6 +2,7 @@
 // and the cost shape against none (exact simulated cycles, sandybridge-2011).
 import { describe, expect, it } from "vitest";
 import { getDesign } from "../../src/cgroup/designs/index.ts";
+import { ptraceLogDesign } from "../../src/cgroup/designs/ptrace.ts";
 import { denyFilter } from "../../src/cgroup/designs/seccomp-bpf.ts";
 import { argsFilter } from "../../src/cgroup/designs/seccomp-bpf-args.ts";
 import { CgroupHostApi } from "../../src/cgroup/host-api.ts";
@@ -14,6 +15,8 @@ import type { Task } from "../../src/kernel/task.ts";
 import { TIF_SECCOMP, TIF_SYSCALL_TRACE } from "../../src/kernel/tif.ts";
 import { compareDesigns } from "../../src/measure/compare.ts";
 import { getProfile } from "../../src/measure/profile.ts";
+import { runWorkload } from "../../src/measure/run-workload.ts";
+import { getWorkload } from "../../src/workload/index.ts";
 import { type Call, callsProgram, result, runProgram, userImage } from "../kernel/user-program.ts";
 import { DENIED, CALLS as JAIL_CALLS, jail, PATHS } from "./design-fixture.ts";
 
@@ -197,5 +200,40 @@ describe("cost (sandybridge-2011, null workload: getppid; filtered = the cgroup 
     expect(readOff - readOn).toBe(-n.seccomp_cache_check!);
     // ld arch, jeq, ld nr, jeq read, ld args[0], jgt 2, ld nr, jeq 169, ret ALLOW: 9 instructions, against a hit
     expect(readOn - cyclesPerCall("seccomp-bpf", read)).toBe(n.seccomp_filter_run! + 9 * n.seccomp_bpf_insn!);
+  });
+});
+
+describe("ptrace-log: a strace-like tracer that only logs", () => {
+  it("stops every task at entry and exit, logs each stop, denies nothing, and costs what the supervisor's stops cost", () => {
+    const profile = getProfile("sandybridge-2011");
+    const design = ptraceLogDesign();
+    const r = runWorkload({
+      workload: "null",
+      count: 4,
+      profile,
+      design: "none",
+      setup: () => {},
+    });
+    expect(r.exitCode).toBe(0);
+    const m = Machine.boot({ costs: profile.costs, natives: profile.natives, design });
+    const t = m.createTask({ name: "traced", image: getWorkload("null").build({ count: 4, gap: 0 }) });
+    m.run({ maxInstructions: 1_000_000 });
+    expect(t.exitCode).toBe(0);
+    // the new task's first return to user mode (ret_from_fork, orig_rax -1) is a syscall-exit stop, as for a
+    // traced fork child; then 4 getppid calls with entry + exit stops, then exit_group's entry stop
+    const lines = design.log.filter((l) => l.pid === t.pid);
+    expect(lines.map((l) => `${l.kind}:${l.nr}`)).toEqual([
+      "exit:-1",
+      ...Array.from({ length: 4 }, () => ["entry:110", "exit:110"]).flat(),
+      "entry:231",
+    ]);
+    // getppid of a task created without a parent returns 0; the tracer sees that result unchanged
+    expect(lines.filter((l) => l.kind === "exit" && l.nr === 110).map((l) => l.ret)).toEqual([0n, 0n, 0n, 0n]);
+    const traced = t.acct.perSyscall.get(110)!;
+    const per = traced.cycles / traced.calls;
+    const plain = r.calls.find((c) => c.name === "getppid")!;
+    const stopCost = 2 * (profile.natives.tracehook_report_syscall! + profile.natives.ptrace_tracer_per_stop!);
+    // the slow path (tracesys + IRET) plus two stops, each the tracee's side and the tracer's work
+    expect(per).toBeGreaterThan(plain.cycles / plain.calls + stopCost);
   });
 });

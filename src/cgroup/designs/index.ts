@@ -9,7 +9,7 @@ import { cgroupTifDesign } from "./cgroup-tif.ts";
 import { cgroupTifSemislowDesign } from "./cgroup-tif-semislow.ts";
 import { cgroupWalkDesign } from "./cgroup-walk.ts";
 import { noneDesign } from "./none.ts";
-import { ptraceDesign } from "./ptrace.ts";
+import { ptraceDesign, ptraceLogDesign } from "./ptrace.ts";
 import { seccompBpfDesign } from "./seccomp-bpf.ts";
 import { seccompBpfArgsDesign } from "./seccomp-bpf-args.ts";
 
@@ -26,6 +26,7 @@ export const DESIGNS: Readonly<Record<string, DesignFactory>> = {
   "seccomp-bpf": seccompBpfDesign,
   "seccomp-bpf-args": seccompBpfArgsDesign,
   ptrace: ptraceDesign,
+  "ptrace-log": ptraceLogDesign,
 };
 
 /** Designs loaded at run time from a researcher's own file (`--designs ./my-design.ts`), by id. */

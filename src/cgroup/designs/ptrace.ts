@@ -5,6 +5,7 @@
 //
 // Cost: each stop is the kernel's tracehook_report_syscall (the tracee's side, two context switches) plus the
 // supervisor's own work, ptrace_tracer_per_stop, which the supervisor charges (the tracee waits for it).
+import { appendRecord } from "../../kernel/record-log.ts";
 import type { Task, TracerAction, TracerStop } from "../../kernel/task.ts";
 import { TIF_SYSCALL_TRACE } from "../../kernel/tif.ts";
 import type { Design, DesignHost } from "../design.ts";
@@ -66,5 +67,53 @@ export function ptraceDesign(): Design {
     taskExited: (task) => void traced.delete(task),
     // the supervisor's policy copy lives in its own user memory, not in the kernel
     memoryBytes: () => 0,
+  };
+}
+
+/** One line of the logging tracer's output: what strace would print for a stop. */
+export interface TraceLogLine {
+  pid: number;
+  kind: TracerStop["kind"];
+  nr: number;
+  ret?: bigint;
+}
+
+/**
+ * ptrace-log: a strace-like tracer that only logs. It attaches to every task (strace -f traces everything, filtered
+ * or not), takes the same two stops per call at the same cost as the supervisor, records them, and changes nothing.
+ * It measures what tracing costs before any filtering decision.
+ */
+export function ptraceLogDesign(): Design & { readonly log: TraceLogLine[] } {
+  let host: DesignHost | null = null;
+  const log: TraceLogLine[] = [];
+  const dropped = { count: 0 };
+  const logger = (stop: TracerStop, task: Task): undefined => {
+    host?.machine.charge("ptrace_tracer_per_stop");
+    appendRecord(
+      log,
+      { pid: task.pid, kind: stop.kind, nr: stop.nr, ...(stop.ret !== undefined ? { ret: stop.ret } : {}) },
+      dropped,
+    );
+    return undefined;
+  };
+  const attach = (task: Task): void => {
+    if (task.exited || task.tracer === logger) return;
+    task.tracer = logger;
+    task.tif.set(TIF_SYSCALL_TRACE);
+  };
+  return {
+    id: "ptrace-log",
+    title: "strace-like tracer: ptrace stops at every syscall entry and exit, logging only",
+    seed:
+      "\"All existing syscalls tracing solutions use ptrace hooking. It's clean but the performance of ptrace is " +
+      'horrible." (Sowa, seed/000_15748585c4fe192e.txt)',
+    expectation:
+      "the cost of ptrace-based tracing itself: every task pays two stops per call, nothing is denied",
+    kernel: () => ({}),
+    ...taskSyncPlane((k) => {
+      host = k;
+    }, attach),
+    memoryBytes: () => 0,
+    log,
   };
 }
