@@ -228,11 +228,17 @@ describe("ptrace-log: a strace-like tracer that only logs", () => {
       "entry:231",
     ]);
     // getppid of a task created without a parent returns 0; the tracer sees that result unchanged
-    expect(lines.filter((l) => l.kind === "exit" && l.nr === 110).map((l) => l.ret)).toEqual([0n, 0n, 0n, 0n]);
+    expect(lines.filter((l) => l.kind === "exit" && l.nr === 110).map((l) => l.ret)).toEqual([
+      0n,
+      0n,
+      0n,
+      0n,
+    ]);
     const traced = t.acct.perSyscall.get(110)!;
     const per = traced.cycles / traced.calls;
     const plain = r.calls.find((c) => c.name === "getppid")!;
-    const stopCost = 2 * (profile.natives.tracehook_report_syscall! + profile.natives.ptrace_tracer_per_stop!);
+    const stopCost =
+      2 * (profile.natives.tracehook_report_syscall! + profile.natives.ptrace_tracer_per_stop!);
     // the slow path (tracesys + IRET) plus two stops, each the tracee's side and the tracer's work
     expect(per).toBeGreaterThan(plain.cycles / plain.calls + stopCost);
   });
