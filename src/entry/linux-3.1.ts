@@ -18,6 +18,7 @@ import {
   SWAPGS,
   USERGS_SYSRET64,
 } from "./linux-3.1-macros.ts";
+import { PT_REGS_SYMBOLS } from "./pt-regs-symbols.ts";
 
 /**
  * Where a filter design splices instructions (docs/kernel.md). At every point the syscall number is in %rax and
@@ -87,27 +88,7 @@ export const LINUX31_EXTERNS = [
 
 /** asm-offsets-style constants the entry code uses as symbols (src/kernel/asm-offsets.ts provides them). */
 export const LINUX31_CONSTANTS = [
-  "R15",
-  "R14",
-  "R13",
-  "R12",
-  "RBP",
-  "RBX",
-  "R11",
-  "R10",
-  "R9",
-  "R8",
-  "RAX",
-  "RCX",
-  "RDX",
-  "RSI",
-  "RDI",
-  "ORIG_RAX",
-  "RIP",
-  "CS",
-  "EFLAGS",
-  "RSP",
-  "SS",
+  ...PT_REGS_SYMBOLS,
   "ARGOFFSET",
   "ARG_SKIP",
   "REST_SKIP",

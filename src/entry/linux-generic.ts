@@ -8,6 +8,7 @@
 // kernel's patched-in `jmp .Lend` is not modelled). PCID is not modelled: the CR3 writes never set NOFLUSH.
 // syscall_trace_enter, syscall_exit_work, schedule and do_notify_resume (arch_do_signal_or_restart +
 // tracehook_notify_resume) are kernel natives.
+import { PT_REGS_SYMBOLS } from "./pt-regs-symbols.ts";
 
 export interface GenericEntryOptions {
   /** page-table isolation: SWITCH_TO_KERNEL_CR3 on entry, SWITCH_TO_USER_CR3_STACK on both return paths */
@@ -27,27 +28,7 @@ export const LINUX_GENERIC_EXTERNS = [
 
 /** Constants the entry code uses as symbols (the kernel's generic asm-offsets provide them). */
 export const LINUX_GENERIC_CONSTANTS = [
-  "R15",
-  "R14",
-  "R13",
-  "R12",
-  "RBP",
-  "RBX",
-  "R11",
-  "R10",
-  "R9",
-  "R8",
-  "RAX",
-  "RCX",
-  "RDX",
-  "RSI",
-  "RDI",
-  "ORIG_RAX",
-  "RIP",
-  "CS",
-  "EFLAGS",
-  "RSP",
-  "SS",
+  ...PT_REGS_SYMBOLS,
   "TI_flags",
   "TI_syscall_work",
   "THREAD_SIZE",

@@ -93,7 +93,7 @@ export function cgroupPathAt(depth: number): string {
   return p === "" ? "/" : p;
 }
 
-function placeTask(machine: Machine, task: Task, depth: number, mode: FilterMode): void {
+export function placeTask(machine: Machine, task: Task, depth: number, mode: FilterMode): void {
   const api = new CgroupHostApi(machine);
   for (let i = 1; i <= depth; i++) {
     const r = api.mkdir(cgroupPathAt(i));

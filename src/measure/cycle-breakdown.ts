@@ -15,12 +15,10 @@
 //  6. everything else on none's path (range check, argument move, the table call, the result store) → dispatch
 
 import { getDesign } from "../cgroup/designs/index.ts";
-import { CgroupHostApi } from "../cgroup/host-api.ts";
 import { disassemble } from "../entry/disassembler.ts";
 import { Machine } from "../kernel/machine.ts";
-import type { Task } from "../kernel/task.ts";
 import { getWorkload } from "../workload/index.ts";
-import { cgroupPathAt, DENIED_NR, type FilterMode } from "./compare.ts";
+import { type FilterMode, placeTask } from "./compare.ts";
 import type { CostProfile } from "./profile.ts";
 
 export const SEGMENTS = ["entry", "tif-test", "design", "dispatch", "body", "exit"] as const;
@@ -70,7 +68,7 @@ export function traceOneCall(o: BreakdownOptions): TracedInstruction[] {
     design: getDesign(o.design),
   });
   const task = machine.createTask({ name: workload.name, image });
-  place(machine, task, o.depth, o.mode);
+  placeTask(machine, task, o.depth, o.mode);
   task.seccompCache = o.seccompCache ?? true;
   const cpu = machine.cpu;
   machine.run({ maxInstructions: 0 });
@@ -104,14 +102,6 @@ export function traceOneCall(o: BreakdownOptions): TracedInstruction[] {
     if (r.reason !== "budget") break;
   }
   throw new Error(`cycle breakdown: ${o.design} never completed call ${which}`);
-}
-
-function place(machine: Machine, task: Task, depth: number, mode: FilterMode): void {
-  const api = new CgroupHostApi(machine);
-  for (let i = 1; i <= depth; i++) api.mkdir(cgroupPathAt(i));
-  const path = cgroupPathAt(depth);
-  if (depth > 0) api.move(task, path);
-  if (mode === "filtered") api.write(`${path === "/" ? "" : path}/syscalls.deny`, DENIED_NR);
 }
 
 /** For each instruction of `trace`, whether it is matched in `reference` (longest common subsequence). */

@@ -13,7 +13,7 @@ import {
   SECCOMP_RET_TRAP,
   SECCOMP_RET_USER_NOTIF,
 } from "../../src/kernel/seccomp/actions.ts";
-import { AUDIT_ARCH_X86_64, argOffset, OFFSET_NR } from "../../src/kernel/seccomp/seccomp-data.ts";
+import { AUDIT_ARCH_X86_64, argOffset } from "../../src/kernel/seccomp/seccomp-data.ts";
 import {
   BPF_ABS,
   BPF_JEQ,
@@ -30,6 +30,7 @@ import { SECCOMP_MODE_FILTER, SIGSYS, SYS_SECCOMP } from "../../src/kernel/secco
 import { NR } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
 import { TIF_SECCOMP } from "../../src/kernel/tif.ts";
 import { getProfile } from "../../src/measure/profile.ts";
+import { fprog, LD_NR, onNr, ret } from "./seccomp-fixture.ts";
 import { type Call, callsProgram, EXIT, type Ran, result, runProgram, userImage } from "./user-program.ts";
 
 const PR_GET_SECCOMP = 21;
@@ -38,24 +39,6 @@ const PR_SET_NO_NEW_PRIVS = 38;
 const PR_GET_NO_NEW_PRIVS = 39;
 const PROF = getProfile("sandybridge-2011");
 const PRICED: BootOptions = { costs: PROF.costs, natives: PROF.natives };
-
-const LD_NR = bpfStmt(BPF_LD | BPF_W | BPF_ABS, OFFSET_NR);
-const ret = (v: number) => bpfStmt(BPF_RET | BPF_K, v);
-/** `nr == n ? action : ALLOW` */
-const onNr = (n: number, action: number): SockFilter[] => [
-  LD_NR,
-  bpfJump(BPF_JMP | BPF_JEQ | BPF_K, n, 0, 1),
-  ret(action),
-  ret(SECCOMP_RET_ALLOW),
-];
-
-/** A sock_fprog at `label` (u16 len, pad, u64 pointer) and its instructions. */
-function fprog(label: string, f: readonly SockFilter[], len = f.length): string {
-  const insns = f
-    .map((i) => `.short ${i.code}\n.byte ${i.jt}\n.byte ${i.jf}\n.long 0x${(i.k >>> 0).toString(16)}`)
-    .join("\n");
-  return `.align 8\n${label}_insns:\n${insns}\n.align 8\n${label}:\n.short ${len}\n.zero 6\n.quad ${label}_insns\n`;
-}
 
 const NNP: Call = { nr: NR.prctl, args: [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0] };
 const install = (label: string | number): Call => ({

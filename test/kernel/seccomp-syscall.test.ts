@@ -11,19 +11,8 @@ import {
   SECCOMP_RET_LOG,
   SECCOMP_RET_TRAP,
 } from "../../src/kernel/seccomp/actions.ts";
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, OFFSET_NR } from "../../src/kernel/seccomp/seccomp-data.ts";
-import {
-  BPF_ABS,
-  BPF_JEQ,
-  BPF_JMP,
-  BPF_K,
-  BPF_LD,
-  BPF_RET,
-  BPF_W,
-  bpfJump,
-  bpfStmt,
-  type SockFilter,
-} from "../../src/kernel/seccomp/sock-filter.ts";
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64 } from "../../src/kernel/seccomp/seccomp-data.ts";
+import { BPF_ABS, BPF_K, BPF_LD, BPF_RET, BPF_W, bpfStmt } from "../../src/kernel/seccomp/sock-filter.ts";
 import { SIGSYS, SYS_SECCOMP } from "../../src/kernel/seccomp-filter-mode.ts";
 import {
   EOPNOTSUPP,
@@ -39,6 +28,7 @@ import {
 } from "../../src/kernel/seccomp-syscall.ts";
 import { NR } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
 import { getProfile } from "../../src/measure/profile.ts";
+import { fprog, onNr, ret } from "./seccomp-fixture.ts";
 import { type Call, callsProgram, EXIT, result, runProgram, userImage } from "./user-program.ts";
 
 const GENERIC: BootOptions = { flavour: "linux-generic" };
@@ -46,24 +36,6 @@ const NR_SECCOMP = 317;
 const PR_SET_NO_NEW_PRIVS = 38;
 const PR_GET_SECCOMP = 21;
 const SIGKILL = 9;
-
-const LD_NR = bpfStmt(BPF_LD | BPF_W | BPF_ABS, OFFSET_NR);
-const ret = (v: number) => bpfStmt(BPF_RET | BPF_K, v);
-/** `nr == n ? action : ALLOW` */
-const onNr = (n: number, action: number): SockFilter[] => [
-  LD_NR,
-  bpfJump(BPF_JMP | BPF_JEQ | BPF_K, n, 0, 1),
-  ret(action),
-  ret(SECCOMP_RET_ALLOW),
-];
-
-/** A sock_fprog at `label` (u16 len, pad, u64 pointer) and its instructions. */
-function fprog(label: string, f: readonly SockFilter[], len = f.length): string {
-  const insns = f
-    .map((i) => `.short ${i.code}\n.byte ${i.jt}\n.byte ${i.jf}\n.long 0x${(i.k >>> 0).toString(16)}`)
-    .join("\n");
-  return `.align 8\n${label}_insns:\n${insns}\n.align 8\n${label}:\n.short ${len}\n.zero 6\n.quad ${label}_insns\n`;
-}
 
 const seccomp = (op: number, flags: number, args: number | string): Call => ({
   nr: NR_SECCOMP,
