@@ -77,9 +77,11 @@ export function imul(
     const ext = hi >> 31;
     of = prod[2] !== ext || prod[3] !== ext ? 1 : 0;
   } else if (size === 4) {
-    mul64s(aLo, aLo >> 31, bLo, bLo >> 31);
-    lo = prod[0]!;
-    of = prod[1] !== lo >> 31 ? 1 : 0;
+    // The double product is exact whenever the true product fits in 32 bits, and rounding never carries a product
+    // outside [-2^31, 2^31) back inside it (both bounds are representable), so the range test is exact.
+    lo = Math.imul(aLo, bLo);
+    const p = (aLo | 0) * (bLo | 0);
+    of = p < -2147483648 || p > 2147483647 ? 1 : 0;
   } else {
     const sh = 32 - size * 8;
     const full = ((aLo << sh) >> sh) * ((bLo << sh) >> sh);
@@ -87,7 +89,7 @@ export function imul(
     lo = full & mask;
     of = (full << sh) >> sh !== full ? 1 : 0;
   }
-  setExplicit(lf, size, size === 4 ? lo : lo, hi, of, of);
+  setExplicit(lf, size, lo, hi, of, of);
   imulHi = hi;
   return lo;
 }
