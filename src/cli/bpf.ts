@@ -84,7 +84,7 @@ function parseRunOptions(o: BpfRunOptions): { nr: number; arch: number; args: bi
   if (nr < -0x80000000n || nr > 0xffffffffn) throw new OptionError(`--nr: ${nr} does not fit in 32 bits`);
   let arch: number;
   if (o.arch === undefined) arch = ARCH_BY_NAME.x86_64!;
-  else if (typeof o.arch === "string" && o.arch in ARCH_BY_NAME) arch = ARCH_BY_NAME[o.arch]!;
+  else if (typeof o.arch === "string" && Object.hasOwn(ARCH_BY_NAME, o.arch)) arch = ARCH_BY_NAME[o.arch]!;
   else {
     const a = parseBig("--arch", o.arch);
     if (a < 0n || a > 0xffffffffn)
