@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UNIT_COSTS } from "../cpu/insn-class.ts";
 import type { FilterMode } from "../measure/compare.ts";
+import { INPUT_LIMITS, readInputText } from "../measure/input-file.ts";
 import {
   type CostProfile,
   describeProfile,
@@ -265,9 +265,9 @@ export function registerCommands(program: Command): void {
     .action((file: string, o: { design?: string; errno?: string }) => {
       let text: string;
       try {
-        text = readFileSync(file, "utf8");
+        text = readInputText(file, { what: "scenario", maxBytes: INPUT_LIMITS.text, allowStdin: true });
       } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+        throw new UsageError((e as Error).message);
       }
       const errno = o.errno === undefined ? undefined : { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
       if (o.errno !== undefined && errno === undefined)

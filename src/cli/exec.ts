@@ -1,10 +1,10 @@
 // `syscall-lab exec PROGRAM [ARGS…]`: run an unmodified static x86-64 Linux executable on the emulated machine,
 // pass its stdout/stderr through as it produced them, then report the exact cycle accounting.
-import { existsSync, readFileSync } from "node:fs";
 import { getDesign } from "../cgroup/designs/index.ts";
 import { execTask } from "../kernel/exec.ts";
 import { Machine } from "../kernel/machine.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
+import { INPUT_LIMITS, readInputFile } from "../measure/input-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { ElfError } from "../workload/elf.ts";
 import { fmtInt, table, UsageError } from "./output.ts";
@@ -83,12 +83,11 @@ function syscallNr(s: string): number {
   return n;
 }
 
-function readHost(path: string, what: string): Uint8Array {
-  if (!existsSync(path)) throw new UsageError(`${what}: no such file '${path}'`);
+function readHost(path: string, what: string, allowStdin = false): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return new Uint8Array(readInputFile(path, { what, maxBytes: INPUT_LIMITS.program, allowStdin }));
   } catch (e) {
-    throw new UsageError(`${what}: cannot read '${path}': ${(e as Error).message}`);
+    throw new UsageError((e as Error).message);
   }
 }
 
@@ -108,7 +107,7 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     clockHz: opts.profile.clockHz,
     design,
     ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
-    ...(opts.stdin !== undefined ? { stdin: readHost(opts.stdin, "--stdin") } : {}),
+    ...(opts.stdin !== undefined ? { stdin: readHost(opts.stdin, "--stdin", true) } : {}),
   });
   for (const spec of opts.files ?? []) {
     const f = parseFileSpec(spec);

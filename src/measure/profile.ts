@@ -1,9 +1,9 @@
 // Cost profiles: the data that turns executed instructions and natives into simulated cycles.
 // A profile is written as a CostProfileSpec, in which every number carries its source; compileProfile
 // validates it and builds the CostTable the CPU charges from.
-import { readFileSync } from "node:fs";
 import { type CostTable, INSN_CLASSES, type InsnClass } from "../cpu/insn-class.ts";
 import { NATIVE_NAMES, type NativeName, WORK_COST_NAMES } from "../kernel/native-costs.ts";
+import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { cascadelake2022, cascadelake2022Pti } from "./profiles/cascadelake-2022.ts";
 import { sandybridge2011 } from "./profiles/sandybridge-2011.ts";
 
@@ -201,9 +201,9 @@ export function getProfile(name: string): CostProfile {
 export function loadProfileFile(path: string): CostProfile {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readInputText(path, { what: "cost profile file", maxBytes: INPUT_LIMITS.text });
   } catch (e) {
-    throw new Error(`cannot read cost profile file ${path}: ${(e as Error).message}`);
+    throw new Error((e as Error).message);
   }
   let json: unknown;
   try {

@@ -90,7 +90,9 @@ const TIF_SHORT: Readonly<Record<string, string>> = {
 
 export function resolveTif(name: string): { name: string; bit: number } {
   const key = name.trim().toLowerCase();
-  const full = Object.hasOwn(TIF_SHORT, key) ? TIF_SHORT[key]! : `TIF_${key.toUpperCase().replace(/^TIF_/, "")}`;
+  const full = Object.hasOwn(TIF_SHORT, key)
+    ? TIF_SHORT[key]!
+    : `TIF_${key.toUpperCase().replace(/^TIF_/, "")}`;
   const bit = Object.hasOwn(TIF_BY_NAME, full) ? TIF_BY_NAME[full] : undefined;
   if (bit === undefined) {
     throw new Error(

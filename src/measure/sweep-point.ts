@@ -8,6 +8,7 @@ import type { Task } from "../kernel/task.ts";
 import { parseStrace } from "../workload/strace.ts";
 import { cgroupPathAt } from "./compare.ts";
 import { DENIABLE_NRS, type PointConfig } from "./experiment.ts";
+import { INPUT_LIMITS, readInputFile } from "./input-file.ts";
 import { type CostProfile, getProfile, loadProfileFile } from "./profile.ts";
 import { replayLog } from "./run-replay.ts";
 import { runWorkload } from "./run-workload.ts";
@@ -76,7 +77,9 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
   const profile = profileOf(c.profile);
   const deniedErrno = ERRNO[c.errno];
   if (c.workload.startsWith("trace:")) {
-    const log = parseStrace(readFileSync(c.workload.slice("trace:".length)));
+    const log = parseStrace(
+      readInputFile(c.workload.slice("trace:".length), { what: "strace log", maxBytes: INPUT_LIMITS.trace }),
+    );
     const r = replayLog(log, {
       profile,
       design,

@@ -24,6 +24,7 @@ import {
   type PointConfig,
   pointId,
 } from "./experiment.ts";
+import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { measurePoint, type PointMeasurement } from "./sweep-point.ts";
 import type { WorkerReply, WorkerRequest } from "./sweep-worker.ts";
 
@@ -94,7 +95,7 @@ export function writeAtomic(path: string, content: string | Uint8Array): void {
  */
 export function readResults(path: string): SweepResult[] {
   if (!existsSync(path)) return [];
-  const text = readFileSync(path, "utf8");
+  const text = readInputText(path, { what: "results", maxBytes: INPUT_LIMITS.results });
   const lines = text.split("\n");
   const tail = lines.pop() ?? "";
   const out: SweepResult[] = [];
