@@ -1,7 +1,7 @@
 // Experiment files: JSON naming the axes of a sweep. The cross product of the axes is the set of points; each
 // point has a stable id, the hash of its exact configuration (canonical JSON, keys sorted).
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { DESIGNS } from "../cgroup/designs/index.ts";
 import { WORKLOADS } from "../workload/index.ts";

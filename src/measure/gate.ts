@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { designIds } from "../cgroup/designs/index.ts";
 import { compareDesigns, type FilterMode } from "./compare.ts";
 import { INPUT_LIMITS, readInputText } from "./input-file.ts";

@@ -1,6 +1,6 @@
 // `report`: a sweep's results as tables (terminal and Markdown) and figures rendered without a browser:
 // vega-lite → vega View (renderer "none") → SVG → resvg PNG, text in DejaVu Sans.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";

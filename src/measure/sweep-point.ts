@@ -1,6 +1,3 @@
-// One sweep point: one boot, one run, exact cycles. The measurement is compare's (src/measure/compare.ts): the
-// task in a cgroup at `depth` below the root, a filtered task's cgroup denying syscalls the workload never makes.
-import { readFileSync } from "node:fs";
 import { designIds, loadDesignFile } from "../cgroup/designs/index.ts";
 import { CgroupHostApi } from "../cgroup/host-api.ts";
 import type { Machine } from "../kernel/machine.ts";

@@ -1,16 +1,7 @@
 // `sweep`: every point of an experiment, in parallel worker threads, one boot per point. Results go to
 // DIR/results.jsonl, one complete line per point (the unit of progress: a resumed sweep skips the ids there), and
 // at the end to DIR/results.csv and DIR/summary.json, each written to a temporary file and renamed into place.
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";

@@ -131,7 +131,11 @@ describe("compileProfile", () => {
       (s) => Object.assign(s.natives.context_switch, { value: 1e12 }),
       /natives\.context_switch\.value 1000000000000 is absurd/,
     ],
-    ["an absurd clock", (s) => Object.assign(s.clockHz, { value: 1e300 }), /clockHz\.value 1e\+300 is absurd/],
+    [
+      "an absurd clock",
+      (s) => Object.assign(s.clockHz, { value: 1e300 }),
+      /clockHz\.value 1e\+300 is absurd/,
+    ],
     ["a missing name", (s) => Object.assign(s, { name: "" }), /name must be a non-empty string/],
     [
       "classes not an object",
