@@ -657,12 +657,6 @@ export class Machine implements KernelContext {
     this.hierarchy.exit(t);
     this.sched.retire(t);
     const next = this.sched.pickNext(t);
-    // exit_mm: the user half goes back now; the zombie leaves the run queue (page tables, kernel stack and
-    // task_struct stay until wait4 reaps it: releaseTask)
-    exitMmap(t);
-    const q = this.sched.runQueue as Task[];
-    const at = q.indexOf(t);
-    if (at >= 0) q.splice(at, 1);
     if (next !== null) {
       this.sched.loadContext(next, this.inNative);
       return;
@@ -833,8 +827,9 @@ export class Machine implements KernelContext {
   }
 
   /**
-   * release_task: a reaped zombie gives back its kernel stack, task_struct and page tables, and leaves `tasks`;
-   * its accounting is added to `reaped`.
+   * release_task: a reaped zombie gives back its user memory (exit_mm's part: kept until now so that the host can
+   * read a finished program's memory), kernel stack, task_struct and page tables, and leaves `tasks` and its run
+   * queue; its accounting is added to `reaped`. A zombie whose parent exited without waiting is never reaped.
    */
   releaseTask(t: Task): void {
     if (!t.exited) throw new Error(`releaseTask: task ${t.pid} has not exited`);
@@ -859,14 +854,16 @@ export class Machine implements KernelContext {
     }
     this.kspace.unmap(t.threadInfo, THREAD_SIZE);
     this.freeTaskStructs.push(t.taskStruct);
+    const q = this.scheds[this.cpuOf(t)]!.runQueue as Task[];
+    q.splice(q.indexOf(t), 1);
     this.taskCpu.delete(t);
     // the page tables go unless a CPU still has them loaded (an idle CPU after the task's exit): then they stay
     const user = this.ptiUser.get(t.space);
     const spaces = user !== undefined ? [t.space, user] : [t.space];
+    exitMmap(t);
     if (this.cpus.some((c) => spaces.some((s) => c.cr3 === s.cr3))) return;
     for (const c of this.cpus) for (const s of spaces) c.unregisterSpace(s);
     this.ptiUser.delete(t.space);
-    t.space.unmapUserHalf();
     this.phys.freeFrame(t.space.cr3);
     if (this.pti) this.phys.freeFrame(t.space.cr3 + PAGE_SIZE);
   }
