@@ -197,7 +197,7 @@ describe("loadProfileFile", () => {
     writeFileSync(path, "{ not json");
     expect(() => loadProfileFile(path)).toThrow(`cost profile file ${path} is not valid JSON`);
     expect(() => loadProfileFile(join(tmp, "absent.json"))).toThrow(
-      /cannot read cost profile file .*absent\.json/,
+      /cost profile file .*absent\.json: no such file/,
     );
   });
 });
