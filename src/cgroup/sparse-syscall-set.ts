@@ -218,6 +218,8 @@ const IA32_ALIASES: Readonly<Record<string, string>> = {
  * when x86_64 has none (waitpid, socketcall, ipc, sigreturn, …). Derived from the names: same name, or an alias.
  */
 export const IA32_SYSCALLS_CGROUP_COMPAT: Int32Array = Int32Array.from(SYSCALL_NAMES_I386_3_1, (name) => {
-  const x = SYSCALL_NAMES_X86_64_3_1.indexOf((IA32_ALIASES[name] ?? name) as never);
+  const x = SYSCALL_NAMES_X86_64_3_1.indexOf(
+    (Object.hasOwn(IA32_ALIASES, name) ? IA32_ALIASES[name]! : name) as never,
+  );
   return x;
 });

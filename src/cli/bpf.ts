@@ -1,12 +1,12 @@
 // `syscall-lab bpf check FILE` and `syscall-lab bpf run FILE --nr N ...`: a classic-BPF seccomp filter file
 // checked as seccomp(SECCOMP_SET_MODE_FILTER) would, and run over one seccomp_data.
-import { readFileSync } from "node:fs";
 import { formatAction, resolveAction } from "../kernel/seccomp/actions.ts";
 import { seccompPrepareFilter } from "../kernel/seccomp/checker.ts";
 import { FilterFileError, parseFilterBytes } from "../kernel/seccomp/filter-file.ts";
 import { type RunStats, runFilter } from "../kernel/seccomp/interpreter.ts";
 import { ARCH_BY_NAME, archName, makeSeccompData } from "../kernel/seccomp/seccomp-data.ts";
 import type { SockFilter } from "../kernel/seccomp/sock-filter.ts";
+import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
 
 export interface BpfCommandResult {
   output: string;
@@ -31,9 +31,10 @@ export interface BpfRunOptions {
 function readFilter(file: string): { prog: SockFilter[]; format: string } | BpfCommandResult {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readInputFile(file, { what: "filter", maxBytes: INPUT_LIMITS.filter, allowStdin: true });
   } catch (e) {
-    return { output: `${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, exitCode: 2 };
+    if (e instanceof InputFileError) return { output: e.message, exitCode: 2 };
+    throw e;
   }
   try {
     return parseFilterBytes(bytes);
@@ -84,7 +85,7 @@ function parseRunOptions(o: BpfRunOptions): { nr: number; arch: number; args: bi
   if (nr < -0x80000000n || nr > 0xffffffffn) throw new OptionError(`--nr: ${nr} does not fit in 32 bits`);
   let arch: number;
   if (o.arch === undefined) arch = ARCH_BY_NAME.x86_64!;
-  else if (typeof o.arch === "string" && o.arch in ARCH_BY_NAME) arch = ARCH_BY_NAME[o.arch]!;
+  else if (typeof o.arch === "string" && Object.hasOwn(ARCH_BY_NAME, o.arch)) arch = ARCH_BY_NAME[o.arch]!;
   else {
     const a = parseBig("--arch", o.arch);
     if (a < 0n || a > 0xffffffffn)

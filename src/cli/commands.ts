@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UNIT_COSTS } from "../cpu/insn-class.ts";
 import type { FilterMode } from "../measure/compare.ts";
+import { INPUT_LIMITS, readInputText } from "../measure/input-file.ts";
 import {
   type CostProfile,
   describeProfile,
@@ -16,6 +16,8 @@ import { runCheck } from "./check.ts";
 import { loadDesignFiles, runCompare } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
 import { execExitCode, formatExecReport, runExec } from "./exec.ts";
+import { addGuestLimitOptions, applyGuestLimitOptions } from "./guest-limit-options.ts";
+import { hostOutputSink } from "./host-output.ts";
 import {
   fmtFixed,
   fmtInt,
@@ -80,14 +82,13 @@ function print(s: string): void {
 }
 
 export function registerCommands(program: Command): void {
-  program
-    .command("start", { hidden: true })
+  program.hook("preAction", (_program, action) => applyGuestLimitOptions(action.opts()));
+  addGuestLimitOptions(program.command("start", { hidden: true }))
     .description("the default job: the 2011 reproduction (every design, depths 0-3, and the thread's claims)")
     .option("--json", "print JSON")
     .action((o: { json?: boolean }) => print(runStart2011({ json: o.json === true })));
 
-  program
-    .command("compare")
+  addGuestLimitOptions(program.command("compare"))
     .description(
       "each filter design at each cgroup depth, for a filtered and an unfiltered task, against none",
     )
@@ -169,8 +170,7 @@ export function registerCommands(program: Command): void {
       },
     );
 
-  program
-    .command("paths")
+  addGuestLimitOptions(program.command("paths"))
     .description("the null workload with no TIF flag, the audit flag and the trace flag side by side")
     .option("--json", "print JSON")
     .action((o: { json?: boolean }) => print(runPaths(o.json === true)));
@@ -216,14 +216,12 @@ export function registerCommands(program: Command): void {
       process.exitCode = r.exitCode;
     });
 
-  program
-    .command("validate")
+  addGuestLimitOptions(program.command("validate"))
     .description("the model next to the published syscall, seccomp, audit, ptrace and PTI figures")
     .option("--json", "print JSON")
     .action((o: { json?: boolean }) => print(runValidate(o.json === true)));
 
-  program
-    .command("check")
+  addGuestLimitOptions(program.command("check"))
     .description("the overhead regression gate: exact cycles per syscall of every design against a baseline")
     .option("-b, --baseline <file>", "baseline JSON", "bench/baseline.json")
     .option("-t, --tolerance <pct>", "allowed rise in cycles per syscall, %", "0")
@@ -253,8 +251,7 @@ export function registerCommands(program: Command): void {
       },
     );
 
-  program
-    .command("script")
+  addGuestLimitOptions(program.command("script"))
     .description("run a scenario: one command per line against a booted machine (docs/scripts.md)")
     .argument("<file>", "scenario file (examples/scripts/*.scen)")
     .option("-d, --design <id>", "filter design (default: the file's `# design:`, else cgroup-composed)")
@@ -265,9 +262,9 @@ export function registerCommands(program: Command): void {
     .action((file: string, o: { design?: string; errno?: string }) => {
       let text: string;
       try {
-        text = readFileSync(file, "utf8");
+        text = readInputText(file, { what: "scenario", maxBytes: INPUT_LIMITS.text, allowStdin: true });
       } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+        throw new UsageError((e as Error).message);
       }
       const errno = o.errno === undefined ? undefined : { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
       if (o.errno !== undefined && errno === undefined)
@@ -283,8 +280,7 @@ export function registerCommands(program: Command): void {
       process.exitCode = r.exitCode;
     });
 
-  program
-    .command("run")
+  addGuestLimitOptions(program.command("run"))
     .description("run a workload through the Linux 3.1 entry path and report exact cycles")
     .requiredOption("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`)
     .option("-n, --count <n>", "loop iterations", "1000")
@@ -367,8 +363,7 @@ export function registerCommands(program: Command): void {
       },
     );
 
-  program
-    .command("trace")
+  addGuestLimitOptions(program.command("trace"))
     .description(
       "single-step the kernel instructions of a workload's syscalls, with symbols, costs and decisions",
     )
@@ -433,8 +428,7 @@ export function registerCommands(program: Command): void {
       );
     });
 
-  program
-    .command("replay")
+  addGuestLimitOptions(program.command("replay"))
     .argument(
       "<trace>",
       "strace output (strace -f -o FILE, or its stderr); -t/-tt/-ttt/-r and -T are used for --gaps",
@@ -479,8 +473,7 @@ export function registerCommands(program: Command): void {
       },
     );
 
-  program
-    .command("exec")
+  addGuestLimitOptions(program.command("exec"))
     .description("run an unmodified static x86-64 Linux executable and report its exact cycles")
     .argument("<program>", "static ELF executable (glibc or musl, ET_EXEC or static-PIE)")
     .argument("[args...]", "its arguments (put -- before arguments that start with -)")
@@ -497,6 +490,7 @@ export function registerCommands(program: Command): void {
       const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
       if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
       const r = runExec({
+        ...(o.json ? {} : { output: hostOutputSink() }),
         program: prog,
         args,
         profile: resolveProfile(o.profile),
@@ -508,12 +502,9 @@ export function registerCommands(program: Command): void {
         ...(o.deny !== undefined ? { deny: o.deny.split(",").filter((x) => x.trim() !== "") } : {}),
         ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
       });
+      // without --json the program's output went to the host as it was written
       if (o.json) print(JSON.stringify(r, null, 2));
-      else {
-        process.stdout.write(r.stdout);
-        process.stderr.write(r.stderr);
-        print(formatExecReport(r));
-      }
+      else print(formatExecReport(r));
       process.exitCode = execExitCode(r);
     });
 

@@ -1,12 +1,14 @@
 // `syscall-lab exec PROGRAM [ARGS…]`: run an unmodified static x86-64 Linux executable on the emulated machine,
 // pass its stdout/stderr through as it produced them, then report the exact cycle accounting.
-import { existsSync, readFileSync } from "node:fs";
 import { getDesign } from "../cgroup/designs/index.ts";
 import { execTask } from "../kernel/exec.ts";
+import { defaultGuestLimits, GuestLimitError, type GuestLimits } from "../kernel/guest-limits.ts";
 import { Machine } from "../kernel/machine.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
+import { INPUT_LIMITS, readInputFile } from "../measure/input-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { ElfError } from "../workload/elf.ts";
+import { exitForGuest } from "./exit-codes.ts";
 import { fmtInt, table, UsageError } from "./output.ts";
 
 export interface ExecCommandOptions {
@@ -27,8 +29,13 @@ export interface ExecCommandOptions {
   stdin?: string;
   /** environment strings (default none, as `env -i`) */
   env?: string[];
-  /** instruction budget (default 2 billion) */
-  maxInstructions?: number;
+  /** the machine's limits: instructions (default 2 billion), time, memory, live tasks */
+  limits?: GuestLimits;
+  /**
+   * Where the program's output goes as it writes it (the CLI: the host's stdout/stderr). Without it the output
+   * is kept in the report's `stdout`/`stderr` (up to 64 MiB each).
+   */
+  output?: (stream: "stdout" | "stderr", bytes: Uint8Array) => void;
 }
 
 export interface ExecCallRow {
@@ -61,6 +68,12 @@ export interface ExecReport {
   calls: ExecCallRow[];
   /** the instruction budget ran out before the program ended */
   budgetExhausted: boolean;
+  /** the time limit ended the program */
+  timedOut: boolean;
+  /** the limit's message when one ended the program */
+  limit: string | null;
+  /** output bytes not kept (past 64 MiB per stream, without an output sink) */
+  outputDropped: number;
 }
 
 function parseFileSpec(spec: string): { host: string; guest: string; rw: boolean } {
@@ -83,14 +96,16 @@ function syscallNr(s: string): number {
   return n;
 }
 
-function readHost(path: string, what: string): Uint8Array {
-  if (!existsSync(path)) throw new UsageError(`${what}: no such file '${path}'`);
+function readHost(path: string, what: string, allowStdin = false): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return new Uint8Array(readInputFile(path, { what, maxBytes: INPUT_LIMITS.program, allowStdin }));
   } catch (e) {
-    throw new UsageError(`${what}: cannot read '${path}': ${(e as Error).message}`);
+    throw new UsageError((e as Error).message);
   }
 }
+
+/** The instruction budget of `exec` when --max-insns is not given (about a minute of host time). */
+export const DEFAULT_EXEC_MAX_INSTRUCTIONS = 2_000_000_000;
 
 /** Boots a machine, runs the program (and whatever it forks) to the end, and reports. */
 export function runExec(opts: ExecCommandOptions): ExecReport {
@@ -102,13 +117,16 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
       throw new UsageError((e as Error).message);
     }
   })();
+  const limits: GuestLimits = { ...defaultGuestLimits(), ...(opts.limits ?? {}) };
   const machine = Machine.boot({
+    limits: { maxInstructions: DEFAULT_EXEC_MAX_INSTRUCTIONS, ...limits },
+    ...(opts.output !== undefined ? { output: opts.output } : {}),
     costs: opts.profile.costs,
     natives: opts.profile.natives,
     clockHz: opts.profile.clockHz,
     design,
     ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
-    ...(opts.stdin !== undefined ? { stdin: readHost(opts.stdin, "--stdin") } : {}),
+    ...(opts.stdin !== undefined ? { stdin: readHost(opts.stdin, "--stdin", true) } : {}),
   });
   for (const spec of opts.files ?? []) {
     const f = parseFileSpec(spec);
@@ -146,19 +164,28 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
   } else if ((opts.deny ?? []).length > 0) {
     throw new UsageError("--deny needs --cgroup");
   }
-  const r = machine.run({ maxInstructions: opts.maxInstructions ?? 2_000_000_000 });
-  if (r.reason === "fault") throw new Error(`the machine stopped: ${machine.oops ?? r.stop.kind}`);
-  let user = 0;
-  let sys = 0;
-  let instr = 0;
-  let syscalls = 0;
+  let stoppedBy: GuestLimitError | null = null;
+  try {
+    const r = machine.run({ maxInstructions: Number.POSITIVE_INFINITY });
+    if (r.reason === "fault") throw new Error(`the machine stopped: ${machine.oops ?? r.stop.kind}`);
+  } catch (e) {
+    if (!(e instanceof GuestLimitError)) throw e;
+    stoppedBy = e;
+  }
+  const rp = machine.reaped;
+  let user = rp.userCycles;
+  let sys = rp.sysCycles;
+  let instr = rp.instret;
+  let syscalls = rp.syscalls;
   const per = new Map<number, ExecCallRow>();
-  for (const t of machine.tasks) {
-    user += t.acct.userCycles;
-    sys += t.acct.sysCycles;
-    instr += t.acct.instret;
-    syscalls += t.acct.syscalls;
-    for (const [nr, e] of t.acct.perSyscall) {
+  for (const acct of [...machine.tasks.map((t) => t.acct), rp]) {
+    if (acct !== rp) {
+      user += acct.userCycles;
+      sys += acct.sysCycles;
+      instr += acct.instret;
+      syscalls += acct.syscalls;
+    }
+    for (const [nr, e] of acct.perSyscall) {
       const row = per.get(nr) ?? {
         nr,
         name: SYSCALL_NAMES_X86_64_3_1[nr] ?? `nr ${nr}`,
@@ -185,13 +212,16 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     exitCode: task.exitCode,
     signal: task.killedBy,
     fault: f === null ? null : f.detail,
-    tasks: machine.tasks.length,
+    tasks: machine.tasks.length + rp.tasks,
     userCycles: user,
     sysCycles: sys,
     instructions: instr,
     syscalls,
     calls: [...per.values()].sort((a, b) => a.nr - b.nr),
-    budgetExhausted: r.reason === "budget",
+    budgetExhausted: stoppedBy?.kind === "budget",
+    timedOut: stoppedBy?.kind === "timeout",
+    limit: stoppedBy?.message ?? null,
+    outputDropped: machine.outputDropped.stdout + machine.outputDropped.stderr,
   };
 }
 
@@ -210,7 +240,7 @@ const SIGNAL_NAMES: Readonly<Record<number, string>> = {
 
 /** How the program ended, one line. */
 export function describeEnd(r: ExecReport): string {
-  if (r.budgetExhausted) return "still running when the instruction budget ran out";
+  if (r.limit !== null) return r.limit;
   if (r.signal !== null) {
     const name = SIGNAL_NAMES[r.signal] ?? `signal ${r.signal}`;
     return `killed by ${name} (${r.signal})${r.fault !== null ? `: ${r.fault}` : ""}`;
@@ -238,8 +268,10 @@ export function formatExecReport(r: ExecReport): string {
   ].join("\n");
 }
 
-/** Process exit code of `exec`: the program's status, 128 + signal when a signal ended it. */
+/** Process exit code of `exec` (src/cli/exit-codes.ts): 0, 1 for a non-zero status, 128+n, 124, 125. */
 export function execExitCode(r: ExecReport): number {
-  if (r.budgetExhausted) return 1;
-  return r.signal !== null ? 128 + r.signal : (r.exitCode ?? 0);
+  if (r.budgetExhausted) return exitForGuest({ kind: "budget" });
+  if (r.timedOut) return exitForGuest({ kind: "timeout" });
+  if (r.signal !== null) return exitForGuest({ kind: "signal", signal: r.signal });
+  return exitForGuest({ kind: "exited", status: r.exitCode ?? 0 });
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands.ts";
-import { UsageError } from "./output.ts";
+import { describeFailure } from "./describe-failure.ts";
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeHelp } from "./exit-codes.ts";
 
 // A closed pipe (`syscall-lab ... | head`) ends the output, not the program with a stack trace.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -15,7 +16,8 @@ program
     "x86-64 emulator with the Linux syscall entry path, for measuring what syscall filtering costs",
   )
   .exitOverride()
-  .showHelpAfterError("(run with --help for usage)");
+  .showHelpAfterError("(run with --help for usage)")
+  .addHelpText("after", `\n${exitCodeHelp()}`);
 registerCommands(program);
 
 const argv = process.argv.slice(2);
@@ -24,14 +26,12 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) {
     // commander already printed its message; help and version exit 0
-    process.exitCode = e.exitCode === 0 ? 0 : 2;
-  } else if (e instanceof UsageError) {
-    process.stderr.write(`syscall-lab: ${e.message}\n`);
-    process.exitCode = 2;
-  } else if (e instanceof Error) {
-    process.stderr.write(`syscall-lab: ${e.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   } else {
-    throw e;
+    const f = describeFailure(e);
+    process.stderr.write(`syscall-lab: ${f.message}\n`);
+    if (f.code === EXIT_INTERNAL && process.env.SYSCALL_LAB_DEBUG && e instanceof Error)
+      process.stderr.write(`${e.stack}\n`);
+    process.exitCode = f.code;
   }
 }

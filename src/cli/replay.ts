@@ -1,8 +1,8 @@
 // `syscall-lab replay TRACE [--design D] [--gaps] [--cgroup-deny N,…] [--json]`: a recorded strace log replayed
 // through the entry path and a design, with the design's overhead on that program's syscall mix. docs/replay.md.
-import { readFileSync } from "node:fs";
 import { designIds } from "../cgroup/designs/index.ts";
 import { straceSyscallNumber } from "../kernel/syscall-names-x86_64.ts";
+import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { planReplay, type ReplayReport, replayLog } from "../measure/run-replay.ts";
 import { GAP_CAP_INSTRUCTIONS } from "../workload/replay.ts";
@@ -163,9 +163,10 @@ function render(
 export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResult {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readInputFile(file, { what: "strace log", maxBytes: INPUT_LIMITS.trace, allowStdin: true });
   } catch (e) {
-    return fail(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (e instanceof InputFileError) return fail(e.message);
+    throw e;
   }
   const design = o.design ?? "none";
   if (!designIds().includes(design))

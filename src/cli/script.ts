@@ -93,7 +93,8 @@ function tokenize(line: string): Token[] | string {
   let i = 0;
   while (i < line.length) {
     const ch = line[i]!;
-    if (ch === " " || ch === "\t" || ch === "\r") {
+    // the same whitespace that ends a token (\s: BOM, VT, FF, NBSP, U+2028 too), or empty tokens forever
+    if (/\s/.test(ch)) {
       i++;
       continue;
     }
@@ -194,7 +195,7 @@ function parse(text: string, where: string): Parsed {
     const verb = head!.value;
     const lastCommandParsed = steps.length > 0 && steps.at(-1)!.line === lastCommandAt;
     if (verb !== "expect" || head!.quoted) lastCommandAt = n;
-    if (head!.quoted || USAGE[verb] === undefined)
+    if (head!.quoted || !Object.hasOwn(USAGE, verb))
       return fail(`unknown command '${render(head!)}' (${Object.keys(USAGE).join(", ")})`);
     const arity = (min: number, max: number) => {
       if (args.length >= min && args.length <= max) return true;

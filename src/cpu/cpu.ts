@@ -9,7 +9,7 @@ import { FL_NONE, LF_LENGTH, LF_OP, lazyCF, lazyStatus } from "./flags.ts";
 import { type CostTable, INSN_CLASS_INDEX, INSN_CLASSES, UNIT_COSTS } from "./insn-class.ts";
 import { execute } from "./interpreter.ts";
 import { deliverException } from "./interrupts.ts";
-import type { AddressSpace } from "./memory.ts";
+import type { AddressSpace, SpaceChangeListener } from "./memory.ts";
 import { ACC_FETCH, Mmu } from "./mmu.ts";
 import { readMsrValue, writeMsrValue } from "./msr-access.ts";
 import type { Native, NativeEntry } from "./natives.ts";
@@ -75,6 +75,7 @@ export class Cpu {
   private _cr3: number;
   cr8 = 0;
   private readonly spaces = new Map<number, AddressSpace>();
+  private readonly spaceListeners = new Map<AddressSpace, SpaceChangeListener>();
   readonly mmu: Mmu;
   readonly fault: FaultState = newFaultState();
   readonly icache = new DecodedInsns(ICACHE_SLOTS + 1);
@@ -243,10 +244,23 @@ export class Cpu {
       throw new Error(`cr3 0x${space.cr3.toString(16)} is already taken`);
     if (known === undefined) {
       this.spaces.set(space.cr3, space);
-      space.onChange.add((s) => {
-        if (s === this.mmu.space) this.mmu.flush();
-      });
+      // a change to the shared kernel half reaches this CPU through whichever space it runs in
+      const l = (s: AddressSpace) => {
+        if (s === this.mmu.space || s === this.mmu.space.kernelHalf) this.mmu.flush();
+      };
+      this.spaceListeners.set(space, l);
+      space.onChange.add(l);
     }
+  }
+
+  /** Forgets a space whose task is gone (its CR3 value may name a new space later); never the loaded one. */
+  unregisterSpace(space: AddressSpace): void {
+    if (this.mmu.space === space) throw new Error("unregisterSpace: the space is loaded");
+    if (this.spaces.get(space.cr3) !== space) return;
+    this.spaces.delete(space.cr3);
+    const l = this.spaceListeners.get(space);
+    if (l !== undefined) space.onChange.delete(l);
+    this.spaceListeners.delete(space);
   }
 
   // ---- accounting ----

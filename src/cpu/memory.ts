@@ -120,11 +120,27 @@ export class AddressSpace {
   readonly ptes = new Map<number, number>();
   /** Notified after map/unmap/protect (CPUs flush their TLBs). */
   readonly onChange = new Set<SpaceChangeListener>();
+  /**
+   * The shared kernel half (init_mm): its PTEs answer for the upper half (negative page numbers) this space does
+   * not map itself, as every PGD points at the same kernel page tables. A kernel page mapped there once is seen
+   * by every space, however many there are.
+   */
+  readonly kernelHalf: AddressSpace | null;
 
-  constructor(phys: PhysicalMemory, cr3: number) {
+  constructor(phys: PhysicalMemory, cr3: number, kernelHalf: AddressSpace | null = null) {
     if (!Number.isSafeInteger(cr3) || cr3 < 0) throw new Error(`bad cr3 value ${cr3}`);
+    if (kernelHalf !== null && kernelHalf.phys !== phys)
+      throw new Error("AddressSpace: the kernel half uses a different PhysicalMemory");
     this.phys = phys;
     this.cr3 = cr3;
+    this.kernelHalf = kernelHalf;
+  }
+
+  /** PTE of virtual page `vpn` (own, else the shared kernel half's for the upper half), or undefined. */
+  pte(vpn: number): number | undefined {
+    const own = this.ptes.get(vpn);
+    if (own !== undefined || vpn >= 0 || this.kernelHalf === null) return own;
+    return this.kernelHalf.ptes.get(vpn);
   }
 
   map(vaddr: number | bigint, length: number, flags: number): void {
@@ -142,13 +158,13 @@ export class AddressSpace {
     if (from.phys !== this.phys) throw new Error("mapShared: address spaces use different physical memories");
     const [first, n] = this.range(vaddr, length);
     for (let i = 0; i < n; i++) {
-      if (!from.ptes.has(first + i))
+      if (from.pte(first + i) === undefined)
         throw new Error(`mapShared: page ${pageHex(first + i)} is not mapped in source`);
       if (this.ptes.has(first + i))
         throw new Error(`mapShared: page ${pageHex(first + i)} is already mapped`);
     }
     for (let i = 0; i < n; i++) {
-      const pa = frameOfPte(from.ptes.get(first + i)!);
+      const pa = frameOfPte(from.pte(first + i)!);
       this.phys.retainFrame(pa);
       this.ptes.set(first + i, pa + ((flags & PTE_FLAGS) | PTE_P));
     }
@@ -166,6 +182,19 @@ export class AddressSpace {
     this.changed();
   }
 
+  /** Unmaps every page of the lower (user) half this space maps, with one change notice; returns the count. */
+  unmapUserHalf(): number {
+    let n = 0;
+    for (const [vpn, pte] of this.ptes) {
+      if (vpn < 0) continue;
+      this.ptes.delete(vpn);
+      this.phys.freeFrame(frameOfPte(pte));
+      n++;
+    }
+    if (n > 0) this.changed();
+    return n;
+  }
+
   protect(vaddr: number | bigint, length: number, flags: number): void {
     const [first, n] = this.range(vaddr, length);
     for (let i = 0; i < n; i++) {
@@ -179,12 +208,12 @@ export class AddressSpace {
 
   /** PTE (frame pa | flags) of the page holding vaddr, or 0 when not mapped. */
   lookup(vaddr: number | bigint): number {
-    return this.ptes.get(Math.floor(toLinear(vaddr) / PAGE_SIZE)) ?? 0;
+    return this.pte(Math.floor(toLinear(vaddr) / PAGE_SIZE)) ?? 0;
   }
 
   /** Physical address of a virtual address for host access (ignores U/W/NX); Error when unmapped. */
   physAddr(vaddr: number): number {
-    const pte = this.ptes.get(Math.floor(vaddr / PAGE_SIZE));
+    const pte = this.pte(Math.floor(vaddr / PAGE_SIZE));
     if (pte === undefined) throw new Error(`host access to unmapped address ${addrHex(vaddr)}`);
     return frameOfPte(pte) + (vaddr & (PAGE_SIZE - 1));
   }

@@ -119,7 +119,7 @@ export class Mmu implements CodeWatcher {
   probe(a: number, kind: number): number {
     const off = a & 4095;
     const vpn = (a - off) * (1 / 4096);
-    const pte = this.space.ptes.get(vpn) ?? 0;
+    const pte = this.space.pte(vpn) ?? 0;
     if (pte === 0 || this.denied(pte, kind)) return -1;
     return frameOfPte(pte) + off;
   }
@@ -131,7 +131,7 @@ export class Mmu implements CodeWatcher {
   }
 
   private walk(a: number, vpn: number, kind: number, i: number): number {
-    const pte = this.space.ptes.get(vpn) ?? 0;
+    const pte = this.space.pte(vpn) ?? 0;
     if (pte === 0 || this.denied(pte, kind)) {
       let ec = pte === 0 ? 0 : PFEC_P;
       if (kind === 1 /* ACC_WRITE */) ec |= PFEC_W;

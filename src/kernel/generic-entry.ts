@@ -339,7 +339,7 @@ export function ptiUserSpace(
     user.ptes.clear();
     for (const [vpn, pte] of kernelPgd.ptes) if (vpn >= 0) user.ptes.set(vpn, pte);
     for (const vpn of pages) {
-      const pte = kernelPgd.ptes.get(vpn);
+      const pte = kernelPgd.pte(vpn);
       if (pte !== undefined) user.ptes.set(vpn, pte);
     }
     for (const l of user.onChange) l(user);

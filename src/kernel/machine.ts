@@ -33,7 +33,7 @@ import { IA32_SYSCALL_VECTOR, LINUX31_IA32_EXTERNS, linux31Ia32EntryText } from 
 import { LINUX_GENERIC_EXTERNS, linuxGenericEntryText } from "../entry/linux-generic.ts";
 import { linux31AsmOffsets } from "./asm-offsets.ts";
 import { AuditRules } from "./audit-rules.ts";
-import { ENOSYS } from "./errno.ts";
+import { ENOMEM, ENOSYS } from "./errno.ts";
 import {
   allocPgdPair,
   CPU_TSS_RW,
@@ -48,6 +48,7 @@ import {
   TSS_sp0,
   TSS_sp1,
 } from "./generic-entry.ts";
+import { DEFAULT_MAX_TASKS, defaultGuestLimits, GuestLimitError, type GuestLimits } from "./guest-limits.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import {
   DESIGN_DATA_BASE,
@@ -61,6 +62,7 @@ import {
   USER_STACK_SIZE,
   USER_STACK_TOP,
 } from "./layout.ts";
+import { exitMmap } from "./mm.ts";
 import { DEFAULT_NATIVE_COSTS, NATIVE_NAMES, type NativeCosts, nativeCost } from "./native-costs.ts";
 import { NATIVES, SYSCALL_IMPLS } from "./natives.ts";
 import { MAX_CPUS, PERCPU_cpu_number, PERCPU_this_cpu_off, percpuArea } from "./percpu.ts";
@@ -78,9 +80,10 @@ import { __KERNEL_CS, __KERNEL_DS, __USER_CS, __USER_DS, STAR_VALUE, SYSCALL_MAS
 import { IA32_SYSCALL_IMPLS, SYSCALL_NAMES_I386_3_1 } from "./syscall-names-i386-3.1.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
 import { genericTifWord } from "./syscall-work.ts";
+import { EAGAIN } from "./syscalls/errno-extra.ts";
 import { exitPtrace } from "./syscalls/ptrace.ts";
 import { deliverFault } from "./syscalls/signal.ts";
-import { type Creds, Task } from "./task.ts";
+import { type Creds, type SyscallAccounting, Task } from "./task.ts";
 import { TASK_RUNNING, TASK_STRUCT_SIZE, TSK_pid, TSK_stack, TSK_state, TSK_tgid } from "./task-struct.ts";
 import { TASK_SIZE_MAX, THREAD_SIZE, TI_addr_limit, TI_cpu, TI_flags, TI_task } from "./thread-info.ts";
 import {
@@ -110,8 +113,16 @@ export interface BootOptions {
   clockHz?: number;
   /** bytes fd 0 reads; empty by default (read returns 0, end of file) */
   stdin?: Uint8Array | string;
-  /** guest physical memory limit in bytes (default: the PhysicalMemory default) */
+  /** guest physical memory limit in bytes (default: the PhysicalMemory default); limits.memoryBytes wins */
   memoryBytes?: number;
+  /** live tasks, guest memory, instructions and wall-clock time (default: setDefaultGuestLimits, else none) */
+  limits?: GuestLimits;
+  /**
+   * Where the guest's writes to fd 1 and 2 go, as they are written (the host applies back-pressure by blocking).
+   * Without it they are kept for `stdout`/`stderr`, up to `maxOutputBytes` (default 64 MiB) per stream.
+   */
+  output?: (stream: "stdout" | "stderr", bytes: Uint8Array) => void;
+  maxOutputBytes?: number;
   /** the syscall-filter design compiled into the kernel (src/cgroup/designs); default `none` */
   design?: Design;
   /** what a call the design denies returns, as a positive errno (default ENOSYS; EPERM is the other option) */
@@ -173,6 +184,9 @@ export interface RunResult {
 }
 
 export const DEFAULT_CLOCK_HZ = 3.4e9;
+
+/** With a time limit, the clock is read after at most this many instructions (a few ms of host time). */
+const LIMIT_CHECK_INSTRUCTIONS = 1 << 18;
 
 const SIGNAL_FOR_VECTOR: Readonly<Record<number, number>> = {
   0: 8,
@@ -242,12 +256,6 @@ class TssScheduler extends Scheduler {
   }
 }
 
-interface KernelRegion {
-  vaddr: number;
-  length: number;
-  flags: number;
-}
-
 export class Machine implements KernelContext {
   readonly phys: PhysicalMemory;
   /** init_mm: the kernel half every task space shares */
@@ -282,9 +290,30 @@ export class Machine implements KernelContext {
   readonly percpu: number;
   /** the message of a kernel-mode fault, when one stopped the machine */
   oops: string | null = null;
-  private readonly regions: KernelRegion[] = [];
-  private readonly spaces: AddressSpace[] = [];
+  /** the guest's bounds (BootOptions.limits, else the process defaults); Infinity where unbounded */
+  readonly limits: Readonly<Required<Omit<GuestLimits, "deadline">>>;
+  /** tasks reaped by wait4 and released: their accounting, summed (they leave `tasks`) */
+  readonly reaped = {
+    tasks: 0,
+    userCycles: 0,
+    sysCycles: 0,
+    instret: 0,
+    syscalls: 0,
+    perSyscall: new Map<number, SyscallAccounting>(),
+  };
+  /** bytes of guest output dropped past maxOutputBytes (no output sink) */
+  readonly outputDropped = { stdout: 0, stderr: 0 };
   private readonly outChunks: Record<"stdout" | "stderr", Uint8Array[]> = { stdout: [], stderr: [] };
+  private readonly outBytes = { stdout: 0, stderr: 0 };
+  private readonly outputSink: ((stream: "stdout" | "stderr", bytes: Uint8Array) => void) | null;
+  private readonly maxOutputBytes: number;
+  /** task_struct slots of released tasks (task_struct_cachep) */
+  private readonly freeTaskStructs: number[] = [];
+  private readonly bootedAt = performance.now();
+  /** performance.now() past which run() stops with GuestLimitError("timeout") */
+  private readonly deadline: number;
+  /** instructions retired by every run() so far */
+  private retired = 0;
   private stdinBuf: Uint8Array;
   private stdinPos = 0;
   private nextPid = 1;
@@ -294,6 +323,8 @@ export class Machine implements KernelContext {
   /** the CPU executing now (natives and probes run on it); 0 outside run() */
   private active = 0;
   private readonly taskCpu = new Map<Task, number>();
+  /** PTI: each task's user PGD, by its kernel PGD */
+  private readonly ptiUser = new Map<AddressSpace, AddressSpace>();
   /** SMP: the CPU is halted in cpu_idle (no task; skipped until one is placed on it) */
   private readonly halted: boolean[] = [];
 
@@ -311,10 +342,21 @@ export class Machine implements KernelContext {
     if (!(this.clockHz > 0)) throw new Error(`Machine.boot: bad clockHz ${this.clockHz}`);
     this.stdinBuf =
       typeof opts.stdin === "string" ? Buffer.from(opts.stdin, "utf8") : (opts.stdin ?? new Uint8Array());
+    const lim = opts.limits ?? defaultGuestLimits();
+    const memoryBytes = lim.memoryBytes ?? opts.memoryBytes;
+    this.limits = Object.freeze({
+      maxTasks: lim.maxTasks ?? DEFAULT_MAX_TASKS,
+      memoryBytes: memoryBytes ?? Number.POSITIVE_INFINITY,
+      maxInstructions: lim.maxInstructions ?? Number.POSITIVE_INFINITY,
+      timeoutMs: lim.timeoutMs ?? Number.POSITIVE_INFINITY,
+    });
+    for (const [k, v] of Object.entries(this.limits))
+      if (!(v > 0)) throw new Error(`Machine.boot: limits.${k} must be positive, got ${v}`);
+    this.deadline = Math.min(lim.deadline ?? Number.POSITIVE_INFINITY, this.bootedAt + this.limits.timeoutMs);
+    this.outputSink = opts.output ?? null;
+    this.maxOutputBytes = opts.maxOutputBytes ?? 64 * 1024 * 1024;
     this.phys =
-      opts.memoryBytes !== undefined
-        ? new PhysicalMemory({ maxBytes: opts.memoryBytes })
-        : new PhysicalMemory();
+      memoryBytes !== undefined ? new PhysicalMemory({ maxBytes: memoryBytes }) : new PhysicalMemory();
     this.kspace = new AddressSpace(this.phys, this.phys.allocFrame());
     this.flavour = opts.flavour ?? "linux-3.1";
     const generic = this.flavour === "linux-generic";
@@ -585,7 +627,16 @@ export class Machine implements KernelContext {
   }
 
   output(stream: "stdout" | "stderr", bytes: Uint8Array): void {
-    this.outChunks[stream].push(bytes.slice());
+    if (this.outputSink !== null) {
+      this.outputSink(stream, bytes);
+      return;
+    }
+    const room = this.maxOutputBytes - this.outBytes[stream];
+    if (bytes.length > room) this.outputDropped[stream] += bytes.length - Math.max(0, room);
+    if (room <= 0) return;
+    const kept = bytes.length > room ? bytes.slice(0, room) : bytes.slice();
+    this.outBytes[stream] += kept.length;
+    this.outChunks[stream].push(kept);
   }
 
   input(n: number): Uint8Array {
@@ -656,9 +707,12 @@ export class Machine implements KernelContext {
     const pid = this.nextPid++;
     const slot = KSTACK_BASE + (pid - 1) * KSTACK_SLOT;
 
-    const space = new AddressSpace(this.phys, this.pti ? allocPgdPair(this.phys) : this.phys.allocFrame());
-    for (const r of this.regions) space.mapShared(r.vaddr, r.length, r.flags, this.kspace);
-    this.spaces.push(space);
+    // the kernel half is the shared one: nothing of it is copied into the new page tables
+    const space = new AddressSpace(
+      this.phys,
+      this.pti ? allocPgdPair(this.phys) : this.phys.allocFrame(),
+      this.kspace,
+    );
     for (const c of this.cpus) c.registerSpace(space);
     if (this.pti) {
       // the user PGD: the user half, the entry text up to __entry_text_end and the TSS pages (pti_clone_*)
@@ -668,6 +722,7 @@ export class Machine implements KernelContext {
       ];
       const user = ptiUserSpace(space, trampoline);
       for (const c of this.cpus) c.registerSpace(user);
+      this.ptiUser.set(space, user);
     }
     let loaded: LoadedUser;
     if (image !== null) {
@@ -684,7 +739,7 @@ export class Machine implements KernelContext {
     const stackBase = slot + KSTACK_SLOT - THREAD_SIZE;
     this.addKernelRegion(stackBase, THREAD_SIZE, PTE_W | PTE_NX);
     const stackTop = stackBase + THREAD_SIZE;
-    const taskStruct = this.kmalloc(TASK_STRUCT_SIZE);
+    const taskStruct = this.allocTaskStruct();
     const ks = this.kspace;
     const w64 = (a: number, v: number | bigint) => ks.write64(a, BigInt.asUintN(64, BigInt(v)));
 
@@ -745,6 +800,74 @@ export class Machine implements KernelContext {
     return task;
   }
 
+  /** task_struct_cachep: a released task's slot, zeroed, else fresh kernel heap. */
+  private allocTaskStruct(): number {
+    const reused = this.freeTaskStructs.pop();
+    if (reused === undefined) return this.kmalloc(TASK_STRUCT_SIZE);
+    this.kspace.writeBytes(reused, new Uint8Array(TASK_STRUCT_SIZE));
+    return reused;
+  }
+
+  /** Tasks alive now (created, not exited). */
+  get liveTasks(): number {
+    let n = 0;
+    for (const t of this.tasks) if (!t.exited) n++;
+    return n;
+  }
+
+  /**
+   * copy_process's checks before a guest fork: -EAGAIN at limits.maxTasks live tasks (RLIMIT_NPROC), -ENOMEM
+   * when `userPages` copied pages plus the new task's page tables and kernel stack do not fit in guest memory.
+   */
+  forkCheck(userPages: number): number {
+    if (this.liveTasks >= this.limits.maxTasks) return -EAGAIN;
+    const kernelFrames = 2 + THREAD_SIZE / PAGE_SIZE + 1; // PGD(s), the stack, a kernel-heap page
+    if (userPages + kernelFrames > this.phys.frameCount - this.phys.framesInUse) return -ENOMEM;
+    return 0;
+  }
+
+  /**
+   * release_task: a reaped zombie gives back its user memory (exit_mm's part: kept until now so that the host can
+   * read a finished program's memory), kernel stack, task_struct and page tables, and leaves `tasks` and its run
+   * queue; its accounting is added to `reaped`. A zombie whose parent exited without waiting is never reaped.
+   */
+  releaseTask(t: Task): void {
+    if (!t.exited) throw new Error(`releaseTask: task ${t.pid} has not exited`);
+    const i = this.tasks.indexOf(t);
+    if (i < 0) return;
+    this.tasks.splice(i, 1);
+    const r = this.reaped;
+    r.tasks++;
+    r.userCycles += t.acct.userCycles;
+    r.sysCycles += t.acct.sysCycles;
+    r.instret += t.acct.instret;
+    r.syscalls += t.acct.syscalls;
+    for (const [nr, e] of t.acct.perSyscall) {
+      const s = r.perSyscall.get(nr);
+      if (s === undefined) r.perSyscall.set(nr, { ...e });
+      else {
+        s.calls += e.calls;
+        s.sysCycles += e.sysCycles;
+        s.cycles += e.cycles;
+        s.instret += e.instret;
+      }
+    }
+    this.kspace.unmap(t.threadInfo, THREAD_SIZE);
+    this.freeTaskStructs.push(t.taskStruct);
+    const q = this.scheds[this.cpuOf(t)]!.runQueue as Task[];
+    q.splice(q.indexOf(t), 1);
+    this.taskCpu.delete(t);
+    // the page tables go unless a CPU still has them loaded (an idle CPU after the task's exit): then they stay
+    const user = this.ptiUser.get(t.space);
+    const spaces = user !== undefined ? [t.space, user] : [t.space];
+    exitMmap(t);
+    if (this.cpus.some((c) => spaces.some((s) => c.cr3 === s.cr3))) return;
+    for (const c of this.cpus) for (const s of spaces) c.unregisterSpace(s);
+    this.ptiUser.delete(t.space);
+    this.phys.freeFrame(t.space.cr3);
+    if (this.pti) this.phys.freeFrame(t.space.cr3 + PAGE_SIZE);
+  }
+
   /** Send a signal: it is delivered (default action: terminate) by do_notify_resume on the way to user mode. */
   kill(task: Task, sig: number): void {
     task.pendingSignals.push(sig);
@@ -776,6 +899,7 @@ export class Machine implements KernelContext {
     const tick = opts.tickInstructions;
     const result = (reason: RunResult["reason"], stop: StopReason): RunResult => {
       this.sched.account();
+      this.retired += cpu.instret - startInstret;
       return { reason, stop, instructions: cpu.instret - startInstret, cycles: cpu.cycles - startCycles };
     };
     if (this.oops !== null) return result("fault", { kind: "stop", reason: this.oops });
@@ -784,13 +908,28 @@ export class Machine implements KernelContext {
       if (first === null) return result("exited", { kind: "stop", reason: "no runnable task" });
       this.sched.loadContext(first, false);
     }
+    const timed = Number.isFinite(this.deadline);
+    let untilTick = tick !== undefined && tick > 0 ? tick : Number.POSITIVE_INFINITY;
     for (;;) {
-      const left = budget - (cpu.instret - startInstret);
+      const used = cpu.instret - startInstret;
+      const left = budget - used;
       if (left <= 0) return result("budget", { kind: "budget" });
-      const r = cpu.run(tick !== undefined && tick > 0 ? Math.min(tick, left) : left);
+      const lifeLeft = this.limits.maxInstructions - this.retired - used;
+      if (lifeLeft <= 0) this.limitHit("budget", () => result("budget", { kind: "budget" }));
+      // the machine's own limits cut the slice shorter; only the budget and the tick end it as before
+      const slice = Math.min(left, untilTick, lifeLeft, timed ? LIMIT_CHECK_INSTRUCTIONS : left);
+      const before = cpu.instret;
+      const r = cpu.run(slice);
+      if (timed && performance.now() > this.deadline) this.limitHit("timeout", () => result("stopped", r));
+      const did = cpu.instret - before;
+      untilTick -= did;
       switch (r.kind) {
         case "budget":
-          if (tick !== undefined && this.sched.current !== null) this.sched.current.tif.set(TIF_NEED_RESCHED);
+          if (untilTick <= 0 || did >= left) {
+            if (tick !== undefined && this.sched.current !== null)
+              this.sched.current.tif.set(TIF_NEED_RESCHED);
+            if (untilTick <= 0) untilTick = tick!;
+          }
           continue;
         case "hlt":
           return result(this.sched.current === null ? "exited" : "stopped", r);
@@ -823,11 +962,21 @@ export class Machine implements KernelContext {
     const result = (reason: RunResult["reason"], stop: StopReason): RunResult => {
       for (const s of this.scheds) s.account();
       this.active = 0;
+      this.retired += instret() - startInstret;
       return { reason, stop, instructions: instret() - startInstret, cycles: cycles() - startCycles };
     };
     if (this.oops !== null) return result("fault", { kind: "stop", reason: this.oops });
+    const timed = Number.isFinite(this.deadline);
     let used = 0;
+    let sinceCheck = 0;
     for (;;) {
+      if (used >= this.limits.maxInstructions - this.retired)
+        this.limitHit("budget", () => result("budget", { kind: "budget" }));
+      if (timed && used - sinceCheck >= LIMIT_CHECK_INSTRUCTIONS) {
+        sinceCheck = used;
+        if (performance.now() > this.deadline)
+          this.limitHit("timeout", () => result("stopped", { kind: "budget" }));
+      }
       let ran = false;
       for (let n = 0; n < cpus.length; n++) {
         const cpu = cpus[n]!;
@@ -844,6 +993,9 @@ export class Machine implements KernelContext {
         if (left <= 0) return result("budget", { kind: "budget" });
         let slice = Math.min(quantum, left);
         if (tick > 0) slice = Math.min(slice, untilTick[n]!);
+        const lifeLeft = this.limits.maxInstructions - this.retired - used;
+        if (lifeLeft <= 0) this.limitHit("budget", () => result("budget", { kind: "budget" }));
+        slice = Math.min(slice, lifeLeft);
         const before = cpu.instret;
         const r = cpu.run(slice);
         const did = cpu.instret - before;
@@ -876,6 +1028,21 @@ export class Machine implements KernelContext {
     }
   }
 
+  /** Ends run() on a machine limit: the accounting is brought up to date (`finish`), then GuestLimitError. */
+  private limitHit(kind: "budget" | "timeout", finish: () => RunResult): never {
+    finish();
+    throw new GuestLimitError(
+      kind,
+      kind === "budget" ? this.limits.maxInstructions : this.limits.timeoutMs,
+      this.retired,
+    );
+  }
+
+  /** Instructions retired after the budget and the time limit are looked at. */
+  get instructionsRetired(): number {
+    return this.retired;
+  }
+
   /** A fault at CPL 3 kills the task with the matching signal; at CPL 0 it is an oops that stops the machine. */
   private onException(cpu: Cpu, vector: number, faultRip: number, detail: string, err = 0): void {
     const t = this.sched.current;
@@ -891,10 +1058,9 @@ export class Machine implements KernelContext {
     cpu.requestStop(this.oops);
   }
 
+  /** Maps kernel memory in the shared kernel half: every address space sees it at once. */
   private addKernelRegion(vaddr: number, length: number, flags: number): void {
     this.kspace.map(vaddr, length, flags);
-    this.regions.push({ vaddr, length, flags });
-    for (const s of this.spaces) s.mapShared(vaddr, length, flags, this.kspace);
   }
 
   /** Path and return-instruction counters, read off the entry code with CPU probes (no guest instructions). */

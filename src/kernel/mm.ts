@@ -102,8 +102,15 @@ export function getUnmappedArea(t: Task, hint: number, len: number): number {
   return -ENOMEM;
 }
 
-function framesLeft(space: AddressSpace): number {
+export function framesLeft(space: AddressSpace): number {
   return space.phys.frameCount - space.phys.framesInUse;
+}
+
+/** exit_mmap: every user page of a task that has exited goes back to the free frames (its page tables stay until
+ *  the task is reaped: a CPU may still run kernel code on them). */
+export function exitMmap(t: Task): void {
+  t.space.unmapUserHalf();
+  mms.delete(t);
 }
 
 /** Map [addr, addr+len) with fresh zeroed frames (replacing what was there); false when memory runs out. */

@@ -1,11 +1,12 @@
 // Experiment files: JSON naming the axes of a sweep. The cross product of the axes is the set of points; each
 // point has a stable id, the hash of its exact configuration (canonical JSON, keys sorted).
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { DESIGNS } from "../cgroup/designs/index.ts";
 import { WORKLOADS } from "../workload/index.ts";
 import type { FilterMode } from "./compare.ts";
+import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { listProfiles } from "./profile.ts";
 
 export type Flavour = "linux-3.1" | "linux-generic" | "linux-generic+pti";
@@ -233,9 +234,9 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
 export function loadExperiment(path: string): Experiment {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readInputText(path, { what: "experiment file", maxBytes: INPUT_LIMITS.text });
   } catch (e) {
-    throw new ExperimentError(`cannot read experiment file ${path}: ${(e as Error).message}`);
+    throw new ExperimentError((e as Error).message);
   }
   let json: unknown;
   try {

@@ -1,6 +1,7 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { designIds } from "../cgroup/designs/index.ts";
 import { compareDesigns, type FilterMode } from "./compare.ts";
+import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import type { CostProfile } from "./profile.ts";
 
 /** The overhead regression suite: every catalogued design on the standard workloads, exact cycles. */
@@ -67,7 +68,7 @@ export function measureSuite(suite: GateSuite, profile: CostProfile): Baseline {
 export function readBaseline(path: string): Baseline {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
+    raw = JSON.parse(readInputText(path, { what: "baseline", maxBytes: INPUT_LIMITS.results }));
   } catch (e) {
     throw new Error(`cannot read baseline ${path}: ${(e as Error).message.split("\n")[0]}`);
   }

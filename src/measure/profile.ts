@@ -1,9 +1,9 @@
 // Cost profiles: the data that turns executed instructions and natives into simulated cycles.
 // A profile is written as a CostProfileSpec, in which every number carries its source; compileProfile
 // validates it and builds the CostTable the CPU charges from.
-import { readFileSync } from "node:fs";
 import { type CostTable, INSN_CLASSES, type InsnClass } from "../cpu/insn-class.ts";
 import { NATIVE_NAMES, type NativeName, WORK_COST_NAMES } from "../kernel/native-costs.ts";
+import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { cascadelake2022, cascadelake2022Pti } from "./profiles/cascadelake-2022.ts";
 import { sandybridge2011 } from "./profiles/sandybridge-2011.ts";
 
@@ -61,7 +61,23 @@ function describeValue(x: unknown): string {
   return Array.isArray(x) ? "an array" : `a ${typeof x}`;
 }
 
-function checkSourced(x: unknown, field: string, fail: (msg: string) => never): Sourced {
+/**
+ * Largest accepted cost of one instruction class, load or store, and of one native's modelled work, in cycles.
+ * The built-in profiles top out at 336 (a class) and 74,000 (a native); these bounds sit orders of magnitude above
+ * them and keep every sum of costs over a run's instruction budget far inside exact double arithmetic (2^53).
+ */
+export const MAX_CLASS_CYCLES = 1_000_000;
+export const MAX_NATIVE_CYCLES = 100_000_000;
+/** Accepted clock rates: 1 MHz to 1 THz. */
+export const MIN_CLOCK_HZ = 1e6;
+export const MAX_CLOCK_HZ = 1e12;
+
+function checkSourced(
+  x: unknown,
+  field: string,
+  fail: (msg: string) => never,
+  max = MAX_CLASS_CYCLES,
+): Sourced {
   if (!isRecord(x)) fail(`${field} must be an object { value, source, fitted? } (got ${describeValue(x)})`);
   for (const k of Object.keys(x)) {
     if (!(SOURCED_KEYS as readonly string[]).includes(k)) fail(`${field}.${k} is not a known field`);
@@ -70,6 +86,7 @@ function checkSourced(x: unknown, field: string, fail: (msg: string) => never): 
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
     fail(`${field}.value must be a finite number >= 0 (got ${describeValue(value)})`);
   }
+  if (value > max) fail(`${field}.value ${value} is absurd: at most ${max} is accepted`);
   if (typeof source !== "string" || source.trim() === "") {
     fail(`${field}.source must be a non-empty string naming the citation or derivation`);
   }
@@ -84,6 +101,7 @@ function checkTable<K extends string>(
   field: string,
   keys: readonly K[],
   fail: (msg: string) => never,
+  max = MAX_CLASS_CYCLES,
 ): Record<K, Sourced> {
   if (!isRecord(x)) fail(`${field} must be an object keyed by name (got ${describeValue(x)})`);
   for (const k of Object.keys(x)) {
@@ -91,8 +109,8 @@ function checkTable<K extends string>(
   }
   const out = {} as Record<K, Sourced>;
   for (const k of keys) {
-    if (!(k in x)) fail(`${field}.${k} is missing`);
-    out[k] = checkSourced(x[k], `${field}.${k}`, fail);
+    if (!Object.hasOwn(x, k)) fail(`${field}.${k} is missing`);
+    out[k] = checkSourced(x[k], `${field}.${k}`, fail, max);
   }
   return out;
 }
@@ -131,8 +149,8 @@ export function compileProfile(spec: CostProfileSpec, origin?: string): CostProf
   }
   if (typeof raw.name !== "string" || raw.name.trim() === "") fail("name must be a non-empty string");
   if (typeof raw.description !== "string") fail("description must be a string");
-  const clockHz = checkSourced(raw.clockHz, "clockHz", fail);
-  if (clockHz.value <= 0) fail("clockHz.value must be > 0");
+  const clockHz = checkSourced(raw.clockHz, "clockHz", fail, MAX_CLOCK_HZ);
+  if (clockHz.value < MIN_CLOCK_HZ) fail(`clockHz.value must be at least ${MIN_CLOCK_HZ} (1 MHz)`);
   const checked: CostProfileSpec = {
     name: raw.name as string,
     description: raw.description as string,
@@ -140,7 +158,7 @@ export function compileProfile(spec: CostProfileSpec, origin?: string): CostProf
     classes: checkTable(raw.classes, "classes", INSN_CLASSES, fail),
     load: checkSourced(raw.load, "load", fail),
     store: checkSourced(raw.store, "store", fail),
-    natives: checkTable(raw.natives, "natives", PRICED_NAMES, fail),
+    natives: checkTable(raw.natives, "natives", PRICED_NAMES, fail, MAX_NATIVE_CYCLES),
   };
   const classes = Object.freeze(
     Object.fromEntries(INSN_CLASSES.map((c) => [c, checked.classes[c].value])) as Record<InsnClass, number>,
@@ -183,9 +201,9 @@ export function getProfile(name: string): CostProfile {
 export function loadProfileFile(path: string): CostProfile {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readInputText(path, { what: "cost profile file", maxBytes: INPUT_LIMITS.text });
   } catch (e) {
-    throw new Error(`cannot read cost profile file ${path}: ${(e as Error).message}`);
+    throw new Error((e as Error).message);
   }
   let json: unknown;
   try {

@@ -1,6 +1,6 @@
 // `report`: a sweep's results as tables (terminal and Markdown) and figures rendered without a browser:
 // vega-lite → vega View (renderer "none") → SVG → resvg PNG, text in DejaVu Sans.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
@@ -9,6 +9,7 @@ import * as vl from "vega-lite";
 import type { FilterMode } from "./compare.ts";
 import { type CycleBreakdown, cycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
 import type { PointConfig } from "./experiment.ts";
+import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { getProfile, loadProfileFile } from "./profile.ts";
 import { RESULTS_JSONL, SUMMARY_JSON, type SweepResult } from "./sweep.ts";
 import { resolveDesign } from "./sweep-point.ts";
@@ -47,7 +48,7 @@ export interface ReportData {
 export function loadSweep(dir: string): SweepData {
   const path = join(dir, RESULTS_JSONL);
   if (!existsSync(path)) throw new Error(`${dir}: no ${RESULTS_JSONL} (run syscall-lab sweep first)`);
-  const text = readFileSync(path, "utf8");
+  const text = readInputText(path, { what: "results", maxBytes: INPUT_LIMITS.results });
   const lines = text.split("\n");
   lines.pop();
   const results: SweepResult[] = [];
@@ -65,7 +66,7 @@ export function loadSweep(dir: string): SweepData {
   const summary = join(dir, SUMMARY_JSON);
   if (existsSync(summary)) {
     try {
-      const s = JSON.parse(readFileSync(summary, "utf8")) as {
+      const s = JSON.parse(readInputText(summary, { what: "summary", maxBytes: INPUT_LIMITS.text })) as {
         experimentSpec?: { name: string; description: string };
       };
       experiment = s.experimentSpec?.name ?? experiment;

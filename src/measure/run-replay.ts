@@ -189,7 +189,8 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
   const calls = [...rows.values()].sort(
     (a, b) => (firstLine.get(a.nr) ?? Infinity) - (firstLine.get(b.nr) ?? Infinity) || a.nr - b.nr,
   );
-  const skipped: Record<string, number> = {};
+  // null prototype: a log may name a call __proto__ or constructor
+  const skipped: Record<string, number> = Object.create(null);
   for (const s of plan.skipped) skipped[s.name] = (skipped[s.name] ?? 0) + 1;
   const entered = tasks.reduce(
     (n, t, i) => n + Math.min(t.acct.syscalls, plan.script.processes[i]!.calls.length),

@@ -90,8 +90,10 @@ const TIF_SHORT: Readonly<Record<string, string>> = {
 
 export function resolveTif(name: string): { name: string; bit: number } {
   const key = name.trim().toLowerCase();
-  const full = TIF_SHORT[key] ?? `TIF_${key.toUpperCase().replace(/^TIF_/, "")}`;
-  const bit = TIF_BY_NAME[full];
+  const full = Object.hasOwn(TIF_SHORT, key)
+    ? TIF_SHORT[key]!
+    : `TIF_${key.toUpperCase().replace(/^TIF_/, "")}`;
+  const bit = Object.hasOwn(TIF_BY_NAME, full) ? TIF_BY_NAME[full] : undefined;
   if (bit === undefined) {
     throw new Error(
       `unknown TIF flag '${name}' (known: ${Object.keys(TIF_SHORT).join(", ")}, or any TIF_* name of Linux 3.1)`,

@@ -1,6 +1,3 @@
-// One sweep point: one boot, one run, exact cycles. The measurement is compare's (src/measure/compare.ts): the
-// task in a cgroup at `depth` below the root, a filtered task's cgroup denying syscalls the workload never makes.
-import { readFileSync } from "node:fs";
 import { designIds, loadDesignFile } from "../cgroup/designs/index.ts";
 import { CgroupHostApi } from "../cgroup/host-api.ts";
 import type { Machine } from "../kernel/machine.ts";
@@ -8,6 +5,7 @@ import type { Task } from "../kernel/task.ts";
 import { parseStrace } from "../workload/strace.ts";
 import { cgroupPathAt } from "./compare.ts";
 import { DENIABLE_NRS, type PointConfig } from "./experiment.ts";
+import { INPUT_LIMITS, readInputFile } from "./input-file.ts";
 import { type CostProfile, getProfile, loadProfileFile } from "./profile.ts";
 import { replayLog } from "./run-replay.ts";
 import { runWorkload } from "./run-workload.ts";
@@ -76,7 +74,9 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
   const profile = profileOf(c.profile);
   const deniedErrno = ERRNO[c.errno];
   if (c.workload.startsWith("trace:")) {
-    const log = parseStrace(readFileSync(c.workload.slice("trace:".length)));
+    const log = parseStrace(
+      readInputFile(c.workload.slice("trace:".length), { what: "strace log", maxBytes: INPUT_LIMITS.trace }),
+    );
     const r = replayLog(log, {
       profile,
       design,

@@ -1,16 +1,7 @@
 // `sweep`: every point of an experiment, in parallel worker threads, one boot per point. Results go to
 // DIR/results.jsonl, one complete line per point (the unit of progress: a resumed sweep skips the ids there), and
 // at the end to DIR/results.csv and DIR/summary.json, each written to a temporary file and renamed into place.
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -24,6 +15,7 @@ import {
   type PointConfig,
   pointId,
 } from "./experiment.ts";
+import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { measurePoint, type PointMeasurement } from "./sweep-point.ts";
 import type { WorkerReply, WorkerRequest } from "./sweep-worker.ts";
 
@@ -94,7 +86,7 @@ export function writeAtomic(path: string, content: string | Uint8Array): void {
  */
 export function readResults(path: string): SweepResult[] {
   if (!existsSync(path)) return [];
-  const text = readFileSync(path, "utf8");
+  const text = readInputText(path, { what: "results", maxBytes: INPUT_LIMITS.results });
   const lines = text.split("\n");
   const tail = lines.pop() ?? "";
   const out: SweepResult[] = [];

@@ -393,7 +393,7 @@ function readAtom(r: ValueReader, depth: number): StraceValue {
   if (num !== null) {
     if (r.peek() === 124) return readFlags(r, num);
     const hex = num.includes("x") || num.includes("X");
-    const value = num[0] === "-" ? -BigInt(octalAware(num.slice(1))) : BigInt(octalAware(num));
+    const value = straceInteger(r, num);
     if (r.peek() === 60) return { kind: "fd", fd: Number(value), path: r.fdPath() };
     return hex ? { kind: "pointer", value } : { kind: "int", value };
   }
@@ -423,8 +423,14 @@ function readAtom(r: ValueReader, depth: number): StraceValue {
   return r.fail("unexpected character");
 }
 
-function octalAware(num: string): string {
-  return num.length > 1 && num[0] === "0" && num[1] !== "x" && num[1] !== "X" ? `0o${num.slice(1)}` : num;
+/** A number as strace prints it: decimal, 0x hex, or octal with a leading 0 (modes); `08` is a syntax error. */
+export function straceInteger(r: ValueReader, num: string): bigint {
+  const neg = num[0] === "-";
+  const u = neg ? num.slice(1) : num;
+  const octal = u.length > 1 && u[0] === "0" && u[1] !== "x" && u[1] !== "X";
+  if (octal && !/^[0-7]+$/.test(u)) r.fail(`bad number '${num}' (a leading 0 means octal: digits 0-7 only)`);
+  const v = BigInt(octal ? `0o${u.slice(1)}` : u);
+  return neg ? -v : v;
 }
 
 /** `A|B|0644`: members are names or numbers. `first` is an already-read leading number. */

@@ -3,7 +3,14 @@
 // signals and exits. It never throws on input: lines it cannot read land in `unparsed`.
 
 import { straceSyscallNumber } from "../kernel/syscall-names-x86_64.ts";
-import { readElement, readList, StraceSyntaxError, type StraceValue, ValueReader } from "./strace-value.ts";
+import {
+  readElement,
+  readList,
+  StraceSyntaxError,
+  type StraceValue,
+  straceInteger,
+  ValueReader,
+} from "./strace-value.ts";
 
 export type { StraceValue } from "./strace-value.ts";
 export { structField } from "./strace-value.ts";
@@ -217,13 +224,6 @@ function readDuration(r: ValueReader): number {
   return Number(r.s.slice(start, end));
 }
 
-function bigintOf(num: string): bigint {
-  const neg = num[0] === "-";
-  const u = neg ? num.slice(1) : num;
-  const v = BigInt(u.length > 1 && u[0] === "0" && u[1] !== "x" && u[1] !== "X" ? `0o${u.slice(1)}` : u);
-  return neg ? -v : v;
-}
-
 interface ParsedCall {
   name: string;
   args: StraceValue[];
@@ -251,7 +251,7 @@ function parseCallText(text: string, open: boolean): ParsedCall {
   if (r.peek() === 63) r.pos++;
   else {
     const num = r.numberText();
-    value = bigintOf(num ?? r.fail("bad result"));
+    value = straceInteger(r, num ?? r.fail("bad result"));
     if (r.peek() === 60) path = r.fdPath(); // -T durations are preceded by a space, fd paths are not
   }
   r.skipSpaces();

@@ -135,7 +135,7 @@ describe("syscall-lab CLI", () => {
       [["compare", "--designs", "bogus"], "unknown design 'bogus'"],
       [["compare", "--depth", "3..1"], "--depth 3..1: the range is empty"],
       [["compare", "--errno", "EFOO"], "--errno must be ENOSYS or EPERM"],
-      [["script", "/nonexistent.scen"], "cannot read /nonexistent.scen"],
+      [["script", "/nonexistent.scen"], "scenario /nonexistent.scen: no such file"],
     ] as const) {
       const r = cli(...args);
       expect(r.status, args.join(" ")).toBe(2);

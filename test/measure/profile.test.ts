@@ -119,7 +119,23 @@ describe("compileProfile", () => {
       /classes\.iretq\.cite is not a known field/,
     ],
     ["an unknown top-level field", (s) => Object.assign(s, { cache: {} }), /: cache is not a known field/],
-    ["a zero clock", (s) => Object.assign(s.clockHz, { value: 0 }), /clockHz\.value must be > 0/],
+    ["a zero clock", (s) => Object.assign(s.clockHz, { value: 0 }), /clockHz\.value must be at least/],
+    // issue 15: 1e308 passed as finite and summed to Infinity - Infinity = NaN cycles
+    [
+      "an absurd class cost (1e308)",
+      (s) => Object.assign(s.classes.iretq, { value: 1e308 }),
+      /classes\.iretq\.value 1e\+308 is absurd/,
+    ],
+    [
+      "an absurd native cost",
+      (s) => Object.assign(s.natives.context_switch, { value: 1e12 }),
+      /natives\.context_switch\.value 1000000000000 is absurd/,
+    ],
+    [
+      "an absurd clock",
+      (s) => Object.assign(s.clockHz, { value: 1e300 }),
+      /clockHz\.value 1e\+300 is absurd/,
+    ],
     ["a missing name", (s) => Object.assign(s, { name: "" }), /name must be a non-empty string/],
     [
       "classes not an object",
@@ -181,7 +197,7 @@ describe("loadProfileFile", () => {
     writeFileSync(path, "{ not json");
     expect(() => loadProfileFile(path)).toThrow(`cost profile file ${path} is not valid JSON`);
     expect(() => loadProfileFile(join(tmp, "absent.json"))).toThrow(
-      /cannot read cost profile file .*absent\.json/,
+      /cost profile file .*absent\.json: no such file/,
     );
   });
 });

@@ -246,7 +246,7 @@ describe("syscall-lab replay (runReplay)", () => {
     const unknown = join(dir, "unknown.log");
     writeFileSync(unknown, "1 frobnicate(1) = 0\n");
     for (const [file, msg] of [
-      [join(dir, "missing.log"), /ENOENT/],
+      [join(dir, "missing.log"), /missing\.log: no such file/],
       [empty, /empty trace/],
       [junk, /no parseable syscall \(2 unparsed lines\)/],
       [unknown, /no replayable syscall/],

@@ -4,7 +4,7 @@
 import type { Cpu } from "../../cpu/cpu.ts";
 import { frameOfPte, PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../../cpu/memory.ts";
 import { R12, R13, R14, R15, RBP, RBX } from "../../cpu/registers.ts";
-import { EFAULT, EINVAL, ENOMEM } from "../errno.ts";
+import { EFAULT, EINVAL } from "../errno.ts";
 import { inheritExePath } from "../exec.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import type { Machine } from "../machine.ts";
@@ -48,7 +48,8 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
   const pspace = parent.space;
   const userPages = [...pspace.ptes].filter(([vpn]) => vpn >= 0 && vpn < USER_VPN_END);
   const phys = pspace.phys;
-  if (userPages.length > phys.frameCount - phys.framesInUse - 8) return -ENOMEM;
+  const refused = m.forkCheck(userPages.length);
+  if (refused !== 0) return refused;
   const ks = k.kspace;
   const userRsp = Number(BigInt.asIntN(64, ks.read64(cpu.gsBase + PERCPU_old_rsp)));
   const pregs = parent.stackTop - P.PT_REGS_SIZE;
@@ -161,5 +162,7 @@ export function sys_wait4(k: KernelContext, cpu: Cpu): number | undefined {
   if (ru !== 0 && !copyToUser(t.space, ru, new Uint8Array(144))) return -EFAULT;
   if (stopped !== null) return stopped.task.pid;
   reaped.add(z!);
+  // release_task: the zombie's kernel stack, task_struct and page tables go back
+  if (stopped === null) machineOf(k).releaseTask(z!);
   return z!.pid;
 }
