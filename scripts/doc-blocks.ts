@@ -19,7 +19,7 @@ export const DOC_FILES = [
 const BLOCK = /(<!-- output: syscall-lab ([^>]*?) -->\n)```text\n[\s\S]*?```\n(<!-- \/output -->)/g;
 
 export function runCli(args: string): string {
-  const r = spawnSync(process.execPath, [`${ROOT}bin/syscall-lab.js`, ...args.split(/\s+/).filter(Boolean)], {
+  const r = spawnSync(process.execPath, [`${ROOT}scripts/dev-cli.js`, ...args.split(/\s+/).filter(Boolean)], {
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", COLUMNS: "120" },
     cwd: ROOT,

@@ -31,18 +31,24 @@ export function isDesignPath(spec: string): boolean {
 export function inspectDesignFile(path: string): { abs: string; sha256: string; bytes: number } {
   const ext = extname(path);
   if (!EXTENSIONS.includes(ext))
-    throw new UsageError(`design file ${path}: expected a ${EXTENSIONS.join(", ")} module, got '${ext || "no extension"}'`);
+    throw new UsageError(
+      `design file ${path}: expected a ${EXTENSIONS.join(", ")} module, got '${ext || "no extension"}'`,
+    );
   const abs = resolve(path);
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`design file ${path}: ${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}`);
+    throw new UsageError(
+      `design file ${path}: ${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)}`,
+    );
   }
   if (!st.isFile()) throw new UsageError(`design file ${path}: not a regular file`);
   if (st.size > MAX_DESIGN_FILE_BYTES)
-    throw new UsageError(`design file ${path}: ${st.size} bytes, more than the ${MAX_DESIGN_FILE_BYTES} allowed`);
+    throw new UsageError(
+      `design file ${path}: ${st.size} bytes, more than the ${MAX_DESIGN_FILE_BYTES} allowed`,
+    );
   if (st.size === 0) throw new UsageError(`design file ${path}: empty file`);
   const bytes = readFileSync(abs);
   return { abs, sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
@@ -62,7 +68,9 @@ function factoryOf(mod: Record<string, unknown>, path: string): { id: string; fa
     }
     if (d && typeof d.id === "string" && typeof d.kernel === "function" && typeof d.attach === "function") {
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(d.id))
-        throw new UsageError(`design file ${path}: id ${JSON.stringify(d.id)} is not a design id (letters, digits, . _ -)`);
+        throw new UsageError(
+          `design file ${path}: id ${JSON.stringify(d.id)} is not a design id (letters, digits, . _ -)`,
+        );
       return { id: d.id, factory: f };
     }
   }
@@ -102,7 +110,9 @@ export function setAnnounce(fn: (msg: string) => void): void {
 export async function resolveDesign(spec: string): Promise<ResolvedDesign> {
   if (!isDesignPath(spec)) {
     if (!isBuiltInDesign(spec) && !designIds().includes(spec))
-      throw new UsageError(`unknown design "${spec}" (known: ${designIds().join(", ")}, or a design file ./my-design.ts)`);
+      throw new UsageError(
+        `unknown design "${spec}" (known: ${designIds().join(", ")}, or a design file ./my-design.ts)`,
+      );
     for (const r of loaded.values()) if (r.id === spec) return r;
     return { id: spec };
   }

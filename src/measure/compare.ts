@@ -2,8 +2,8 @@ import { getDesign } from "../cgroup/designs/index.ts";
 import { CgroupHostApi } from "../cgroup/host-api.ts";
 import { Machine } from "../kernel/machine.ts";
 import type { Task } from "../kernel/task.ts";
-import type { CostProfile } from "./profile.ts";
 import { buildSyscallLoop } from "../workload/user-program.ts";
+import type { CostProfile } from "./profile.ts";
 import { type RunReport, runWorkload } from "./run-workload.ts";
 
 /** filtered: the task's cgroup denies a syscall the workload never makes; unfiltered: nothing is denied anywhere */

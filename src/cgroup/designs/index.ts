@@ -16,19 +16,19 @@ import { seccompBpfArgsDesign } from "./seccomp-bpf-args.ts";
 // A null-prototype object, so `constructor` or `__proto__` is never a design id; lookups go through the Maps below.
 export const DESIGNS: Readonly<Record<string, DesignFactory>> = Object.freeze(
   Object.assign(Object.create(null) as Record<string, DesignFactory>, {
-  none: noneDesign,
-  "cgroup-walk": cgroupWalkDesign,
-  "cgroup-composed": cgroupComposedDesign,
-  "cgroup-table-ptr": cgroupTablePtrDesign,
-  "cgroup-per-set": cgroupPerSetDesign,
-  "cgroup-sparse": () => cgroupSparseDesign(),
-  "cgroup-tif": cgroupTifDesign,
-  "cgroup-tif-semislow": cgroupTifSemislowDesign,
-  "cgroup-sowa": cgroupSowaDesign,
-  "seccomp-bpf": seccompBpfDesign,
-  "seccomp-bpf-args": seccompBpfArgsDesign,
-  ptrace: ptraceDesign,
-  "ptrace-log": ptraceLogDesign,
+    none: noneDesign,
+    "cgroup-walk": cgroupWalkDesign,
+    "cgroup-composed": cgroupComposedDesign,
+    "cgroup-table-ptr": cgroupTablePtrDesign,
+    "cgroup-per-set": cgroupPerSetDesign,
+    "cgroup-sparse": () => cgroupSparseDesign(),
+    "cgroup-tif": cgroupTifDesign,
+    "cgroup-tif-semislow": cgroupTifSemislowDesign,
+    "cgroup-sowa": cgroupSowaDesign,
+    "seccomp-bpf": seccompBpfDesign,
+    "seccomp-bpf-args": seccompBpfArgsDesign,
+    ptrace: ptraceDesign,
+    "ptrace-log": ptraceLogDesign,
   }),
 );
 const BUILT_IN = new Map<string, DesignFactory>(Object.entries(DESIGNS));
@@ -64,7 +64,8 @@ export async function loadDesignFile(path: string): Promise<string> {
       continue;
     }
     if (d && typeof d.id === "string" && typeof d.kernel === "function" && typeof d.attach === "function") {
-      if (BUILT_IN.has(d.id)) throw new Error(`design file ${path}: id "${d.id}" is already a built-in design`);
+      if (BUILT_IN.has(d.id))
+        throw new Error(`design file ${path}: id "${d.id}" is already a built-in design`);
       LOADED.set(d.id, f);
       return d.id;
     }
