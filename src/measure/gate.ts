@@ -80,8 +80,8 @@ function fieldName(path: readonly PropertyKey[]): string {
 
 function describeValue(v: unknown): string {
   if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "an object";
+  if (Array.isArray(v)) return v.length === 0 ? "[]" : "a list";
+  if (typeof v === "object") return Object.keys(v).length === 0 ? "{}" : "an object";
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   return String(v);
 }
