@@ -74,7 +74,7 @@ export function ptraceDesign(): Design {
     title: "user-space supervisor: ptrace stops at every syscall entry and exit",
     seed:
       "\"All existing syscalls tracing solutions use ptrace hooking. It's clean but the performance of ptrace is " +
-      'horrible. … It was 100 times (sic!) slower." (Sowa, seed/000_15748585c4fe192e.txt)',
+      'horrible. … It was 100 times (sic!) slower." (Sowa, docs/sources.md#thread-2011)',
     expectation:
       'the "100 times slower": two ptrace stops per call of a filtered task; unfiltered tasks pay nothing',
     kernel: () => ({}),
@@ -123,7 +123,7 @@ export function ptraceLogDesign(): Design & { readonly log: TraceLogLine[] } {
     title: "strace-like tracer: ptrace stops at every syscall entry and exit, logging only",
     seed:
       "\"All existing syscalls tracing solutions use ptrace hooking. It's clean but the performance of ptrace is " +
-      'horrible." (Sowa, seed/000_15748585c4fe192e.txt)',
+      'horrible." (Sowa, docs/sources.md#thread-2011)',
     expectation:
       "the cost of ptrace-based tracing itself: every task pays two stops per call, nothing is denied",
     kernel: () => ({}),
