@@ -17,5 +17,7 @@ const cmp = compareDesigns({
   profile,
 });
 for (const p of cmp.points)
-  console.log(`${p.design.padEnd(12)} depth ${p.depth}: ${p.cyclesPerCall} cycles per call (+${p.extraCyclesPerCall})`);
+  console.log(
+    `${p.design.padEnd(12)} depth ${p.depth}: ${p.cyclesPerCall} cycles per call (+${p.extraCyclesPerCall})`,
+  );
 console.log(`designs that deny nothing: ${cmp.enforcesNothing.join(", ") || "none"}`);

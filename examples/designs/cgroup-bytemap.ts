@@ -7,7 +7,7 @@
 // profile that priced BT m,r separately would be needed to see one.
 // A design file imports the package's API by name (docs/api.md): in this repository tsconfig.json maps
 // "syscall-lab" to src/index.ts; in a project, `npm i -D syscall-lab` provides it.
-import { type Cgroup, type Design, type DesignHost, TSK_cgroups, type Task } from "syscall-lab";
+import { type Cgroup, type Design, type DesignHost, type Task, TSK_cgroups } from "syscall-lab";
 
 export default function cgroupBytemapDesign(): Design {
   let host: DesignHost | null = null;
