@@ -382,9 +382,15 @@ export function registerCommands(program: Command): void {
             [[report.syscalls, p.fast, p.audit, p.trace, p.badsys, p.sysret, p.iret].map(fmtInt)],
           ),
         );
+        const killed =
+          report.killedBy === null
+            ? null
+            : `killed by signal ${report.killedBy}${report.killedBy === 9 ? " (SIGKILL)" : ""}${report.killReason !== null ? `: ${report.killReason}` : ""}`;
         print(
-          `cycles/call = the SYSCALL instruction + every kernel instruction up to the return; totals include exit_group. Exit: ${report.killedBy !== null ? `killed by signal ${report.killedBy}` : `status ${report.exitCode}`}`,
+          `cycles/call = the SYSCALL instruction + every kernel instruction up to the return; totals include exit_group. Exit: ${killed ?? `status ${report.exitCode}`}`,
         );
+        // the guest-signal row of the exit-code table (docs/architecture.md): 128 + n
+        if (report.killedBy !== null) process.exitCode = 128 + report.killedBy;
       },
     );
 

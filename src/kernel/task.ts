@@ -144,6 +144,8 @@ export class Task {
   state: TaskState = "runnable";
   exitCode: number | null = null;
   killedBy: number | null = null;
+  /** why the kernel killed the task, when it is the kernel's own doing (e.g. a seccomp strict-mode violation) */
+  killReason: string | null = null;
   creds: Creds;
   umask = 0o022;
   cwd: string;
