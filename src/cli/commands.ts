@@ -443,16 +443,21 @@ export function registerCommands(program: Command): void {
     .command("demo")
     .description("the CPU alone: a user loop traps through SYSCALL into a minimal SYSRET handler")
     .option("-n, --count <n>", "syscalls", "100000")
+    .option("-p, --profile <name|file>", "cost profile (unit: every instruction 1 cycle)", "sandybridge-2011")
     .option("--json", "print JSON")
-    .action(async (o: { count: string; json?: boolean }) => {
+    .action(async (o: { count: string; profile: string; json?: boolean }) => {
       const { runSyscallDemo } = await import("./demo.ts");
       const { UNIT_COSTS } = await import("../cpu/insn-class.ts");
       const { fmtInt, table } = await import("./output.ts");
-      const r = runSyscallDemo(parsePositiveInt("--count", o.count, 100_000_000), UNIT_COSTS);
+      const costs = o.profile === "unit" ? UNIT_COSTS : (await resolveProfile(o.profile)).costs;
+      const r = runSyscallDemo(parsePositiveInt("--count", o.count, 100_000_000), costs);
       if (o.json) {
-        print(JSON.stringify(r, null, 2));
+        print(JSON.stringify({ profile: o.profile, ...r }, null, 2));
         return;
       }
+      print(
+        `profile ${o.profile}${o.profile === "unit" ? " (every instruction costs 1 cycle, so cycles = instructions)" : ""}`,
+      );
       print(
         table(
           ["syscalls", "instructions retired", "cycles", "user", "sys", "stop"],
