@@ -26,11 +26,13 @@ export function runCli(spec: string): string {
   const want = m ? Number(m[2]) : 0;
   const r = spawnSync(process.execPath, [`${ROOT}scripts/dev-cli.js`, ...args.split(/\s+/).filter(Boolean)], {
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", COLUMNS: "120" },
+    env: { ...process.env, NO_COLOR: "1", COLUMNS: "120", GITHUB_STEP_SUMMARY: "" },
     cwd: ROOT,
   });
   if (r.status !== want) throw new Error(`syscall-lab ${args} exited ${r.status}, expected ${want}: ${r.stderr}`);
-  return r.stdout.endsWith("\n") ? r.stdout : `${r.stdout}\n`;
+  // a command expected to fail shows what it says on stderr too (after its standard output)
+  const out = want === 0 ? r.stdout : `${r.stdout}${r.stderr}`;
+  return out.endsWith("\n") ? out : `${out}\n`;
 }
 
 export function regenerate(text: string): string {

@@ -98,6 +98,22 @@ function designFiles(o: CheckOptions): Baseline["designFiles"] {
 }
 
 /**
+ * The baseline's own checks — it exists, is JSON, fits the schema — before the designs are loaded or anything is
+ * simulated (a design file is not even run for a bad baseline). Usage errors (exit 2).
+ */
+export function preflightBaseline(o: CheckOptions): Baseline | null {
+  if (o.update) return null;
+  if (!existsSync(o.baseline)) {
+    throw new UsageError(`no baseline at ${o.baseline} (create it with: ${updateHint(o)})`);
+  }
+  try {
+    return readBaseline(o.baseline);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (regenerate it with: ${updateHint(o)})`);
+  }
+}
+
+/**
  * `syscall-lab check`: the exact overhead regression gate. Exit 0 pass, 1 regression; a missing, unreadable or
  * invalid baseline, or one made for another suite or profile, is a usage error (exit 2) found before any simulation.
  */
@@ -110,15 +126,7 @@ export function runCheck(o: CheckOptions): { output: string; exitCode: number } 
     writeBaseline(o.baseline, files === undefined ? current : { ...current, designFiles: files });
     return { output: `wrote ${Object.keys(current.points).length} points to ${o.baseline}`, exitCode: 0 };
   }
-  if (!existsSync(o.baseline)) {
-    throw new UsageError(`no baseline at ${o.baseline} (create it with: ${updateHint(o)})`);
-  }
-  let base: Baseline;
-  try {
-    base = readBaseline(o.baseline);
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message} (regenerate it with: ${updateHint(o)})`);
-  }
+  const base = preflightBaseline(o)!;
   if (base.profile !== o.profile.name) {
     throw new UsageError(
       `baseline ${o.baseline} was made with profile ${base.profile}, not ${o.profile.name}`,

@@ -244,20 +244,21 @@ export function registerCommands(program: Command): void {
         const format = o.json === true ? "json" : o.format;
         if (format !== "text" && format !== "json" && format !== "github")
           throw new UsageError(`--format must be text, json or github, got '${o.format}'`);
-        const { runCheck } = await import("./check.ts");
+        const { preflightBaseline, runCheck } = await import("./check.ts");
         const { resolveDesignList } = await import("./design-loader.ts");
         const profile = await resolveProfile(o.profile);
-        const designs = await resolveDesignList(o.designs);
-        const r = runCheck({
+        const asked = o.designs.split(",").map((d) => ({ id: d.trim(), file: d.trim() }));
+        const opts = {
           baseline: o.baseline,
           tolerancePct: tol,
           update: o.updateBaseline === true,
           profile,
           json: format === "json",
           format,
-          designs,
           ...(o.junit !== undefined ? { junit: o.junit } : {}),
-        });
+        } as const;
+        preflightBaseline({ ...opts, designs: asked }); // before any design file runs
+        const r = runCheck({ ...opts, designs: await resolveDesignList(o.designs) });
         print(r.output);
         process.exitCode = r.exitCode;
       },

@@ -59,7 +59,7 @@ const BASELINE_SCHEMA = z.strictObject({
     )
     .refine(
       (p) => Object.keys(p).length > 0,
-      "expected at least one point (regenerate with --update-baseline)",
+      "expected at least one point",
     ),
   designFiles: z.optional(
     z.record(z.string(), z.strictObject({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
