@@ -15,17 +15,24 @@ export const DOC_FILES = [
   "docs/scripts.md",
   "docs/seccomp.md",
   "docs/validation.md",
+  "docs/ci.md",
 ];
 const BLOCK = /(<!-- output: syscall-lab ([^>]*?) -->\n)```text\n[\s\S]*?```\n(<!-- \/output -->)/g;
 
-export function runCli(args: string): string {
-  const r = spawnSync(process.execPath, [`${ROOT}bin/syscall-lab.js`, ...args.split(/\s+/).filter(Boolean)], {
+/** Runs `syscall-lab ARGS`; a marker may end in `(exit N)` when the command is meant to exit with status N. */
+export function runCli(spec: string): string {
+  const m = /^(.*?)\s*\(exit (\d+)\)$/.exec(spec);
+  const args = m ? m[1]! : spec;
+  const want = m ? Number(m[2]) : 0;
+  const r = spawnSync(process.execPath, [`${ROOT}scripts/dev-cli.js`, ...args.split(/\s+/).filter(Boolean)], {
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", COLUMNS: "120" },
+    env: { ...process.env, NO_COLOR: "1", COLUMNS: "120", GITHUB_STEP_SUMMARY: "" },
     cwd: ROOT,
   });
-  if (r.status !== 0) throw new Error(`syscall-lab ${args} failed: ${r.stderr}`);
-  return r.stdout.endsWith("\n") ? r.stdout : `${r.stdout}\n`;
+  if (r.status !== want) throw new Error(`syscall-lab ${args} exited ${r.status}, expected ${want}: ${r.stderr}`);
+  // a command expected to fail shows what it says on stderr too (after its standard output)
+  const out = want === 0 ? r.stdout : `${r.stdout}${r.stderr}`;
+  return out.endsWith("\n") ? out : `${out}\n`;
 }
 
 export function regenerate(text: string): string {

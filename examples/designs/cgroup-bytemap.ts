@@ -5,10 +5,9 @@
 // Bridge). It costs 8x the memory per cgroup. In sandybridge-2011 both instructions are one "alu" plus one load,
 // so the model prices them the same: what the comparison shows is the memory trade-off, not a speed-up — a
 // profile that priced BT m,r separately would be needed to see one.
-import type { Design, DesignHost } from "../../src/cgroup/design.ts";
-import type { Cgroup } from "../../src/cgroup/hierarchy.ts";
-import type { Task } from "../../src/kernel/task.ts";
-import { TSK_cgroups } from "../../src/kernel/task-struct.ts";
+// A design file imports the package's API by name (docs/api.md): in this repository tsconfig.json maps
+// "syscall-lab" to src/index.ts; in a project, `npm i -D syscall-lab` provides it.
+import { type Cgroup, type Design, type DesignHost, type Task, TSK_cgroups } from "syscall-lab";
 
 export default function cgroupBytemapDesign(): Design {
   let host: DesignHost | null = null;

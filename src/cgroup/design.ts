@@ -1,4 +1,4 @@
-// The Design interface: one syscall-filter design of the 2011 thread (DESIGN.md §4) as a kernel build choice
+// The Design interface: one syscall-filter design of the 2011 thread (docs/designs.md) as a kernel build choice
 // (instructions at the entry code's hook points, its own kernel text/data/natives, constant overrides) plus the
 // control plane that keeps its kernel data in step with the cgroup hierarchy. docs/designs.md describes it.
 import type { Cpu } from "../cpu/cpu.ts";
@@ -56,9 +56,9 @@ export interface Design extends CgroupListener {
   /** "none", "cgroup-walk", … */
   readonly id: string;
   readonly title: string;
-  /** the passage of the 2011 thread (shared/seed/000_*.txt) or of the published patch it models: a quote + where */
+  /** the passage of the 2011 thread (docs/sources.md#thread-2011) or of the published patch it models: a quote + where */
   readonly seed: string;
-  /** what the design should show (DESIGN.md §4), one sentence */
+  /** what the design should show (docs/designs.md), one sentence */
   readonly expectation: string;
   /** Build-time parts, compiled into the kernel at boot. */
   kernel(cfg: DesignBuildConfig): DesignKernelParts;

@@ -1,5 +1,5 @@
 // The syscalls cgroup hierarchy, host side, with the semantics of Łukasz Sowa's published patch
-// (shared/reference/linux-entry-facts.md §8.1): bit set = allowed; the root starts all-allowed; mkdir copies the
+// (docs/sources.md#sowa-cgroup): bit set = allowed; the root starts all-allowed; mkdir copies the
 // parent's bitmap; deny clears the bit in the cgroup and every descendant; allow sets it in the cgroup only and
 // fails with EPERM when the parent denies it. Writers are serialised by one global mutex (or, for comparison, by
 // the RFC's per-cgroup seqlock, or not at all), and allow/deny are written as explicit steps (generators) so a

@@ -1,38 +1,15 @@
+// Every command's module is imported inside its action, so `--help` and `--version` load none of the emulator,
+// the assembler (iced-x86) or the figure code (vega).
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { UNIT_COSTS } from "../cpu/insn-class.ts";
 import type { FilterMode } from "../measure/compare.ts";
-import { INPUT_LIMITS, readInputText } from "../measure/input-file.ts";
-import {
-  type CostProfile,
-  describeProfile,
-  getProfile,
-  listProfiles,
-  loadProfileFile,
-} from "../measure/profile.ts";
-import { runWorkload } from "../measure/run-workload.ts";
-import { WORKLOADS } from "../workload/index.ts";
-import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";
-import { runCheck } from "./check.ts";
-import { loadDesignFiles, runCompare } from "./compare.ts";
-import { runSyscallDemo } from "./demo.ts";
-import { execExitCode, formatExecReport, runExec } from "./exec.ts";
+import type { CostProfile } from "../measure/profile.ts";
+import { WORKLOAD_NAMES } from "../workload/names.ts";
+import type { BpfCommandResult } from "./bpf.ts";
 import { addGuestLimitOptions, applyGuestLimitOptions } from "./guest-limit-options.ts";
-import { hostOutputSink } from "./host-output.ts";
-import {
-  fmtFixed,
-  fmtInt,
-  makeChalk,
-  parseNonNegativeInt,
-  parsePositiveInt,
-  table,
-  UsageError,
-} from "./output.ts";
-import { runPaths } from "./paths.ts";
-import { runReplay } from "./replay.ts";
-import { runScript } from "./script.ts";
-import { runStart2011 } from "./start.ts";
-import { runTrace } from "./trace.ts";
-import { runValidate } from "./validate.ts";
+import { parseNonNegativeInt, parsePositiveInt, UsageError } from "./output.ts";
+
+const WORKLOAD_LIST = WORKLOAD_NAMES.join(", ");
 
 /** `--flavour`: the entry code the kernel is built with. */
 function parseFlavour(v: string): "linux-3.1" | "linux-generic" {
@@ -41,7 +18,8 @@ function parseFlavour(v: string): "linux-3.1" | "linux-generic" {
 }
 
 /** `--profile` takes a built-in name or a path to a JSON profile. */
-export function resolveProfile(nameOrPath: string): CostProfile {
+export async function resolveProfile(nameOrPath: string): Promise<CostProfile> {
+  const { getProfile, loadProfileFile } = await import("../measure/profile.ts");
   try {
     if (nameOrPath.endsWith(".json") || nameOrPath.includes("/")) return loadProfileFile(nameOrPath);
     return getProfile(nameOrPath);
@@ -86,7 +64,10 @@ export function registerCommands(program: Command): void {
   addGuestLimitOptions(program.command("start", { hidden: true }))
     .description("the default job: the 2011 reproduction (every design, depths 0-3, and the thread's claims)")
     .option("--json", "print JSON")
-    .action((o: { json?: boolean }) => print(runStart2011({ json: o.json === true })));
+    .action(async (o: { json?: boolean }) => {
+      const { runStart2011 } = await import("./start.ts");
+      print(runStart2011({ json: o.json === true }));
+    });
 
   addGuestLimitOptions(program.command("compare"))
     .description(
@@ -98,7 +79,7 @@ export function registerCommands(program: Command): void {
       "all",
     )
     .option("--depth <spec>", "cgroup depths: N, A..B or a list", "0..3")
-    .option("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`, "sowa-micro")
+    .option("-w, --workload <name>", `workload: ${WORKLOAD_LIST}`, "sowa-micro")
     .option("-n, --count <n>", "loop iterations", "1000")
     .option("--filtered", "only a task whose cgroup denies something")
     .option("--unfiltered", "only a task whose cgroup denies nothing")
@@ -143,12 +124,10 @@ export function registerCommands(program: Command): void {
               : ["unfiltered"];
         const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
         if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
-        let designs: string;
-        try {
-          designs = await loadDesignFiles(o.designs);
-        } catch (e) {
-          throw new UsageError((e as Error).message);
-        }
+        const { runCompare } = await import("./compare.ts");
+        const { resolveDesignList } = await import("./design-loader.ts");
+        const designs = (await resolveDesignList(o.designs)).map((d) => d.id).join(",");
+        const profile = await resolveProfile(profileName);
         print(
           usage(() =>
             runCompare(
@@ -158,7 +137,7 @@ export function registerCommands(program: Command): void {
                 workload: o.workload,
                 count: parsePositiveInt("--count", o.count, 1_000_000),
                 modes,
-                profile: resolveProfile(profileName),
+                profile,
                 deniedErrno: errno,
                 flavour,
                 pti: o.pti === true,
@@ -173,7 +152,10 @@ export function registerCommands(program: Command): void {
   addGuestLimitOptions(program.command("paths"))
     .description("the null workload with no TIF flag, the audit flag and the trace flag side by side")
     .option("--json", "print JSON")
-    .action((o: { json?: boolean }) => print(runPaths(o.json === true)));
+    .action(async (o: { json?: boolean }) => {
+      const { runPaths } = await import("./paths.ts");
+      print(runPaths(o.json === true));
+    });
 
   program
     .command("sweep")
@@ -219,7 +201,10 @@ export function registerCommands(program: Command): void {
   addGuestLimitOptions(program.command("validate"))
     .description("the model next to the published syscall, seccomp, audit, ptrace and PTI figures")
     .option("--json", "print JSON")
-    .action((o: { json?: boolean }) => print(runValidate(o.json === true)));
+    .action(async (o: { json?: boolean }) => {
+      const { runValidate } = await import("./validate.ts");
+      print(runValidate(o.json === true));
+    });
 
   addGuestLimitOptions(program.command("check"))
     .description("the overhead regression gate: exact cycles per syscall of every design against a baseline")
@@ -227,25 +212,50 @@ export function registerCommands(program: Command): void {
     .option("-t, --tolerance <pct>", "allowed rise in cycles per syscall, %", "0")
     .option("--update-baseline", "rewrite the baseline with the current figures")
     .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
-    .option("--json", "print JSON")
+    .option(
+      "-d, --designs <list>",
+      "comma-separated design ids or design files (./my-design.ts), or all",
+      "all",
+    )
+    .option(
+      "--format <fmt>",
+      "text, json or github (annotations, and a job summary in $GITHUB_STEP_SUMMARY)",
+      "text",
+    )
+    .option("--junit <file>", "also write the result as JUnit XML")
+    .option("--json", "print JSON (same as --format json)")
     .action(
-      (o: {
+      async (o: {
         baseline: string;
         tolerance: string;
         updateBaseline?: boolean;
         profile: string;
+        designs: string;
+        format: string;
+        junit?: string;
         json?: boolean;
       }) => {
         const tol = Number(o.tolerance);
         if (!/^\d+(\.\d+)?$/.test(o.tolerance))
           throw new UsageError(`--tolerance must be a percentage, got '${o.tolerance}'`);
-        const r = runCheck({
+        const format = o.json === true ? "json" : o.format;
+        if (format !== "text" && format !== "json" && format !== "github")
+          throw new UsageError(`--format must be text, json or github, got '${o.format}'`);
+        const { preflightBaseline, runCheck } = await import("./check.ts");
+        const { resolveDesignList } = await import("./design-loader.ts");
+        const profile = await resolveProfile(o.profile);
+        const asked = o.designs.split(",").map((d) => ({ id: d.trim(), file: d.trim() }));
+        const opts = {
           baseline: o.baseline,
           tolerancePct: tol,
           update: o.updateBaseline === true,
-          profile: resolveProfile(o.profile),
-          json: o.json === true,
-        });
+          profile,
+          json: format === "json",
+          format,
+          ...(o.junit !== undefined ? { junit: o.junit } : {}),
+        } as const;
+        preflightBaseline({ ...opts, designs: asked }); // before any design file runs
+        const r = runCheck({ ...opts, designs: await resolveDesignList(o.designs) });
         print(r.output);
         process.exitCode = r.exitCode;
       },
@@ -254,14 +264,21 @@ export function registerCommands(program: Command): void {
   addGuestLimitOptions(program.command("script"))
     .description("run a scenario: one command per line against a booted machine (docs/scripts.md)")
     .argument("<file>", "scenario file (examples/scripts/*.scen)")
-    .option("-d, --design <id>", "filter design (default: the file's `# design:`, else cgroup-composed)")
+    .option(
+      "-d, --design <id|file>",
+      "filter design id or design file (default: the file's `# design:`, else cgroup-composed)",
+    )
     .option(
       "--errno <name>",
       "what a denied call returns: ENOSYS or EPERM (default: the file's `# errno:`, else ENOSYS)",
     )
-    .action((file: string, o: { design?: string; errno?: string }) => {
+    .option("--json", "print JSON: every command with its result and expectations")
+    .action(async (file: string, o: { design?: string; errno?: string; json?: boolean }) => {
+      const { runScript } = await import("./script.ts");
+      const { resolveDesign } = await import("./design-loader.ts");
       let text: string;
       try {
+        const { INPUT_LIMITS, readInputText } = await import("../measure/input-file.ts");
         text = readInputText(file, { what: "scenario", maxBytes: INPUT_LIMITS.text, allowStdin: true });
       } catch (e) {
         throw new UsageError((e as Error).message);
@@ -269,20 +286,22 @@ export function registerCommands(program: Command): void {
       const errno = o.errno === undefined ? undefined : { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
       if (o.errno !== undefined && errno === undefined)
         throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+      const design = o.design === undefined ? undefined : (await resolveDesign(o.design)).id;
       const r = usage(() =>
         runScript(text, {
           file,
-          ...(o.design !== undefined ? { design: o.design } : {}),
+          ...(design !== undefined ? { design } : {}),
           ...(errno !== undefined ? { deniedErrno: errno } : {}),
         }),
       );
-      (r.exitCode === 2 ? process.stderr : process.stdout).write(r.output);
+      if (o.json === true) print(JSON.stringify(r.json, null, 2));
+      else (r.exitCode === 2 ? process.stderr : process.stdout).write(r.output);
       process.exitCode = r.exitCode;
     });
 
   addGuestLimitOptions(program.command("run"))
     .description("run a workload through the Linux 3.1 entry path and report exact cycles")
-    .requiredOption("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`)
+    .requiredOption("-w, --workload <name>", `workload: ${WORKLOAD_LIST}`)
     .option("-n, --count <n>", "loop iterations", "1000")
     .option("-g, --gap <n>", "user instructions between two syscalls", "0")
     .option("-p, --profile <name|file>", "cost profile (built-in name or JSON file)", "sandybridge-2011")
@@ -295,7 +314,7 @@ export function registerCommands(program: Command): void {
     .option("--pti", "page-table isolation (linux-generic only)")
     .option("--json", "print JSON")
     .action(
-      (o: {
+      async (o: {
         workload: string;
         count: string;
         gap: string;
@@ -305,12 +324,15 @@ export function registerCommands(program: Command): void {
         pti?: boolean;
         json?: boolean;
       }) => {
+        const { runWorkload } = await import("../measure/run-workload.ts");
+        const { fmtFixed, fmtInt, makeChalk, table } = await import("./output.ts");
+        const profile = await resolveProfile(o.profile);
         const report = usage(() =>
           runWorkload({
             workload: o.workload,
             count: parsePositiveInt("--count", o.count, 10_000_000),
             gap: parseNonNegativeInt("--gap", o.gap, 100_000),
-            profile: resolveProfile(o.profile),
+            profile,
             tif: o.tif ? o.tif.split(",").filter((s) => s.trim() !== "") : [],
             flavour: parseFlavour(o.flavour),
             pti: o.pti === true,
@@ -357,9 +379,15 @@ export function registerCommands(program: Command): void {
             [[report.syscalls, p.fast, p.audit, p.trace, p.badsys, p.sysret, p.iret].map(fmtInt)],
           ),
         );
+        const killed =
+          report.killedBy === null
+            ? null
+            : `killed by signal ${report.killedBy}${report.killedBy === 9 ? " (SIGKILL)" : ""}${report.killReason !== null ? `: ${report.killReason}` : ""}`;
         print(
-          `cycles/call = the SYSCALL instruction + every kernel instruction up to the return; totals include exit_group. Exit: ${report.killedBy !== null ? `killed by signal ${report.killedBy}` : `status ${report.exitCode}`}`,
+          `cycles/call = the SYSCALL instruction + every kernel instruction up to the return; totals include exit_group. Exit: ${killed ?? `status ${report.exitCode}`}`,
         );
+        // the guest-signal row of the exit-code table (docs/architecture.md): 128 + n
+        if (report.killedBy !== null) process.exitCode = 128 + report.killedBy;
       },
     );
 
@@ -367,15 +395,16 @@ export function registerCommands(program: Command): void {
     .description(
       "single-step the kernel instructions of a workload's syscalls, with symbols, costs and decisions",
     )
-    .requiredOption("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`)
+    .requiredOption("-w, --workload <name>", `workload: ${WORKLOAD_LIST}`)
     .option("-n, --count <n>", "loop iterations to trace", "1")
     .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
     .option("--tif <flags>", "comma-separated TIF flags to set on the task", "")
     .option("--calls <n>", "stop after this many syscalls")
+    .option("-d, --design <id|file>", "the filter design compiled in (an id or a design file)", "none")
     .option("--user", "also list user-mode instructions")
     .option("--json", "print JSON (one record per instruction)")
     .action(
-      (o: {
+      async (o: {
         workload: string;
         count: string;
         profile: string;
@@ -383,15 +412,21 @@ export function registerCommands(program: Command): void {
         user?: boolean;
         json?: boolean;
         calls?: string;
+        design: string;
       }) => {
+        const { runTrace } = await import("./trace.ts");
+        const { resolveDesign } = await import("./design-loader.ts");
+        const design = (await resolveDesign(o.design)).id;
+        const profile = await resolveProfile(o.profile);
         print(
           usage(() =>
             runTrace({
               workload: o.workload,
               count: parsePositiveInt("--count", o.count, 1000),
-              profile: resolveProfile(o.profile),
+              profile,
               tif: o.tif ? o.tif.split(",").filter((s) => s.trim() !== "") : [],
               user: o.user === true,
+              ...(design !== "none" ? { design } : {}),
               json: o.json === true,
               ...(o.calls !== undefined ? { calls: parsePositiveInt("--calls", o.calls, 1_000_000) } : {}),
             }),
@@ -404,13 +439,21 @@ export function registerCommands(program: Command): void {
     .command("demo")
     .description("the CPU alone: a user loop traps through SYSCALL into a minimal SYSRET handler")
     .option("-n, --count <n>", "syscalls", "100000")
+    .option("-p, --profile <name|file>", "cost profile (unit: every instruction 1 cycle)", "sandybridge-2011")
     .option("--json", "print JSON")
-    .action((o: { count: string; json?: boolean }) => {
-      const r = runSyscallDemo(parsePositiveInt("--count", o.count, 100_000_000), UNIT_COSTS);
+    .action(async (o: { count: string; profile: string; json?: boolean }) => {
+      const { runSyscallDemo } = await import("./demo.ts");
+      const { UNIT_COSTS } = await import("../cpu/insn-class.ts");
+      const { fmtInt, table } = await import("./output.ts");
+      const costs = o.profile === "unit" ? UNIT_COSTS : (await resolveProfile(o.profile)).costs;
+      const r = runSyscallDemo(parsePositiveInt("--count", o.count, 100_000_000), costs);
       if (o.json) {
-        print(JSON.stringify(r, null, 2));
+        print(JSON.stringify({ profile: o.profile, ...r }, null, 2));
         return;
       }
+      print(
+        `profile ${o.profile}${o.profile === "unit" ? " (every instruction costs 1 cycle, so cycles = instructions)" : ""}`,
+      );
       print(
         table(
           ["syscalls", "instructions retired", "cycles", "user", "sys", "stop"],
@@ -436,7 +479,7 @@ export function registerCommands(program: Command): void {
     .description(
       "replay a recorded strace log through the entry path and a design, with its overhead against none",
     )
-    .option("-d, --design <id>", "the filter design compiled in", "none")
+    .option("-d, --design <id|file>", "the filter design compiled in (an id or a design file)", "none")
     .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
     .option("--gaps", "turn recorded time between calls into user instructions (capped per gap)")
     .option("--gap-cap <n>", "most user instructions per gap", "5000")
@@ -444,7 +487,7 @@ export function registerCommands(program: Command): void {
     .option("--errno <name>", "what a denied call returns: ENOSYS or EPERM", "ENOSYS")
     .option("--json", "print JSON")
     .action(
-      (
+      async (
         file: string,
         o: {
           design: string;
@@ -458,9 +501,13 @@ export function registerCommands(program: Command): void {
       ) => {
         const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
         if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+        const { runReplay } = await import("./replay.ts");
+        const { resolveDesign } = await import("./design-loader.ts");
+        const design = (await resolveDesign(o.design)).id;
+        const profile = await resolveProfile(o.profile);
         const r = runReplay(file, {
-          design: o.design,
-          profile: resolveProfile(o.profile),
+          design,
+          profile,
           gaps: o.gaps === true,
           gapCap: parseNonNegativeInt("--gap-cap", o.gapCap, 100_000),
           deniedErrno: errno,
@@ -477,7 +524,11 @@ export function registerCommands(program: Command): void {
     .description("run an unmodified static x86-64 Linux executable and report its exact cycles")
     .argument("<program>", "static ELF executable (glibc or musl, ET_EXEC or static-PIE)")
     .argument("[args...]", "its arguments (put -- before arguments that start with -)")
-    .option("-d, --design <id>", "syscall-filter design compiled into the kernel", "none")
+    .option(
+      "-d, --design <id|file>",
+      "syscall-filter design compiled into the kernel (an id or a design file)",
+      "none",
+    )
     .option("--cgroup <path>", "start the program in this syscalls cgroup (created if missing)")
     .option("--deny <list>", "comma-separated syscall names or numbers the --cgroup denies")
     .option("--errno <name>", "what a denied call returns: ENOSYS or EPERM", "ENOSYS")
@@ -486,15 +537,20 @@ export function registerCommands(program: Command): void {
     .option("--env <NAME=value>", "environment string (repeatable; default: empty environment)", collect, [])
     .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
     .option("--json", "print JSON (the program's output included) instead of passing it through")
-    .action((prog: string, args: string[], o: ExecCliOptions) => {
+    .action(async (prog: string, args: string[], o: ExecCliOptions) => {
+      const { execExitCode, formatExecReport, runExec } = await import("./exec.ts");
+      const { resolveDesign } = await import("./design-loader.ts");
+      const design = (await resolveDesign(o.design)).id;
+      const profile = await resolveProfile(o.profile);
       const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
       if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+      const { hostOutputSink } = await import("./host-output.ts");
       const r = runExec({
         ...(o.json ? {} : { output: hostOutputSink() }),
         program: prog,
         args,
-        profile: resolveProfile(o.profile),
-        design: o.design,
+        profile,
+        design,
         deniedErrno: errno,
         files: o.file,
         env: o.env,
@@ -524,7 +580,10 @@ export function registerCommands(program: Command): void {
     .argument("<file>", "raw struct sock_filter bytes, or the text of tcpdump -ddd / bpf_asm -c")
     .option("--json", "print JSON")
     .description("print ok, or the errno the kernel's seccomp would return for this filter")
-    .action((file: string, o: { json?: boolean }) => emit(bpfCheck(file, { json: o.json === true })));
+    .action(async (file: string, o: { json?: boolean }) => {
+      const { bpfCheck } = await import("./bpf.ts");
+      emit(bpfCheck(file, { json: o.json === true }));
+    });
   bpf
     .command("run")
     .argument("<file>", "the filter file")
@@ -534,32 +593,44 @@ export function registerCommands(program: Command): void {
     .option("--ip <addr>", "instruction pointer")
     .option("--json", "print JSON")
     .description("run the filter over one seccomp_data and print the action and its data")
-    .action((file: string, o: { nr: string; arch: string; args?: string; ip?: string; json?: boolean }) =>
-      emit(
-        bpfRun(file, {
-          nr: o.nr,
-          arch: o.arch,
-          ...(o.args !== undefined ? { args: o.args } : {}),
-          ...(o.ip !== undefined ? { ip: o.ip } : {}),
-          json: o.json === true,
-        }),
-      ),
+    .action(
+      async (file: string, o: { nr: string; arch: string; args?: string; ip?: string; json?: boolean }) => {
+        const { bpfRun } = await import("./bpf.ts");
+        emit(
+          bpfRun(file, {
+            nr: o.nr,
+            arch: o.arch,
+            ...(o.args !== undefined ? { args: o.args } : {}),
+            ...(o.ip !== undefined ? { ip: o.ip } : {}),
+            json: o.json === true,
+          }),
+        );
+      },
     );
 
   const profile = program.command("profile").description("cost profiles");
   profile
     .command("list")
     .description("list the built-in cost profiles")
-    .action(() => {
-      for (const n of listProfiles()) print(`${n}\t${getProfile(n).description}`);
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }) => {
+      const { getProfile, listProfiles } = await import("../measure/profile.ts");
+      const rows = listProfiles().map((n) => {
+        const p = getProfile(n);
+        return { name: n, description: p.description, clockHz: p.clockHz };
+      });
+      if (o.json) print(JSON.stringify(rows, null, 2));
+      else for (const r of rows) print(`${r.name}\t${r.description}`);
     });
   profile
     .command("show")
     .argument("<name|file>", "built-in profile name or JSON file")
     .option("--json", "print JSON")
     .description("every value of a profile with its source")
-    .action((name: string, o: { json?: boolean }) => {
-      const p = resolveProfile(name);
+    .action(async (name: string, o: { json?: boolean }) => {
+      const { describeProfile } = await import("../measure/profile.ts");
+      const { fmtInt, table } = await import("./output.ts");
+      const p = await resolveProfile(name);
       const rows = describeProfile(p);
       if (o.json) {
         print(JSON.stringify({ name: p.name, clockHz: p.clockHz, values: rows }, null, 2));

@@ -102,6 +102,12 @@ export function renderCompare(r: CompareResult, asked: string[], modes: FilterMo
     ),
     "Reading:",
     ...designs.map((d) => `  ${d}: ${readDesign(r, d)}`),
+    ...r.enforcesNothing
+      .filter((d) => designs.includes(d))
+      .map(
+        (d) =>
+          `${ch.yellow("warning")}: ${d} let a filtered task's reboot (${r.deniedNr}) through: it enforces nothing, so its figures are not the cost of filtering`,
+      ),
   ];
   return out.join("\n");
 }

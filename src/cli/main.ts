@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands.ts";
 import { describeFailure } from "./describe-failure.ts";
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeHelp } from "./exit-codes.ts";
+import { toolVersion } from "./version.ts";
 
 // A closed pipe (`syscall-lab ... | head`) ends the output, not the program with a stack trace.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -15,6 +16,7 @@ program
   .description(
     "x86-64 emulator with the Linux syscall entry path, for measuring what syscall filtering costs",
   )
+  .version(toolVersion(), "-V, --version", "print the version")
   .exitOverride()
   .showHelpAfterError("(run with --help for usage)")
   .addHelpText("after", `\n${exitCodeHelp()}`);

@@ -35,6 +35,25 @@ export interface ScriptResult {
   failures: number;
   /** 0 all expectations hold, 1 some failed, 2 the script is malformed (nothing ran) */
   exitCode: number;
+  /** the same as data (`script --json`) */
+  json: ScriptJson;
+}
+
+/** `script --json`: each command with its result and expectations, or the errors of a malformed file. */
+export interface ScriptJson {
+  file: string;
+  design: string | null;
+  deniedErrno: string | null;
+  errors: string[];
+  steps: {
+    line: number;
+    command: string;
+    result: string;
+    expect: { line: number; text: string; ok: boolean }[];
+  }[];
+  commands: number;
+  expectations: number;
+  failures: number;
 }
 
 interface Token {
@@ -334,7 +353,21 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
   if (!Number.isInteger(denied) || denied <= 0 || denied > 4095)
     p.errors.unshift(`${where}: bad denied errno ${denied}`);
   if (p.errors.length > 0 || design === null)
-    return { output: `${p.errors.join("\n")}\n`, failures: 0, exitCode: 2 };
+    return {
+      output: `${p.errors.join("\n")}\n`,
+      failures: 0,
+      exitCode: 2,
+      json: {
+        file: where,
+        design: design?.id ?? null,
+        deniedErrno: null,
+        errors: p.errors,
+        steps: [],
+        commands: 0,
+        expectations: 0,
+        failures: 0,
+      },
+    };
 
   const m = Machine.boot({ design, deniedErrno: denied });
   const api = new CgroupHostApi(m);
@@ -403,6 +436,7 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
   ];
   let expectations = 0;
   let failures = 0;
+  const steps: ScriptJson["steps"] = [];
   for (const s of p.steps) {
     let result: string;
     try {
@@ -411,6 +445,12 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
       result = `error: ${(e as Error).message}`;
     }
     out.push(`${String(s.line).padStart(lineWidth)}  ${s.echo.padEnd(cmdWidth)}  ${result}`.trimEnd());
+    steps.push({
+      line: s.line,
+      command: s.echo,
+      result,
+      expect: s.expects.map((e) => ({ line: e.line, text: e.text, ok: e.text === result })),
+    });
     for (const e of s.expects) {
       expectations++;
       if (e.text === result) continue;
@@ -419,5 +459,19 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
     }
   }
   out.push(`${p.steps.length} commands, ${expectations} expectations, ${failures} failed`);
-  return { output: `${out.join("\n")}\n`, failures, exitCode: failures > 0 ? 1 : 0 };
+  return {
+    output: `${out.join("\n")}\n`,
+    failures,
+    exitCode: failures > 0 ? 1 : 0,
+    json: {
+      file: where,
+      design: design.id,
+      deniedErrno: errnoName(denied),
+      errors: [],
+      steps,
+      commands: p.steps.length,
+      expectations,
+      failures,
+    },
+  };
 }

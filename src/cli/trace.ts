@@ -1,3 +1,4 @@
+import { getDesign } from "../cgroup/designs/index.ts";
 import { NATIVE_POISON } from "../cpu/natives.ts";
 import { GPR_NAMES, RAX } from "../cpu/registers.ts";
 import { disassemble } from "../entry/disassembler.ts";
@@ -27,6 +28,8 @@ export interface TraceOptions {
   json: boolean;
   /** stop after this many syscalls (default: all of the run) */
   calls?: number;
+  /** the filter design compiled in (default none); a file design must be resolved first (design-loader.ts) */
+  design?: string;
 }
 
 export interface TraceRecord {
@@ -77,7 +80,11 @@ interface Pending {
 export function traceWorkload(opts: Omit<TraceOptions, "json">): TraceRecord[] {
   const workload = getWorkload(opts.workload);
   const image = workload.build({ count: opts.count, gap: 0 });
-  const machine = Machine.boot({ costs: opts.profile.costs, natives: opts.profile.natives });
+  const machine = Machine.boot({
+    costs: opts.profile.costs,
+    natives: opts.profile.natives,
+    ...(opts.design !== undefined ? { design: getDesign(opts.design) } : {}),
+  });
   const task = machine.createTask({ name: workload.name, image });
   for (const t of opts.tif.map(resolveTif)) task.tif.set(t.bit);
   const cpu = machine.cpu;

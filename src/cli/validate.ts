@@ -11,7 +11,7 @@ export function runValidate(json: boolean): string {
   const rows = validationRows();
   if (json) return JSON.stringify(rows, null, 2);
   const out = [
-    "model vs published per-syscall figures (overhead-figures.md §8); ratio = model / published",
+    "model vs published per-syscall figures (docs/sources.md#validation-targets); ratio = model / published",
     table(
       ["#", "figure", "published", "model", "ratio"],
       rows.map((r, i) => [

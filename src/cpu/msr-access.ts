@@ -1,4 +1,4 @@
-// RDMSR/WRMSR semantics of the modelled MSRs (SDM Vol. 4; linux-entry-facts.md §7.3). Values are 64-bit bigints:
+// RDMSR/WRMSR semantics of the modelled MSRs (SDM Vol. 4; docs/sources.md#sdm). Values are 64-bit bigints:
 // only these rare instructions pay for BigInt.
 import { linearToBigInt } from "./address.ts";
 import type { Cpu } from "./cpu.ts";

@@ -1,4 +1,4 @@
-// Natives: TypeScript functions bound to kernel addresses (DESIGN.md §2). Reaching a native's address runs it in
+// Natives: TypeScript functions bound to kernel addresses (docs/architecture.md). Reaching a native's address runs it in
 // place of machine code, then returns as RET would.
 import type { Cpu } from "./cpu.ts";
 

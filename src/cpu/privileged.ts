@@ -1,5 +1,5 @@
 // SYSCALL, SYSRET, SWAPGS, IRETQ, POPF, RDMSR/WRMSR, MOV CR and CPUID, as the SDM states them (Vol. 2B instruction
-// pages; linux-entry-facts.md §7). Each checks everything before changing any state.
+// pages; docs/sources.md#sdm). Each checks everything before changing any state.
 import { isCanonical } from "./address.ts";
 import type { Cpu } from "./cpu.ts";
 import { cpuid } from "./cpuid.ts";

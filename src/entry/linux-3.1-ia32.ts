@@ -1,5 +1,5 @@
 // The Linux 3.1 ia32 emulation's `int $0x80` entry (arch/x86/ia32/ia32entry.S ia32_syscall, ia32_tracesys,
-// ia32_badsys; shared/reference/linux-entry-facts.md §1.10) as AT&T source, appended to the kernel text after the
+// ia32_badsys; docs/sources.md#ia32-entry) as AT&T source, appended to the kernel text after the
 // SYSCALL entry (it returns through that file's int_ret_from_sys_call: always IRET, and no auditsys shortcut).
 // Only the int $0x80 gate is modelled: ia32_sysenter_target and ia32_cstar_target would run in compatibility
 // mode, which the CPU does not execute, so MSR_CSTAR stays ignore_sysret. User code here is 64-bit code executing

@@ -1,5 +1,5 @@
 // The generic-entry (v5.11+) x86_64 SYSCALL path as AT&T source: entry_SYSCALL_64 with the opportunistic SYSRET
-// checks and both return paths (arch/x86/entry/entry_64.S, calling.h, [L5.15]; shared/reference/linux-entry-facts.md
+// checks and both return paths (arch/x86/entry/entry_64.S, calling.h, [L5.15]; docs/sources.md#linux-3.1-entry
 // §4), plus do_syscall_64, syscall_enter_from_user_mode, syscall_exit_to_user_mode and exit_to_user_mode_loop
 // written as the code a compiler would emit for their C (arch/x86/entry/common.c, kernel/entry/common.c) in a
 // production configuration: context tracking, lockdep, irq tracing, kstack-offset randomisation, rseq and the

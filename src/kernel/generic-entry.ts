@@ -1,4 +1,4 @@
-// The C side of the generic-entry (v5.11+) flavour (kernel/entry/common.c, [L5.15]; linux-entry-facts.md §4.3-§4.5):
+// The C side of the generic-entry (v5.11+) flavour (kernel/entry/common.c, [L5.15]; docs/sources.md#generic-entry):
 // syscall_trace_enter in the 5.x order and syscall_exit_work as natives, the constants the entry text of
 // src/entry/linux-generic.ts takes as symbols, the per-cpu TSS page the entry uses as scratch, the 5.x
 // sys_call_table contents, and the probes that count paths. do_syscall_64, syscall_enter_from_user_mode and

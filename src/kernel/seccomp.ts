@@ -6,7 +6,7 @@ import { EINVAL, EPERM } from "./errno.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import * as P from "./pt-regs.ts";
 import { SECCOMP_MODE_FILTER, seccompAttachUserFilter, seccompFilterCheck } from "./seccomp-filter-mode.ts";
-import { NR } from "./syscall-names-x86_64-3.1.ts";
+import { NR, SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
 import { TIF_NOTSC, TIF_SECCOMP } from "./tif.ts";
 
 export const SECCOMP_MODE_DISABLED = 0;
@@ -28,6 +28,12 @@ export function secureComputing(k: KernelContext, regs: number): number | null {
   const nr = Number(BigInt.asIntN(64, k.kspace.read64(regs + P.ORIG_RAX)));
   if (t.seccompMode === SECCOMP_MODE_STRICT && MODE1_SYSCALLS.includes(nr)) return 0;
   // Strict-mode violation; any other mode is a kernel bug (BUG()): treated the same.
+  const call = `${SYSCALL_NAMES_X86_64_3_1[nr] ?? "nr"} (${nr})`;
+  t.killReason =
+    t.seccompMode === SECCOMP_MODE_STRICT
+      ? `seccomp strict mode allows only read, write, exit and rt_sigreturn; ${call} is none of them`
+      : `TIF_SECCOMP is set but no seccomp mode was chosen, which __secure_computing treats as strict mode ` +
+        `(only read, write, exit and rt_sigreturn); ${call} is none of them`;
   k.doExit(0, SIGKILL);
   return null;
 }

@@ -1,5 +1,5 @@
 // i386 syscall numbers of Linux 3.1 as the ia32 emulation's ia32_sys_call_table numbers them
-// (arch/x86/include/asm/unistd_32.h, arch/x86/ia32/ia32entry.S; shared/reference/linux-entry-facts.md §1.10).
+// (arch/x86/include/asm/unistd_32.h, arch/x86/ia32/ia32entry.S; docs/sources.md#ia32-entry).
 // 347 entries (0..346, the last sys_setns); the four numbers without an __NR_ name (222, 223, 251, 285) are named
 // ni_syscall_<nr>: their table entries are sys_ni_syscall.
 import type { NativeName } from "./native-costs.ts";

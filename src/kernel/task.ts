@@ -82,7 +82,8 @@ export interface TaskAccounting {
   /**
    * Per syscall number (orig_rax as the task passed it): calls, CPL-0 cycles from entry to the return instruction
    * included, `cycles` = those plus the SYSCALL instruction itself (charged to user time by the CPU), and
-   * instructions retired. A call is closed at the task's next syscall or at its exit.
+   * instructions retired from the call's SYSCALL up to the next one (the user instructions in between included,
+   * each SYSCALL counted once). A call is closed at the task's next syscall or at its exit.
    */
   perSyscall: Map<number, SyscallAccounting>;
 }
@@ -144,6 +145,8 @@ export class Task {
   state: TaskState = "runnable";
   exitCode: number | null = null;
   killedBy: number | null = null;
+  /** why the kernel killed the task, when it is the kernel's own doing (e.g. a seccomp strict-mode violation) */
+  killReason: string | null = null;
   creds: Creds;
   umask = 0o022;
   cwd: string;
@@ -209,7 +212,9 @@ export class Task {
     e.calls++;
     e.sysCycles += sys;
     e.cycles += sys + o.syscallCost;
-    e.instret += this.acct.instret - o.startInstret + 1;
+    // the window from this call's SYSCALL (already retired when system_call is reached) to the next SYSCALL, which
+    // it includes and the next call's window does not: SYSCALL + kernel + the user instructions in between
+    e.instret += this.acct.instret - o.startInstret;
   }
   readonly tif: {
     get(): number;

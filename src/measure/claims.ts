@@ -1,6 +1,6 @@
 import type { CompareResult } from "./compare.ts";
 
-/** A claim of the 2011 thread (shared/seed/000_15748585c4fe192e.txt) next to what the model gives. */
+/** A claim of the 2011 thread (docs/sources.md#thread-2011) next to what the model gives. */
 export interface Claim {
   who: string;
   claim: string;

@@ -1,7 +1,8 @@
 import { getDesign } from "../cgroup/designs/index.ts";
 import { CgroupHostApi } from "../cgroup/host-api.ts";
-import type { Machine } from "../kernel/machine.ts";
+import { Machine } from "../kernel/machine.ts";
 import type { Task } from "../kernel/task.ts";
+import { buildSyscallLoop } from "../workload/user-program.ts";
 import type { CostProfile } from "./profile.ts";
 import { type RunReport, runWorkload } from "./run-workload.ts";
 
@@ -66,6 +67,8 @@ export interface CompareResult {
   /** the designs the flavour cannot build (their kernel parts hook the linux-3.1 entry code) */
   skipped: SkippedDesign[];
   points: ComparePoint[];
+  /** designs (other than none) that let the probe's reboot through from a filtered cgroup: they deny nothing */
+  enforcesNothing: string[];
 }
 
 /**
@@ -107,6 +110,45 @@ export function placeTask(machine: Machine, task: Task, depth: number, mode: Fil
   }
 }
 
+/** The probe asks for EPERM so that a denial is told apart from reboot's own -ENOSYS (sys_ni_syscall). */
+const PROBE_ERRNO = 1;
+
+/**
+ * Whether `design` denies the call it should: a fresh machine, a task in a cgroup at `depth` that denies reboot
+ * (169), and one reboot() whose errno becomes the exit status. A design whose hooks are empty lets it through.
+ */
+export function deniesProbe(opts: CompareOptions, design: string, depth: number): boolean {
+  const key = [design, depth, opts.profile.name, opts.flavour ?? "linux-3.1", opts.pti === true].join(" ");
+  const known = probed.get(key);
+  if (known !== undefined) return known;
+  const image = buildSyscallLoop(
+    [
+      {
+        nr: DENIED_NR,
+        name: "reboot",
+        after: "negl %eax\nmovl %eax, %edi\nmovl $231, %eax\nsyscall",
+      },
+    ],
+    { count: 1, gap: 0 },
+  );
+  const machine = Machine.boot({
+    costs: opts.profile.costs,
+    natives: opts.profile.natives,
+    design: getDesign(design),
+    deniedErrno: PROBE_ERRNO,
+    ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
+    ...(opts.pti === true ? { pti: true } : {}),
+  });
+  const task = machine.createTask({ name: "deny-probe", image });
+  placeTask(machine, task, depth, "filtered");
+  machine.run({ maxInstructions: 10_000_000 });
+  const denied = task.exitCode === PROBE_ERRNO;
+  probed.set(key, denied);
+  return denied;
+}
+/** Probe answers by design, depth, profile and kernel: they do not depend on the workload. */
+const probed = new Map<string, boolean>();
+
 function measure(opts: CompareOptions, design: string, depth: number, mode: FilterMode) {
   const r = runWorkload({
     workload: opts.workload,
@@ -144,6 +186,9 @@ export function compareDesigns(opts: CompareOptions): CompareResult {
     else skipped.push({ design, reason });
   }
   const points: ComparePoint[] = [];
+  const enforcesNothing = ran.filter(
+    (d) => d !== "none" && opts.depths.some((depth) => !deniesProbe(opts, d, depth)),
+  );
   for (const mode of opts.modes) {
     for (const depth of opts.depths) {
       const base = measure(opts, "none", depth, mode);
@@ -177,6 +222,7 @@ export function compareDesigns(opts: CompareOptions): CompareResult {
     ran,
     skipped,
     points,
+    enforcesNothing,
   };
 }
 

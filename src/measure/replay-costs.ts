@@ -7,7 +7,7 @@
 import type { CostProfile } from "./profile.ts";
 
 const IPC =
-  "/ kernel IPC 1.47 (sandybridge-2011's derivations: A. Arora (Oracle) 2022, overhead-figures.md §1)";
+  "/ kernel IPC 1.47 (sandybridge-2011's derivations: A. Arora (Oracle) 2022, docs/sources.md#entry-figures)";
 const LOCKED = "20 per LOCK-prefixed read-modify-write (est., as sandybridge-2011)";
 
 export const REPLAY_COST_CLASSES = [

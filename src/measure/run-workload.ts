@@ -66,6 +66,8 @@ export interface RunReport {
   paths: PathCounts;
   exitCode: number | null;
   killedBy: number | null;
+  /** the kernel's reason for killing the task, if it gave one */
+  killReason: string | null;
   stdout: string;
 }
 
@@ -150,6 +152,7 @@ export function runWorkload(opts: RunOptions): RunReport {
     paths: { ...a.paths },
     exitCode: task.exitCode,
     killedBy: task.killedBy,
+    killReason: task.killReason,
     stdout: machine.stdout,
   };
 }

@@ -1,4 +1,4 @@
-// The model next to the published per-syscall figures of overhead-figures.md §8 that the entry path, seccomp,
+// The model next to the published per-syscall figures of docs/sources.md#validation-targets that the entry path, seccomp,
 // audit and ptrace can reproduce. Every model value is a difference of exact cycle counts of the null workload
 // (a getppid loop) run with and without the mechanism, converted to ns at the profile's clock.
 
@@ -114,7 +114,7 @@ export function validationRows(): ValidationRow[] {
     publishedValue: 160,
     unit: "cycles",
     source:
-      "overhead-figures.md §7(a): Lutomirski 2014 ~40 ns fast path; Sites 2016 Haswell 52 ns = 146 cycles",
+      "docs/sources.md#profile-2011: Lutomirski 2014 ~40 ns fast path; Sites 2016 Haswell 52 ns = 146 cycles",
     model: sbNone,
     how: "run -w null (sandybridge-2011, linux-3.1)",
     note: "",
@@ -124,7 +124,8 @@ export function validationRows(): ValidationRow[] {
     published: "283 cycles",
     publishedValue: 283,
     unit: "cycles",
-    source: "Arora (Oracle) 2022, getpid loop, X8-2L Cascade Lake, 6.0-rc5 (§1, §8 item 5)",
+    source:
+      "Arora (Oracle) 2022, getpid loop, X8-2L Cascade Lake, 6.0-rc5 (docs/sources.md#entry-figures, #validation-targets item 5)",
     model: clNone,
     how: "run -w null --flavour linux-generic -p cascadelake-2022",
     note: "cascadelake-2022's IPC divisor (1.47) comes from the same measurement",
@@ -137,7 +138,7 @@ export function validationRows(): ValidationRow[] {
     publishedValue: 124.5,
     unit: "ns",
     source:
-      "Reshetova 2019, lmbench lat_syscall null 0.0516 -> 0.1761 µs, Intel, CPU not stated (§1, §8 item 6)",
+      "Reshetova 2019, lmbench lat_syscall null 0.0516 -> 0.1761 µs, Intel, CPU not stated (docs/sources.md#entry-figures, #validation-targets item 6)",
     model: ns(ptiOn - ptiOff, CLP),
     how: "run -w null --flavour linux-generic -p cascadelake-2022-pti, with --pti minus without",
     note: "",
@@ -147,7 +148,8 @@ export function validationRows(): ValidationRow[] {
     published: "+141 ns",
     publishedValue: 141,
     unit: "ns",
-    source: "Hansen 2017, will-it-scale lseek1 5.2 -> 3.0 M/s (§1, §8 item 6)",
+    source:
+      "Hansen 2017, will-it-scale lseek1 5.2 -> 3.0 M/s (docs/sources.md#entry-figures, #validation-targets item 6)",
     model: ns(ptiOn - ptiOff, CLP),
     how: "as above",
     note: "fitted: classes.mov_cr3 of cascadelake-2022-pti is chosen to give this figure; it cannot validate",
@@ -157,7 +159,8 @@ export function validationRows(): ValidationRow[] {
     published: "+20 ns",
     publishedValue: 20,
     unit: "ns",
-    source: "Lutomirski Feb 2014, getpid >60 -> ~40 ns, laptop, CPU not stated (§4, §8 item 2)",
+    source:
+      "Lutomirski Feb 2014, getpid >60 -> ~40 ns, laptop, CPU not stated (docs/sources.md#audit-figures, #validation-targets item 2)",
     model: ns(sb({ tif: ["audit"] }) - sbNone, SB),
     how: "run -w null --tif audit minus run -w null (sandybridge-2011)",
     note: "",
@@ -167,7 +170,8 @@ export function validationRows(): ValidationRow[] {
     published: "+134 ns",
     publishedValue: 134,
     unit: "ns",
-    source: "Lutomirski June 2014, '[RFC 0/5] Two-phase seccomp', VM, getpid ~70 -> ~204 ns (§2, §8 item 1)",
+    source:
+      "Lutomirski June 2014, '[RFC 0/5] Two-phase seccomp', VM, getpid ~70 -> ~204 ns (docs/sources.md#seccomp-figures, #validation-targets item 1)",
     model: ns(sb({ filters: [ALLOW], seccompCache: false }) - sbNone, SB),
     how: "null workload with one `ret ALLOW` filter, cache off (3.5-era), minus none (sandybridge-2011, linux-3.1)",
     note: "",
@@ -177,7 +181,7 @@ export function validationRows(): ValidationRow[] {
     published: "+13 ns",
     publishedValue: 13,
     unit: "ns",
-    source: "Lutomirski 2014 v5, same VM (§2, §8 item 1)",
+    source: "Lutomirski 2014 v5, same VM (docs/sources.md#seccomp-figures, #validation-targets item 1)",
     model: ns(sb({ tif: ["audit"] }) - sbNone, SB),
     how: "3.1 has no two-phase seccomp; its analogue here is the auditsys semi-slow path (--tif audit minus none)",
     note: "analogue, not the same mechanism: the audit path also runs audit_syscall_entry/exit",
@@ -189,7 +193,7 @@ export function validationRows(): ValidationRow[] {
     publishedValue: 47,
     unit: "ns",
     source:
-      "lkp seccomp_benchmark, i9-10980XE Cascade Lake, 6.8-rc1: native 391 -> 1 bitmapped 438 ns (§2, §8 item 3)",
+      "lkp seccomp_benchmark, i9-10980XE Cascade Lake, 6.8-rc1: native 391 -> 1 bitmapped 438 ns (docs/sources.md#seccomp-figures, #validation-targets item 3)",
     model: ns(oneCached - clNone, CL),
     how: "null workload with one cached `ret ALLOW` filter minus none (cascadelake-2022, linux-generic)",
     note: "",
@@ -199,7 +203,8 @@ export function validationRows(): ValidationRow[] {
     published: "0 ns (675 = 675)",
     publishedValue: 0,
     unit: "ns",
-    source: "YiFei Zhu v5 cover letter, VM, Oct 2020 (§2, §8 item 3); lkp 438 vs 432 ns",
+    source:
+      "YiFei Zhu v5 cover letter, VM, Oct 2020 (docs/sources.md#seccomp-figures, #validation-targets item 3); lkp 438 vs 432 ns",
     model: ns(cl({ filters: [ALLOW, ALLOW] }) - oneCached, CL),
     how: "two cached `ret ALLOW` filters minus one (cascadelake-2022, linux-generic)",
     note: "",
@@ -210,7 +215,8 @@ export function validationRows(): ValidationRow[] {
     published: "+19-20 ns",
     publishedValue: 19.5,
     unit: "ns",
-    source: "YiFei Zhu v5 (VM) per-filter estimate (§2, §8 item 3); lkp Cascade Lake 23-29 ns",
+    source:
+      "YiFei Zhu v5 (VM) per-filter estimate (docs/sources.md#seccomp-figures, #validation-targets item 3); lkp Cascade Lake 23-29 ns",
     model: ns(cl({ filters: [ALLOW_ARG, ALLOW_ARG] }) - full1, CL),
     how: "two uncacheable 2-instruction filters minus one (cascadelake-2022, linux-generic)",
     note: "derived: seccomp_filter_run is Kees Cook 2020's per-filter 17.5 ns, so per-filter figures only cross-check it",
@@ -228,7 +234,8 @@ export function validationRows(): ValidationRow[] {
     published: "~13 µs",
     publishedValue: 13000,
     unit: "ns",
-    source: "systrace-like project README, i5-4670 Haswell + KPTI, RET_TRACE + ptrace (§3, §8 item 8)",
+    source:
+      "systrace-like project README, i5-4670 Haswell + KPTI, RET_TRACE + ptrace (docs/sources.md#ptrace-figures, #validation-targets item 8)",
     model: ns(ptrace, SB),
     how: "compare -d ptrace -w null --filtered --depth 0: extra cycles per call (sandybridge-2011, linux-3.1)",
     note: "",
@@ -239,7 +246,7 @@ export function validationRows(): ValidationRow[] {
     publishedValue: 553,
     unit: "cycles",
     source:
-      "Arora (Oracle) 2022, getpid audit=0 283 -> 836 cycles with 42 AUDIT_FILTER_EXIT rules (§4, §8 item 5)",
+      "Arora (Oracle) 2022, getpid audit=0 283 -> 836 cycles with 42 AUDIT_FILTER_EXIT rules (docs/sources.md#audit-figures, #validation-targets item 5)",
     model: cl({ tif: ["audit"], auditRules: 42 }) - clNone,
     how: "null workload, audit flag and 42 non-matching exit rules, minus none (cascadelake-2022, linux-generic)",
     note: "audit_rule_check is derived from Babrou 2023's 5 % -> 24 % (10 rules), which the model reproduces by construction",

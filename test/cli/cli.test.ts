@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const BIN = fileURLToPath(new URL("../../bin/syscall-lab.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

@@ -33,6 +33,7 @@ function fake(design: string, extras: Record<"filtered" | "unfiltered", number[]
     ran: [design],
     skipped: [],
     points,
+    enforcesNothing: [],
   };
 }
 

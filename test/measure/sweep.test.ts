@@ -16,7 +16,7 @@ import {
   writeAtomic,
 } from "../../src/measure/sweep.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/syscall-lab.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
 
 // 2 designs (+ none) × 2 depths, filtered: 6 points of 5 getppid calls each
 const small = validateExperiment(

@@ -3,6 +3,7 @@ import { UNIT_COSTS } from "../../src/cpu/insn-class.ts";
 import { Machine } from "../../src/kernel/machine.ts";
 import { syscallNumber } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
 import { getWorkload, WORKLOADS } from "../../src/workload/index.ts";
+import { WORKLOAD_NAMES } from "../../src/workload/names.ts";
 
 function run(name: string, count: number, gap: number) {
   const w = getWorkload(name);
@@ -14,6 +15,10 @@ function run(name: string, count: number, gap: number) {
 }
 
 describe("workloads", () => {
+  it("WORKLOAD_NAMES (the help texts' list) is WORKLOADS' names in order", () => {
+    expect(WORKLOAD_NAMES).toEqual(WORKLOADS.map((w) => w.name));
+  });
+
   for (const w of WORKLOADS) {
     it(`${w.name}: every loop call succeeds as often as asked, then exit_group(0)`, () => {
       const { t, r } = run(w.name, 50, 0);

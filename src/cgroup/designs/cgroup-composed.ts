@@ -22,7 +22,7 @@ export function cgroupComposedDesign(): Design {
     seed:
       '"Implementing it in a way that you suggested (setting bits in all descendants) is a very good idea. ' +
       "It enables us to have constant overhead (same on all levels) - currently 5%.\" (Sowa's reply, " +
-      'seed/000_15748585c4fe192e.txt; Drewry: "Deny needs to clear the bit in all descendants as well.")',
+      'docs/sources.md#thread-2011; Drewry: "Deny needs to clear the bit in all descendants as well.")',
     expectation: "constant cost at every depth, paid by every task, filtered or not",
     kernel: () => ({
       constants: SCG_CONSTANTS,

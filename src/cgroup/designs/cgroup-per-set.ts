@@ -50,7 +50,7 @@ export function cgroupPerSetDesign(): Design {
     seed:
       '"You can avoid clearing up the group if you evaluate each set rather than creating a composed view. ' +
       "It'll yield more runtime overhead, but only if there's a reason for the processes to have different " +
-      'filter rules." (Drewry, seed/000_15748585c4fe192e.txt)',
+      'filter rules." (Drewry, docs/sources.md#thread-2011)',
     expectation:
       "unfiltered tasks pay nothing; filtered tasks pay tracesys + IRET plus one own-set test per level, " +
       "growing with depth",

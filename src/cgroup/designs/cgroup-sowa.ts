@@ -1,5 +1,5 @@
 // cgroup-sowa: Łukasz Sowa's published patch as it was (luksow/syscalls-cgroup syscalls_cgroup.patch @ c3d8c061,
-// shared/reference/linux-entry-facts.md §8.1). TIF_SYSCALL_USE_CGROUP (bit 29) is *not* in
+// docs/sources.md#sowa-cgroup). TIF_SYSCALL_USE_CGROUP (bit 29) is *not* in
 // _TIF_WORK_SYSCALL_ENTRY: system_call_fastpath tests it after the range check and, when set, saves nine registers
 // and calls the C function syscalls_cgroup_perm(nr); tracesys does the same after syscall_trace_enter. A denied
 // call goes to badsys (-ENOSYS, SYSRET) on the fast path and to int_ret_from_sys_call (RAX already -ENOSYS) on
@@ -54,7 +54,7 @@ function syscallsCgroupPerm(k: KernelContext, cpu: Cpu): number {
 /**
  * Cycles of syscalls_cgroup_perm's body (sandybridge-2011 terms; the RET is classes.native). gcc -O2 of 3.1 emits
  * ~6 instructions: mov %gs:current_task; mov task->cgroups; mov css_set->subsys[syscalls_subsys_id]; bt %edi,
- * bitmap(container_of) (variable_test_bit); sbb; movzx — 6 / IPC 1.47 (Arora 2022, overhead-figures.md §1) = 4,
+ * bitmap(container_of) (variable_test_bit); sbb; movzx — 6 / IPC 1.47 (Arora 2022, docs/sources.md#entry-figures) = 4,
  * + 3 dependent pointer hops × 3 exposed load-to-use cycles (profile `load`) = 9, + BT m,r's microcode: 10 µops,
  * reciprocal throughput 5 instead of 1 (Agner Fog, instruction tables, Sandy Bridge) = 4. Total 17 (est.).
  * No frame pointer (CONFIG_FRAME_POINTER would add push/mov/pop, ~2 more).
@@ -68,7 +68,7 @@ export function cgroupSowaDesign(): Design {
     seed:
       '"My current idea is to introduce a per-cgroup triggering bit … Then, the overhead for cgroups with tracing ' +
       'turned off would be minimal (additional bit checking and short jumping only)." (Sowa, ' +
-      "seed/000_15748585c4fe192e.txt); the patch: luksow/syscalls-cgroup syscalls_cgroup.patch, entry_64.S " +
+      "docs/sources.md#thread-2011); the patch: luksow/syscalls-cgroup syscalls_cgroup.patch, entry_64.S " +
       '"testl $_TIF_SYSCALL_USE_CGROUP,TI_flags(%rcx) … call syscalls_cgroup_perm … je badsys"',
     expectation:
       "the patch as it was: unfiltered tasks pay the flag test, filtered tasks the nine pushes, a C call and nine pops, constant with depth",

@@ -119,7 +119,7 @@ export function cgroupSparseDesign(opts: CgroupSparseOptions = {}): Design {
     seed:
       "\"That said, your approach won't work on platforms which offset system call start points, have gaps, and " +
       "different ABI modes which change those. You might want to consider a btree or something that doesn't " +
-      'need a pre-allocated array, etc." (Drewry, seed/000_15748585c4fe192e.txt)',
+      'need a pre-allocated array, etc." (Drewry, docs/sources.md#thread-2011)',
     expectation:
       "the cost of generality: a two-level lookup per call of a restricted task, constant with depth and above " +
       "cgroup-composed's one bit test; x86_64, ia32 (int $0x80) and x32 numbers all filtered",

@@ -92,7 +92,7 @@ export function cgroupTablePtrDesign(): Design {
     title: "Per-thread sys_call_table pointer, one table per distinct policy",
     seed:
       "\"Another approach I've been toying with is putting a sys_call_table pointer in the thread_info and then " +
-      'use it if the given flag is set." (Drewry, seed/000_15748585c4fe192e.txt)',
+      'use it if the given flag is set." (Drewry, docs/sources.md#thread-2011)',
     expectation:
       "no per-call test: filtered and unfiltered tasks pay the same two extra loads at every depth; memory grows " +
       "with the number of distinct policies (one 310-entry table each)",

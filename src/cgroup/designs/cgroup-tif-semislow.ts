@@ -54,7 +54,7 @@ export function cgroupTifSemislowDesign(): Design {
     seed:
       '"Have you considered using the semi-slow path used by auditsc? … You may be able to get by with a new TIF ' +
       "flag that fits in with the same mask … you might avoid the total slow-path overhead (just something " +
-      'similar to audit" (Drewry, seed/000_15748585c4fe192e.txt)',
+      'similar to audit" (Drewry, docs/sources.md#thread-2011)',
     expectation:
       "unfiltered tasks cost exactly what they cost without the design; filtered tasks pay a short detour and return by SYSRET",
     kernel: () => ({

@@ -31,7 +31,7 @@ export function cgroupTifDesign(): Design {
     title: "TIF flag in _TIF_WORK_SYSCALL_ENTRY, check in tracesys",
     seed:
       '"if you hook into the ptrace as I suggested above, you can probably get it to zero overhead for threads in ' +
-      'allow-all cgroups" … "A TIF flag might be the fit." (Drewry, seed/000_15748585c4fe192e.txt)',
+      'allow-all cgroups" … "A TIF flag might be the fit." (Drewry, docs/sources.md#thread-2011)',
     expectation:
       "unfiltered tasks cost exactly what they cost without the design; filtered tasks pay tracesys and IRET",
     kernel: () => ({

@@ -41,7 +41,7 @@ export function cgroupWalkDesign(): Design {
     seed:
       '"I measured 5% more sys time for process on root level, and 8% more sys time for processes on first ' +
       'level." … "The overhead is for all processes, not only the \'denying one\'." (Sowa, RFC and reply, ' +
-      "seed/000_15748585c4fe192e.txt)",
+      "docs/sources.md#thread-2011)",
     expectation:
       "cost grows linearly with the depth of the task's cgroup and is paid by unfiltered tasks too",
     kernel: () => ({

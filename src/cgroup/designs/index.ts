@@ -13,21 +13,25 @@ import { ptraceDesign, ptraceLogDesign } from "./ptrace.ts";
 import { seccompBpfDesign } from "./seccomp-bpf.ts";
 import { seccompBpfArgsDesign } from "./seccomp-bpf-args.ts";
 
-export const DESIGNS: Readonly<Record<string, DesignFactory>> = {
-  none: noneDesign,
-  "cgroup-walk": cgroupWalkDesign,
-  "cgroup-composed": cgroupComposedDesign,
-  "cgroup-table-ptr": cgroupTablePtrDesign,
-  "cgroup-per-set": cgroupPerSetDesign,
-  "cgroup-sparse": () => cgroupSparseDesign(),
-  "cgroup-tif": cgroupTifDesign,
-  "cgroup-tif-semislow": cgroupTifSemislowDesign,
-  "cgroup-sowa": cgroupSowaDesign,
-  "seccomp-bpf": seccompBpfDesign,
-  "seccomp-bpf-args": seccompBpfArgsDesign,
-  ptrace: ptraceDesign,
-  "ptrace-log": ptraceLogDesign,
-};
+// A null-prototype object, so `constructor` or `__proto__` is never a design id; lookups go through the Maps below.
+export const DESIGNS: Readonly<Record<string, DesignFactory>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, DesignFactory>, {
+    none: noneDesign,
+    "cgroup-walk": cgroupWalkDesign,
+    "cgroup-composed": cgroupComposedDesign,
+    "cgroup-table-ptr": cgroupTablePtrDesign,
+    "cgroup-per-set": cgroupPerSetDesign,
+    "cgroup-sparse": () => cgroupSparseDesign(),
+    "cgroup-tif": cgroupTifDesign,
+    "cgroup-tif-semislow": cgroupTifSemislowDesign,
+    "cgroup-sowa": cgroupSowaDesign,
+    "seccomp-bpf": seccompBpfDesign,
+    "seccomp-bpf-args": seccompBpfArgsDesign,
+    ptrace: ptraceDesign,
+    "ptrace-log": ptraceLogDesign,
+  }),
+);
+const BUILT_IN = new Map<string, DesignFactory>(Object.entries(DESIGNS));
 
 /** Designs loaded at run time from a researcher's own file (`--designs ./my-design.ts`), by id. */
 const LOADED = new Map<string, DesignFactory>();
@@ -60,7 +64,8 @@ export async function loadDesignFile(path: string): Promise<string> {
       continue;
     }
     if (d && typeof d.id === "string" && typeof d.kernel === "function" && typeof d.attach === "function") {
-      if (d.id in DESIGNS) throw new Error(`design file ${path}: id "${d.id}" is already a built-in design`);
+      if (BUILT_IN.has(d.id))
+        throw new Error(`design file ${path}: id "${d.id}" is already a built-in design`);
       LOADED.set(d.id, f);
       return d.id;
     }
@@ -68,9 +73,26 @@ export async function loadDesignFile(path: string): Promise<string> {
   throw new Error(`design file ${path} exports no design factory (a function returning a Design)`);
 }
 
+/** Whether `id` names a built-in design (not one loaded from a file). */
+export function isBuiltInDesign(id: string): boolean {
+  return BUILT_IN.has(id);
+}
+
+/**
+ * Registers a design a loader has already imported (src/cli/design-loader.ts) under its id. The same factory may
+ * be registered twice; another design under a taken id is refused.
+ */
+export function registerDesign(id: string, factory: DesignFactory, from: string): void {
+  if (BUILT_IN.has(id)) throw new Error(`design file ${from}: id "${id}" is already a built-in design`);
+  const prev = LOADED.get(id);
+  if (prev !== undefined && prev !== factory)
+    throw new Error(`design file ${from}: id "${id}" is already taken by another design file`);
+  LOADED.set(id, factory);
+}
+
 /** A fresh instance of the design `id`; Error naming the known ids otherwise. */
 export function getDesign(id: string): ReturnType<DesignFactory> {
-  const f = DESIGNS[id] ?? LOADED.get(id);
+  const f = BUILT_IN.get(id) ?? LOADED.get(id);
   if (f === undefined) throw new Error(`unknown design "${id}" (known: ${designIds().join(", ")})`);
   return f();
 }

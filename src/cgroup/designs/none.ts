@@ -8,7 +8,7 @@ export function noneDesign(): Design {
     title: "No filter (baseline)",
     seed:
       'The baseline the RFC measures against: "I measured 5% more sys time for process on root level" ' +
-      "(seed/000_15748585c4fe192e.txt, Sowa's performance note) — the sys time of a kernel without the subsystem.",
+      "(docs/sources.md#thread-2011, Sowa's performance note) — the sys time of a kernel without the subsystem.",
     expectation: "the baseline: the entry path of Linux 3.1 unchanged, and no policy is enforced",
     kernel: () => ({}),
     attach: () => {},

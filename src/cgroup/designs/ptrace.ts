@@ -7,9 +7,27 @@
 // supervisor's own work, ptrace_tracer_per_stop, which the supervisor charges (the tracee waits for it).
 import { appendRecord } from "../../kernel/record-log.ts";
 import type { Task, TracerAction, TracerStop } from "../../kernel/task.ts";
+import { TI_status, TS_COMPAT } from "../../kernel/thread-info.ts";
 import { TIF_SYSCALL_TRACE } from "../../kernel/tif.ts";
 import type { Design, DesignHost } from "../design.ts";
+import { IA32_SYSCALLS_CGROUP_COMPAT } from "../sparse-syscall-set.ts";
 import { taskSyncPlane } from "../task-sync-plane.ts";
+
+/**
+ * Whether the policy denies the call at an entry stop. An `int $0x80` call (TS_COMPAT in thread_info.status, which
+ * syscall_get_arch() reads) carries an i386 number: it is judged as the x86_64 call of the same name (the compat
+ * table; one x86_64 lacks, e.g. waitpid, is denied to a restricted task, as cgroup-sparse does). A number outside
+ * the table is not the policy's business: the kernel answers it with -ENOSYS itself.
+ */
+function deniedAtEntry(k: DesignHost, task: Task, nr: number): boolean {
+  const compat = (k.machine.kspace.read32(task.threadInfo + TI_status) & TS_COMPAT) !== 0;
+  if (compat) {
+    if (nr < 0 || nr >= IA32_SYSCALLS_CGROUP_COMPAT.length) return false;
+    const nr64 = IA32_SYSCALLS_CGROUP_COMPAT[nr]!;
+    return nr64 < 0 || !k.hierarchy.cgroupOf(task).allowed(nr64);
+  }
+  return nr >= 0 && nr < k.hierarchy.nrSyscalls && !k.hierarchy.cgroupOf(task).allowed(nr);
+}
 
 export function ptraceDesign(): Design {
   let host: DesignHost | null = null;
@@ -26,8 +44,7 @@ export function ptraceDesign(): Design {
     const st = traced.get(task);
     if (st === undefined) return undefined;
     if (stop.kind === "entry") {
-      const nr = stop.nr;
-      st.denied = nr >= 0 && nr < k.hierarchy.nrSyscalls && !k.hierarchy.cgroupOf(task).allowed(nr);
+      st.denied = deniedAtEntry(k, task, stop.nr);
       return st.denied ? { skip: true } : undefined;
     }
     if (stop.kind === "exit" && st.denied) {
@@ -57,7 +74,7 @@ export function ptraceDesign(): Design {
     title: "user-space supervisor: ptrace stops at every syscall entry and exit",
     seed:
       "\"All existing syscalls tracing solutions use ptrace hooking. It's clean but the performance of ptrace is " +
-      'horrible. … It was 100 times (sic!) slower." (Sowa, seed/000_15748585c4fe192e.txt)',
+      'horrible. … It was 100 times (sic!) slower." (Sowa, docs/sources.md#thread-2011)',
     expectation:
       'the "100 times slower": two ptrace stops per call of a filtered task; unfiltered tasks pay nothing',
     kernel: () => ({}),
@@ -106,7 +123,7 @@ export function ptraceLogDesign(): Design & { readonly log: TraceLogLine[] } {
     title: "strace-like tracer: ptrace stops at every syscall entry and exit, logging only",
     seed:
       "\"All existing syscalls tracing solutions use ptrace hooking. It's clean but the performance of ptrace is " +
-      'horrible." (Sowa, seed/000_15748585c4fe192e.txt)',
+      'horrible." (Sowa, docs/sources.md#thread-2011)',
     expectation:
       "the cost of ptrace-based tracing itself: every task pays two stops per call, nothing is denied",
     kernel: () => ({}),

@@ -43,7 +43,7 @@ export function seccompBpfArgsDesign(): Design {
     id: "seccomp-bpf-args",
     title: "seccomp-bpf with an argument check (read/write only on fd 0-2)",
     seed:
-      '"Have you considered supporting ftrace filters?" (Drewry, seed/000_15748585c4fe192e.txt): the filters of his ' +
+      '"Have you considered supporting ftrace filters?" (Drewry, docs/sources.md#thread-2011): the filters of his ' +
       "patchset test arguments (its changelog's example: `sys_read: fd == 0`, `sys_write: fd == 1 || fd == 2`)",
     expectation:
       "what argument filtering costs: read and write always run the filter (the cache cannot help a filter that " +

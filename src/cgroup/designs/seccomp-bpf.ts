@@ -142,7 +142,7 @@ export function seccompBpfDesign(): Design {
     id: "seccomp-bpf",
     title: "seccomp-bpf filter per filtered task (linear jeq list, 5.11 cache by BootOptions.seccompCache)",
     seed:
-      '"Have you considered supporting ftrace filters?" (Drewry, seed/000_15748585c4fe192e.txt): his seccomp ' +
+      '"Have you considered supporting ftrace filters?" (Drewry, docs/sources.md#thread-2011): his seccomp ' +
       "filter patchset, which became seccomp-bpf (classic BPF over struct seccomp_data, Linux 3.5)",
     expectation:
       "unfiltered tasks pay nothing; filtered tasks pay tracesys, IRET and the filter (one bitmap test per allowed " +

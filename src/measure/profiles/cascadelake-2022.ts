@@ -3,13 +3,13 @@
 // it) and with PTI forced on. Run them with the linux-generic flavour. Every value states its source; "est."
 // marks an engineering estimate. The instruction classes and most native bodies are carried over from
 // sandybridge-2011, whose IPC divisor (1.47) was measured on this very machine; Skylake-SP-specific instruction
-// tables are not in shared/reference. One value is fitted: mov_cr3 of the -pti profile (marked), so Hansen's
+// tables are not restated in docs/sources.md. One value is fitted: mov_cr3 of the -pti profile (marked), so Hansen's
 // KAISER+PCID delta no longer validates that profile; Reshetova's lmbench delta still does.
 import type { CostProfileSpec, Sourced } from "../profile.ts";
 import { sandybridge2011 } from "./sandybridge-2011.ts";
 
 const ORACLE =
-  "A. Arora (Oracle) 2022, getpid loop 283 cycles / 417 instructions, IPC 1.47 on this machine (overhead-figures.md §1)";
+  "A. Arora (Oracle) 2022, getpid loop 283 cycles / 417 instructions, IPC 1.47 on this machine (docs/sources.md#entry-figures)";
 const IPC = `kernel IPC 1.47 from ${ORACLE}`;
 const SB = "sandybridge-2011";
 
@@ -23,7 +23,7 @@ const classes = Object.fromEntries(
     k,
     carried(
       v,
-      "Skylake-SP figures not in shared/reference; Agner Fog lists the simple classes alike for both cores",
+      "no Skylake-SP instruction table was found; Agner Fog lists the simple classes alike for both cores",
     ),
   ]),
 ) as CostProfileSpec["classes"];
@@ -32,7 +32,7 @@ classes.syscall = {
   value: 35,
   source:
     "= half of the ~70-cycle SYSCALL+SYSRET round trip with an empty handler measured on a Skylake Xeon E3-1270 v5, " +
-    "the same core as Cascade Lake (J. Stecklina, x86.lol/generic/2019/07/04/kernel-entry.html; overhead-figures.md §1 " +
+    "the same core as Cascade Lake (J. Stecklina, x86.lol/generic/2019/07/04/kernel-entry.html; docs/sources.md#entry-figures " +
     "row 'Kernel entry round trip'); no published split, so split evenly",
 };
 classes.sysret = {
@@ -42,7 +42,7 @@ classes.sysret = {
 classes.mov_cr3 = {
   value: 100,
   source:
-    "Linux Documentation/arch/x86/pti.rst: a CR3 write is 'on the order of a hundred cycles' (overhead-figures.md §1, §7(b)); " +
+    "Linux Documentation/arch/x86/pti.rst: a CR3 write is 'on the order of a hundred cycles' (docs/sources.md#entry-figures, #profile-modern); " +
     "the decoder prices MOV from CR3 in the same class",
 };
 
@@ -73,12 +73,12 @@ const common = {
   clockHz: {
     value: 3.865e9,
     source:
-      "the clock of the Oracle getpid measurement: 283 cycles ≈ 73 ns at 3.865 GHz (overhead-figures.md §1, derived)",
+      "the clock of the Oracle getpid measurement: 283 cycles ≈ 73 ns at 3.865 GHz (docs/sources.md#entry-figures, derived)",
   },
   load: {
     value: 1,
     source:
-      "L1-D hit (4-6 cycles load-to-use on Skylake-X/SP, Oracle blog citing the Intel SDM, overhead-figures.md §6) hidden by the out-of-order core except on dependent chains; charged the 1-cycle minimum as in sandybridge-2011",
+      "L1-D hit (4-6 cycles load-to-use on Skylake-X/SP, Oracle blog citing the Intel SDM, docs/sources.md#memory-figures) hidden by the out-of-order core except on dependent chains; charged the 1-cycle minimum as in sandybridge-2011",
   },
   store: {
     value: 1,
@@ -109,7 +109,7 @@ export const cascadelake2022Pti: CostProfileSpec = {
       fitted: true,
       source:
         "fitted: D. Hansen's KAISER v2 cover letter (8 Nov 2017) lseek1 5.2 M/s -> 3.0 M/s with PCID, +141 ns per call " +
-        "(overhead-figures.md §1, §8 item 6) = 545 cycles at clockHz, spread over the 4 CR3 instructions the linux-generic " +
+        "(docs/sources.md#entry-figures, #validation-targets item 6) = 545 cycles at clockHz, spread over the 4 CR3 instructions the linux-generic " +
         "PTI entry executes (2 reads, 2 writes; the decoder prices both as mov_cr3) after the 7 other PTI instructions " +
         "(~10 cycles): (545 - 10) / 4 = 134. The TLB refills a CR3 write causes are folded in; the model does not " +
         "simulate a TLB. Hansen's figure can no longer validate this profile; Reshetova's lmbench +125 ns still can",

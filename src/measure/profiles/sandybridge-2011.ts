@@ -1,6 +1,6 @@
 // The sandybridge-2011 profile: a 2011 Intel Sandy Bridge desktop core (i7-2600 class) running Linux 3.1
 // with no Meltdown/Spectre mitigations. Every value states its source; "est." marks an engineering
-// estimate. No value is fitted, so the end-to-end figures in overhead-figures.md §7(a)/§8 stay usable
+// estimate. No value is fitted, so the end-to-end figures in docs/sources.md#profile-2011, #validation-targets stay usable
 // for validation (except a figure a value is derived from: docs/validation.md says which). Native costs are
 // self costs, split where the kernel charges them: work the kernel charges by name from inside a native
 // (do_exit, context_switch, copy_user_per_byte, audit_syscall_entry from syscall_trace_enter, …) is priced
@@ -9,18 +9,18 @@ import type { CostProfileSpec } from "../profile.ts";
 
 const AGNER =
   "Agner Fog, Instruction tables (agner.org/optimize/instruction_tables.pdf), Intel Sandy Bridge section; " +
-  "not in shared/reference, quoted as recalled: check against the PDF";
+  "quoted as recalled, to be checked against the PDF (docs/sources.md#agner)";
 const STECKLINA =
   "J. Stecklina, 'x86 system call mechanisms' (x86.lol/generic/2019/07/04/kernel-entry.html) and " +
-  "github blitz/kernel_entry_benchmark README; overhead-figures.md §1 row 'Kernel entry round trip'";
+  "github blitz/kernel_entry_benchmark README; docs/sources.md#entry-figures row 'Kernel entry round trip'";
 const LUTO_LRET =
   "A. Lutomirski, LKML 22 Jul 2014 'STI architectural question (and lretq -- I'm not even kidding)' " +
   "(lkml.iu.edu/hypermail/linux/kernel/1407.2/05433.html): lretq to outer privilege is about 100 cycles faster " +
   "than iretq on Sandy Bridge";
 const IPC =
-  "kernel IPC 1.47 from A. Arora (Oracle) 2022, getpid loop 283 cycles / 417 instructions (overhead-figures.md §1)";
+  "kernel IPC 1.47 from A. Arora (Oracle) 2022, getpid loop 283 cycles / 417 instructions (docs/sources.md#entry-figures)";
 const IPC_AUDIT =
-  "IPC 2.39 of the audit code path from A. Arora (Oracle) 2022, 836 cycles / 1999 instructions (overhead-figures.md §4)";
+  "IPC 2.39 of the audit code path from A. Arora (Oracle) 2022, 836 cycles / 1999 instructions (docs/sources.md#audit-figures)";
 const LOCKED = "20 per LOCK-prefixed read-modify-write (est., L1-resident line, SNB class)";
 
 export const sandybridge2011: CostProfileSpec = {
@@ -30,7 +30,7 @@ export const sandybridge2011: CostProfileSpec = {
     "mitigations, the machines of the 2011 syscall-filtering thread. Memory accesses priced as L1 hits.",
   clockHz: {
     value: 3.4e9,
-    source: "i7-2600 base clock, the machine assumed by overhead-figures.md §7(a) header",
+    source: "i7-2600 base clock, the machine assumed by docs/sources.md#profile-2011 header",
   },
   classes: {
     nop: {
@@ -80,7 +80,7 @@ export const sandybridge2011: CostProfileSpec = {
     rdtsc: { value: 28, source: `${AGNER}: RDTSC 21 µops, reciprocal throughput 28` },
     syscall: {
       value: 35,
-      source: `= half of the ~70-cycle SYSCALL+SYSRET round trip with an empty handler (${STECKLINA}; Skylake Xeon E3-1270 v5, the README's KVM run gives 99). No published SYSCALL/SYSRET split and no Sandy Bridge round trip exist (overhead-figures.md §9), so split evenly`,
+      source: `= half of the ~70-cycle SYSCALL+SYSRET round trip with an empty handler (${STECKLINA}; Skylake Xeon E3-1270 v5, the README's KVM run gives 99). No published SYSCALL/SYSRET split and no Sandy Bridge round trip exist (docs/sources.md#gaps), so split evenly`,
     },
     sysret: {
       value: 35,
@@ -93,10 +93,10 @@ export const sandybridge2011: CostProfileSpec = {
     swapgs: {
       value: 10,
       source:
-        "est.: no published cycle count (overhead-figures.md §9). SWAPGS exchanges GS.base with IA32_KERNEL_GS_BASE, " +
+        "est.: no published cycle count (docs/sources.md#gaps). SWAPGS exchanges GS.base with IA32_KERNEL_GS_BASE, " +
         "has no memory operand and is not in the SDM's list of serializing instructions (SDM Vol. 3A, 'Serializing " +
         "Instructions'), so it is priced far below RDMSR/WRMSR as a short microcoded sequence. Check: SYSCALL + " +
-        "2 SWAPGS + SYSRET = 90, inside the 70-100 estimate of overhead-figures.md §7(a)",
+        "2 SWAPGS + SYSRET = 90, inside the 70-100 estimate of docs/sources.md#profile-2011",
     },
     cli: {
       value: 4,
@@ -123,7 +123,7 @@ export const sandybridge2011: CostProfileSpec = {
     mov_cr3: {
       value: 100,
       source:
-        "Linux Documentation/arch/x86/pti.rst: a CR3 write is 'on the order of a hundred cycles' (overhead-figures.md §1, §7(a) row 'MOV CR3')",
+        "Linux Documentation/arch/x86/pti.rst: a CR3 write is 'on the order of a hundred cycles' (docs/sources.md#entry-figures, #profile-2011 row 'MOV CR3')",
     },
     hlt: {
       value: 1,
@@ -141,7 +141,7 @@ export const sandybridge2011: CostProfileSpec = {
   },
   load: {
     value: 1,
-    source: `L1-D hit. Load-to-use latency is 4 (techreport SNB-E, overhead-figures.md §6) but an out-of-order core hides it except on dependent chains; ${AGNER}: MOV r,m reciprocal throughput 0.5, charged the 1-cycle minimum. Native derivations add the exposed 3 cycles per dependent pointer hop`,
+    source: `L1-D hit. Load-to-use latency is 4 (techreport SNB-E, docs/sources.md#memory-figures) but an out-of-order core hides it except on dependent chains; ${AGNER}: MOV r,m reciprocal throughput 0.5, charged the 1-cycle minimum. Native derivations add the exposed 3 cycles per dependent pointer hop`,
   },
   store: {
     value: 1,
@@ -171,7 +171,7 @@ export const sandybridge2011: CostProfileSpec = {
     audit_rule_check: {
       value: 22,
       source:
-        "derived: I. Babrou (Cloudflare) 2023, Message-Id 20230523181624.19932-1-ivan@cloudflare.com (overhead-figures.md §4, §8 item 12): " +
+        "derived: I. Babrou (Cloudflare) 2023, Message-Id 20230523181624.19932-1-ivan@cloudflare.com (docs/sources.md#audit-figures, #validation-targets item 12): " +
         "audit_* functions take ~5 % of CPU with auditd and no rules and ~24 % with 10 non-matching rules. With C0 = the no-rule " +
         "audit work per call (natives.audit_syscall_entry 19 + natives.audit_syscall_exit 25 = 44) and r per rule, " +
         "(0.05 + y) / (1 + y) = 0.24 with y = 10r / C0 x 0.05 gives y = 0.25, so 10r = 5 C0 and r = C0 / 2 = 22, whatever " +
@@ -183,7 +183,7 @@ export const sandybridge2011: CostProfileSpec = {
     },
     audit_log_exit: {
       value: 2800,
-      source: `est.: ~4,000 instructions for one SYSCALL record of a getpid-like call (audit_log_start with the skb allocation and the timestamp/serial, audit_log_format of ~25 key=value fields through vsnprintf, audit_log_task_info's d_path of the executable, the EOE record, audit_log_end queueing to auditd; Linux 3.1 kernel/auditsc.c, kernel/audit.c) / ${IPC} = 2,721, + 4 atomics (skb and queue locks) at ${LOCKED} = 80, rounded; auditd's own work is not priced. Upper bound: the HP 2015 open/close figure with auditing and an audispd plugin, 200,000/s -> 3,000/s (overhead-figures.md §4), includes the user-space daemons`,
+      source: `est.: ~4,000 instructions for one SYSCALL record of a getpid-like call (audit_log_start with the skb allocation and the timestamp/serial, audit_log_format of ~25 key=value fields through vsnprintf, audit_log_task_info's d_path of the executable, the EOE record, audit_log_end queueing to auditd; Linux 3.1 kernel/auditsc.c, kernel/audit.c) / ${IPC} = 2,721, + 4 atomics (skb and queue locks) at ${LOCKED} = 80, rounded; auditd's own work is not priced. Upper bound: the HP 2015 open/close figure with auditing and an audispd plugin, 200,000/s -> 3,000/s (docs/sources.md#audit-figures), includes the user-space daemons`,
     },
     schedule: {
       value: 290,
@@ -485,19 +485,19 @@ export const sandybridge2011: CostProfileSpec = {
     },
     seccomp_cache_check: {
       value: 7,
-      source: `est.: ~10 instructions for seccomp_cache_check_allow (READ_ONCE(current->seccomp.filter), the arch compare, the nr bounds check, array_index_nospec's cmp/sbb/and, test_bit; Linux 5.15 kernel/seccomp.c) / ${IPC}. Charged on every checked call while the cache is on, hit or miss; a hit runs no filter. Cross-check: Kees Cook 2020's "BPF-less allow" prototype costs +21-24 ns against +41-43 ns for one JIT-compiled filter (overhead-figures.md §2), i.e. the allow shortcut saves about the per-filter cost`,
+      source: `est.: ~10 instructions for seccomp_cache_check_allow (READ_ONCE(current->seccomp.filter), the arch compare, the nr bounds check, array_index_nospec's cmp/sbb/and, test_bit; Linux 5.15 kernel/seccomp.c) / ${IPC}. Charged on every checked call while the cache is on, hit or miss; a hit runs no filter. Cross-check: Kees Cook 2020's "BPF-less allow" prototype costs +21-24 ns against +41-43 ns for one JIT-compiled filter (docs/sources.md#seccomp-figures), i.e. the allow shortcut saves about the per-filter cost`,
     },
     seccomp_filter_run: {
       value: 60,
       source:
-        "Kees Cook 2020, BPF JIT on: per additional 1-instruction RET_ALLOW filter 17-18 ns (Message-Id 202005291043.A63D910A8@keescook; overhead-figures.md §2), midpoint 17.5 ns x 3.4 GHz = 60 cycles: the seccomp_run_filters loop step, the indirect call into the program and its prologue; the JIT-compiled program itself (a mov and a ret) is within rounding. " +
+        "Kees Cook 2020, BPF JIT on: per additional 1-instruction RET_ALLOW filter 17-18 ns (Message-Id 202005291043.A63D910A8@keescook; docs/sources.md#seccomp-figures), midpoint 17.5 ns x 3.4 GHz = 60 cycles: the seccomp_run_filters loop step, the indirect call into the program and its prologue; the JIT-compiled program itself (a mov and a ret) is within rounding. " +
         "The 2020 figure (x86_64 VM, CPU not stated) includes a retpolined indirect call that 2011 kernels did not have, so this is an upper bound. " +
         "Cross-check, not used: the same benchmark with the JIT off gives 80 ns = 272 cycles per 1-instruction filter, against 60 + seccomp_bpf_insn 6 = 66 here; the difference fits the 2020 interpreter's ~5 eBPF instructions (3 prologue + 2 for RET) each dispatched through a retpolined indirect jump (est. ~40 cycles each)",
     },
     seccomp_bpf_insn: {
       value: 6,
       source:
-        "Tom Hromatka (Oracle), LPC 2018 / libseccomp issue #116: getppid behind a linear 306-syscall libseccomp filter costs 256 min TSC ticks when matched at the front and 1942 at the end, (1942 - 256) / ~285 rules skipped = 5.9 ticks per rule (overhead-figures.md §2, §7(a) row 'per BPF compare in a linear filter'). " +
+        "Tom Hromatka (Oracle), LPC 2018 / libseccomp issue #116: getppid behind a linear 306-syscall libseccomp filter costs 256 min TSC ticks when matched at the front and 1942 at the end, (1942 - 256) / ~285 rules skipped = 5.9 ticks per rule (docs/sources.md#seccomp-figures, #profile-2011 row 'per BPF compare in a linear filter'). " +
         "In libseccomp's linear layout a skipped rule is one executed jeq, so this is the cost per classic instruction executed; TSC ticks taken as core cycles (the CPU is not stated)",
     },
     tracehook_report_syscall: {
@@ -506,7 +506,7 @@ export const sandybridge2011: CostProfileSpec = {
     },
     ptrace_tracer_per_stop: {
       value: 2092,
-      source: `est.: a strace-like supervisor's own work for one stop (its loop: wait4 returns, ptrace(PTRACE_GETREGS), decide by orig_rax, ptrace(PTRACE_SYSCALL), wait4 again until it sleeps): ~1,920 instructions (do_wait's retry with wait_task_stopped and the status put_user ~400; sys_ptrace GETREGS with ptrace_get_task_struct, ptrace_check_attach, genregs_get of 27 registers ~700; the decision ~20; sys_ptrace SYSCALL with ptrace_resume ~400; do_wait up to its schedule() ~400; Linux 3.1 kernel/exit.c, kernel/ptrace.c, arch/x86/kernel/ptrace.c) / ${IPC} = 1,306, + ~12 atomics (task refcounts, siglock, tasklist_lock, wait-queue locks) at ${LOCKED} = 240, + 3 syscall round trips of the tracer at 168 cycles each (this profile's null getppid round trip 194 minus natives.sys_getppid 26) = 504, + the 216-byte user_regs_struct copy as REP startup 15 + 27 qwords = 42. The wake-ups and the two switches are natives.tracehook_report_syscall. Not fitted: a measured ptrace stop is far slower (systrace-like README, Haswell + KPTI: ~13 µs per call = ~6.4 µs per stop = ~21,700 cycles at 3.4 GHz; overhead-figures.md §3), the gap being cross-CPU wake-up latency, KPTI and cache/TLB refill after the address-space switches, none of which the model prices; a denied call's PTRACE_POKEUSER is not priced either`,
+      source: `est.: a strace-like supervisor's own work for one stop (its loop: wait4 returns, ptrace(PTRACE_GETREGS), decide by orig_rax, ptrace(PTRACE_SYSCALL), wait4 again until it sleeps): ~1,920 instructions (do_wait's retry with wait_task_stopped and the status put_user ~400; sys_ptrace GETREGS with ptrace_get_task_struct, ptrace_check_attach, genregs_get of 27 registers ~700; the decision ~20; sys_ptrace SYSCALL with ptrace_resume ~400; do_wait up to its schedule() ~400; Linux 3.1 kernel/exit.c, kernel/ptrace.c, arch/x86/kernel/ptrace.c) / ${IPC} = 1,306, + ~12 atomics (task refcounts, siglock, tasklist_lock, wait-queue locks) at ${LOCKED} = 240, + 3 syscall round trips of the tracer at 168 cycles each (this profile's null getppid round trip 194 minus natives.sys_getppid 26) = 504, + the 216-byte user_regs_struct copy as REP startup 15 + 27 qwords = 42. The wake-ups and the two switches are natives.tracehook_report_syscall. Not fitted: a measured ptrace stop is far slower (systrace-like README, Haswell + KPTI: ~13 µs per call = ~6.4 µs per stop = ~21,700 cycles at 3.4 GHz; docs/sources.md#ptrace-figures), the gap being cross-CPU wake-up latency, KPTI and cache/TLB refill after the address-space switches, none of which the model prices; a denied call's PTRACE_POKEUSER is not priced either`,
     },
     trace_sys_enter: {
       value: 266,

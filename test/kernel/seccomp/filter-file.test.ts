@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seccompPrepareFilter } from "../../../src/kernel/seccomp/checker.ts";
 import {
   encodeRawFilter,
   FilterFileError,
@@ -36,7 +37,6 @@ describe("filter files", () => {
   });
 
   it.each([
-    ["", /offset 0: empty/],
     ["3\n6 0 0 0\n", /line 1: count says 3 instructions, found 1/],
     ["2\n6 0 0 0\n6 0 0\n", /line 3: expected 4 numbers/],
     ["1\n6 0 x 0\n", /line 2: jf "x" is not a number/],
@@ -48,6 +48,16 @@ describe("filter files", () => {
   ])("reports %j as one line", (text, msg) => {
     expect(() => parseFilterBytes(enc(text))).toThrow(FilterFileError);
     expect(() => parseFilterBytes(enc(text))).toThrow(msg);
+  });
+
+  it("an empty file is a zero-length program, which the checker rejects with EINVAL as the kernel does", () => {
+    expect(parseFilterBytes(enc(""))).toEqual({ format: "raw", prog: [] });
+    expect(parseFilterBytes(enc("# only a comment\n\n"))).toEqual({ format: "ddd", prog: [] });
+    expect(seccompPrepareFilter([])).toMatchObject({
+      ok: false,
+      errnoName: "EINVAL",
+      stage: "seccomp_prepare_filter",
+    });
   });
 
   it("names the offset of a truncated raw file", () => {
