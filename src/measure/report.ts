@@ -80,7 +80,7 @@ export function loadSweep(dir: string): SweepData {
       warnings.push(`${summary}: unreadable, ignored (the experiment's description is taken from it)`);
     }
   }
-  return { dirs: [dir], experiment, description, results: file.results, breakdown: readBreakdown(join(dir, BREAKDOWN_JSON)), warnings };
+  return { dirs: [dir], experiment, description, results: inPointOrder(file.results), breakdown: readBreakdown(join(dir, BREAKDOWN_JSON)), warnings };
 }
 
 /**
@@ -131,7 +131,7 @@ export function mergeSweeps(sweeps: readonly SweepData[]): SweepData {
     dirs: sweeps.flatMap((s) => s.dirs),
     experiment: names.join(" + "),
     description: names.length === 1 ? sweeps[0]!.description : "",
-    results,
+    results: inPointOrder(results),
     breakdown: breakdowns[0] ?? null,
     warnings,
   };
@@ -178,6 +178,41 @@ function panelOf(results: readonly SweepResult[]): (c: PointConfig) => string {
 
 function uniq<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
+}
+
+/**
+ * The results in a fixed order whatever order the lines were written in (workers finish out of order; shards
+ * merge), nested as an experiment's axes are: none first, then designs, workloads and profiles by first
+ * appearance, flavour, mode (filtered first), depth, count, gap, denied, the seccomp cache (on first), errno.
+ */
+export function inPointOrder(results: readonly SweepResult[]): SweepResult[] {
+  const firstSeen = (f: (c: PointConfig) => string) => {
+    const order = uniq(results.map((r) => f(r.config)));
+    return (c: PointConfig) => order.indexOf(f(c));
+  };
+  const design = firstSeen((c) => c.design);
+  const workload = firstSeen((c) => c.workload);
+  const profile = firstSeen((c) => c.profile);
+  const flavours = ["linux-3.1", "linux-generic", "linux-generic+pti"];
+  const key = (c: PointConfig): number[] => [
+    c.design === "none" ? -1 : design(c),
+    workload(c),
+    profile(c),
+    flavours.indexOf(c.flavour),
+    c.mode === "filtered" ? 0 : 1,
+    c.depth,
+    c.count,
+    c.gap,
+    c.denied,
+    c.seccompCache ? 0 : 1,
+    c.errno === "ENOSYS" ? 0 : 1,
+  ];
+  return [...results].sort((a, b) => {
+    const ka = key(a.config);
+    const kb = key(b.config);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
+    return 0;
+  });
 }
 
 /**
@@ -334,12 +369,20 @@ const CONFIG = {
   view: { stroke: "#ccc" },
 };
 
+/**
+ * The y channel's scale and axis. A symmetric log axis is shared by every panel (one domain, ticks inside it:
+ * ticks outside a panel's own domain would be drawn outside its plot); a linear one is each panel's own.
+ */
 function yAxis(title: string, values: readonly number[], log: boolean): Record<string, unknown> {
   if (!log) return { title };
   const lo = Math.min(0, ...values);
   const hi = Math.max(0, ...values);
-  const ticks = SYMLOG_TICKS.filter((t) => t >= lo * 1.5 - 1 && t <= hi * 1.5 + 1);
-  return { title: `${title}, symmetric log scale`, scale: { type: "symlog" }, axis: { values: ticks, format: ",~r" } };
+  const ticks = SYMLOG_TICKS.filter((t) => t >= lo && t <= hi);
+  return {
+    title: `${title}, symlog`,
+    scale: { type: "symlog", domain: [lo, hi], nice: false },
+    axis: { values: ticks, format: ",~r" },
+  };
 }
 
 /** The facet of a figure: modes as columns and the other axes as rows, or every panel wrapped into N columns. */
@@ -411,7 +454,7 @@ export function overheadVsDepthSpec(results: readonly SweepResult[], o: FigureOp
         ...designEncoding(ids),
       },
     },
-    resolve: { scale: { y: "independent" } },
+    ...(log ? {} : { resolve: { scale: { y: "independent" } } }),
     config: CONFIG,
   } as TopLevelSpec;
 }
