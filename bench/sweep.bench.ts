@@ -14,7 +14,9 @@ const at = process.argv.indexOf("--rounds");
 const rounds = at > 0 ? Math.max(1, Number.parseInt(process.argv[at + 1] ?? "1", 10) || 1) : 1;
 const exp = loadExperiment(join(repoRoot(), "experiments", "2011-question.json"));
 
-async function timed(jobs: number): Promise<{ seconds: number; cpuSeconds: number; load: number; points: number }> {
+async function timed(
+  jobs: number,
+): Promise<{ seconds: number; cpuSeconds: number; load: number; points: number }> {
   const dir = mkdtempSync(join(tmpdir(), `sweep-bench-j${jobs}-`));
   const load = loadavg()[0]!;
   const cpu0 = process.cpuUsage();
@@ -23,7 +25,12 @@ async function timed(jobs: number): Promise<{ seconds: number; cpuSeconds: numbe
     const s = await runSweep({ experiment: exp, outDir: dir, jobs });
     if (s.failed.length > 0) throw new Error(`sweep bench: ${s.failed.length} points failed`);
     const cpu = process.cpuUsage(cpu0);
-    return { seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, load, points: s.ran };
+    return {
+      seconds: (performance.now() - t0) / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      load,
+      points: s.ran,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -49,7 +56,13 @@ for (let r = 1; r <= rounds; r++) {
       meanNs: t.seconds * 1e9,
       rme: 0,
       samples: 1,
-      extra: { points: t.points, seconds: t.seconds, cpuSeconds: t.cpuSeconds, loadAverage1m: t.load, ...(jobs === 2 ? { speedupOverJ1: ratio } : {}) },
+      extra: {
+        points: t.points,
+        seconds: t.seconds,
+        cpuSeconds: t.cpuSeconds,
+        loadAverage1m: t.load,
+        ...(jobs === 2 ? { speedupOverJ1: ratio } : {}),
+      },
     });
 }
 console.log(`→ ${writeSuiteResults("sweep", records, notes)}`);

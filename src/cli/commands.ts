@@ -184,27 +184,34 @@ export function registerCommands(program: Command): void {
     .option("--shard <k/n>", "run the k-th of n deterministic slices of the points (merge with report)")
     .option("--max-points <n>", "stop after starting this many points (resume later)")
     .option("--json", "print the summary as JSON")
-    .action(async (file: string, o: { out: string; jobs?: string; shard?: string; maxPoints?: string; json?: boolean }) => {
-      // loaded on use: the sweep and report modules pull in worker threads, vega and resvg
-      const { runSweepCommand } = await import("./sweep.ts");
-      const { parseShard } = await import("../measure/sweep-shard.ts");
-      const shard = o.shard === undefined ? undefined : parseShard(o.shard);
-      if (typeof shard === "string") throw new UsageError(shard);
-      const r = await runSweepCommand({
-        file,
-        outDir: o.out,
-        json: o.json === true,
-        ...(shard !== undefined ? { shard } : {}),
-        ...(o.jobs !== undefined ? { jobs: parsePositiveInt("--jobs", o.jobs, 4096) } : {}),
-        ...(o.maxPoints !== undefined ? { maxPoints: parsePositiveInt("--max-points", o.maxPoints) } : {}),
-      });
-      print(r.output);
-      process.exitCode = r.exitCode;
-    });
+    .action(
+      async (
+        file: string,
+        o: { out: string; jobs?: string; shard?: string; maxPoints?: string; json?: boolean },
+      ) => {
+        // loaded on use: the sweep and report modules pull in worker threads, vega and resvg
+        const { runSweepCommand } = await import("./sweep.ts");
+        const { parseShard } = await import("../measure/sweep-shard.ts");
+        const shard = o.shard === undefined ? undefined : parseShard(o.shard);
+        if (typeof shard === "string") throw new UsageError(shard);
+        const r = await runSweepCommand({
+          file,
+          outDir: o.out,
+          json: o.json === true,
+          ...(shard !== undefined ? { shard } : {}),
+          ...(o.jobs !== undefined ? { jobs: parsePositiveInt("--jobs", o.jobs, 4096) } : {}),
+          ...(o.maxPoints !== undefined ? { maxPoints: parsePositiveInt("--max-points", o.maxPoints) } : {}),
+        });
+        print(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
 
   program
     .command("report")
-    .description("tables, a Markdown report and SVG/PNG/PDF figures from one sweep's results, or several merged")
+    .description(
+      "tables, a Markdown report and SVG/PNG/PDF figures from one sweep's results, or several merged",
+    )
     .argument("<dirs...>", "sweep output directories (several: shards or sweeps to merge; needs -o)")
     .option("-o, --out <dir>", "where report.md and the figures go (default: the sweep directory)")
     .option("--no-figures", "tables only")
@@ -212,7 +219,11 @@ export function registerCommands(program: Command): void {
     .option("--width <px>", "width of one panel's plot", "300")
     .option("--height <px>", "height of one panel's plot", "220")
     .option("--columns <n>", "wrap every panel into a grid of n columns (default: one column per mode)")
-    .option("--y-scale <scale>", "auto (symmetric log when values span more than 20x), linear or symlog", "auto")
+    .option(
+      "--y-scale <scale>",
+      "auto (symmetric log when values span more than 20x), linear or symlog",
+      "auto",
+    )
     .option("--json", "print the report data as JSON")
     .action(
       async (

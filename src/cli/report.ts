@@ -2,8 +2,7 @@
 // experiment), as terminal tables, OUT/report.md and the figures OUT/overhead-vs-depth, OUT/cycle-breakdown (and
 // OUT/overhead-vs-denied when the filter length varies) as SVG, PNG and PDF. Merging writes OUT/results.jsonl,
 // OUT/results.csv and OUT/breakdown.json too, so OUT is a result directory of its own. Nothing is imported.
-import { resolve } from "node:path";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { SEGMENTS } from "../measure/cycle-breakdown.ts";
 import { FIGURE_FORMATS, type FigureFormat, renderFigure } from "../measure/figure-render.ts";
@@ -28,9 +27,9 @@ import {
   type YScale,
 } from "../measure/report.ts";
 import { ensureDir, OutputError, writeAtomic } from "../measure/result-dir.ts";
+import { RESULTS_CSV, RESULTS_JSONL, resultsCsv } from "../measure/sweep.ts";
 import { BREAKDOWN_JSON, BreakdownError } from "../measure/sweep-breakdown.ts";
 import { ResultsError } from "../measure/sweep-result.ts";
-import { RESULTS_CSV, RESULTS_JSONL, resultsCsv } from "../measure/sweep.ts";
 import { fmtFixed, fmtInt, makeChalk, table, UsageError } from "./output.ts";
 
 export interface ReportCliOptions {
@@ -67,7 +66,9 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
   if (o.dirs.length === 0) throw new UsageError("report: name at least one sweep directory");
   const merging = o.dirs.length > 1;
   if (merging && o.dirs.some((d) => resolve(d) === resolve(o.outDir)))
-    throw new UsageError(`report: merging ${o.dirs.length} directories writes a merged result directory; -o must name a new one, not ${o.outDir}`);
+    throw new UsageError(
+      `report: merging ${o.dirs.length} directories writes a merged result directory; -o must name a new one, not ${o.outDir}`,
+    );
   const sweep = readInput(o.dirs);
   const tables = buildTables(sweep.results);
   const breakdown = breakdownOf(sweep);
@@ -99,7 +100,10 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
       const specs: [string, TopLevelSpec][] = [];
       if (new Set(sweep.results.map((r) => r.config.depth)).size > 1)
         specs.push(["overhead-vs-depth", overheadVsDepthSpec(sweep.results, fo)]);
-      if (new Set(sweep.results.filter((r) => r.config.mode === "filtered").map((r) => r.config.denied)).size > 1)
+      if (
+        new Set(sweep.results.filter((r) => r.config.mode === "filtered").map((r) => r.config.denied)).size >
+        1
+      )
         specs.push(["overhead-vs-denied", overheadVsDeniedSpec(sweep.results, fo)]);
       if (breakdown.length > 0) specs.push(["cycle-breakdown", cycleBreakdownSpec(breakdown, fo)]);
       const formats = o.formats ?? FIGURE_FORMATS;

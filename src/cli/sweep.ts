@@ -3,10 +3,10 @@
 // file executed, a capped job count, points measured again, a torn line removed) go to stderr.
 import cliProgress from "cli-progress";
 import { ExperimentError, loadExperiment } from "../measure/experiment.ts";
-import { OutputError, LockedError } from "../measure/result-dir.ts";
+import { LockedError, OutputError } from "../measure/result-dir.ts";
+import { runSweep, type SweepSummary } from "../measure/sweep.ts";
 import { BreakdownError } from "../measure/sweep-breakdown.ts";
 import { ResultsError } from "../measure/sweep-result.ts";
-import { runSweep, type SweepSummary } from "../measure/sweep.ts";
 import type { Shard } from "../measure/sweep-shard.ts";
 import { fmtInt, makeChalk, UsageError } from "./output.ts";
 
@@ -29,7 +29,8 @@ export function wantsProgress(json: boolean): boolean {
 export function renderSweep(s: SweepSummary): string {
   const c = makeChalk(false);
   const shard = s.shard === null ? "" : ` (shard ${s.shard.index}/${s.shard.count})`;
-  const again = s.remeasured > 0 ? `, ${fmtInt(s.remeasured)} re-measured (${s.remeasureReasons.join("; ")})` : "";
+  const again =
+    s.remeasured > 0 ? `, ${fmtInt(s.remeasured)} re-measured (${s.remeasureReasons.join("; ")})` : "";
   const lines = [
     `${c.bold("syscall-lab sweep")}: ${s.experiment}${shard}: ${fmtInt(s.points)} points, ${fmtInt(s.ran)} measured, ${fmtInt(s.skipped)} already in ${s.files.jsonl}${again}, ${fmtInt(s.remaining)} remaining (${fmtInt(s.jobs)} worker${s.jobs === 1 ? "" : "s"}, ${(s.elapsedMs / 1000).toFixed(1)} s)`,
   ];
@@ -40,7 +41,12 @@ export function renderSweep(s: SweepSummary): string {
   }
   for (const f of s.failed)
     lines.push(c.red(`failed: ${f.config.design} ${JSON.stringify(f.config)}: ${f.error}`));
-  const wrote = [s.files.jsonl, s.files.csv, ...(s.files.breakdown !== null ? [s.files.breakdown] : []), s.files.summary];
+  const wrote = [
+    s.files.jsonl,
+    s.files.csv,
+    ...(s.files.breakdown !== null ? [s.files.breakdown] : []),
+    s.files.summary,
+  ];
   lines.push(`wrote ${wrote.join(", ")}`);
   if (s.files.superseded !== null) lines.push(`moved the superseded lines to ${s.files.superseded}`);
   return lines.join("\n");

@@ -42,8 +42,9 @@ function packageRoot(): string {
 
 let cachedVersion: string | undefined;
 export function toolVersion(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string })
-    .version;
+  cachedVersion ??= (
+    JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }
+  ).version;
   return cachedVersion;
 }
 
@@ -53,7 +54,12 @@ export function gitCommit(): { commit: string | null; dirty: boolean } {
   if (cachedCommit !== undefined) return cachedCommit;
   const root = packageRoot();
   const git = (args: string[]) =>
-    spawnSync("git", args, { cwd: root, encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"] });
+    spawnSync("git", args, {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 5000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
   const head = existsSync(join(root, ".git")) ? git(["rev-parse", "HEAD"]) : null;
   if (head === null || head.status !== 0 || !/^[0-9a-f]{40}$/.test(head.stdout.trim())) {
     cachedCommit = { commit: null, dirty: false };
@@ -83,11 +89,6 @@ export function isDesignFile(design: string): boolean {
 export function designSha256(design: string): string | null {
   if (!isDesignFile(design)) return null;
   return sha256(readFileSync(design));
-}
-
-/** The resume and merge key of a provenance: equal keys mean the same code and the same data. */
-export function provenanceKey(p: Provenance): string {
-  return KEYED_FIELDS.map((k) => p[k] ?? "-").join("|");
 }
 
 /** Host, runtime and tool: summary.json's `environment` (gem5's config dump is the model). */

@@ -7,8 +7,8 @@ import type { TopLevelSpec } from "vega-lite";
 import type { FilterMode } from "./compare.ts";
 import { type CycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
 import { isRecord, type PointConfig } from "./experiment.ts";
-import { designScales } from "./figure-style.ts";
 import { FONT } from "./figure-render.ts";
+import { designScales } from "./figure-style.ts";
 import { KEYED_FIELDS } from "./provenance.ts";
 import { readLimitedText } from "./read-limited.ts";
 import { BREAKDOWN_JSON, type BreakdownFile, type BreakdownRow, readBreakdown } from "./sweep-breakdown.ts";
@@ -61,11 +61,14 @@ export class ReportInputError extends Error {}
  */
 export function loadSweep(dir: string): SweepData {
   const path = join(dir, RESULTS_JSONL);
-  if (!existsSync(path)) throw new ReportInputError(`${dir}: no ${RESULTS_JSONL} (run syscall-lab sweep first)`);
+  if (!existsSync(path))
+    throw new ReportInputError(`${dir}: no ${RESULTS_JSONL} (run syscall-lab sweep first)`);
   const file = readResultsFile(path);
   const warnings: string[] = [];
   if (file.tornLine !== null)
-    warnings.push(`${path}:${file.tornLine}: incomplete last line skipped (an interrupted write; the next sweep runs that point again)`);
+    warnings.push(
+      `${path}:${file.tornLine}: incomplete last line skipped (an interrupted write; the next sweep runs that point again)`,
+    );
   if (file.results.length === 0) throw new ReportInputError(`${path}: no results yet`);
   let experiment = file.results[0]!.experiment;
   let description = "";
@@ -75,12 +78,20 @@ export function loadSweep(dir: string): SweepData {
       const s = JSON.parse(readLimitedText(summary, 16 * 1024 * 1024, "summary file")) as unknown;
       const spec = isRecord(s) && isRecord(s.experimentSpec) ? s.experimentSpec : null;
       if (spec !== null && typeof spec.name === "string") experiment = spec.name.slice(0, 200);
-      if (spec !== null && typeof spec.description === "string") description = spec.description.slice(0, 2000);
+      if (spec !== null && typeof spec.description === "string")
+        description = spec.description.slice(0, 2000);
     } catch {
       warnings.push(`${summary}: unreadable, ignored (the experiment's description is taken from it)`);
     }
   }
-  return { dirs: [dir], experiment, description, results: inPointOrder(file.results), breakdown: readBreakdown(join(dir, BREAKDOWN_JSON)), warnings };
+  return {
+    dirs: [dir],
+    experiment,
+    description,
+    results: inPointOrder(file.results),
+    breakdown: readBreakdown(join(dir, BREAKDOWN_JSON)),
+    warnings,
+  };
 }
 
 /**
@@ -106,9 +117,21 @@ export function mergeSweeps(sweeps: readonly SweepData[]): SweepData {
         );
     }
   };
-  check("provenance.version", (r) => r.provenance.version, () => "");
-  check("provenance.profileSha256", (r) => r.provenance.profileSha256, (r) => `profile ${r.config.profile}`);
-  check("provenance.designSha256", (r) => r.provenance.designSha256, (r) => `design ${r.config.design}`);
+  check(
+    "provenance.version",
+    (r) => r.provenance.version,
+    () => "",
+  );
+  check(
+    "provenance.profileSha256",
+    (r) => r.provenance.profileSha256,
+    (r) => `profile ${r.config.profile}`,
+  );
+  check(
+    "provenance.designSha256",
+    (r) => r.provenance.designSha256,
+    (r) => `design ${r.config.design}`,
+  );
   const byId = new Map<string, SweepResult>();
   const results: SweepResult[] = [];
   for (const r of all) {
@@ -117,15 +140,22 @@ export function mergeSweeps(sweeps: readonly SweepData[]): SweepData {
       byId.set(r.id, r);
       results.push(r);
     } else if (JSON.stringify({ ...prev, provenance: null }) !== JSON.stringify({ ...r, provenance: null }))
-      throw new ReportInputError(`cannot merge: point ${r.id} has different numbers in ${where.get(prev)} and ${where.get(r)}`);
+      throw new ReportInputError(
+        `cannot merge: point ${r.id} has different numbers in ${where.get(prev)} and ${where.get(r)}`,
+      );
   }
   const warnings = sweeps.flatMap((s) => s.warnings);
   const commits = [...new Set(all.map((r) => r.provenance.commit ?? "(none)"))];
-  if (commits.length > 1) warnings.push(`the points come from ${commits.length} commits of version ${first.provenance.version}: ${commits.map((c) => c.slice(0, 12)).join(", ")}`);
+  if (commits.length > 1)
+    warnings.push(
+      `the points come from ${commits.length} commits of version ${first.provenance.version}: ${commits.map((c) => c.slice(0, 12)).join(", ")}`,
+    );
   const breakdowns = sweeps.map((s) => s.breakdown).filter((b): b is BreakdownFile => b !== null);
   for (const b of breakdowns.slice(1))
     if (b.key !== breakdowns[0]!.key || JSON.stringify(b.rows) !== JSON.stringify(breakdowns[0]!.rows))
-      throw new ReportInputError("cannot merge: breakdown.json differs between the directories (other code or data)");
+      throw new ReportInputError(
+        "cannot merge: breakdown.json differs between the directories (other code or data)",
+      );
   const names = [...new Set(sweeps.map((s) => s.experiment))];
   return {
     dirs: sweeps.flatMap((s) => s.dirs),
@@ -142,7 +172,9 @@ export function breakdownOf(s: SweepData): BreakdownRow[] {
   if (s.breakdown === null || s.results.length === 0) return [];
   const version = s.results[0]!.provenance.version;
   if (!s.breakdown.key.startsWith(`${version}|`)) {
-    s.warnings.push(`breakdown.json was measured by another version than the results (${KEYED_FIELDS[0]}): left out`);
+    s.warnings.push(
+      `breakdown.json was measured by another version than the results (${KEYED_FIELDS[0]}): left out`,
+    );
     return [];
   }
   return s.breakdown.rows;
@@ -394,7 +426,12 @@ function facetOf(
   const panels = uniq(rows.map((r) => r.panel));
   if (o.columns !== undefined || !withMode)
     return {
-      facet: { field: "cell", type: "nominal", title: null, sort: uniq(rows.map((r) => (r as { cell?: string }).cell ?? r.panel)) },
+      facet: {
+        field: "cell",
+        type: "nominal",
+        title: null,
+        sort: uniq(rows.map((r) => (r as { cell?: string }).cell ?? r.panel)),
+      },
       columns: o.columns ?? Math.min(3, panels.length),
     };
   return {
@@ -478,11 +515,16 @@ export function overheadVsDeniedSpec(results: readonly SweepResult[], o: FigureO
   const panels = uniq(rows.map((r) => r.panel));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: o.title, subtitle: `filtered tasks at depth ${minDepth}: extra cycles per call against none` },
+    title: {
+      text: o.title,
+      subtitle: `filtered tasks at depth ${minDepth}: extra cycles per call against none`,
+    },
     data: { values: rows },
     facet: { field: "panel", type: "nominal", title: null, sort: panels },
     // cache off and on side by side when the sweep has both
-    columns: o.columns ?? (new Set(results.map((r) => r.config.seccompCache)).size > 1 ? 2 : Math.min(3, panels.length)),
+    columns:
+      o.columns ??
+      (new Set(results.map((r) => r.config.seccompCache)).size > 1 ? 2 : Math.min(3, panels.length)),
     spec: {
       width: o.width,
       height: o.height,

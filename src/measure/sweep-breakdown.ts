@@ -2,12 +2,12 @@
 // design code, so that `report` only reads it. Its settings come from the experiment, not from whichever result
 // line is first: linux-3.1, the first profile and the first seccompCache setting, the deepest depth, every mode.
 import { existsSync } from "node:fs";
-import { type CycleBreakdown, cycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
 import type { FilterMode } from "./compare.ts";
+import { type CycleBreakdown, cycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
 import { describe, type Experiment, isRecord, MAX_DEPTH, MODES } from "./experiment.ts";
+import { resolveProfile } from "./provenance.ts";
 import { readLimitedText } from "./read-limited.ts";
 import { resolveDesign } from "./sweep-point.ts";
-import { resolveProfile } from "./provenance.ts";
 
 export const BREAKDOWN_JSON = "breakdown.json";
 
@@ -70,7 +70,8 @@ export function readBreakdown(path: string): BreakdownFile | null {
     throw new BreakdownError(`${path}: ${field}: ${msg}`);
   };
   if (!isRecord(raw)) return fail("(top level)", `must be an object, got ${describe(raw)}`);
-  if (typeof raw.key !== "string" || raw.key.length > 100_000) fail("key", `must be a string, got ${describe(raw.key)}`);
+  if (typeof raw.key !== "string" || raw.key.length > 100_000)
+    fail("key", `must be a string, got ${describe(raw.key)}`);
   const s = raw.spec;
   if (!isRecord(s)) return fail("spec", `must be an object, got ${describe(s)}`);
   if (!Array.isArray(s.designs) || s.designs.length > 1000 || !s.designs.every((d) => typeof d === "string"))
@@ -80,15 +81,17 @@ export function readBreakdown(path: string): BreakdownFile | null {
   if (typeof s.depth !== "number" || !Number.isInteger(s.depth) || s.depth < 0 || s.depth > MAX_DEPTH)
     fail("spec.depth", `must be an integer 0..${MAX_DEPTH}, got ${describe(s.depth)}`);
   if (typeof s.profile !== "string") fail("spec.profile", `must be a string, got ${describe(s.profile)}`);
-  if (typeof s.seccompCache !== "boolean") fail("spec.seccompCache", `must be true or false, got ${describe(s.seccompCache)}`);
+  if (typeof s.seccompCache !== "boolean")
+    fail("spec.seccompCache", `must be true or false, got ${describe(s.seccompCache)}`);
   if (!Array.isArray(raw.rows) || raw.rows.length > 10_000) return fail("rows", "must be an array");
-  raw.rows.forEach((r: unknown, i: number) => {
+  for (const [i, r] of (raw.rows as unknown[]).entries()) {
     const at = `rows[${i}]`;
     if (!isRecord(r)) return fail(at, `must be an object, got ${describe(r)}`);
     if (typeof r.design !== "string") fail(`${at}.design`, `must be a string, got ${describe(r.design)}`);
     if (typeof r.designId !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(r.designId))
       fail(`${at}.designId`, `must be a design id, got ${describe(r.designId)}`);
-    if (!(MODES as readonly unknown[]).includes(r.mode)) fail(`${at}.mode`, `must be "filtered" or "unfiltered", got ${describe(r.mode)}`);
+    if (!(MODES as readonly unknown[]).includes(r.mode))
+      fail(`${at}.mode`, `must be "filtered" or "unfiltered", got ${describe(r.mode)}`);
     for (const k of ["depth", "total", "instructions"] as const)
       if (typeof r[k] !== "number" || !Number.isFinite(r[k]) || (r[k] as number) < 0)
         fail(`${at}.${k}`, `must be a non-negative number, got ${describe(r[k])}`);
@@ -97,6 +100,6 @@ export function readBreakdown(path: string): BreakdownFile | null {
     for (const k of SEGMENTS)
       if (typeof seg[k] !== "number" || !Number.isFinite(seg[k]) || (seg[k] as number) < 0)
         fail(`${at}.segments.${k}`, `must be a non-negative number, got ${describe(seg[k])}`);
-  });
+  }
   return raw as unknown as BreakdownFile;
 }

@@ -2,13 +2,13 @@
 // used (field, line and what was expected in the message), so a tampered or foreign file is refused, never trusted.
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync } from "node:fs";
 import {
+  DENIABLE_NRS,
   describe,
   FLAVOURS,
   isRecord,
   MAX_COUNT,
   MAX_DEPTH,
   MAX_GAP,
-  DENIABLE_NRS,
   MODES,
   type PointConfig,
   pointId,
@@ -39,6 +39,8 @@ export class ResultsError extends Error {}
 export const MAX_RESULTS_BYTES = 512 * 1024 * 1024;
 const MAX_LINE = 16 * 1024;
 const HEX16 = /^[0-9a-f]{16}$/;
+/** an experiment name: printable (no C0 control characters), bounded */
+const NAME = /^[^\p{Cc}]{1,200}$/u;
 const HEX40 = /^[0-9a-f]{40}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 /** design ids and names: printable, no path separators in an id, bounded */
@@ -69,7 +71,15 @@ const NUMBER_KEYS = [
   "totalOverheadPct",
   "extraCyclesPerCall",
 ] as const;
-const TOP_KEYS = ["id", "experiment", "config", "designId", "baseline", "provenance", ...NUMBER_KEYS] as const;
+const TOP_KEYS = [
+  "id",
+  "experiment",
+  "config",
+  "designId",
+  "baseline",
+  "provenance",
+  ...NUMBER_KEYS,
+] as const;
 const PROVENANCE_KEYS = ["version", "commit", "profileSha256", "designSha256"] as const;
 
 /**
@@ -83,7 +93,8 @@ export function validateResult(raw: unknown, where: string): SweepResult {
   if (!isRecord(raw)) return fail("(line)", `must be a JSON object, got ${describe(raw)}`);
   for (const k of Object.keys(raw))
     if (!(TOP_KEYS as readonly string[]).includes(k)) fail(k, "is not a field of a results line");
-  for (const k of TOP_KEYS) if (!(k in raw)) fail(k, "is missing (written by an older syscall-lab? run the sweep again)");
+  for (const k of TOP_KEYS)
+    if (!(k in raw)) fail(k, "is missing (written by an older syscall-lab? run the sweep again)");
   const str = (path: string, x: unknown, re: RegExp, what: string): string => {
     if (typeof x !== "string" || !re.test(x)) fail(path, `must be ${what}, got ${describe(x)}`);
     return x as string;
@@ -94,18 +105,20 @@ export function validateResult(raw: unknown, where: string): SweepResult {
     return x as number;
   };
   str("id", raw.id, HEX16, "16 hex digits");
-  str("experiment", raw.experiment, /^[^\u0000-\u001f]{1,200}$/, "a name");
+  str("experiment", raw.experiment, NAME, "a name (1..200 printable characters)");
   str("baseline", raw.baseline, HEX16, "16 hex digits");
   str("designId", raw.designId, ID, "a design id");
 
   const c = raw.config;
   if (!isRecord(c)) return fail("config", `must be an object, got ${describe(c)}`);
   for (const k of Object.keys(c))
-    if (!(CONFIG_KEYS as readonly string[]).includes(k)) fail(`config.${k}`, "is not a field of a point's configuration");
+    if (!(CONFIG_KEYS as readonly string[]).includes(k))
+      fail(`config.${k}`, "is not a field of a point's configuration");
   if (typeof c.design !== "string" || c.design === "" || c.design.length > 4096)
     fail("config.design", `must be a design id or a design file path, got ${describe(c.design)}`);
   int("config.depth", c.depth, 0, MAX_DEPTH);
-  if (!(MODES as readonly unknown[]).includes(c.mode)) fail("config.mode", `must be "filtered" or "unfiltered", got ${describe(c.mode)}`);
+  if (!(MODES as readonly unknown[]).includes(c.mode))
+    fail("config.mode", `must be "filtered" or "unfiltered", got ${describe(c.mode)}`);
   if (typeof c.workload !== "string" || c.workload === "" || c.workload.length > 4096)
     fail("config.workload", `must be a workload name or trace:PATH, got ${describe(c.workload)}`);
   if (typeof c.profile !== "string" || c.profile === "" || c.profile.length > 4096)
@@ -115,30 +128,45 @@ export function validateResult(raw: unknown, where: string): SweepResult {
   int("config.count", c.count, 1, MAX_COUNT);
   int("config.gap", c.gap, 0, MAX_GAP);
   int("config.denied", c.denied, 0, DENIABLE_NRS.length);
-  if (c.errno !== "ENOSYS" && c.errno !== "EPERM") fail("config.errno", `must be "ENOSYS" or "EPERM", got ${describe(c.errno)}`);
-  if (typeof c.seccompCache !== "boolean") fail("config.seccompCache", `must be true or false, got ${describe(c.seccompCache)}`);
+  if (c.errno !== "ENOSYS" && c.errno !== "EPERM")
+    fail("config.errno", `must be "ENOSYS" or "EPERM", got ${describe(c.errno)}`);
+  if (typeof c.seccompCache !== "boolean")
+    fail("config.seccompCache", `must be true or false, got ${describe(c.seccompCache)}`);
   const config = c as unknown as PointConfig;
   const expected = pointId(config);
-  if (raw.id !== expected) fail("id", `does not match the configuration (its id is ${expected}, got ${describe(raw.id)})`);
+  if (raw.id !== expected)
+    fail("id", `does not match the configuration (its id is ${expected}, got ${describe(raw.id)})`);
 
   for (const k of NUMBER_KEYS) {
     const v = raw[k];
     if (typeof v !== "number" || !Number.isFinite(v)) fail(k, `must be a finite number, got ${describe(v)}`);
   }
   int("calls", raw.calls, 1, Number.MAX_SAFE_INTEGER);
-  for (const k of ["sysCycles", "userCycles", "totalCycles", "callCycles", "cyclesPerCall", "designMemoryBytes"] as const)
+  for (const k of [
+    "sysCycles",
+    "userCycles",
+    "totalCycles",
+    "callCycles",
+    "cyclesPerCall",
+    "designMemoryBytes",
+  ] as const)
     if ((raw[k] as number) < 0) fail(k, `must not be negative, got ${raw[k]}`);
 
   const p = raw.provenance;
   if (!isRecord(p)) return fail("provenance", `must be an object, got ${describe(p)}`);
   for (const k of Object.keys(p))
-    if (!(PROVENANCE_KEYS as readonly string[]).includes(k)) fail(`provenance.${k}`, "is not a provenance field");
+    if (!(PROVENANCE_KEYS as readonly string[]).includes(k))
+      fail(`provenance.${k}`, "is not a provenance field");
   str("provenance.version", p.version, /^[0-9A-Za-z.+-]{1,64}$/, "a version");
   if (p.commit !== null) str("provenance.commit", p.commit, HEX40, "a 40-digit git commit or null");
   str("provenance.profileSha256", p.profileSha256, HEX64, "a SHA-256 (64 hex digits)");
-  if (p.designSha256 !== null) str("provenance.designSha256", p.designSha256, HEX64, "a SHA-256 (64 hex digits) or null");
+  if (p.designSha256 !== null)
+    str("provenance.designSha256", p.designSha256, HEX64, "a SHA-256 (64 hex digits) or null");
   if ((p.designSha256 === null) === /\.(ts|js|mjs)$/.test(config.design))
-    fail("provenance.designSha256", p.designSha256 === null ? "is null for a design file" : "is set for a built-in design");
+    fail(
+      "provenance.designSha256",
+      p.designSha256 === null ? "is null for a design file" : "is set for a built-in design",
+    );
   return raw as unknown as SweepResult;
 }
 
@@ -162,7 +190,9 @@ export function readResultsFile(path: string): ResultsFile {
     const st = statSync(path);
     if (!st.isFile()) throw new ResultsError(`${path} is not a regular file`);
     if (st.size > MAX_RESULTS_BYTES)
-      throw new ResultsError(`${path} is ${st.size.toLocaleString("en-US")} bytes, more than the limit of ${MAX_RESULTS_BYTES.toLocaleString("en-US")}`);
+      throw new ResultsError(
+        `${path} is ${st.size.toLocaleString("en-US")} bytes, more than the limit of ${MAX_RESULTS_BYTES.toLocaleString("en-US")}`,
+      );
     text = readFileSync(path, "utf8");
   } catch (e) {
     if (e instanceof ResultsError) throw e;
@@ -178,7 +208,8 @@ export function readResultsFile(path: string): ResultsFile {
     const n = i + 1;
     if (line.trim() === "") return;
     const where = `${path}:${n}`;
-    if (line.length > MAX_LINE) throw new ResultsError(`${where}: line is ${line.length} characters, more than ${MAX_LINE}`);
+    if (line.length > MAX_LINE)
+      throw new ResultsError(`${where}: line is ${line.length} characters, more than ${MAX_LINE}`);
     let json: unknown;
     try {
       json = JSON.parse(line);

@@ -5,7 +5,9 @@ import type { PointConfig } from "./experiment.ts";
 import { type BreakdownRow, type BreakdownSpec, measureBreakdown } from "./sweep-breakdown.ts";
 import { measurePoint, type PointMeasurement } from "./sweep-point.ts";
 
-export type WorkerRequest = { kind: "point"; id: string; config: PointConfig } | { kind: "breakdown"; spec: BreakdownSpec };
+export type WorkerRequest =
+  | { kind: "point"; id: string; config: PointConfig }
+  | { kind: "breakdown"; spec: BreakdownSpec };
 
 export type WorkerReply =
   | { kind: "point"; id: string; ok: true; measurement: PointMeasurement; ms: number }
@@ -21,7 +23,8 @@ port.on("message", (req: WorkerRequest) => {
   if (req.kind === "breakdown") {
     measureBreakdown(req.spec).then(
       (rows) => port.postMessage({ kind: "breakdown", ok: true, rows } satisfies WorkerReply),
-      (e: unknown) => port.postMessage({ kind: "breakdown", ok: false, error: message(e) } satisfies WorkerReply),
+      (e: unknown) =>
+        port.postMessage({ kind: "breakdown", ok: false, error: message(e) } satisfies WorkerReply),
     );
     return;
   }
@@ -35,6 +38,7 @@ port.on("message", (req: WorkerRequest) => {
         measurement,
         ms: performance.now() - t0,
       } satisfies WorkerReply),
-    (e: unknown) => port.postMessage({ kind: "point", id: req.id, ok: false, error: message(e) } satisfies WorkerReply),
+    (e: unknown) =>
+      port.postMessage({ kind: "point", id: req.id, ok: false, error: message(e) } satisfies WorkerReply),
   );
 });

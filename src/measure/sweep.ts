@@ -7,7 +7,14 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { baselineOf, type Experiment, expandPoints, type Point, type PointConfig, pointId } from "./experiment.ts";
+import {
+  baselineOf,
+  type Experiment,
+  expandPoints,
+  type Point,
+  type PointConfig,
+  pointId,
+} from "./experiment.ts";
 import {
   designSha256,
   environment,
@@ -15,7 +22,6 @@ import {
   isDesignFile,
   type Provenance,
   profileSha256,
-  provenanceKey,
   resolveProfile,
   toolVersion,
 } from "./provenance.ts";
@@ -171,7 +177,12 @@ export function workerCount(requested: number | undefined, items: number): { job
   return { jobs: Math.max(1, Math.min(want, cpus, items)), capped };
 }
 
-type Item = { kind: "point"; p: Point } | { kind: "breakdown"; spec: NonNullable<ReturnType<typeof breakdownSpec>> };
+/** items a worker holds at once: the one it measures and the next */
+const PREFETCH = 2;
+
+type Item =
+  | { kind: "point"; p: Point }
+  | { kind: "breakdown"; spec: NonNullable<ReturnType<typeof breakdownSpec>> };
 
 /** Runs the experiment's points not yet in DIR/results.jsonl; resolves when every started point is written. */
 export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
@@ -196,7 +207,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const profileHash = new Map(exp.axes.profiles.map((p) => [p, profileSha256(resolveProfile(p))]));
     const designHash = new Map(exp.axes.designs.map((d) => [d, designSha256(d)]));
     for (const d of exp.axes.designs)
-      if (isDesignFile(d)) notice(`executing design file ${d} (sha256 ${designHash.get(d)!.slice(0, 12)}…) in each worker`);
+      if (isDesignFile(d))
+        notice(`executing design file ${d} (sha256 ${designHash.get(d)!.slice(0, 12)}…) in each worker`);
     const provenanceOf = (c: PointConfig): Provenance => ({
       version,
       commit,
@@ -206,7 +218,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
 
     const read = readResultsFile(files.jsonl);
     if (read.tornLine !== null) {
-      notice(`${files.jsonl}:${read.tornLine}: incomplete last line (an interrupted write) removed; its point runs again`);
+      notice(
+        `${files.jsonl}:${read.tornLine}: incomplete last line (an interrupted write) removed; its point runs again`,
+      );
       truncateTo(files.jsonl, read.completeBytes);
     }
     // lines measured with other code or data leave results.jsonl for superseded.jsonl (nothing is lost)
@@ -217,7 +231,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       const why: string[] = [];
       if (r.provenance.version !== version) why.push(`tool version ${r.provenance.version} → ${version}`);
       const ph = profileHash.get(r.config.profile);
-      if (ph !== undefined && ph !== r.provenance.profileSha256) why.push(`profile ${r.config.profile} changed`);
+      if (ph !== undefined && ph !== r.provenance.profileSha256)
+        why.push(`profile ${r.config.profile} changed`);
       if (designHash.has(r.config.design) && designHash.get(r.config.design) !== r.provenance.designSha256)
         why.push(`design ${r.config.design} changed`);
       if (why.length === 0) keep.push(r);
@@ -243,7 +258,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const remeasuredIds = [...reasons.keys()].filter((id) => wanted.has(id));
     const remeasureReasons = [...new Set(remeasuredIds.flatMap((id) => [...reasons.get(id)!]))];
     if (remeasuredIds.length > 0)
-      notice(`re-measuring ${remeasuredIds.length} point${remeasuredIds.length === 1 ? "" : "s"}: ${remeasureReasons.join("; ")}`);
+      notice(
+        `re-measuring ${remeasuredIds.length} point${remeasuredIds.length === 1 ? "" : "s"}: ${remeasureReasons.join("; ")}`,
+      );
 
     // none points come first in expandPoints' order, so a design point's baseline is started before it
     let todo = points.filter((p) => !done.has(p.id));
@@ -256,16 +273,25 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const bkey =
       bspec === null
         ? ""
-        : [version, profileHash.get(bspec.profile), ...bspec.designs.map((d) => `${d}=${designHash.get(d) ?? "-"}`)].join("|");
+        : [
+            version,
+            profileHash.get(bspec.profile),
+            ...bspec.designs.map((d) => `${d}=${designHash.get(d) ?? "-"}`),
+          ].join("|");
     const oldBreakdown = bspec === null ? null : readBreakdown(bpath);
     const needBreakdown =
       bspec !== null &&
-      (oldBreakdown === null || oldBreakdown.key !== bkey || JSON.stringify(oldBreakdown.spec) !== JSON.stringify(bspec));
+      (oldBreakdown === null ||
+        oldBreakdown.key !== bkey ||
+        JSON.stringify(oldBreakdown.spec) !== JSON.stringify(bspec));
     if (bspec !== null) files.breakdown = bpath;
     let breakdownRows: BreakdownRow[] | null = null;
     let breakdownError: string | null = null;
 
-    const items: Item[] = [...(needBreakdown ? [{ kind: "breakdown" as const, spec: bspec! }] : []), ...todo.map((p) => ({ kind: "point" as const, p }))];
+    const items: Item[] = [
+      ...(needBreakdown ? [{ kind: "breakdown" as const, spec: bspec! }] : []),
+      ...todo.map((p) => ({ kind: "point" as const, p })),
+    ];
     const { jobs, capped } = workerCount(opts.jobs, items.length);
     if (capped) notice(`--jobs ${opts.jobs}: capped to ${availableParallelism()}, the CPUs available`);
     const failed: SweepSummary["failed"] = [];
@@ -298,7 +324,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       if (p.config.design === "none") {
         baselines.set(p.id, m);
         append(withBaseline(name, p, m, m, p.id, prov));
-        for (const w of waiting.get(p.id) ?? []) append(withBaseline(name, w.p, w.m, m, p.id, provenanceOf(w.p.config)));
+        for (const w of waiting.get(p.id) ?? [])
+          append(withBaseline(name, w.p, w.m, m, p.id, provenanceOf(w.p.config)));
         waiting.delete(p.id);
         return;
       }
@@ -311,83 +338,116 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
     opts.onProgress?.(written, points.length, null);
+    const handle = (reply: WorkerReply) => {
+      if (reply.kind === "breakdown") {
+        if (reply.ok) breakdownRows = reply.rows;
+        else breakdownError = reply.error;
+        return;
+      }
+      const p = byId.get(reply.id)!;
+      if (reply.ok) finished(p, reply.measurement);
+      else fail(p, reply.error);
+    };
+    const byId = new Map(todo.map((p) => [p.id, p]));
+    const queue = [...items];
     try {
-      if (jobs === 1) {
-        // no worker to start: the same measurement on this thread, yielding between items so timers (the bar) run
-        for (const it of items) {
-          if (it.kind === "breakdown") {
+      // jobs − 1 worker threads, and this thread as the last worker: one JIT warm-up fewer than jobs workers
+      await new Promise<void>((resolveAll, rejectAll) => {
+        const workers: Worker[] = [];
+        const inFlight = new Map<Worker, number>();
+        let running = jobs;
+        let stopped = false;
+        const executorDone = () => {
+          if (--running === 0 && !stopped) resolveAll();
+        };
+        const stopAll = (e: unknown) => {
+          if (stopped) return;
+          stopped = true;
+          queue.length = 0;
+          for (const x of workers) void x.terminate();
+          rejectAll(e);
+        };
+        const send = (w: Worker, it: Item) => {
+          inFlight.set(w, inFlight.get(w)! + 1);
+          w.postMessage(
+            (it.kind === "breakdown"
+              ? { kind: "breakdown", spec: it.spec }
+              : { kind: "point", id: it.p.id, config: it.p.config }) satisfies WorkerRequest,
+          );
+        };
+        // a worker holds up to PREFETCH items: it starts the next the moment it finishes one, without waiting
+        // for this thread to be scheduled (or to finish the point it measures itself)
+        const feed = (w: Worker) => {
+          while (inFlight.get(w)! < PREFETCH) {
+            const it = queue.shift();
+            if (it === undefined) break;
+            send(w, it);
+          }
+          if (inFlight.get(w) === 0) {
+            void w.terminate();
+            executorDone();
+          }
+        };
+        for (let i = 0; i < jobs - 1; i++) {
+          const w = spawnWorker();
+          workers.push(w);
+          inFlight.set(w, 0);
+          w.on("message", (reply: WorkerReply) => {
+            inFlight.set(w, inFlight.get(w)! - 1);
             try {
-              breakdownRows = await measureBreakdown(it.spec);
+              handle(reply);
             } catch (e) {
-              breakdownError = message(e);
+              stopAll(e);
+              return;
             }
-          } else {
+            feed(w);
+          });
+          w.on("error", (e) => stopAll(new Error(`sweep worker failed: ${e.message}`)));
+        }
+        // the first items round-robin, so the breakdown (first) and the first points go to different workers
+        for (let round = 0; round < PREFETCH; round++)
+          for (const w of workers) {
+            const it = queue.shift();
+            if (it !== undefined) send(w, it);
+          }
+        for (const w of workers) if (inFlight.get(w) === 0) feed(w);
+        // this thread: the same measurements, yielding between items so replies and timers (the bar) run
+        void (async () => {
+          for (;;) {
+            await new Promise((r) => setImmediate(r));
+            const it = queue.shift();
+            if (it === undefined || stopped) break;
+            if (it.kind === "breakdown") {
+              try {
+                handle({ kind: "breakdown", ok: true, rows: await measureBreakdown(it.spec) });
+              } catch (e) {
+                handle({ kind: "breakdown", ok: false, error: message(e) });
+              }
+              continue;
+            }
             let m: PointMeasurement;
             try {
               m = await measurePoint(it.p.config);
             } catch (e) {
-              fail(it.p, message(e));
+              handle({ kind: "point", id: it.p.id, ok: false, error: message(e) });
               continue;
             }
-            finished(it.p, m);
+            handle({ kind: "point", id: it.p.id, ok: true, measurement: m, ms: 0 });
           }
-          await new Promise((r) => setImmediate(r));
-        }
-      } else if (items.length > 0) {
-        const queue = [...items];
-        const byId = new Map(todo.map((p) => [p.id, p]));
-        await new Promise<void>((resolveAll, rejectAll) => {
-          let active = 0;
-          const workers: Worker[] = [];
-          const stopAll = (e: unknown) => {
-            for (const x of workers) void x.terminate();
-            rejectAll(e);
-          };
-          const next = (w: Worker) => {
-            const it = queue.shift();
-            if (it === undefined) {
-              void w.terminate();
-              if (--active === 0) resolveAll();
-              return;
-            }
-            w.postMessage(
-              (it.kind === "breakdown"
-                ? { kind: "breakdown", spec: it.spec }
-                : { kind: "point", id: it.p.id, config: it.p.config }) satisfies WorkerRequest,
-            );
-          };
-          for (let i = 0; i < jobs; i++) {
-            const w = spawnWorker();
-            workers.push(w);
-            active++;
-            w.on("message", (reply: WorkerReply) => {
-              try {
-                if (reply.kind === "breakdown") {
-                  if (reply.ok) breakdownRows = reply.rows;
-                  else breakdownError = reply.error;
-                } else {
-                  const p = byId.get(reply.id)!;
-                  if (reply.ok) finished(p, reply.measurement);
-                  else fail(p, reply.error);
-                }
-              } catch (e) {
-                stopAll(e);
-                return;
-              }
-              next(w);
-            });
-            w.on("error", (e) => stopAll(new Error(`sweep worker failed: ${e.message}`)));
-            next(w);
-          }
-        });
-      }
+          executorDone();
+        })().catch(stopAll);
+      });
     } finally {
       out.close();
     }
-    for (const list of waiting.values()) for (const w of list) fail(w.p, "its none baseline was not measured");
+    for (const list of waiting.values())
+      for (const w of list) fail(w.p, "its none baseline was not measured");
     if (breakdownError !== null) notice(`the cycle breakdown failed: ${breakdownError}`);
     if (breakdownRows !== null && bspec !== null)
-      writeAtomic(bpath, `${JSON.stringify({ spec: bspec, key: bkey, rows: breakdownRows } satisfies BreakdownFile, null, 2)}\n`);
+      writeAtomic(
+        bpath,
+        `${JSON.stringify({ spec: bspec, key: bkey, rows: breakdownRows } satisfies BreakdownFile, null, 2)}\n`,
+      );
 
     const rows = points.map((p) => done.get(p.id)).filter((r): r is SweepResult => r !== undefined);
     writeAtomic(files.csv, resultsCsv(rows));

@@ -11,9 +11,9 @@ import { type PointConfig, pointId } from "../../src/measure/experiment.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 import { toolVersion } from "../../src/measure/provenance.ts";
 import { buildTables, DEFAULT_FIGURE, figureTitle, overheadVsDepthSpec } from "../../src/measure/report.ts";
-import { measureBreakdown } from "../../src/measure/sweep-breakdown.ts";
 import { runWorkload } from "../../src/measure/run-workload.ts";
 import type { SweepResult } from "../../src/measure/sweep.ts";
+import { measureBreakdown } from "../../src/measure/sweep-breakdown.ts";
 
 const profile = getProfile("sandybridge-2011");
 
@@ -176,8 +176,14 @@ describe("report", () => {
 
   it("a symmetric log axis when the overheads span orders of magnitude", () => {
     // 20x is the line: cgroup-walk at 1 extra cycle against ptrace at 19 stays linear, at 21 it does not
-    const narrow = overheadVsDepthSpec([fake("cgroup-walk", 0, "filtered", 1), fake("ptrace", 0, "filtered", 19)], FIG);
-    const wide = overheadVsDepthSpec([fake("cgroup-walk", 0, "filtered", 1), fake("ptrace", 0, "filtered", 21)], FIG);
+    const narrow = overheadVsDepthSpec(
+      [fake("cgroup-walk", 0, "filtered", 1), fake("ptrace", 0, "filtered", 19)],
+      FIG,
+    );
+    const wide = overheadVsDepthSpec(
+      [fake("cgroup-walk", 0, "filtered", 1), fake("ptrace", 0, "filtered", 21)],
+      FIG,
+    );
     expect(JSON.stringify(narrow)).not.toContain("symlog");
     expect(JSON.stringify(wide)).toContain("symlog");
   });
@@ -211,11 +217,25 @@ describe("report", () => {
   });
 
   it("a design keeps its colour, marker and dash in every figure, whatever the list order; the legend shows its id", () => {
-    const a = overheadVsDepthSpec([fake("ptrace", 0, "filtered", 9), fake("cgroup-walk", 0, "filtered", 1)], FIG);
-    const b = overheadVsDepthSpec([fake("cgroup-walk", 0, "filtered", 1), fake("seccomp-bpf", 0, "filtered", 3), fake("ptrace", 0, "filtered", 9)], FIG);
+    const a = overheadVsDepthSpec(
+      [fake("ptrace", 0, "filtered", 9), fake("cgroup-walk", 0, "filtered", 1)],
+      FIG,
+    );
+    const b = overheadVsDepthSpec(
+      [
+        fake("cgroup-walk", 0, "filtered", 1),
+        fake("seccomp-bpf", 0, "filtered", 3),
+        fake("ptrace", 0, "filtered", 9),
+      ],
+      FIG,
+    );
     const styleOf = (spec: unknown, id: string) => {
-      const enc = (spec as { spec: { encoding: Record<string, { scale: { domain: string[]; range: unknown[] } }> } }).spec.encoding;
-      return ["color", "shape", "strokeDash"].map((k) => enc[k]!.scale.range[enc[k]!.scale.domain.indexOf(id)]);
+      const enc = (
+        spec as { spec: { encoding: Record<string, { scale: { domain: string[]; range: unknown[] } }> } }
+      ).spec.encoding;
+      return ["color", "shape", "strokeDash"].map(
+        (k) => enc[k]!.scale.range[enc[k]!.scale.domain.indexOf(id)],
+      );
     };
     expect(styleOf(a, "ptrace")).toEqual(styleOf(b, "ptrace"));
     expect(styleOf(a, "cgroup-walk")).toEqual(styleOf(b, "cgroup-walk"));
@@ -239,8 +259,14 @@ describe("report", () => {
     const dir = mkdtempSync(join(tmpdir(), "report-evil-"));
     const marker = join(dir, "ran");
     const evil = join(dir, "evil.ts");
-    writeFileSync(evil, `import { writeFileSync } from "node:fs"; writeFileSync(${JSON.stringify(marker)}, "x"); export default () => ({});`);
-    const rows = [0, 1].flatMap((depth) => [fake("none", depth, "filtered", 0), { ...fake(evil, depth, "filtered", 5), designId: "evil" }]);
+    writeFileSync(
+      evil,
+      `import { writeFileSync } from "node:fs"; writeFileSync(${JSON.stringify(marker)}, "x"); export default () => ({});`,
+    );
+    const rows = [0, 1].flatMap((depth) => [
+      fake("none", depth, "filtered", 0),
+      { ...fake(evil, depth, "filtered", 5), designId: "evil" },
+    ]);
     writeFileSync(join(dir, "results.jsonl"), rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
     const r = await buildReport({ dirs: [dir], outDir: dir, figures: true, json: false, formats: ["svg"] });
     expect(r.tables[0]!.rows.map((x) => x.design)).toEqual(["none", "evil"]);
@@ -259,10 +285,22 @@ describe("report", () => {
       ["{}\n", "1: id: is missing (written by an older syscall-lab? run the sweep again)"],
       ["[1]\n", "1: (line): must be a JSON object, got an array"],
       [`${JSON.stringify(good)}\n{"id":\n`, "2: not valid JSON"],
-      [`${JSON.stringify({ ...good, cyclesPerCall: "x" })}\n`, '1: cyclesPerCall: must be a finite number, got "x"'],
-      [`${JSON.stringify({ ...good, config: { ...good.config, depth: 1000000 } })}\n`, "1: config.depth: must be an integer 0..32, got 1000000"],
-      [`${JSON.stringify({ ...good, id: "0000000000000000" })}\n`, `1: id: does not match the configuration (its id is ${good.id}, got "0000000000000000")`],
-      [`${JSON.stringify(good)}\n${JSON.stringify({ ...good, callCycles: 1 })}\n`, `2: id ${good.id} repeats line 1 with different numbers`],
+      [
+        `${JSON.stringify({ ...good, cyclesPerCall: "x" })}\n`,
+        '1: cyclesPerCall: must be a finite number, got "x"',
+      ],
+      [
+        `${JSON.stringify({ ...good, config: { ...good.config, depth: 1000000 } })}\n`,
+        "1: config.depth: must be an integer 0..32, got 1000000",
+      ],
+      [
+        `${JSON.stringify({ ...good, id: "0000000000000000" })}\n`,
+        `1: id: does not match the configuration (its id is ${good.id}, got "0000000000000000")`,
+      ],
+      [
+        `${JSON.stringify(good)}\n${JSON.stringify({ ...good, callCycles: 1 })}\n`,
+        `2: id ${good.id} repeats line 1 with different numbers`,
+      ],
     ];
     for (const [content, msg] of cases) {
       const { dir, file } = at(content);
@@ -276,12 +314,18 @@ describe("report", () => {
     const a = fake("cgroup-walk", 1, "filtered", 7);
     const b = fake("cgroup-walk", 2, "filtered", 14);
     writeFileSync(join(d1, "results.jsonl"), `${JSON.stringify(a)}\n`);
-    writeFileSync(join(d2, "results.jsonl"), `${JSON.stringify({ ...b, provenance: { ...b.provenance, version: "9.9.9" } })}\n`);
+    writeFileSync(
+      join(d2, "results.jsonl"),
+      `${JSON.stringify({ ...b, provenance: { ...b.provenance, version: "9.9.9" } })}\n`,
+    );
     const out = join(d1, "merged");
     await expect(buildReport({ dirs: [d1, d2], outDir: out, figures: false, json: false })).rejects.toThrow(
       `cannot merge: provenance.version differs: ${toolVersion()} (${d1}) vs 9.9.9 (${d2})`,
     );
-    writeFileSync(join(d2, "results.jsonl"), `${JSON.stringify({ ...b, provenance: { ...b.provenance, profileSha256: "c".repeat(64) } })}\n`);
+    writeFileSync(
+      join(d2, "results.jsonl"),
+      `${JSON.stringify({ ...b, provenance: { ...b.provenance, profileSha256: "c".repeat(64) } })}\n`,
+    );
     await expect(buildReport({ dirs: [d1, d2], outDir: out, figures: false, json: false })).rejects.toThrow(
       `cannot merge: provenance.profileSha256 differs for profile sandybridge-2011: ${"a".repeat(64)} (${d1}) vs ${"c".repeat(64)} (${d2})`,
     );
