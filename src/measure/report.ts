@@ -407,8 +407,11 @@ const CONFIG = {
  */
 function yAxis(title: string, values: readonly number[], log: boolean): Record<string, unknown> {
   if (!log) return { title };
-  const lo = Math.min(0, ...values);
-  const hi = Math.max(0, ...values);
+  // the domain widened to the nearest ticks, so the largest value sits under a labelled line
+  const lo0 = Math.min(0, ...values);
+  const hi0 = Math.max(0, ...values);
+  const lo = [...SYMLOG_TICKS].reverse().find((t) => t <= lo0) ?? lo0;
+  const hi = SYMLOG_TICKS.find((t) => t >= hi0) ?? hi0;
   const ticks = SYMLOG_TICKS.filter((t) => t >= lo && t <= hi);
   return {
     title: `${title}, symlog`,
