@@ -2,6 +2,7 @@
 // holder's pid and host), written through temporary files removed on every error, appended in whole lines only.
 import {
   closeSync,
+  existsSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -9,11 +10,12 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fsReason } from "./read-limited.ts";
 
 export const LOCK_FILE = ".sweep.lock";
@@ -26,8 +28,26 @@ export function ensureDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new OutputError(`cannot create output directory ${dir}: ${fsReason(e)}`);
+    throw new OutputError(`cannot create output directory ${dir}: ${fsReason(realMkdirError(dir, e))}`);
   }
+}
+
+/** Node's recursive mkdir reports ENOENT for a read-only parent: a plain mkdir below the deepest existing one tells. */
+function realMkdirError(dir: string, e: unknown): unknown {
+  if ((e as NodeJS.ErrnoException).code !== "ENOENT") return e;
+  let child = resolve(dir);
+  let parent = dirname(child);
+  while (parent !== child && !existsSync(parent)) {
+    child = parent;
+    parent = dirname(parent);
+  }
+  try {
+    mkdirSync(child);
+    rmdirSync(child);
+  } catch (real) {
+    return real;
+  }
+  return e;
 }
 
 /** Writes `content` to `path` through `path.tmp-PID` and a rename; the temporary file is removed on any error. */

@@ -411,11 +411,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
             if (it !== undefined) send(w, it);
           }
         for (const w of workers) if (inFlight.get(w) === 0) feed(w);
+        // With workers, design files are left to them: this thread runs under the CLI's own loader, which may
+        // take a .ts file outside an ESM package for CommonJS (a workers' loader does not); see design-loader.
+        const usesFile = (it: Item) =>
+          it.kind === "point" ? isDesignFile(it.p.config.design) : it.spec.designs.some(isDesignFile);
+        const takeLocal = (): Item | undefined => {
+          if (workers.length === 0) return queue.shift();
+          const i = queue.findIndex((it) => !usesFile(it));
+          return i < 0 ? undefined : queue.splice(i, 1)[0];
+        };
         // this thread: the same measurements, yielding between items so replies and timers (the bar) run
         void (async () => {
           for (;;) {
             await new Promise((r) => setImmediate(r));
-            const it = queue.shift();
+            const it = takeLocal();
             if (it === undefined || stopped) break;
             if (it.kind === "breakdown") {
               try {
