@@ -211,6 +211,16 @@ describe("sweep", () => {
       exp,
       JSON.stringify({ name: "cli", axes: { designs: ["x"], depths: [1], workloads: ["null"] } }),
     );
+    // usage errors of the command line: exit 2 with the message
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
+    const shard = cli("sweep", exp, "-o", join(dir, "o2"), "--shard", "5/4");
+    expect([shard.status, shard.stderr]).toEqual([2, "syscall-lab: --shard: K must be from 1 to 4, got 5\n"]);
+    const merge = cli("report", join(dir, "out"), join(dir, "out"));
+    expect([merge.status, merge.stderr]).toEqual([
+      2,
+      "syscall-lab: report: merging several directories needs -o OUT (a new directory)\n",
+    ]);
     await expect(runSweepCommand({ file: exp, outDir: join(dir, "out"), json: false })).rejects.toThrow(
       new UsageError(
         `${exp}: axes.designs[0]: unknown design "x" (known: ${designIds().join(", ")}, all, or a .ts/.js file)`,
