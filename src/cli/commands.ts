@@ -162,41 +162,89 @@ export function registerCommands(program: Command): void {
     .description("run every point of an experiment file in parallel; resumable (docs/researchers.md)")
     .argument("<file>", "experiment JSON (experiments/*.json)")
     .requiredOption("-o, --out <dir>", "output directory (results.jsonl, results.csv, summary.json)")
-    .option("-j, --jobs <n>", "worker threads (default: min(points, available CPUs))")
+    .option("-j, --jobs <n>", "worker threads (default and cap: the available CPUs)")
+    .option("--shard <k/n>", "run the k-th of n deterministic slices of the points (merge with report)")
     .option("--max-points <n>", "stop after starting this many points (resume later)")
     .option("--json", "print the summary as JSON")
-    .action(async (file: string, o: { out: string; jobs?: string; maxPoints?: string; json?: boolean }) => {
-      // loaded on use: the sweep and report modules pull in worker threads, vega and resvg
-      const { runSweepCommand } = await import("./sweep.ts");
-      const r = await runSweepCommand({
-        file,
-        outDir: o.out,
-        json: o.json === true,
-        ...(o.jobs !== undefined ? { jobs: parsePositiveInt("--jobs", o.jobs, 256) } : {}),
-        ...(o.maxPoints !== undefined ? { maxPoints: parsePositiveInt("--max-points", o.maxPoints) } : {}),
-      });
-      print(r.output);
-      process.exitCode = r.exitCode;
-    });
+    .action(
+      async (
+        file: string,
+        o: { out: string; jobs?: string; shard?: string; maxPoints?: string; json?: boolean },
+      ) => {
+        // loaded on use: the sweep and report modules pull in worker threads, vega and resvg
+        const { runSweepCommand } = await import("./sweep.ts");
+        const { parseShard } = await import("../measure/sweep-shard.ts");
+        const shard = o.shard === undefined ? undefined : parseShard(o.shard);
+        if (typeof shard === "string") throw new UsageError(shard);
+        const r = await runSweepCommand({
+          file,
+          outDir: o.out,
+          json: o.json === true,
+          ...(shard !== undefined ? { shard } : {}),
+          ...(o.jobs !== undefined ? { jobs: parsePositiveInt("--jobs", o.jobs, 4096) } : {}),
+          ...(o.maxPoints !== undefined ? { maxPoints: parsePositiveInt("--max-points", o.maxPoints) } : {}),
+        });
+        print(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
 
   program
     .command("report")
-    .description("tables, a Markdown report and SVG/PNG figures from a sweep's results")
-    .argument("<dir>", "a sweep's output directory")
+    .description(
+      "tables, a Markdown report and SVG/PNG/PDF figures from one sweep's results, or several merged",
+    )
+    .argument("<dirs...>", "sweep output directories (several: shards or sweeps to merge; needs -o)")
     .option("-o, --out <dir>", "where report.md and the figures go (default: the sweep directory)")
     .option("--no-figures", "tables only")
+    .option("--format <list>", "figure formats, comma-separated: svg, png, pdf", "svg,png,pdf")
+    .option("--width <px>", "width of one panel's plot", "300")
+    .option("--height <px>", "height of one panel's plot", "220")
+    .option("--columns <n>", "wrap every panel into a grid of n columns (default: one column per mode)")
+    .option(
+      "--y-scale <scale>",
+      "auto (symmetric log when values span more than 20x), linear or symlog",
+      "auto",
+    )
     .option("--json", "print the report data as JSON")
-    .action(async (dir: string, o: { out?: string; figures: boolean; json?: boolean }) => {
-      const { runReportCommand } = await import("./report.ts");
-      const r = await runReportCommand({
-        dir,
-        outDir: o.out ?? dir,
-        figures: o.figures,
-        json: o.json === true,
-      });
-      print(r.output);
-      process.exitCode = r.exitCode;
-    });
+    .action(
+      async (
+        dirs: string[],
+        o: {
+          out?: string;
+          figures: boolean;
+          json?: boolean;
+          format: string;
+          width: string;
+          height: string;
+          columns?: string;
+          yScale: string;
+        },
+      ) => {
+        const { runReportCommand } = await import("./report.ts");
+        const formats = o.format.split(",").map((f) => f.trim());
+        for (const f of formats)
+          if (f !== "svg" && f !== "png" && f !== "pdf")
+            throw new UsageError(`--format: unknown format '${f}' (known: svg, png, pdf)`);
+        if (o.yScale !== "auto" && o.yScale !== "linear" && o.yScale !== "symlog")
+          throw new UsageError(`--y-scale must be auto, linear or symlog, got '${o.yScale}'`);
+        if (dirs.length > 1 && o.out === undefined)
+          throw new UsageError("report: merging several directories needs -o OUT (a new directory)");
+        const r = await runReportCommand({
+          dirs,
+          outDir: o.out ?? dirs[0]!,
+          figures: o.figures,
+          json: o.json === true,
+          formats: formats as ("svg" | "png" | "pdf")[],
+          width: parsePositiveInt("--width", o.width, 4000),
+          height: parsePositiveInt("--height", o.height, 4000),
+          ...(o.columns !== undefined ? { columns: parsePositiveInt("--columns", o.columns, 64) } : {}),
+          yScale: o.yScale,
+        });
+        print(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
 
   addGuestLimitOptions(program.command("validate"))
     .description("the model next to the published syscall, seccomp, audit, ptrace and PTI figures")

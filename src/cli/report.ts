@@ -1,79 +1,139 @@
-// `syscall-lab report DIR [-o OUT] [--json]`: a sweep's results as terminal tables, OUT/report.md and the figures
-// OUT/overhead-vs-depth, OUT/cycle-breakdown (and OUT/overhead-vs-denied when the filter length varies), .svg + .png.
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+// `syscall-lab report DIR... [-o OUT] [--json]`: one sweep's results, or several merged (the shards of one
+// experiment), as terminal tables, OUT/report.md and the figures OUT/overhead-vs-depth, OUT/cycle-breakdown (and
+// OUT/overhead-vs-denied when the filter length varies) as SVG, PNG and PDF. Merging writes OUT/results.jsonl,
+// OUT/results.csv and OUT/breakdown.json too, so OUT is a result directory of its own. Nothing is imported.
+import { join, resolve } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { SEGMENTS } from "../measure/cycle-breakdown.ts";
+import { FIGURE_FORMATS, type FigureFormat, renderFigure } from "../measure/figure-render.ts";
+import { InputFileError } from "../measure/read-limited.ts";
 import {
-  breakdownFor,
+  breakdownOf,
   buildTables,
   columnHeads,
   cycleBreakdownSpec,
-  designLabel,
+  DEFAULT_FIGURE,
+  type FigureOptions,
+  figureTitle,
   fmtPct,
   loadSweep,
+  mergeSweeps,
   overheadVsDeniedSpec,
   overheadVsDepthSpec,
   type ReportData,
-  renderFigure,
+  ReportInputError,
   reportMarkdown,
+  type SweepData,
+  type YScale,
 } from "../measure/report.ts";
-import { writeAtomic } from "../measure/sweep.ts";
+import { ensureDir, OutputError, writeAtomic } from "../measure/result-dir.ts";
+import { RESULTS_CSV, RESULTS_JSONL, resultsCsv } from "../measure/sweep.ts";
+import { BREAKDOWN_JSON, BreakdownError } from "../measure/sweep-breakdown.ts";
+import { ResultsError } from "../measure/sweep-result.ts";
 import { fmtFixed, fmtInt, makeChalk, table, UsageError } from "./output.ts";
 
 export interface ReportCliOptions {
-  dir: string;
+  /** one sweep directory, or several to merge */
+  dirs: string[];
   outDir: string;
-  /** render the figures and the cycle breakdown (default true) */
+  /** render the figures (default true) */
   figures: boolean;
   json: boolean;
+  formats?: readonly FigureFormat[];
+  width?: number;
+  height?: number;
+  columns?: number;
+  yScale?: YScale;
 }
 
-/** Builds the report, writes OUT/report.md and the figures, and returns what to print. */
-export async function buildReport(o: ReportCliOptions): Promise<ReportData & { files: string[] }> {
-  let sweep: ReturnType<typeof loadSweep>;
+function readInput(dirs: readonly string[]): SweepData {
   try {
-    sweep = loadSweep(o.dir);
+    return mergeSweeps(dirs.map(loadSweep));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    if (
+      e instanceof ReportInputError ||
+      e instanceof ResultsError ||
+      e instanceof BreakdownError ||
+      e instanceof InputFileError
+    )
+      throw new UsageError((e as Error).message);
+    throw e;
   }
+}
+
+/** Builds the report, writes OUT/report.md and the figures (and the merged results), and returns what to print. */
+export async function buildReport(o: ReportCliOptions): Promise<ReportData & { files: string[] }> {
+  if (o.dirs.length === 0) throw new UsageError("report: name at least one sweep directory");
+  const merging = o.dirs.length > 1;
+  if (merging && o.dirs.some((d) => resolve(d) === resolve(o.outDir)))
+    throw new UsageError(
+      `report: merging ${o.dirs.length} directories writes a merged result directory; -o must name a new one, not ${o.outDir}`,
+    );
+  const sweep = readInput(o.dirs);
   const tables = buildTables(sweep.results);
-  const breakdown = o.figures ? await breakdownFor(sweep.results) : [];
-  mkdirSync(o.outDir, { recursive: true });
+  const breakdown = breakdownOf(sweep);
   const files: string[] = [];
   const figures: string[] = [];
-  if (o.figures) {
-    const specs: [string, TopLevelSpec][] = [];
-    if (new Set(sweep.results.map((r) => r.config.depth)).size > 1)
-      specs.push(["overhead-vs-depth", overheadVsDepthSpec(sweep.results, sweep.experiment)]);
-    if (
-      new Set(sweep.results.filter((r) => r.config.mode === "filtered").map((r) => r.config.denied)).size > 1
-    )
-      specs.push(["overhead-vs-denied", overheadVsDeniedSpec(sweep.results, sweep.experiment)]);
-    if (breakdown.length > 0)
-      specs.push(["cycle-breakdown", cycleBreakdownSpec(breakdown, sweep.experiment)]);
-    for (const [name, spec] of specs) {
-      const { svg, png } = await renderFigure(spec);
-      const svgPath = join(o.outDir, `${name}.svg`);
-      const pngPath = join(o.outDir, `${name}.png`);
-      writeAtomic(svgPath, svg);
-      writeAtomic(pngPath, png);
-      files.push(svgPath, pngPath);
-      figures.push(name);
+  try {
+    ensureDir(o.outDir);
+    if (merging) {
+      const jsonl = join(o.outDir, RESULTS_JSONL);
+      const csv = join(o.outDir, RESULTS_CSV);
+      writeAtomic(jsonl, sweep.results.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      writeAtomic(csv, resultsCsv(sweep.results));
+      files.push(jsonl, csv);
+      if (sweep.breakdown !== null) {
+        const b = join(o.outDir, BREAKDOWN_JSON);
+        writeAtomic(b, `${JSON.stringify(sweep.breakdown, null, 2)}\n`);
+        files.push(b);
+      }
     }
+    if (o.figures) {
+      const fo: FigureOptions = {
+        ...DEFAULT_FIGURE,
+        ...(o.width !== undefined ? { width: o.width } : {}),
+        ...(o.height !== undefined ? { height: o.height } : {}),
+        ...(o.columns !== undefined ? { columns: o.columns } : {}),
+        ...(o.yScale !== undefined ? { yScale: o.yScale } : {}),
+        title: figureTitle(sweep.experiment, sweep.description),
+      };
+      const specs: [string, TopLevelSpec][] = [];
+      if (new Set(sweep.results.map((r) => r.config.depth)).size > 1)
+        specs.push(["overhead-vs-depth", overheadVsDepthSpec(sweep.results, fo)]);
+      if (
+        new Set(sweep.results.filter((r) => r.config.mode === "filtered").map((r) => r.config.denied)).size >
+        1
+      )
+        specs.push(["overhead-vs-denied", overheadVsDeniedSpec(sweep.results, fo)]);
+      if (breakdown.length > 0) specs.push(["cycle-breakdown", cycleBreakdownSpec(breakdown, fo)]);
+      const formats = o.formats ?? FIGURE_FORMATS;
+      for (const [name, spec] of specs) {
+        const out = await renderFigure(spec, formats, `${sweep.experiment}: ${name}`);
+        for (const f of formats) {
+          const path = join(o.outDir, `${name}.${f}`);
+          writeAtomic(path, out[f]!);
+          files.push(path);
+        }
+        figures.push(name);
+      }
+    }
+    const data: ReportData = {
+      experiment: sweep.experiment,
+      description: sweep.description,
+      points: sweep.results.length,
+      tables,
+      breakdown,
+      figures,
+      warnings: sweep.warnings,
+    };
+    const md = join(o.outDir, "report.md");
+    writeAtomic(md, reportMarkdown(data));
+    files.unshift(md);
+    return { ...data, files };
+  } catch (e) {
+    if (e instanceof OutputError) throw new UsageError(e.message);
+    throw e;
   }
-  const data: ReportData = {
-    experiment: sweep.experiment,
-    description: sweep.description,
-    points: sweep.results.length,
-    tables,
-    breakdown,
-    figures,
-  };
-  const md = join(o.outDir, "report.md");
-  writeAtomic(md, reportMarkdown(data));
-  files.unshift(md);
-  return { ...data, files };
 }
 
 export function renderReport(d: ReportData & { files: string[] }, json: boolean): string {
@@ -102,16 +162,12 @@ export function renderReport(d: ReportData & { files: string[] }, json: boolean)
     out.push(
       table(
         ["design", "mode", ...SEGMENTS, "total"],
-        d.breakdown.map((b) => [
-          designLabel(b.design),
-          b.mode,
-          ...SEGMENTS.map((s) => b.segments[s]),
-          b.total,
-        ]),
+        d.breakdown.map((b) => [b.designId, b.mode, ...SEGMENTS.map((s) => b.segments[s]), b.total]),
         ["left", "left", ...SEGMENTS.map(() => "right" as const), "right"],
       ),
     );
   }
+  for (const w of d.warnings) out.push(c.yellow(`warning: ${w}`));
   out.push(`wrote ${d.files.join(", ")}`);
   return out.join("\n");
 }

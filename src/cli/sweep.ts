@@ -1,16 +1,24 @@
-// `syscall-lab sweep FILE -o DIR [--jobs N] [--json]`: runs an experiment's points (src/measure/sweep.ts) with a
-// progress bar on a terminal's stderr, and prints what it did.
+// `syscall-lab sweep FILE -o DIR [--jobs N] [--shard K/N] [--json]`: runs an experiment's points
+// (src/measure/sweep.ts) with a progress bar on a terminal's stderr, and prints what it did. Notices (a design
+// file executed, a capped job count, points measured again, a torn line removed) go to stderr.
 import cliProgress from "cli-progress";
 import { ExperimentError, loadExperiment } from "../measure/experiment.ts";
+import { LockedError, OutputError } from "../measure/result-dir.ts";
 import { runSweep, type SweepSummary } from "../measure/sweep.ts";
+import { BreakdownError } from "../measure/sweep-breakdown.ts";
+import { ResultsError } from "../measure/sweep-result.ts";
+import type { Shard } from "../measure/sweep-shard.ts";
 import { fmtInt, makeChalk, UsageError } from "./output.ts";
 
 export interface SweepCliOptions {
   file: string;
   outDir: string;
   jobs?: number;
+  shard?: Shard;
   maxPoints?: number;
   json: boolean;
+  /** where notices go (default: stderr) */
+  notice?: (message: string) => void;
 }
 
 /** A progress bar only for a person watching: stderr a TTY, no --json, not under CI. */
@@ -20,8 +28,11 @@ export function wantsProgress(json: boolean): boolean {
 
 export function renderSweep(s: SweepSummary): string {
   const c = makeChalk(false);
+  const shard = s.shard === null ? "" : ` (shard ${s.shard.index}/${s.shard.count})`;
+  const again =
+    s.remeasured > 0 ? `, ${fmtInt(s.remeasured)} re-measured (${s.remeasureReasons.join("; ")})` : "";
   const lines = [
-    `${c.bold("syscall-lab sweep")}: ${s.experiment}: ${fmtInt(s.points)} points, ${fmtInt(s.ran)} measured, ${fmtInt(s.skipped)} already in ${s.files.jsonl}, ${fmtInt(s.remaining)} remaining (${fmtInt(s.jobs)} worker${s.jobs === 1 ? "" : "s"}, ${(s.elapsedMs / 1000).toFixed(1)} s)`,
+    `${c.bold("syscall-lab sweep")}: ${s.experiment}${shard}: ${fmtInt(s.points)} points, ${fmtInt(s.ran)} measured, ${fmtInt(s.skipped)} already in ${s.files.jsonl}${again}, ${fmtInt(s.remaining)} remaining (${fmtInt(s.jobs)} worker${s.jobs === 1 ? "" : "s"}, ${(s.elapsedMs / 1000).toFixed(1)} s)`,
   ];
   if (s.excluded.length > 0) {
     const reasons = new Map<string, number>();
@@ -30,11 +41,18 @@ export function renderSweep(s: SweepSummary): string {
   }
   for (const f of s.failed)
     lines.push(c.red(`failed: ${f.config.design} ${JSON.stringify(f.config)}: ${f.error}`));
-  lines.push(`wrote ${s.files.jsonl}, ${s.files.csv}, ${s.files.summary}`);
+  const wrote = [
+    s.files.jsonl,
+    s.files.csv,
+    ...(s.files.breakdown !== null ? [s.files.breakdown] : []),
+    s.files.summary,
+  ];
+  lines.push(`wrote ${wrote.join(", ")}`);
+  if (s.files.superseded !== null) lines.push(`moved the superseded lines to ${s.files.superseded}`);
   return lines.join("\n");
 }
 
-/** Output and exit code: 1 if a point failed, 0 otherwise. */
+/** Output and exit code: 1 if a point failed, 0 otherwise; bad input or an unusable directory is a UsageError. */
 export async function runSweepCommand(o: SweepCliOptions): Promise<{ output: string; exitCode: number }> {
   let experiment: ReturnType<typeof loadExperiment>;
   try {
@@ -43,24 +61,39 @@ export async function runSweepCommand(o: SweepCliOptions): Promise<{ output: str
     if (e instanceof ExperimentError) throw new UsageError(e.message);
     throw e;
   }
+  const notice = o.notice ?? ((m: string) => process.stderr.write(`syscall-lab sweep: ${m}\n`));
   const bar = wantsProgress(o.json)
     ? new cliProgress.SingleBar(
         { format: "{bar} {value}/{total} points | {eta_formatted} left | {last}", hideCursor: true },
         cliProgress.Presets.shades_classic,
       )
     : null;
-  const summary = await runSweep({
-    experiment,
-    outDir: o.outDir,
-    ...(o.jobs !== undefined ? { jobs: o.jobs } : {}),
-    ...(o.maxPoints !== undefined ? { maxPoints: o.maxPoints } : {}),
-    onProgress: (done, total, last) => {
-      if (bar === null) return;
-      const label = last === null ? "" : `${last.config.design} d${last.config.depth} ${last.config.mode}`;
-      if (last === null) bar.start(total, done, { last: label });
-      else bar.update(done, { last: label });
-    },
-  }).finally(() => bar?.stop());
+  let summary: SweepSummary;
+  try {
+    summary = await runSweep({
+      experiment,
+      outDir: o.outDir,
+      ...(o.jobs !== undefined ? { jobs: o.jobs } : {}),
+      ...(o.shard !== undefined ? { shard: o.shard } : {}),
+      ...(o.maxPoints !== undefined ? { maxPoints: o.maxPoints } : {}),
+      onNotice: notice,
+      onProgress: (done, total, last) => {
+        if (bar === null) return;
+        const label = last === null ? "" : `${last.designId} d${last.config.depth} ${last.config.mode}`;
+        if (last === null) bar.start(total, done, { last: label });
+        else bar.update(done, { last: label });
+      },
+    }).finally(() => bar?.stop());
+  } catch (e) {
+    if (
+      e instanceof ResultsError ||
+      e instanceof LockedError ||
+      e instanceof OutputError ||
+      e instanceof BreakdownError
+    )
+      throw new UsageError(e.message);
+    throw e;
+  }
   return {
     output: o.json ? JSON.stringify(summary, null, 2) : renderSweep(summary),
     exitCode: summary.failed.length > 0 ? 1 : 0,

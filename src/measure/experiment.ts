@@ -6,8 +6,8 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { DESIGNS } from "../cgroup/designs/index.ts";
 import { WORKLOADS } from "../workload/index.ts";
 import type { FilterMode } from "./compare.ts";
-import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { listProfiles } from "./profile.ts";
+import { readLimitedText } from "./read-limited.ts";
 
 export type Flavour = "linux-3.1" | "linux-generic" | "linux-generic+pti";
 
@@ -16,6 +16,8 @@ export const MODES: readonly FilterMode[] = ["filtered", "unfiltered"];
 export const MAX_DEPTH = 32;
 export const MAX_COUNT = 1_000_000;
 export const MAX_GAP = 100_000;
+/** an experiment file is a few hundred bytes; anything past this is not one */
+export const MAX_EXPERIMENT_BYTES = 1024 * 1024;
 
 /**
  * Syscalls none of the built-in workloads make, in the order a filtered task's cgroup denies them: `denied: k`
@@ -105,14 +107,14 @@ const DEFAULTS: Partial<ExperimentAxes> = {
 
 export class ExperimentError extends Error {}
 
-function describe(x: unknown): string {
+export function describe(x: unknown): string {
   if (x === undefined) return "nothing";
   if (typeof x === "string") return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
   if (typeof x === "number" || typeof x === "boolean" || x === null) return String(x);
   return Array.isArray(x) ? "an array" : "an object";
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
+export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
@@ -234,7 +236,7 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
 export function loadExperiment(path: string): Experiment {
   let text: string;
   try {
-    text = readInputText(path, { what: "experiment file", maxBytes: INPUT_LIMITS.text });
+    text = readLimitedText(path, MAX_EXPERIMENT_BYTES, "experiment file");
   } catch (e) {
     throw new ExperimentError((e as Error).message);
   }
@@ -248,7 +250,7 @@ export function loadExperiment(path: string): Experiment {
 }
 
 /** Canonical JSON: object keys sorted at every level, so the same configuration always hashes the same. */
-function canonical(x: unknown): string {
+export function canonical(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonical).join(",")}]`;
   if (isRecord(x))
     return `{${Object.keys(x)

@@ -1,26 +1,33 @@
-// `report`: a sweep's results as tables (terminal and Markdown) and figures rendered without a browser:
-// vega-lite → vega View (renderer "none") → SVG → resvg PNG, text in DejaVu Sans.
+// `report`: one or more sweeps' results (merged; shards of one experiment come back together) as tables
+// (terminal and Markdown) and figures (figure-render.ts). It reads data only: results lines and breakdown.json are
+// validated, design files are never imported; a design is shown by the id and content hash the sweep recorded.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
-import * as vl from "vega-lite";
 import type { FilterMode } from "./compare.ts";
-import { type CycleBreakdown, cycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
-import type { PointConfig } from "./experiment.ts";
-import { INPUT_LIMITS, readInputText } from "./input-file.ts";
-import { getProfile, loadProfileFile } from "./profile.ts";
-import { RESULTS_JSONL, SUMMARY_JSON, type SweepResult } from "./sweep.ts";
-import { resolveDesign } from "./sweep-point.ts";
+import { type CycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
+import { isRecord, type PointConfig } from "./experiment.ts";
+import { FONT } from "./figure-render.ts";
+import { designScales } from "./figure-style.ts";
+import { KEYED_FIELDS } from "./provenance.ts";
+import { readLimitedText } from "./read-limited.ts";
+import { BREAKDOWN_JSON, type BreakdownFile, type BreakdownRow, readBreakdown } from "./sweep-breakdown.ts";
+import { readResultsFile, type SweepResult } from "./sweep-result.ts";
 
-export const FONT = "DejaVu Sans";
+export { FONT, renderFigure } from "./figure-render.ts";
+
+export const RESULTS_JSONL = "results.jsonl";
+export const SUMMARY_JSON = "summary.json";
 
 export interface SweepData {
-  dir: string;
+  /** the directories read, in order */
+  dirs: string[];
   experiment: string;
   description: string;
   results: SweepResult[];
+  breakdown: BreakdownFile | null;
+  /** what a reader should know: torn lines skipped, several commits */
+  warnings: string[];
 }
 
 /** One table: a design × depth (or × denied count) grid for one panel, everything else fixed. */
@@ -40,42 +47,137 @@ export interface ReportData {
   description: string;
   points: number;
   tables: ReportTable[];
-  breakdown: CycleBreakdown[];
+  breakdown: BreakdownRow[];
   figures: string[];
+  warnings: string[];
 }
 
-/** Reads DIR/results.jsonl (complete lines only; never rewrites it) and the experiment's name from summary.json. */
+export class ReportInputError extends Error {}
+
+/**
+ * Reads one sweep directory: DIR/results.jsonl (validated line by line; an incomplete last line is skipped with a
+ * warning, the file is never rewritten), the experiment's name and description from summary.json, and
+ * breakdown.json when the sweep recorded one.
+ */
 export function loadSweep(dir: string): SweepData {
   const path = join(dir, RESULTS_JSONL);
-  if (!existsSync(path)) throw new Error(`${dir}: no ${RESULTS_JSONL} (run syscall-lab sweep first)`);
-  const text = readInputText(path, { what: "results", maxBytes: INPUT_LIMITS.results });
-  const lines = text.split("\n");
-  lines.pop();
-  const results: SweepResult[] = [];
-  for (const line of lines) {
-    if (line.trim() === "") continue;
-    try {
-      results.push(JSON.parse(line) as SweepResult);
-    } catch {
-      // an interrupted write: the sweep redoes that point
-    }
-  }
-  if (results.length === 0) throw new Error(`${path}: no results yet`);
-  let experiment = results[0]!.experiment;
+  if (!existsSync(path))
+    throw new ReportInputError(`${dir}: no ${RESULTS_JSONL} (run syscall-lab sweep first)`);
+  const file = readResultsFile(path);
+  const warnings: string[] = [];
+  if (file.tornLine !== null)
+    warnings.push(
+      `${path}:${file.tornLine}: incomplete last line skipped (an interrupted write; the next sweep runs that point again)`,
+    );
+  if (file.results.length === 0) throw new ReportInputError(`${path}: no results yet`);
+  let experiment = file.results[0]!.experiment;
   let description = "";
   const summary = join(dir, SUMMARY_JSON);
   if (existsSync(summary)) {
     try {
-      const s = JSON.parse(readInputText(summary, { what: "summary", maxBytes: INPUT_LIMITS.text })) as {
-        experimentSpec?: { name: string; description: string };
-      };
-      experiment = s.experimentSpec?.name ?? experiment;
-      description = s.experimentSpec?.description ?? "";
+      const s = JSON.parse(readLimitedText(summary, 16 * 1024 * 1024, "summary file")) as unknown;
+      const spec = isRecord(s) && isRecord(s.experimentSpec) ? s.experimentSpec : null;
+      if (spec !== null && typeof spec.name === "string") experiment = spec.name.slice(0, 200);
+      if (spec !== null && typeof spec.description === "string")
+        description = spec.description.slice(0, 2000);
     } catch {
-      // a summary is optional
+      warnings.push(`${summary}: unreadable, ignored (the experiment's description is taken from it)`);
     }
   }
-  return { dir, experiment, description, results };
+  return {
+    dirs: [dir],
+    experiment,
+    description,
+    results: inPointOrder(file.results),
+    breakdown: readBreakdown(join(dir, BREAKDOWN_JSON)),
+    warnings,
+  };
+}
+
+/**
+ * Merges sweeps (shards of one experiment, or sweeps of several): refused when two points differ in a keyed
+ * provenance field (tool version; the same profile or design file with other contents), or when one id has two
+ * different lines. Commits may differ (a warning).
+ */
+export function mergeSweeps(sweeps: readonly SweepData[]): SweepData {
+  if (sweeps.length === 1) return sweeps[0]!;
+  const where = new Map<SweepResult, string>();
+  for (const s of sweeps) for (const r of s.results) where.set(r, s.dirs[0]!);
+  const all = sweeps.flatMap((s) => s.results);
+  const first = all[0]!;
+  const check = (field: string, of: (r: SweepResult) => string | null, group: (r: SweepResult) => string) => {
+    const seen = new Map<string, SweepResult>();
+    for (const r of all) {
+      const g = group(r);
+      const prev = seen.get(g);
+      if (prev === undefined) seen.set(g, r);
+      else if (of(prev) !== of(r))
+        throw new ReportInputError(
+          `cannot merge: ${field} differs${g === "" ? "" : ` for ${g}`}: ${of(prev)} (${where.get(prev)}) vs ${of(r)} (${where.get(r)})`,
+        );
+    }
+  };
+  check(
+    "provenance.version",
+    (r) => r.provenance.version,
+    () => "",
+  );
+  check(
+    "provenance.profileSha256",
+    (r) => r.provenance.profileSha256,
+    (r) => `profile ${r.config.profile}`,
+  );
+  check(
+    "provenance.designSha256",
+    (r) => r.provenance.designSha256,
+    (r) => `design ${r.config.design}`,
+  );
+  const byId = new Map<string, SweepResult>();
+  const results: SweepResult[] = [];
+  for (const r of all) {
+    const prev = byId.get(r.id);
+    if (prev === undefined) {
+      byId.set(r.id, r);
+      results.push(r);
+    } else if (JSON.stringify({ ...prev, provenance: null }) !== JSON.stringify({ ...r, provenance: null }))
+      throw new ReportInputError(
+        `cannot merge: point ${r.id} has different numbers in ${where.get(prev)} and ${where.get(r)}`,
+      );
+  }
+  const warnings = sweeps.flatMap((s) => s.warnings);
+  const commits = [...new Set(all.map((r) => r.provenance.commit ?? "(none)"))];
+  if (commits.length > 1)
+    warnings.push(
+      `the points come from ${commits.length} commits of version ${first.provenance.version}: ${commits.map((c) => c.slice(0, 12)).join(", ")}`,
+    );
+  const breakdowns = sweeps.map((s) => s.breakdown).filter((b): b is BreakdownFile => b !== null);
+  for (const b of breakdowns.slice(1))
+    if (b.key !== breakdowns[0]!.key || JSON.stringify(b.rows) !== JSON.stringify(breakdowns[0]!.rows))
+      throw new ReportInputError(
+        "cannot merge: breakdown.json differs between the directories (other code or data)",
+      );
+  const names = [...new Set(sweeps.map((s) => s.experiment))];
+  return {
+    dirs: sweeps.flatMap((s) => s.dirs),
+    experiment: names.join(" + "),
+    description: names.length === 1 ? sweeps[0]!.description : "",
+    results: inPointOrder(results),
+    breakdown: breakdowns[0] ?? null,
+    warnings,
+  };
+}
+
+/** The breakdown's rows when it was measured with the same version and contents as the results; else a warning. */
+export function breakdownOf(s: SweepData): BreakdownRow[] {
+  if (s.breakdown === null || s.results.length === 0) return [];
+  const version = s.results[0]!.provenance.version;
+  if (!s.breakdown.key.startsWith(`${version}|`)) {
+    s.warnings.push(
+      `breakdown.json was measured by another version than the results (${KEYED_FIELDS[0]}): left out`,
+    );
+    return [];
+  }
+  return s.breakdown.rows;
 }
 
 const shortPath = (s: string) => s.replace(/^.*\//, "");
@@ -85,8 +187,10 @@ export function workloadLabel(w: string): string {
   return w.startsWith("trace:") ? `trace:${shortPath(w)}` : w;
 }
 
-export function designLabel(d: string): string {
-  return /\.(ts|js|mjs)$/.test(d) ? shortPath(d) : d;
+/** A design's label: the id the sweep recorded (a design file's own id, not its file name). */
+export function designLabels(results: readonly SweepResult[]): (design: string) => string {
+  const ids = new Map(results.map((r) => [r.config.design, r.designId]));
+  return (d) => ids.get(d) ?? (/\.(ts|js|mjs)$/.test(d) ? shortPath(d) : d);
 }
 
 /** The axes other than design, depth and mode that vary in `results`, as a panel label for a configuration. */
@@ -109,11 +213,47 @@ function uniq<T>(xs: readonly T[]): T[] {
 }
 
 /**
+ * The results in a fixed order whatever order the lines were written in (workers finish out of order; shards
+ * merge), nested as an experiment's axes are: none first, then designs, workloads and profiles by first
+ * appearance, flavour, mode (filtered first), depth, count, gap, denied, the seccomp cache (on first), errno.
+ */
+export function inPointOrder(results: readonly SweepResult[]): SweepResult[] {
+  const firstSeen = (f: (c: PointConfig) => string) => {
+    const order = uniq(results.map((r) => f(r.config)));
+    return (c: PointConfig) => order.indexOf(f(c));
+  };
+  const design = firstSeen((c) => c.design);
+  const workload = firstSeen((c) => c.workload);
+  const profile = firstSeen((c) => c.profile);
+  const flavours = ["linux-3.1", "linux-generic", "linux-generic+pti"];
+  const key = (c: PointConfig): number[] => [
+    c.design === "none" ? -1 : design(c),
+    workload(c),
+    profile(c),
+    flavours.indexOf(c.flavour),
+    c.mode === "filtered" ? 0 : 1,
+    c.depth,
+    c.count,
+    c.gap,
+    c.denied,
+    c.seccompCache ? 0 : 1,
+    c.errno === "ENOSYS" ? 0 : 1,
+  ];
+  return [...results].sort((a, b) => {
+    const ka = key(a.config);
+    const kb = key(b.config);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
+    return 0;
+  });
+}
+
+/**
  * Per panel and mode a design × depth table (one per denied count), or a design × denied-count table when the
  * sweep has one depth and several filter lengths. Designs: none first, then in the order they appear.
  */
 export function buildTables(results: readonly SweepResult[]): ReportTable[] {
   const panel = panelOf(results);
+  const label = designLabels(results);
   const designs = uniq(["none", ...results.map((r) => r.config.design)]);
   const oneDepth = uniq(results.map((r) => r.config.depth)).length === 1;
   const axis: ReportTable["axis"] =
@@ -147,7 +287,7 @@ export function buildTables(results: readonly SweepResult[]): ReportTable[] {
       rows: designs
         .filter((d) => rs.some((r) => r.config.design === d))
         .map((design) => ({
-          design: designLabel(design),
+          design: label(design),
           cells: columns.map((col) => {
             const r = rs.find((x) => x.config.design === design && column(x.config) === col);
             return r === undefined
@@ -191,116 +331,207 @@ export function reportMarkdown(d: ReportData): string {
     out.push(`|---|---|${SEGMENTS.map(() => "---:").join("|")}|---:|`);
     for (const b of d.breakdown)
       out.push(
-        `| \`${designLabel(b.design)}\` | ${b.mode} | ${SEGMENTS.map((s) => b.segments[s]).join(" | ")} | ${b.total} |`,
+        `| \`${b.designId}\` | ${b.mode} | ${SEGMENTS.map((s) => b.segments[s]).join(" | ")} | ${b.total} |`,
       );
     out.push("");
   }
   for (const f of d.figures) out.push(`![${f}](${f}.png)`, "");
+  for (const w of d.warnings) out.push(`> ${w}`, "");
   return out.join("\n");
 }
 
 /** Tick values for a symmetric log axis: vega's default symlog ticks leave 1..500 unlabelled. */
 const SYMLOG_TICKS = [
-  -100, -10, -1, 0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000,
+  -1000, -100, -10, -1, 0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000,
 ];
+
+export type YScale = "auto" | "linear" | "symlog";
+
+/** How a figure is drawn: panel size, wrapping, y scale, and its title lines. */
+export interface FigureOptions {
+  /** one panel's plotting area, px (SVG units; the PNG is twice this) */
+  width: number;
+  height: number;
+  /** panels per row: wrap every panel into one grid of this many columns (default: modes as columns) */
+  columns?: number;
+  yScale: YScale;
+  /** the title lines (figureTitle) */
+  title: string[];
+}
+
+export const DEFAULT_FIGURE: Omit<FigureOptions, "title"> = { width: 300, height: 220, yScale: "auto" };
+
+/** A span wider than this (largest / smallest non-zero magnitude) gets a symmetric log y axis under "auto". */
+export const LOG_SPAN = 20;
+
+/** Whether values spanning more than LOG_SPAN× call for a symmetric log axis. */
+export function wantsLog(values: readonly number[], scale: YScale): boolean {
+  if (scale !== "auto") return scale === "symlog";
+  const mags = values.map(Math.abs).filter((v) => v > 0 && Number.isFinite(v));
+  if (mags.length === 0) return false;
+  return Math.max(...mags) / Math.min(...mags) > LOG_SPAN;
+}
+
+/**
+ * A figure's title from the experiment's description: its first sentence, wrapped at 80 characters, at most
+ * three lines; the experiment's name when it has no description.
+ */
+export function figureTitle(name: string, description: string): string[] {
+  const sentence = /^(.*?[.?!])(\s|$)/s.exec(description.trim())?.[1] ?? description.trim();
+  if (sentence === "") return [name];
+  const lines: string[] = [];
+  let line = "";
+  for (const word of sentence.split(/\s+/)) {
+    if (line !== "" && line.length + 1 + word.length > 80) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  if (lines.length > 3) return [...lines.slice(0, 2), `${lines[2]}…`];
+  return lines;
+}
 
 const CONFIG = {
   font: FONT,
   axis: { labelFontSize: 12, titleFontSize: 13, grid: true },
-  legend: { labelFontSize: 12, titleFontSize: 13, labelLimit: 260 },
+  legend: { labelFontSize: 12, titleFontSize: 13, labelLimit: 260, symbolStrokeWidth: 2 },
   header: { labelFontSize: 13, titleFontSize: 13 },
   title: { fontSize: 15, subtitleFontSize: 12, anchor: "start" as const },
   view: { stroke: "#ccc" },
 };
 
-/** Sys-time overhead % against depth: a line per design, a panel per mode (columns) and workload (rows). */
-export function overheadVsDepthSpec(results: readonly SweepResult[], title: string): TopLevelSpec {
+/**
+ * The y channel's scale and axis. A symmetric log axis is shared by every panel (one domain, ticks inside it:
+ * ticks outside a panel's own domain would be drawn outside its plot); a linear one is each panel's own.
+ */
+function yAxis(title: string, values: readonly number[], log: boolean): Record<string, unknown> {
+  if (!log) return { title };
+  // the domain widened to the nearest ticks, so the largest value sits under a labelled line
+  const lo0 = Math.min(0, ...values);
+  const hi0 = Math.max(0, ...values);
+  const lo = [...SYMLOG_TICKS].reverse().find((t) => t <= lo0) ?? lo0;
+  const hi = SYMLOG_TICKS.find((t) => t >= hi0) ?? hi0;
+  const ticks = SYMLOG_TICKS.filter((t) => t >= lo && t <= hi);
+  return {
+    title: `${title}, symlog`,
+    scale: { type: "symlog", domain: [lo, hi], nice: false },
+    axis: { values: ticks, format: ",~r" },
+  };
+}
+
+/** The facet of a figure: modes as columns and the other axes as rows, or every panel wrapped into N columns. */
+function facetOf(
+  rows: { mode?: FilterMode; panel: string }[],
+  o: FigureOptions,
+  withMode: boolean,
+): Record<string, unknown> {
+  const panels = uniq(rows.map((r) => r.panel));
+  if (o.columns !== undefined || !withMode)
+    return {
+      facet: {
+        field: "cell",
+        type: "nominal",
+        title: null,
+        sort: uniq(rows.map((r) => (r as { cell?: string }).cell ?? r.panel)),
+      },
+      columns: o.columns ?? Math.min(3, panels.length),
+    };
+  return {
+    facet: {
+      column: { field: "mode", type: "nominal", title: null, sort: ["filtered", "unfiltered"] },
+      row: { field: "panel", type: "nominal", title: null, sort: panels },
+    },
+  };
+}
+
+function designEncoding(ids: readonly string[]): Record<string, unknown> {
+  const sc = designScales(ids);
+  return {
+    color: { field: "design", type: "nominal", title: "design", scale: sc.color },
+    strokeDash: { field: "design", type: "nominal", title: "design", scale: sc.strokeDash },
+    shape: { field: "design", type: "nominal", title: "design", scale: sc.shape },
+  };
+}
+
+/** Sys-time overhead % against depth: a line per design (its fixed style), a panel per mode and workload. */
+export function overheadVsDepthSpec(results: readonly SweepResult[], o: FigureOptions): TopLevelSpec {
   const panel = panelOf(results);
-  const minDenied = Math.min(
-    ...results.filter((r) => r.config.mode === "filtered").map((r) => r.config.denied),
-  );
+  const label = designLabels(results);
+  const filtered = results.filter((r) => r.config.mode === "filtered");
+  const minDenied = filtered.length === 0 ? 0 : Math.min(...filtered.map((r) => r.config.denied));
   const rows = results
     .filter((r) => r.config.design !== "none")
     .filter((r) => r.config.mode === "unfiltered" || r.config.denied === minDenied)
     .map((r) => ({
-      design: designLabel(r.config.design),
+      design: label(r.config.design),
       depth: r.config.depth,
       mode: r.config.mode,
       panel: panel(r.config),
+      cell: `${r.config.mode} · ${panel(r.config)}`,
       overhead: r.sysOverheadPct,
     }));
-  const values = rows.map((r) => Math.abs(r.overhead)).filter((v) => v > 0);
-  const designs = uniq(rows.map((r) => r.design));
-  const scheme = designs.length <= 10 ? "tableau10" : "tableau20";
-  const wide = values.length > 0 && Math.max(...values) / Math.max(Math.min(...values), 0.5) > 200;
+  const values = rows.map((r) => r.overhead);
+  const log = wantsLog(values, o.yScale);
+  const ids = uniq(rows.map((r) => r.design));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: {
-      text: title,
-      subtitle: `sys-time overhead against none at the same depth${wide ? " (symmetric log scale)" : ""}`,
-    },
+    title: { text: o.title, subtitle: "sys-time overhead against none at the same depth, mode and workload" },
     data: { values: rows },
-    facet: {
-      column: { field: "mode", type: "nominal", title: null, sort: ["filtered", "unfiltered"] },
-      row: { field: "panel", type: "nominal", title: null },
-    },
+    ...facetOf(rows, o, true),
     spec: {
-      width: 300,
-      height: 220,
-      layer: [
-        {
-          mark: { type: "line", point: true, strokeWidth: 2 },
-          encoding: {
-            x: {
-              field: "depth",
-              type: "quantitative",
-              title: "cgroup depth (levels below the root)",
-              axis: { tickMinStep: 1, format: "d" },
-            },
-            y: {
-              field: "overhead",
-              type: "quantitative",
-              title: "sys-time overhead (%)",
-              ...(wide ? { scale: { type: "symlog" }, axis: { values: SYMLOG_TICKS, format: ",~r" } } : {}),
-            },
-            color: { field: "design", type: "nominal", title: "design", sort: designs, scale: { scheme } },
-            strokeDash: { field: "design", type: "nominal", title: "design", sort: designs },
-            shape: { field: "design", type: "nominal", title: "design", sort: designs },
-          },
+      width: o.width,
+      height: o.height,
+      mark: { type: "line", point: { size: 60, filled: true }, strokeWidth: 2 },
+      encoding: {
+        x: {
+          field: "depth",
+          type: "quantitative",
+          title: "cgroup depth (levels below the root)",
+          axis: { values: uniq(rows.map((r) => r.depth)).sort((a, b) => a - b), format: "d" },
         },
-      ],
+        y: { field: "overhead", type: "quantitative", ...yAxis("sys-time overhead (%)", values, log) },
+        ...designEncoding(ids),
+      },
     },
-    resolve: { scale: { y: "independent" } },
+    ...(log ? {} : { resolve: { scale: { y: "independent" } } }),
     config: CONFIG,
   } as TopLevelSpec;
 }
 
-/** Sys-time overhead % against the number of denied syscalls (filter length) for filtered tasks. */
-export function overheadVsDeniedSpec(results: readonly SweepResult[], title: string): TopLevelSpec {
+/** Extra cycles per call against the number of denied syscalls (filter length) for filtered tasks. */
+export function overheadVsDeniedSpec(results: readonly SweepResult[], o: FigureOptions): TopLevelSpec {
   const panel = panelOf(results);
+  const label = designLabels(results);
   const minDepth = Math.min(...results.map((r) => r.config.depth));
   const rows = results
     .filter((r) => r.config.design !== "none" && r.config.mode === "filtered" && r.config.depth === minDepth)
     .map((r) => ({
-      design: designLabel(r.config.design),
+      design: label(r.config.design),
       denied: r.config.denied,
       panel: panel(r.config),
       extra: r.extraCyclesPerCall,
     }));
+  const values = rows.map((r) => r.extra);
+  const log = wantsLog(values, o.yScale);
+  const ids = uniq(rows.map((r) => r.design));
+  const panels = uniq(rows.map((r) => r.panel));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
-      text: title,
+      text: o.title,
       subtitle: `filtered tasks at depth ${minDepth}: extra cycles per call against none`,
     },
     data: { values: rows },
-    facet: { field: "panel", type: "nominal", title: null, sort: uniq(rows.map((r) => r.panel)).sort() },
+    facet: { field: "panel", type: "nominal", title: null, sort: panels },
     // cache off and on side by side when the sweep has both
-    columns: new Set(results.map((r) => r.config.seccompCache)).size > 1 ? 2 : 3,
+    columns:
+      o.columns ??
+      (new Set(results.map((r) => r.config.seccompCache)).size > 1 ? 2 : Math.min(3, panels.length)),
     spec: {
-      width: 260,
-      height: 200,
-      mark: { type: "line", point: true, strokeWidth: 2 },
+      width: o.width,
+      height: o.height,
+      mark: { type: "line", point: { size: 60, filled: true }, strokeWidth: 2 },
       encoding: {
         x: {
           field: "denied",
@@ -308,9 +539,8 @@ export function overheadVsDeniedSpec(results: readonly SweepResult[], title: str
           title: "syscalls denied (filter length)",
           axis: { values: uniq(rows.map((r) => r.denied)).sort((a, b) => a - b) },
         },
-        y: { field: "extra", type: "quantitative", title: "extra cycles per syscall" },
-        color: { field: "design", type: "nominal", title: "design", scale: { scheme: "tableau10" } },
-        strokeDash: { field: "design", type: "nominal", title: "design" },
+        y: { field: "extra", type: "quantitative", ...yAxis("extra cycles per syscall", values, log) },
+        ...designEncoding(ids),
       },
     },
     config: CONFIG,
@@ -318,27 +548,25 @@ export function overheadVsDeniedSpec(results: readonly SweepResult[], title: str
 }
 
 /** A stacked bar per design of one call's cycles by segment; designs over 5× none's total are left out, named. */
-export function cycleBreakdownSpec(breakdown: readonly CycleBreakdown[], title: string): TopLevelSpec {
+export function cycleBreakdownSpec(breakdown: readonly BreakdownRow[], o: FigureOptions): TopLevelSpec {
   const noneTotal = Math.max(...breakdown.filter((b) => b.design === "none").map((b) => b.total), 1);
   const tooTall = breakdown.filter((b) => b.total > 5 * noneTotal);
   const shown = breakdown.filter((b) => b.total <= 5 * noneTotal);
   const rows = shown.flatMap((b) =>
     SEGMENTS.map((s, i) => ({
-      design: designLabel(b.design),
+      design: b.designId,
       mode: b.mode,
       segment: s,
       order: i,
       cycles: b.segments[s],
     })),
   );
-  const notDrawn = uniq(
-    tooTall.map((b) => `${designLabel(b.design)} (${b.mode}) ${b.total.toLocaleString("en-US")}`),
-  );
+  const notDrawn = uniq(tooTall.map((b) => `${b.designId} (${b.mode}) ${b.total.toLocaleString("en-US")}`));
   const depth = breakdown[0]?.depth ?? 0;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
-      text: title,
+      text: o.title,
       subtitle: [
         `cycles of one getppid round trip at depth ${depth}, by entry-path segment`,
         ...(notDrawn.length > 0 ? [`not drawn (cycles): ${notDrawn.join(", ")}`] : []),
@@ -347,15 +575,15 @@ export function cycleBreakdownSpec(breakdown: readonly CycleBreakdown[], title: 
     data: { values: rows },
     facet: { column: { field: "mode", type: "nominal", title: null, sort: ["filtered", "unfiltered"] } },
     spec: {
-      width: { step: 28 },
-      height: 300,
+      width: { step: Math.max(12, Math.round((o.width * 28) / 300)) },
+      height: Math.round((o.height * 300) / 220),
       mark: { type: "bar" },
       encoding: {
         x: {
           field: "design",
           type: "nominal",
           title: null,
-          sort: uniq(shown.map((b) => designLabel(b.design))),
+          sort: uniq(shown.map((b) => b.designId)),
           axis: { labelAngle: -40, labelLimit: 200 },
         },
         y: { field: "cycles", type: "quantitative", title: "cycles per syscall", stack: "zero" },
@@ -374,40 +602,4 @@ export function cycleBreakdownSpec(breakdown: readonly CycleBreakdown[], title: 
   } as TopLevelSpec;
 }
 
-/** Renders a vega-lite spec headless: the SVG text and a PNG at twice its size, on white. */
-export async function renderFigure(spec: TopLevelSpec): Promise<{ svg: string; png: Buffer }> {
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
-  try {
-    const svg = await view.toSVG();
-    const png = new Resvg(svg, {
-      fitTo: { mode: "zoom", value: 2 },
-      background: "white",
-      font: { loadSystemFonts: true, defaultFontFamily: FONT },
-    })
-      .render()
-      .asPng();
-    return { svg, png };
-  } finally {
-    view.finalize();
-  }
-}
-
-/**
- * The cycle breakdown for the report: the sweep's designs, linux-3.1, its first point's profile and seccomp cache,
- * its deepest depth and its modes; a filtered task's cgroup denies reboot alone. Design files are loaded first; an unknown design or a failing trace is left out.
- */
-export async function breakdownFor(results: readonly SweepResult[]): Promise<CycleBreakdown[]> {
-  const mine = results.filter((r) => r.config.flavour === "linux-3.1");
-  if (mine.length === 0) return [];
-  const profileName = mine[0]!.config.profile;
-  const profile = profileName.endsWith(".json") ? loadProfileFile(profileName) : getProfile(profileName);
-  const depth = Math.max(
-    ...mine.filter((r) => !r.config.workload.startsWith("trace:")).map((r) => r.config.depth),
-    0,
-  );
-  const modes = uniq(mine.map((r) => r.config.mode)).sort() as FilterMode[];
-  const designs: string[] = [];
-  for (const d of uniq(mine.map((r) => r.config.design))) designs.push(await resolveDesign(d));
-  return cycleBreakdown(designs, modes, depth, profile, mine[0]!.config.seccompCache);
-}
+export type { CycleBreakdown };

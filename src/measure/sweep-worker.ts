@@ -1,34 +1,44 @@
-// A sweep worker thread: measures the points the main thread posts, one at a time, and posts each result back.
+// A sweep worker thread: started once per sweep, it measures the work items the main thread posts (points, and
+// the cycle breakdown) one at a time and posts each result back; the main thread hands it the next from its queue.
 import { parentPort } from "node:worker_threads";
 import type { PointConfig } from "./experiment.ts";
+import { type BreakdownRow, type BreakdownSpec, measureBreakdown } from "./sweep-breakdown.ts";
 import { measurePoint, type PointMeasurement } from "./sweep-point.ts";
 
-export interface WorkerRequest {
-  id: string;
-  config: PointConfig;
-}
+export type WorkerRequest =
+  | { kind: "point"; id: string; config: PointConfig }
+  | { kind: "breakdown"; spec: BreakdownSpec };
 
 export type WorkerReply =
-  | { id: string; ok: true; measurement: PointMeasurement; ms: number }
-  | { id: string; ok: false; error: string };
+  | { kind: "point"; id: string; ok: true; measurement: PointMeasurement; ms: number }
+  | { kind: "point"; id: string; ok: false; error: string }
+  | { kind: "breakdown"; ok: true; rows: BreakdownRow[] }
+  | { kind: "breakdown"; ok: false; error: string };
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 const port = parentPort;
 if (port === null) throw new Error("sweep-worker.ts runs as a worker thread only");
 port.on("message", (req: WorkerRequest) => {
+  if (req.kind === "breakdown") {
+    measureBreakdown(req.spec).then(
+      (rows) => port.postMessage({ kind: "breakdown", ok: true, rows } satisfies WorkerReply),
+      (e: unknown) =>
+        port.postMessage({ kind: "breakdown", ok: false, error: message(e) } satisfies WorkerReply),
+    );
+    return;
+  }
   const t0 = performance.now();
   measurePoint(req.config).then(
     (measurement) =>
       port.postMessage({
+        kind: "point",
         id: req.id,
         ok: true,
         measurement,
         ms: performance.now() - t0,
       } satisfies WorkerReply),
     (e: unknown) =>
-      port.postMessage({
-        id: req.id,
-        ok: false,
-        error: e instanceof Error ? e.message : String(e),
-      } satisfies WorkerReply),
+      port.postMessage({ kind: "point", id: req.id, ok: false, error: message(e) } satisfies WorkerReply),
   );
 });

@@ -1,7 +1,7 @@
-// `sweep`: every point of an experiment, in parallel worker threads, one boot per point. Results go to
-// DIR/results.jsonl, one complete line per point (the unit of progress: a resumed sweep skips the ids there), and
-// at the end to DIR/results.csv and DIR/summary.json, each written to a temporary file and renamed into place.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+// `sweep`: every point of an experiment (or of one shard of it), in worker threads started once that take points
+// from a queue, one boot per point. Results go to DIR/results.jsonl, one complete line per point (the unit of
+// progress: a resumed sweep skips the points there whose provenance still matches), and at the end to
+// DIR/results.csv, DIR/breakdown.json and DIR/summary.json, each written to a temporary file and renamed.
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -15,95 +15,77 @@ import {
   type PointConfig,
   pointId,
 } from "./experiment.ts";
-import { INPUT_LIMITS, readInputText } from "./input-file.ts";
+import {
+  designSha256,
+  environment,
+  gitCommit,
+  isDesignFile,
+  type Provenance,
+  profileSha256,
+  resolveProfile,
+  toolVersion,
+} from "./provenance.ts";
+import { ensureDir, LineAppender, lockDir, writeAtomic } from "./result-dir.ts";
+import {
+  BREAKDOWN_JSON,
+  type BreakdownFile,
+  type BreakdownRow,
+  breakdownSpec,
+  measureBreakdown,
+  readBreakdown,
+} from "./sweep-breakdown.ts";
 import { measurePoint, type PointMeasurement } from "./sweep-point.ts";
+import { readResultsFile, type SweepResult, truncateTo } from "./sweep-result.ts";
+import { type Shard, shardPoints } from "./sweep-shard.ts";
 import type { WorkerReply, WorkerRequest } from "./sweep-worker.ts";
 
-/** One line of results.jsonl: the point's id and configuration, its numbers, and the comparison against none. */
-export interface SweepResult extends PointMeasurement {
-  id: string;
-  experiment: string;
-  config: PointConfig;
-  /** id of the `none` point with the same configuration otherwise */
-  baseline: string;
-  /** (sysCycles / none's − 1) × 100 */
-  sysOverheadPct: number;
-  /** (totalCycles / none's − 1) × 100 */
-  totalOverheadPct: number;
-  /** (callCycles − none's) / calls */
-  extraCyclesPerCall: number;
-}
+export { writeAtomic } from "./result-dir.ts";
+export type { SweepResult } from "./sweep-result.ts";
 
 export interface SweepOptions {
   experiment: Experiment;
   outDir: string;
-  /** worker threads; default min(points to run, os.availableParallelism()); 1 runs the points on this thread */
+  /** worker threads; default and cap: the CPUs available (os.availableParallelism()); 1 runs on this thread */
   jobs?: number;
+  /** run only this slice of the points (and the breakdown only in shard 1) */
+  shard?: Shard;
   /** stop starting new points after this many (testing an interrupted sweep) */
   maxPoints?: number;
   /** called after each point is written: points done (skipped ones included) of the total */
   onProgress?: (done: number, total: number, last: SweepResult | null) => void;
+  /** one line for a person: a design file executed, a capped job count, points re-measured, a torn line */
+  onNotice?: (message: string) => void;
 }
 
 export interface SweepSummary {
   experiment: string;
   outDir: string;
+  /** the points of this run: the shard's, or the whole experiment's */
   points: number;
-  /** points skipped because results.jsonl already had them */
+  /** points skipped because results.jsonl already had them with the same provenance */
   skipped: number;
+  /** points whose line was measured with other code or data (tool version, profile, design file) */
+  remeasured: number;
+  /** why they were measured again: "design ./x.ts changed" */
+  remeasureReasons: string[];
   /** points measured by this run */
   ran: number;
   failed: { id: string; config: PointConfig; error: string }[];
   /** points still to run (after --max-points or failures) */
   remaining: number;
   excluded: { id: string; config: PointConfig; reason: string }[];
+  shard: Shard | null;
   jobs: number;
+  /** what --jobs asked for, when the CPU count capped it */
+  jobsRequested: number | null;
   elapsedMs: number;
-  files: { jsonl: string; csv: string; summary: string };
+  files: { jsonl: string; csv: string; summary: string; breakdown: string | null; superseded: string | null };
 }
 
 export const RESULTS_JSONL = "results.jsonl";
 export const RESULTS_CSV = "results.csv";
 export const SUMMARY_JSON = "summary.json";
-
-/** Writes `text` to `path` through a temporary file and a rename, so a reader never sees a partial file. */
-export function writeAtomic(path: string, content: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    if (typeof content === "string") writeSync(fd, content);
-    else writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
-/**
- * Reads results.jsonl: every complete, parseable line. A line without its newline (an interrupted append) or
- * one that does not parse is dropped, and the file is rewritten without it so new lines append cleanly.
- */
-export function readResults(path: string): SweepResult[] {
-  if (!existsSync(path)) return [];
-  const text = readInputText(path, { what: "results", maxBytes: INPUT_LIMITS.results });
-  const lines = text.split("\n");
-  const tail = lines.pop() ?? "";
-  const out: SweepResult[] = [];
-  let dropped = tail !== "";
-  for (const line of lines) {
-    if (line.trim() === "") continue;
-    try {
-      const r = JSON.parse(line) as SweepResult;
-      if (typeof r.id === "string" && typeof r.config === "object") out.push(r);
-      else dropped = true;
-    } catch {
-      dropped = true;
-    }
-  }
-  if (dropped) writeAtomic(path, out.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  return out;
-}
+export const SUPERSEDED_JSONL = "superseded.jsonl";
 
 function withBaseline(
   experiment: string,
@@ -111,6 +93,7 @@ function withBaseline(
   m: PointMeasurement,
   base: PointMeasurement,
   baseId: string,
+  provenance: Provenance,
 ): SweepResult {
   return {
     id: p.id,
@@ -121,6 +104,7 @@ function withBaseline(
     sysOverheadPct: (m.sysCycles / base.sysCycles - 1) * 100,
     totalOverheadPct: (m.totalCycles / base.totalCycles - 1) * 100,
     extraCyclesPerCall: (m.callCycles - base.callCycles) / m.calls,
+    provenance,
   };
 }
 
@@ -138,6 +122,7 @@ function spawnWorker(): Worker {
   return new Worker(boot, { eval: true });
 }
 
+/** Every axis of the experiment, then the numbers, then where they came from. */
 export const CSV_COLUMNS = [
   "id",
   "experiment",
@@ -152,6 +137,7 @@ export const CSV_COLUMNS = [
   "gap",
   "denied",
   "errno",
+  "seccompCache",
   "calls",
   "cyclesPerCall",
   "sysCycles",
@@ -163,157 +149,344 @@ export const CSV_COLUMNS = [
   "totalOverheadPct",
   "designMemoryBytes",
   "baseline",
+  "version",
+  "commit",
+  "profileSha256",
+  "designSha256",
 ] as const;
 
 function csvField(v: unknown): string {
-  const s = String(v);
+  const s = v === null || v === undefined ? "" : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function resultsCsv(rows: readonly SweepResult[]): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const r of rows) {
-    const flat: Record<string, unknown> = { ...r, ...r.config };
+    const flat: Record<string, unknown> = { ...r, ...r.config, ...r.provenance };
     lines.push(CSV_COLUMNS.map((c) => csvField(flat[c])).join(","));
   }
   return `${lines.join("\n")}\n`;
 }
 
+/** The job count: what was asked (default every CPU), never more than the CPUs available nor the work items. */
+export function workerCount(requested: number | undefined, items: number): { jobs: number; capped: boolean } {
+  const cpus = availableParallelism();
+  const want = requested ?? cpus;
+  const capped = want > cpus;
+  return { jobs: Math.max(1, Math.min(want, cpus, items)), capped };
+}
+
+/** items a worker holds at once: the one it measures and the next */
+const PREFETCH = 2;
+
+type Item =
+  | { kind: "point"; p: Point }
+  | { kind: "breakdown"; spec: NonNullable<ReturnType<typeof breakdownSpec>> };
+
 /** Runs the experiment's points not yet in DIR/results.jsonl; resolves when every started point is written. */
 export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   const t0 = performance.now();
-  const { points, excluded } = expandPoints(opts.experiment);
-  mkdirSync(opts.outDir, { recursive: true });
+  const notice = opts.onNotice ?? (() => {});
+  const exp = opts.experiment;
+  const expanded = expandPoints(exp);
+  const points = opts.shard !== undefined ? shardPoints(expanded.points, opts.shard) : expanded.points;
   const files = {
     jsonl: join(opts.outDir, RESULTS_JSONL),
     csv: join(opts.outDir, RESULTS_CSV),
     summary: join(opts.outDir, SUMMARY_JSON),
+    breakdown: null as string | null,
+    superseded: null as string | null,
   };
-  const done = new Map<string, SweepResult>();
-  for (const r of readResults(files.jsonl)) done.set(r.id, r);
-  const wanted = new Set(points.map((p) => p.id));
-  const skipped = [...done.keys()].filter((id) => wanted.has(id)).length;
-  // none points come first in expandPoints' order, so a design point's baseline is started before it
-  let todo = points.filter((p) => !done.has(p.id));
-  if (opts.maxPoints !== undefined) todo = todo.slice(0, opts.maxPoints);
-  const scheduled = new Set(todo.map((p) => p.id));
-  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), todo.length));
-  const failed: SweepSummary["failed"] = [];
-  const name = opts.experiment.name;
-
-  // baselines measured by this run or read back from results.jsonl, by id
-  const baselines = new Map<string, PointMeasurement>();
-  for (const r of done.values()) if (r.config.design === "none") baselines.set(r.id, r);
-  const waiting = new Map<string, { p: Point; m: PointMeasurement }[]>();
-  let written = skipped;
-  let ran = 0;
-
-  const fd = openSync(files.jsonl, "a");
-  const append = (r: SweepResult) => {
-    writeSync(fd, `${JSON.stringify(r)}\n`);
-    fsyncSync(fd);
-    done.set(r.id, r);
-    written++;
-    ran++;
-    opts.onProgress?.(written, points.length, r);
-  };
-  const fail = (p: Point, error: string) => {
-    failed.push({ id: p.id, config: p.config, error });
-    if (p.config.design === "none") {
-      for (const w of waiting.get(p.id) ?? []) fail(w.p, `its none baseline failed: ${error}`);
-      waiting.delete(p.id);
-    }
-  };
-  const finished = (p: Point, m: PointMeasurement) => {
-    const baseId = pointId(baselineOf(p.config));
-    if (p.config.design === "none") {
-      baselines.set(p.id, m);
-      append(withBaseline(name, p, m, m, p.id));
-      for (const w of waiting.get(p.id) ?? []) append(withBaseline(name, w.p, w.m, m, p.id));
-      waiting.delete(p.id);
-      return;
-    }
-    const base = baselines.get(baseId);
-    if (base !== undefined) append(withBaseline(name, p, m, base, baseId));
-    else if (scheduled.has(baseId) && !failed.some((f) => f.id === baseId))
-      waiting.set(baseId, [...(waiting.get(baseId) ?? []), { p, m }]);
-    else fail(p, "its none baseline is neither measured nor scheduled");
-  };
-
-  opts.onProgress?.(written, points.length, null);
+  ensureDir(opts.outDir);
+  const release = lockDir(opts.outDir, `sweep ${exp.file ?? exp.name}`, notice);
   try {
-    if (jobs === 1) {
-      // no worker to start: the same measurement on this thread, yielding between points so timers (the bar) run
-      for (const p of todo) {
-        let m: PointMeasurement;
-        try {
-          m = await measurePoint(p.config);
-        } catch (e) {
-          fail(p, e instanceof Error ? e.message : String(e));
-          continue;
-        }
-        finished(p, m);
-        await new Promise((r) => setImmediate(r));
+    // what the numbers will be measured with: the tool, each profile's resolved spec, each design file's bytes
+    const version = toolVersion();
+    const commit = gitCommit().commit;
+    const profileHash = new Map(exp.axes.profiles.map((p) => [p, profileSha256(resolveProfile(p))]));
+    const designHash = new Map(exp.axes.designs.map((d) => [d, designSha256(d)]));
+    for (const d of exp.axes.designs)
+      if (isDesignFile(d))
+        notice(`executing design file ${d} (sha256 ${designHash.get(d)!.slice(0, 12)}…) in each worker`);
+    const provenanceOf = (c: PointConfig): Provenance => ({
+      version,
+      commit,
+      profileSha256: profileHash.get(c.profile)!,
+      designSha256: designHash.get(c.design) ?? null,
+    });
+
+    const read = readResultsFile(files.jsonl);
+    if (read.tornLine !== null) {
+      notice(
+        `${files.jsonl}:${read.tornLine}: incomplete last line (an interrupted write) removed; its point runs again`,
+      );
+      truncateTo(files.jsonl, read.completeBytes);
+    }
+    // lines measured with other code or data leave results.jsonl for superseded.jsonl (nothing is lost)
+    const reasons = new Map<string, Set<string>>();
+    const keep: SweepResult[] = [];
+    const stale: SweepResult[] = [];
+    for (const r of read.results) {
+      const why: string[] = [];
+      if (r.provenance.version !== version) why.push(`tool version ${r.provenance.version} → ${version}`);
+      const ph = profileHash.get(r.config.profile);
+      if (ph !== undefined && ph !== r.provenance.profileSha256)
+        why.push(`profile ${r.config.profile} changed`);
+      if (designHash.has(r.config.design) && designHash.get(r.config.design) !== r.provenance.designSha256)
+        why.push(`design ${r.config.design} changed`);
+      if (why.length === 0) keep.push(r);
+      else {
+        stale.push(r);
+        reasons.set(r.id, new Set(why));
       }
-    } else if (todo.length > 0) {
-      const queue = [...todo];
-      const byId = new Map(todo.map((p) => [p.id, p]));
+    }
+    if (stale.length > 0) {
+      const sup = join(opts.outDir, SUPERSEDED_JSONL);
+      const out = new LineAppender(sup);
+      try {
+        for (const r of stale) out.append(JSON.stringify(r));
+      } finally {
+        out.close();
+      }
+      writeAtomic(files.jsonl, keep.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      files.superseded = sup;
+    }
+    const done = new Map<string, SweepResult>(keep.map((r) => [r.id, r]));
+    const wanted = new Set(points.map((p) => p.id));
+    const skipped = [...done.keys()].filter((id) => wanted.has(id)).length;
+    const remeasuredIds = [...reasons.keys()].filter((id) => wanted.has(id));
+    const remeasureReasons = [...new Set(remeasuredIds.flatMap((id) => [...reasons.get(id)!]))];
+    if (remeasuredIds.length > 0)
+      notice(
+        `re-measuring ${remeasuredIds.length} point${remeasuredIds.length === 1 ? "" : "s"}: ${remeasureReasons.join("; ")}`,
+      );
+
+    // none points come first in expandPoints' order, so a design point's baseline is started before it
+    let todo = points.filter((p) => !done.has(p.id));
+    if (opts.maxPoints !== undefined) todo = todo.slice(0, opts.maxPoints);
+    const scheduled = new Set(todo.map((p) => p.id));
+
+    // the breakdown belongs to shard 1 (or the unsharded sweep); measured again when its key changed
+    const bspec = opts.shard === undefined || opts.shard.index === 1 ? breakdownSpec(exp) : null;
+    const bpath = join(opts.outDir, BREAKDOWN_JSON);
+    const bkey =
+      bspec === null
+        ? ""
+        : [
+            version,
+            profileHash.get(bspec.profile),
+            ...bspec.designs.map((d) => `${d}=${designHash.get(d) ?? "-"}`),
+          ].join("|");
+    const oldBreakdown = bspec === null ? null : readBreakdown(bpath);
+    const needBreakdown =
+      bspec !== null &&
+      (oldBreakdown === null ||
+        oldBreakdown.key !== bkey ||
+        JSON.stringify(oldBreakdown.spec) !== JSON.stringify(bspec));
+    if (bspec !== null) files.breakdown = bpath;
+    let breakdownRows: BreakdownRow[] | null = null;
+    let breakdownError: string | null = null;
+
+    const items: Item[] = [
+      ...(needBreakdown ? [{ kind: "breakdown" as const, spec: bspec! }] : []),
+      ...todo.map((p) => ({ kind: "point" as const, p })),
+    ];
+    const { jobs, capped } = workerCount(opts.jobs, items.length);
+    if (capped) notice(`--jobs ${opts.jobs}: capped to ${availableParallelism()}, the CPUs available`);
+    const failed: SweepSummary["failed"] = [];
+    const name = exp.name;
+
+    const baselines = new Map<string, PointMeasurement>();
+    for (const r of done.values()) if (r.config.design === "none") baselines.set(r.id, r);
+    const waiting = new Map<string, { p: Point; m: PointMeasurement }[]>();
+    let written = skipped;
+    let ran = 0;
+
+    const out = new LineAppender(files.jsonl);
+    const append = (r: SweepResult) => {
+      out.append(JSON.stringify(r));
+      done.set(r.id, r);
+      written++;
+      ran++;
+      opts.onProgress?.(written, points.length, r);
+    };
+    const fail = (p: Point, error: string) => {
+      failed.push({ id: p.id, config: p.config, error });
+      if (p.config.design === "none") {
+        for (const w of waiting.get(p.id) ?? []) fail(w.p, `its none baseline failed: ${error}`);
+        waiting.delete(p.id);
+      }
+    };
+    const finished = (p: Point, m: PointMeasurement) => {
+      const baseId = pointId(baselineOf(p.config));
+      const prov = provenanceOf(p.config);
+      if (p.config.design === "none") {
+        baselines.set(p.id, m);
+        append(withBaseline(name, p, m, m, p.id, prov));
+        for (const w of waiting.get(p.id) ?? [])
+          append(withBaseline(name, w.p, w.m, m, p.id, provenanceOf(w.p.config)));
+        waiting.delete(p.id);
+        return;
+      }
+      const base = baselines.get(baseId);
+      if (base !== undefined) append(withBaseline(name, p, m, base, baseId, prov));
+      else if (scheduled.has(baseId) && !failed.some((f) => f.id === baseId))
+        waiting.set(baseId, [...(waiting.get(baseId) ?? []), { p, m }]);
+      else fail(p, "its none baseline is neither measured nor scheduled");
+    };
+    const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+    opts.onProgress?.(written, points.length, null);
+    const handle = (reply: WorkerReply) => {
+      if (reply.kind === "breakdown") {
+        if (reply.ok) breakdownRows = reply.rows;
+        else breakdownError = reply.error;
+        return;
+      }
+      const p = byId.get(reply.id)!;
+      if (reply.ok) finished(p, reply.measurement);
+      else fail(p, reply.error);
+    };
+    const byId = new Map(todo.map((p) => [p.id, p]));
+    const queue = [...items];
+    try {
+      // jobs − 1 worker threads, and this thread as the last worker: one JIT warm-up fewer than jobs workers
       await new Promise<void>((resolveAll, rejectAll) => {
-        let active = 0;
         const workers: Worker[] = [];
-        const next = (w: Worker) => {
-          const p = queue.shift();
-          if (p === undefined) {
-            void w.terminate();
-            if (--active === 0) resolveAll();
-            return;
-          }
-          w.postMessage({ id: p.id, config: p.config } satisfies WorkerRequest);
+        const inFlight = new Map<Worker, number>();
+        let running = jobs;
+        let stopped = false;
+        const executorDone = () => {
+          if (--running === 0 && !stopped) resolveAll();
         };
-        for (let i = 0; i < jobs; i++) {
+        const stopAll = (e: unknown) => {
+          if (stopped) return;
+          stopped = true;
+          queue.length = 0;
+          for (const x of workers) void x.terminate();
+          rejectAll(e);
+        };
+        const send = (w: Worker, it: Item) => {
+          inFlight.set(w, inFlight.get(w)! + 1);
+          w.postMessage(
+            (it.kind === "breakdown"
+              ? { kind: "breakdown", spec: it.spec }
+              : { kind: "point", id: it.p.id, config: it.p.config }) satisfies WorkerRequest,
+          );
+        };
+        // a worker holds up to PREFETCH items: it starts the next the moment it finishes one, without waiting
+        // for this thread to be scheduled (or to finish the point it measures itself)
+        const feed = (w: Worker) => {
+          while (inFlight.get(w)! < PREFETCH) {
+            const it = queue.shift();
+            if (it === undefined) break;
+            send(w, it);
+          }
+          if (inFlight.get(w) === 0) {
+            void w.terminate();
+            executorDone();
+          }
+        };
+        for (let i = 0; i < jobs - 1; i++) {
           const w = spawnWorker();
           workers.push(w);
-          active++;
+          inFlight.set(w, 0);
           w.on("message", (reply: WorkerReply) => {
-            const p = byId.get(reply.id)!;
+            inFlight.set(w, inFlight.get(w)! - 1);
             try {
-              if (reply.ok) finished(p, reply.measurement);
-              else fail(p, reply.error);
+              handle(reply);
             } catch (e) {
-              for (const x of workers) void x.terminate();
-              rejectAll(e);
+              stopAll(e);
               return;
             }
-            next(w);
+            feed(w);
           });
-          w.on("error", (e) => {
-            for (const x of workers) void x.terminate();
-            rejectAll(new Error(`sweep worker failed: ${e.message}`));
-          });
-          next(w);
+          w.on("error", (e) => stopAll(new Error(`sweep worker failed: ${e.message}`)));
         }
+        // the first items round-robin, so the breakdown (first) and the first points go to different workers
+        for (let round = 0; round < PREFETCH; round++)
+          for (const w of workers) {
+            const it = queue.shift();
+            if (it !== undefined) send(w, it);
+          }
+        for (const w of workers) if (inFlight.get(w) === 0) feed(w);
+        // With workers, design files are left to them: this thread runs under the CLI's own loader, which may
+        // take a .ts file outside an ESM package for CommonJS (a workers' loader does not); see design-loader.
+        const usesFile = (it: Item) =>
+          it.kind === "point" ? isDesignFile(it.p.config.design) : it.spec.designs.some(isDesignFile);
+        const takeLocal = (): Item | undefined => {
+          if (workers.length === 0) return queue.shift();
+          const i = queue.findIndex((it) => !usesFile(it));
+          return i < 0 ? undefined : queue.splice(i, 1)[0];
+        };
+        // this thread: the same measurements, yielding between items so replies and timers (the bar) run
+        void (async () => {
+          for (;;) {
+            await new Promise((r) => setImmediate(r));
+            const it = takeLocal();
+            if (it === undefined || stopped) break;
+            if (it.kind === "breakdown") {
+              try {
+                handle({ kind: "breakdown", ok: true, rows: await measureBreakdown(it.spec) });
+              } catch (e) {
+                handle({ kind: "breakdown", ok: false, error: message(e) });
+              }
+              continue;
+            }
+            let m: PointMeasurement;
+            try {
+              m = await measurePoint(it.p.config);
+            } catch (e) {
+              handle({ kind: "point", id: it.p.id, ok: false, error: message(e) });
+              continue;
+            }
+            handle({ kind: "point", id: it.p.id, ok: true, measurement: m, ms: 0 });
+          }
+          executorDone();
+        })().catch(stopAll);
       });
+    } finally {
+      out.close();
     }
-  } finally {
-    closeSync(fd);
-  }
-  for (const list of waiting.values()) for (const w of list) fail(w.p, "its none baseline was not measured");
+    for (const list of waiting.values())
+      for (const w of list) fail(w.p, "its none baseline was not measured");
+    if (breakdownError !== null) notice(`the cycle breakdown failed: ${breakdownError}`);
+    if (breakdownRows !== null && bspec !== null)
+      writeAtomic(
+        bpath,
+        `${JSON.stringify({ spec: bspec, key: bkey, rows: breakdownRows } satisfies BreakdownFile, null, 2)}\n`,
+      );
 
-  const rows = points.map((p) => done.get(p.id)).filter((r): r is SweepResult => r !== undefined);
-  writeAtomic(files.csv, resultsCsv(rows));
-  const summary: SweepSummary = {
-    experiment: name,
-    outDir: opts.outDir,
-    points: points.length,
-    skipped,
-    ran,
-    failed,
-    remaining: points.length - rows.length,
-    excluded: excluded.map((e) => ({ id: e.id, config: e.config, reason: e.reason })),
-    jobs: todo.length === 0 ? 0 : jobs,
-    elapsedMs: Math.round(performance.now() - t0),
-    files,
-  };
-  writeAtomic(files.summary, `${JSON.stringify({ ...summary, experimentSpec: opts.experiment }, null, 2)}\n`);
-  return summary;
+    const rows = points.map((p) => done.get(p.id)).filter((r): r is SweepResult => r !== undefined);
+    writeAtomic(files.csv, resultsCsv(rows));
+    const summary: SweepSummary = {
+      experiment: name,
+      outDir: opts.outDir,
+      points: points.length,
+      skipped,
+      remeasured: remeasuredIds.length,
+      remeasureReasons,
+      ran,
+      failed,
+      remaining: points.length - rows.length,
+      excluded: expanded.excluded.map((e) => ({ id: e.id, config: e.config, reason: e.reason })),
+      shard: opts.shard ?? null,
+      jobs: items.length === 0 ? 0 : jobs,
+      jobsRequested: capped ? (opts.jobs ?? null) : null,
+      elapsedMs: Math.round(performance.now() - t0),
+      files,
+    };
+    const record = {
+      ...summary,
+      environment: environment(),
+      experimentSpec: exp,
+      profiles: Object.fromEntries(profileHash),
+      designs: Object.fromEntries([...designHash].map(([d, h]) => [d, { sha256: h }])),
+    };
+    writeAtomic(files.summary, `${JSON.stringify(record, null, 2)}\n`);
+    return summary;
+  } finally {
+    release();
+  }
 }

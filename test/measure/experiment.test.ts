@@ -7,6 +7,7 @@ import {
   baselineOf,
   expandPoints,
   loadExperiment,
+  MAX_EXPERIMENT_BYTES,
   type PointConfig,
   pointId,
   validateExperiment,
@@ -83,6 +84,15 @@ describe("experiment files", () => {
     expect(() => loadExperiment(f)).toThrow(new RegExp(`^${f}: not valid JSON: `));
     writeFileSync(f, JSON.stringify(withAxes({ depths: [0, -1] })));
     expect(() => loadExperiment(f)).toThrow(`${f}: axes.depths[1]: must be an integer 0..32, got -1`);
+    // bounded: a device never finishes, a huge file is not an experiment
+    expect(() => loadExperiment("/dev/zero")).toThrow("experiment file /dev/zero is not a regular file");
+    writeFileSync(f, " ".repeat(MAX_EXPERIMENT_BYTES + 1));
+    expect(() => loadExperiment(f)).toThrow(
+      `experiment file ${f} is ${(MAX_EXPERIMENT_BYTES + 1).toLocaleString("en-US")} bytes, more than the limit of ${MAX_EXPERIMENT_BYTES.toLocaleString("en-US")}`,
+    );
+    expect(() => loadExperiment(join(dir, "none.json"))).toThrow(
+      `cannot read experiment file ${join(dir, "none.json")}: no such file or directory (ENOENT)`,
+    );
   });
 
   it("gives each point a stable id: the hash of its exact configuration", () => {

@@ -1,20 +1,24 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { designIds } from "../../src/cgroup/designs/index.ts";
 import { UsageError } from "../../src/cli/output.ts";
+import { buildReport } from "../../src/cli/report.ts";
 import { runSweepCommand } from "../../src/cli/sweep.ts";
-import { validateExperiment } from "../../src/measure/experiment.ts";
+import { expandPoints, validateExperiment } from "../../src/measure/experiment.ts";
+import { LineAppender, LOCK_FILE, lockDir } from "../../src/measure/result-dir.ts";
 import {
   CSV_COLUMNS,
-  readResults,
   runSweep,
   type SweepResult,
+  workerCount,
   writeAtomic,
 } from "../../src/measure/sweep.ts";
+import { readResultsFile } from "../../src/measure/sweep-result.ts";
+import { parseShard, shardPoints } from "../../src/measure/sweep-shard.ts";
 
 const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
 
@@ -75,7 +79,24 @@ describe("sweep", () => {
     expect(csv.find((l) => l.startsWith(at("cgroup-walk", 2).id))).toContain(
       ",cgroup-walk,cgroup-walk,2,filtered,null,",
     );
-    expect(readdirSync(dir).sort()).toEqual(["results.csv", "results.jsonl", "summary.json"]);
+    expect(readdirSync(dir).sort()).toEqual([
+      "breakdown.json",
+      "results.csv",
+      "results.jsonl",
+      "summary.json",
+    ]);
+    // every line says what produced it; summary.json records the run's whole environment
+    expect(rs[0]!.provenance).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      designSha256: null,
+    });
+    expect(rs[0]!.provenance.profileSha256).toMatch(/^[0-9a-f]{64}$/);
+    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
+    expect(Object.keys(summary.environment)).toEqual(
+      expect.arrayContaining(["version", "commit", "node", "host", "platform", "cpus", "argv", "date"]),
+    );
+    expect(summary.profiles["sandybridge-2011"]).toBe(rs[0]!.provenance.profileSha256);
+    expect(summary.experimentSpec.name).toBe("small");
   });
 
   it("resumes an interrupted sweep: finished points are skipped, a truncated last line is redone", async () => {
@@ -124,13 +145,13 @@ describe("sweep", () => {
     expect(composed!.extraCyclesPerCall).toBe(7);
   });
 
-  it("drops a line that does not parse and rewrites the file without it", () => {
+  it("refuses a results file with a bad complete line, naming the line; reports a torn last line", () => {
     const dir = tmp();
     const f = join(dir, "results.jsonl");
-    const good = JSON.stringify({ id: "a", config: {} });
-    writeFileSync(f, `${good}\n{"id": "b", "con\n${good.replace('"a"', '"c"')}\n{"id"`);
-    expect(readResults(f).map((r) => r.id)).toEqual(["a", "c"]);
-    expect(readFileSync(f, "utf8")).toBe(`${good}\n${good.replace('"a"', '"c"')}\n`);
+    writeFileSync(f, `{"id": "b", "con\n`);
+    expect(() => readResultsFile(f)).toThrow(`${f}:1: not valid JSON`);
+    writeFileSync(f, `{"id"`);
+    expect(readResultsFile(f)).toMatchObject({ results: [], tornLine: 1, completeBytes: 0 });
   });
 
   it("writes files atomically: a temporary file renamed into place, none left behind", () => {
@@ -142,6 +163,21 @@ describe("sweep", () => {
     writeAtomic(join(dir, "x.png"), new Uint8Array([0x89, 0x50]));
     expect([...readFileSync(join(dir, "x.png"))]).toEqual([0x89, 0x50]);
     expect(readdirSync(dir).sort()).toEqual(["results.csv", "x.png"]);
+    // the rename fails (a directory is in the way): the error names the path, the temporary file is gone
+    mkdirSync(join(dir, "summary.json"));
+    writeFileSync(join(dir, "summary.json", "keep"), "");
+    expect(() => writeAtomic(join(dir, "summary.json"), "{}")).toThrow(
+      `cannot write ${join(dir, "summary.json")}: `,
+    );
+    expect(readdirSync(dir).sort()).toEqual(["results.csv", "summary.json", "x.png"]);
+  });
+
+  it("a full disk: the append fails with the path and the reason, and no torn line is left", () => {
+    const out = new LineAppender("/dev/full");
+    expect(() => out.append("x".repeat(100))).toThrow(
+      "cannot append to /dev/full: no space left on device (ENOSPC)",
+    );
+    out.close();
   });
 
   it("CLI: --json prints one JSON document, no progress bar off a terminal; a bad file is a usage error", async () => {
@@ -175,10 +211,179 @@ describe("sweep", () => {
       exp,
       JSON.stringify({ name: "cli", axes: { designs: ["x"], depths: [1], workloads: ["null"] } }),
     );
+    // usage errors of the command line: exit 2 with the message
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
+    const shard = cli("sweep", exp, "-o", join(dir, "o2"), "--shard", "5/4");
+    expect([shard.status, shard.stderr]).toEqual([2, "syscall-lab: --shard: K must be from 1 to 4, got 5\n"]);
+    const merge = cli("report", join(dir, "out"), join(dir, "out"));
+    expect([merge.status, merge.stderr]).toEqual([
+      2,
+      "syscall-lab: report: merging several directories needs -o OUT (a new directory)\n",
+    ]);
     await expect(runSweepCommand({ file: exp, outDir: join(dir, "out"), json: false })).rejects.toThrow(
       new UsageError(
         `${exp}: axes.designs[0]: unknown design "x" (known: ${designIds().join(", ")}, all, or a .ts/.js file)`,
       ),
     );
+  });
+
+  it("a changed design file is measured again, and says how many points and why; the old lines are kept aside", async () => {
+    const dir = tmp();
+    const src = readFileSync(
+      fileURLToPath(new URL("../../examples/designs/cgroup-bytemap.ts", import.meta.url)),
+      "utf8",
+    );
+    const design = join(dir, "bytemap.ts");
+    writeFileSync(
+      design,
+      src.replaceAll("../../src/", fileURLToPath(new URL("../../src/", import.meta.url))),
+    );
+    const e = validateExperiment(
+      {
+        name: "file",
+        axes: { designs: [design], depths: [0, 1], modes: ["filtered"], workloads: ["null"], counts: [3] },
+      },
+      "file.json",
+    );
+    const notices: string[] = [];
+    const out = join(dir, "out");
+    const first = await runSweep({ experiment: e, outDir: out, jobs: 1, onNotice: (m) => notices.push(m) });
+    expect(first).toMatchObject({ points: 4, ran: 4, remeasured: 0 });
+    expect(notices[0]).toMatch(
+      new RegExp(`^executing design file ${design} \\(sha256 [0-9a-f]{12}…\\) in each worker$`),
+    );
+    const line = parsed(out).find((r) => r.config.design === design)!;
+    expect(line.designId).toBe("cgroup-bytemap");
+    expect(line.provenance.designSha256).toMatch(/^[0-9a-f]{64}$/);
+    // unchanged: nothing runs
+    expect(await runSweep({ experiment: e, outDir: out, jobs: 1 })).toMatchObject({ ran: 0, skipped: 4 });
+    appendFileSync(design, "// edited\n");
+    notices.length = 0;
+    const again = await runSweep({ experiment: e, outDir: out, jobs: 1, onNotice: (m) => notices.push(m) });
+    expect(again).toMatchObject({
+      ran: 2,
+      skipped: 2,
+      remeasured: 2,
+      remeasureReasons: [`design ${design} changed`],
+    });
+    expect(notices).toContain(`re-measuring 2 points: design ${design} changed`);
+    expect(lines(join(dir, "out"))).toHaveLength(4);
+    expect(readFileSync(join(out, "superseded.jsonl"), "utf8").trimEnd().split("\n")).toHaveLength(2);
+  });
+
+  it("the CSV carries every axis: a seccompCache sweep gives rows that differ in that column", async () => {
+    const dir = tmp();
+    const e = validateExperiment(
+      {
+        name: "cache",
+        axes: {
+          designs: ["seccomp-bpf"],
+          depths: [0],
+          modes: ["filtered"],
+          workloads: ["null"],
+          counts: [3],
+          seccompCache: [true, false],
+        },
+      },
+      "cache.json",
+    );
+    await runSweep({ experiment: e, outDir: dir, jobs: 1 });
+    const csv = readFileSync(join(dir, "results.csv"), "utf8").trimEnd().split("\n");
+    const col = (name: string) => CSV_COLUMNS.indexOf(name as (typeof CSV_COLUMNS)[number]);
+    const rows = csv.slice(1).map((l) => l.split(","));
+    const seccomp = rows.filter((r) => r[col("design")] === "seccomp-bpf");
+    expect(seccomp.map((r) => r[col("seccompCache")])).toEqual(["true", "false"]);
+    // the breakdown takes the first setting (cache on): seccomp-bpf's cheaper call
+    const b = JSON.parse(readFileSync(join(dir, "breakdown.json"), "utf8"));
+    expect(b.spec.seccompCache).toBe(true);
+    const cached = seccomp.find((r) => r[col("seccompCache")] === "true")!;
+    expect(b.rows.find((x: { designId: string }) => x.designId === "seccomp-bpf").total).toBe(
+      Number(cached[col("cyclesPerCall")]),
+    );
+  });
+
+  it("--shard K/N: 4 shards cover every point once, and merged by report they equal the unsharded sweep", async () => {
+    const e = validateExperiment(
+      {
+        name: "shards",
+        description: "Four shards.",
+        axes: {
+          designs: ["cgroup-walk", "cgroup-composed"],
+          depths: [0, 1, 2, 3],
+          workloads: ["null"],
+          counts: [3],
+        },
+      },
+      "shards.json",
+    );
+    expect(parseShard("2/4")).toEqual({ index: 2, count: 4 });
+    expect(parseShard("5/4")).toBe("--shard: K must be from 1 to 4, got 5");
+    expect(parseShard("x")).toBe("--shard must be K/N (for example 2/4), got 'x'");
+    const all = expandPoints(e).points;
+    const slices = [1, 2, 3, 4].map((k) => shardPoints(all, { index: k, count: 4 }));
+    expect(
+      slices
+        .flat()
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(all.map((p) => p.id).sort());
+    expect(slices.map((x) => x.length)).toEqual([6, 6, 6, 6]);
+    const whole = tmp();
+    await runSweep({ experiment: e, outDir: whole, jobs: 1 });
+    const dirs = [1, 2, 3, 4].map(() => tmp());
+    for (const [i, d] of dirs.entries()) {
+      const s = await runSweep({ experiment: e, outDir: d, jobs: 1, shard: { index: i + 1, count: 4 } });
+      expect(s).toMatchObject({ points: 6, ran: 6, failed: [], shard: { index: i + 1, count: 4 } });
+    }
+    const merged = join(tmp(), "merged");
+    const m = await buildReport({ dirs, outDir: merged, figures: false, json: false });
+    const one = await buildReport({ dirs: [whole], outDir: join(tmp(), "one"), figures: false, json: false });
+    expect(lines(merged).sort()).toEqual(lines(whole).sort());
+    expect(m.tables).toEqual(one.tables);
+    expect(m.breakdown).toEqual(one.breakdown);
+    expect(m.points).toBe(24);
+  });
+
+  it("one sweep at a time per directory: a second is refused naming the holder; a stale lock is taken over", async () => {
+    const dir = tmp();
+    const [a, b] = await Promise.allSettled([
+      runSweep({ experiment: small, outDir: dir, jobs: 1 }),
+      runSweep({ experiment: small, outDir: dir, jobs: 1 }),
+    ]);
+    expect(a.status).toBe("fulfilled");
+    expect(b.status).toBe("rejected");
+    expect(String((b as PromiseRejectedResult).reason.message)).toMatch(
+      new RegExp(
+        `^${dir} is in use by another sweep \\(pid ${process.pid}, since .*\\); wait for it to finish, or sweep into another directory$`,
+      ),
+    );
+    expect(new Set(parsed(dir).map((r) => r.id)).size).toBe(lines(dir).length);
+    expect(readdirSync(dir)).not.toContain(LOCK_FILE);
+    // a lock left by a process that no longer runs
+    const gone = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
+    const pid = Number(gone.stdout.trim());
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid, host: (await import("node:os")).hostname(), started: "then", command: "sweep" }),
+    );
+    const notices: string[] = [];
+    const release = lockDir(dir, "test", (m) => notices.push(m));
+    expect(notices).toEqual([
+      `removing the stale lock of pid ${pid} (no longer running) in ${join(dir, LOCK_FILE)}`,
+    ]);
+    release();
+    expect(readdirSync(dir)).not.toContain(LOCK_FILE);
+  });
+
+  it("workers: never more than the CPUs, and the sweep says when it capped them", () => {
+    const cpus = (globalThis as { navigator?: { hardwareConcurrency: number } }).navigator
+      ?.hardwareConcurrency;
+    const w = workerCount(256, 1000);
+    expect(w.capped).toBe(true);
+    expect(w.jobs).toBeLessThanOrEqual(cpus ?? 256);
+    expect(w.jobs).toBeLessThan(256);
+    expect(workerCount(1, 1000)).toEqual({ jobs: 1, capped: false });
+    expect(workerCount(undefined, 1).jobs).toBe(1);
   });
 });
