@@ -2,13 +2,8 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { UNIT_COSTS } from "../cpu/insn-class.ts";
 import type { FilterMode } from "../measure/compare.ts";
-import {
-  type CostProfile,
-  describeProfile,
-  getProfile,
-  listProfiles,
-  loadProfileFile,
-} from "../measure/profile.ts";
+import { type CostProfile, describeProfile, getProfile, listProfiles } from "../measure/profile.ts";
+import { loadProfileFile } from "../measure/profile-file.ts";
 import { runWorkload } from "../measure/run-workload.ts";
 import { WORKLOADS } from "../workload/index.ts";
 import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";

@@ -26,6 +26,7 @@ import {
 } from "../cpu/msr.ts";
 import { RAX, CS as SREG_CS, SS as SREG_SS } from "../cpu/registers.ts";
 import { FIXED1, IF } from "../cpu/rflags.ts";
+import { concatBytes, utf8Decode, utf8Encode } from "../cpu/text-bytes.ts";
 import { type Assembled, Assembler } from "../entry/assembler.ts";
 import { symbolize } from "../entry/disassembler.ts";
 import { type EntryOptions, LINUX31_EXTERNS, linux31EntryText } from "../entry/linux-3.1.ts";
@@ -310,7 +311,7 @@ export class Machine implements KernelContext {
     this.seccompCache = opts.seccompCache ?? true;
     if (!(this.clockHz > 0)) throw new Error(`Machine.boot: bad clockHz ${this.clockHz}`);
     this.stdinBuf =
-      typeof opts.stdin === "string" ? Buffer.from(opts.stdin, "utf8") : (opts.stdin ?? new Uint8Array());
+      typeof opts.stdin === "string" ? utf8Encode(opts.stdin) : (opts.stdin ?? new Uint8Array());
     this.phys =
       opts.memoryBytes !== undefined
         ? new PhysicalMemory({ maxBytes: opts.memoryBytes })
@@ -626,11 +627,11 @@ export class Machine implements KernelContext {
   }
 
   get stdout(): string {
-    return Buffer.concat(this.outChunks.stdout).toString("utf8");
+    return utf8Decode(concatBytes(this.outChunks.stdout));
   }
 
   get stderr(): string {
-    return Buffer.concat(this.outChunks.stderr).toString("utf8");
+    return utf8Decode(concatBytes(this.outChunks.stderr));
   }
 
   // ---- tasks ----

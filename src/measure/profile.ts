@@ -1,7 +1,6 @@
 // Cost profiles: the data that turns executed instructions and natives into simulated cycles.
 // A profile is written as a CostProfileSpec, in which every number carries its source; compileProfile
 // validates it and builds the CostTable the CPU charges from.
-import { readFileSync } from "node:fs";
 import { type CostTable, INSN_CLASSES, type InsnClass } from "../cpu/insn-class.ts";
 import { NATIVE_NAMES, type NativeName, WORK_COST_NAMES } from "../kernel/native-costs.ts";
 import { cascadelake2022, cascadelake2022Pti } from "./profiles/cascadelake-2022.ts";
@@ -179,14 +178,8 @@ export function getProfile(name: string): CostProfile {
   return p;
 }
 
-/** Reads a user profile: a JSON file in the CostProfileSpec form. */
-export function loadProfileFile(path: string): CostProfile {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read cost profile file ${path}: ${(e as Error).message}`);
-  }
+/** Compiles the text of a user profile (a JSON file in the CostProfileSpec form); `path` names it in errors. */
+export function parseProfileFile(text: string, path: string): CostProfile {
   let json: unknown;
   try {
     json = JSON.parse(text);

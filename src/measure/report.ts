@@ -9,7 +9,8 @@ import * as vl from "vega-lite";
 import type { FilterMode } from "./compare.ts";
 import { type CycleBreakdown, cycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
 import type { PointConfig } from "./experiment.ts";
-import { getProfile, loadProfileFile } from "./profile.ts";
+import { getProfile } from "./profile.ts";
+import { loadProfileFile } from "./profile-file.ts";
 import { RESULTS_JSONL, SUMMARY_JSON, type SweepResult } from "./sweep.ts";
 import { resolveDesign } from "./sweep-point.ts";
 
