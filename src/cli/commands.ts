@@ -24,8 +24,9 @@ import { runPaths } from "./paths.ts";
 import { runReplay } from "./replay.ts";
 import { runScript } from "./script.ts";
 import { runStart2011 } from "./start.ts";
-import { runTrace } from "./trace.ts";
+import { registerTrace } from "./trace-command.ts";
 import { runValidate } from "./validate.ts";
+import { registerWeb } from "./web.ts";
 
 /** `--flavour`: the entry code the kernel is built with. */
 function parseFlavour(v: string): "linux-3.1" | "linux-generic" {
@@ -44,7 +45,7 @@ export function resolveProfile(nameOrPath: string): CostProfile {
 }
 
 /** Runs `fn`, turning a bad-name error from the model (unknown workload, TIF flag) into a usage error. */
-function usage<T>(fn: () => T): T {
+export function usage<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
@@ -362,43 +363,8 @@ export function registerCommands(program: Command): void {
       },
     );
 
-  program
-    .command("trace")
-    .description(
-      "single-step the kernel instructions of a workload's syscalls, with symbols, costs and decisions",
-    )
-    .requiredOption("-w, --workload <name>", `workload: ${WORKLOADS.map((w) => w.name).join(", ")}`)
-    .option("-n, --count <n>", "loop iterations to trace", "1")
-    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
-    .option("--tif <flags>", "comma-separated TIF flags to set on the task", "")
-    .option("--calls <n>", "stop after this many syscalls")
-    .option("--user", "also list user-mode instructions")
-    .option("--json", "print JSON (one record per instruction)")
-    .action(
-      (o: {
-        workload: string;
-        count: string;
-        profile: string;
-        tif: string;
-        user?: boolean;
-        json?: boolean;
-        calls?: string;
-      }) => {
-        print(
-          usage(() =>
-            runTrace({
-              workload: o.workload,
-              count: parsePositiveInt("--count", o.count, 1000),
-              profile: resolveProfile(o.profile),
-              tif: o.tif ? o.tif.split(",").filter((s) => s.trim() !== "") : [],
-              user: o.user === true,
-              json: o.json === true,
-              ...(o.calls !== undefined ? { calls: parsePositiveInt("--calls", o.calls, 1_000_000) } : {}),
-            }),
-          ),
-        );
-      },
-    );
+  registerTrace(program, { print, resolveProfile, usage });
+  registerWeb(program);
 
   program
     .command("demo")

@@ -259,6 +259,8 @@ export class Machine implements KernelContext {
   /** linear address of each CPU's per-cpu area */
   readonly percpus: number[] = [];
   readonly kernelText: Assembled;
+  /** the AT&T source kernelText was assembled from, comments included (the web stepper shows it) */
+  readonly kernelSource: string;
   readonly designData: Assembled | null;
   readonly symbols: ReadonlyMap<string, bigint>;
   readonly costs: NativeCosts;
@@ -396,6 +398,7 @@ export class Machine implements KernelContext {
       ? linuxGenericEntryText({ pti: this.pti })
       : `${linux31EntryText(entry)}${linux31Ia32EntryText(entry)}`;
     const text = `${entryText}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n`;
+    this.kernelSource = text;
     this.kernelText = assembleKernelText(text, asmSyms);
     const kt = this.kernelText;
     this.addKernelRegion(KERNEL_TEXT_BASE, pageUp(kt.bytes.length), 0); // supervisor, read-only, executable
