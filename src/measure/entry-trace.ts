@@ -113,6 +113,8 @@ export interface EntryTrace {
   flavour: Flavour;
   pti: boolean;
   design: string;
+  /** thread_info bit names: Linux's and the design's own (TIF_SYSCALL_CGROUP, …) */
+  tifNames: Record<number, string>;
   /** whether the run ended (the task exited or the limits were reached) rather than hitting maxSteps */
   complete: boolean;
 }
@@ -386,5 +388,6 @@ export function traceSetup(setup: TraceSetup, limits: TraceLimits = {}): EntryTr
     pti: setup.pti === true,
     design: setup.design ?? "none",
     complete,
+    tifNames,
   };
 }
