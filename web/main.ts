@@ -88,7 +88,8 @@ function fillForm(): void {
     return `<option value="${d}"${d === sel ? " selected" : ""}${blocked ? " disabled" : ""}>${d}${blocked ? " (3.1 only)" : ""}</option>`;
   };
   $("design").innerHTML = designs.map((d) => opt(d, state.design)).join("");
-  $("design-b").innerHTML = `<option value="">— (one column)</option>${designs.map((d) => opt(d, state.b)).join("")}`;
+  $("design-b").innerHTML =
+    `<option value="">— (one column)</option>${designs.map((d) => opt(d, state.b)).join("")}`;
   $<HTMLSelectElement>("flavour").value = state.flavour;
   $<HTMLInputElement>("depth").value = String(state.depth);
   $<HTMLInputElement>("filtered").checked = state.filtered;
@@ -130,7 +131,8 @@ function listingHtml(t: EntryTrace): string {
   return t.listing
     .map((l) => {
       if (l.kind === "comment") return `<li class="comment">${esc(l.text)}</li>`;
-      if (l.kind === "label") return `<li class="label" id="${"" /* labels repeat across sides */}">${esc(l.text)}</li>`;
+      if (l.kind === "label")
+        return `<li class="label" id="${"" /* labels repeat across sides */}">${esc(l.text)}</li>`;
       return `<li class="insn" data-addr="${l.addr}"><span class="addr">${l.addr!.slice(-6)}</span> ${esc(l.text)}</li>`;
     })
     .join("");
@@ -161,14 +163,23 @@ function sideHtml(name: string, flavour: string): string {
 function record(design: string): Side | null {
   const setup = setupOf(state, design);
   const trace = traceSetup(setup, { calls: 1, snapshots: true, maxSteps: MAX_STEPS });
-  if (!trace.complete) message(`${design}: stopped after ${MAX_STEPS} instructions without finishing the call`);
+  if (!trace.complete)
+    message(`${design}: stopped after ${MAX_STEPS} instructions without finishing the call`);
   const steps = trace.steps.filter((s) => s.call === 1 && !s.other);
-  return { name: design, trace, steps, root: document.createElement("div"), lines: new Map(), only: new Set() };
+  return {
+    name: design,
+    trace,
+    steps,
+    root: document.createElement("div"),
+    lines: new Map(),
+    only: new Set(),
+  };
 }
 
 /** Whether either side executes the first instruction under `label` at this tick. */
 function atLabel(k: Tick, label: string): boolean {
-  const hit = (st: TraceStep | undefined) => st !== undefined && st.label === label && !/\+0x/.test(st.symbol);
+  const hit = (st: TraceStep | undefined) =>
+    st !== undefined && st.label === label && !/\+0x/.test(st.symbol);
   return (k.a !== null && hit(sides[0]!.steps[k.a])) || (k.b !== null && hit(sides[1]!.steps[k.b]));
 }
 
@@ -200,7 +211,7 @@ function load(): void {
     s.root = main.children[i] as HTMLElement;
     const ol = s.root.querySelector(".listing")!;
     ol.innerHTML = listingHtml(s.trace);
-    ol.querySelectorAll<HTMLElement>("li.insn").forEach((li) => s.lines.set(li.dataset.addr!, li));
+    for (const li of ol.querySelectorAll<HTMLElement>("li.insn")) s.lines.set(li.dataset.addr!, li);
   });
   ticks = alignTraces(sides[0]?.steps ?? [], sides[1]?.steps ?? null);
   if (sides.length === 2) {
@@ -208,11 +219,11 @@ function load(): void {
       if (t.a !== null && t.b === null) sides[0]!.only.add(t.a);
       if (t.b !== null && t.a === null) sides[1]!.only.add(t.b);
     });
-    for (const s of sides)
-      for (const i of s.only) s.lines.get(s.steps[i]!.addr)?.classList.add("only");
+    for (const s of sides) for (const i of s.only) s.lines.get(s.steps[i]!.addr)?.classList.add("only");
   }
   const labels = new Set<string>();
-  for (const s of sides) for (const st of s.steps) if (st.cpl === 0 && !/\+0x/.test(st.symbol)) labels.add(st.label);
+  for (const s of sides)
+    for (const st of s.steps) if (st.cpl === 0 && !/\+0x/.test(st.symbol)) labels.add(st.label);
   $("label").innerHTML = [...labels].map((l) => `<option>${esc(l)}</option>`).join("");
   pos = -1;
   if (state.at) {
@@ -245,9 +256,15 @@ function renderSide(s: Side, i: number): void {
   const taken = pathTaken(done, s.trace.flavour);
   const last = i === s.steps.length - 1;
   const ret = s.steps[s.steps.length - 1]?.text.startsWith("sysret") ? "SYSRET" : "IRET";
-  q(".path").textContent = `${taken ? `${taken} path` : ""}${last ? ` · SYSCALL … ${ret}: ${total.toLocaleString("en-US")} cycles` : ""}`;
+  q(".path").textContent =
+    `${taken ? `${taken} path` : ""}${last ? ` · SYSCALL … ${ret}: ${total.toLocaleString("en-US")} cycles` : ""}`;
   q(".path").setAttribute("data-path", taken);
-  q(".diagram").innerHTML = pathDiagram(s.trace.flavour === "linux-3.1" ? BOXES_31 : BOXES_GENERIC, done, cur, s.trace.flavour);
+  q(".diagram").innerHTML = pathDiagram(
+    s.trace.flavour === "linux-3.1" ? BOXES_31 : BOXES_GENERIC,
+    done,
+    cur,
+    s.trace.flavour,
+  );
   q(".insn-now").textContent = cur
     ? `${cur.symbol}: ${cur.text}  (${cur.cycles} cycle${cur.cycles === 1 ? "" : "s"})${s.only.has(i) ? "  — only in this set-up" : ""}`
     : "before the SYSCALL instruction";
@@ -274,9 +291,21 @@ function renderSide(s: Side, i: number): void {
       `<th>${GPR_NAMES[n]}</th><td class="${changed(n) ? "changed" : ""}">${hex(st.regs[n]!)}${changed(n) ? " ●" : ""}</td>`;
     rows.push(`<tr>${cell(k)}${cell(k + 1)}</tr>`);
   }
-  rows.push(`<tr><th>rip</th><td>${hex(st.rip)}</td><th>cpl</th><td class="${prev && prev.cpl !== st.cpl ? "changed" : ""}">${st.cpl}${st.cpl === 0 ? " (kernel)" : " (user)"}</td></tr>`);
+  rows.push(
+    `<tr><th>rip</th><td>${hex(st.rip)}</td><th>cpl</th><td class="${prev && prev.cpl !== st.cpl ? "changed" : ""}">${st.cpl}${st.cpl === 0 ? " (kernel)" : " (user)"}</td></tr>`,
+  );
   q(".regs").innerHTML = rows.join("");
-  const flags: [string, number][] = [["CF", 0], ["PF", 2], ["AF", 4], ["ZF", 6], ["SF", 7], ["TF", 8], ["IF", 9], ["DF", 10], ["OF", 11]];
+  const flags: [string, number][] = [
+    ["CF", 0],
+    ["PF", 2],
+    ["AF", 4],
+    ["ZF", 6],
+    ["SF", 7],
+    ["TF", 8],
+    ["IF", 9],
+    ["DF", 10],
+    ["OF", 11],
+  ];
   q(".rflags").innerHTML = `<code>${hex(st.rflags)}</code> ${flags
     .map(([n, b]) => {
       const on = (st.rflags >>> b) & 1;
@@ -285,7 +314,8 @@ function renderSide(s: Side, i: number): void {
     })
     .join("")}`;
   const swapped = st.gsBase >= 0x8000_0000_0000_0000n;
-  q(".gs").innerHTML = `<div>GS.base <code class="${prev && prev.gsBase !== st.gsBase ? "changed" : ""}">${hex(st.gsBase)}</code> ${swapped ? "→ the per-cpu area (kernel)" : "(user's)"}</div><div>IA32_KERNEL_GS_BASE <code>${hex(st.kernelGsBase)}</code></div>`;
+  q(".gs").innerHTML =
+    `<div>GS.base <code class="${prev && prev.gsBase !== st.gsBase ? "changed" : ""}">${hex(st.gsBase)}</code> ${swapped ? "→ the per-cpu area (kernel)" : "(user's)"}</div><div>IA32_KERNEL_GS_BASE <code>${hex(st.kernelGsBase)}</code></div>`;
   q(".ti").innerHTML = `<code>${hex(st.tif)}</code> ${esc(tifBits(st.tif, s.trace.tifNames))}`;
   const written = (k: number) => prev !== null && prev.ptRegs[k] !== st.ptRegs[k];
   q(".ptregs").innerHTML = `<tr><th>offset</th><th>field</th><th>value</th></tr>${PT_REGS_FIELDS.map(
@@ -294,7 +324,10 @@ function renderSide(s: Side, i: number): void {
   ).join("")}`;
   q(".decisions").innerHTML = done
     .filter((d) => d.taken !== undefined)
-    .map((d) => `<li class="${d.taken ? "taken" : "fall"}"><code>${esc(d.symbol)} ${esc(d.text)}</code><br />${esc(d.note)}</li>`)
+    .map(
+      (d) =>
+        `<li class="${d.taken ? "taken" : "fall"}"><code>${esc(d.symbol)} ${esc(d.text)}</code><br />${esc(d.note)}</li>`,
+    )
     .join("");
 }
 
@@ -329,9 +362,14 @@ function flame(): void {
   const out = $("flame-out");
   out.hidden = false;
   const { flavour } = flavourOf(state);
-  const none = sides.find((s) => s.name === "none")?.trace ?? traceSetup(setupOf(state, "none"), { calls: 1 });
+  const none =
+    sides.find((s) => s.name === "none")?.trace ?? traceSetup(setupOf(state, "none"), { calls: 1 });
   const frames = sides.flatMap((s) => flameFrames(s.name, s.trace, none));
-  const svg = flameSvg(frames, `Where the cycles of this call go (${flavour}${state.flavour.endsWith("pti") ? " + PTI" : ""})`, 1200);
+  const svg = flameSvg(
+    frames,
+    `Where the cycles of this call go (${flavour}${state.flavour.endsWith("pti") ? " + PTI" : ""})`,
+    1200,
+  );
   const link = (data: string, type: string, name: string) =>
     `<a download="${name}" href="${URL.createObjectURL(new Blob([data], { type }))}">${name}</a>`;
   out.innerHTML = `<h2>Where the cycles go</h2><div class="flame">${svg}</div><p>Download: ${link(svg, "image/svg+xml", "flame.svg")} · ${link(collapsedStacks(frames), "text/plain", "stacks.collapsed.txt")} (flamegraph.pl, speedscope)</p>`;

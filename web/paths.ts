@@ -14,10 +14,28 @@ export interface PathBox {
 const label = (re: RegExp) => (s: TraceStep) => s.cpl === 0 && re.test(s.label);
 
 export const BOXES_31: readonly PathBox[] = [
-  { id: "syscall", text: "SYSCALL", lane: 0, col: 0, match: (s) => s.cpl === 3 && s.text.startsWith("syscall") },
-  { id: "entry", text: "swapgs · stack · args", lane: 0, col: 1, match: label(/^system_call(_after_swapgs)?$/) },
+  {
+    id: "syscall",
+    text: "SYSCALL",
+    lane: 0,
+    col: 0,
+    match: (s) => s.cpl === 3 && s.text.startsWith("syscall"),
+  },
+  {
+    id: "entry",
+    text: "swapgs · stack · args",
+    lane: 0,
+    col: 1,
+    match: label(/^system_call(_after_swapgs)?$/),
+  },
   { id: "fast", text: "system_call_fastpath", lane: 1, col: 2, match: label(/^system_call_fastpath$/) },
-  { id: "fast-ret", text: "sysret_check", lane: 1, col: 4, match: label(/^(ret_from_sys_call|sysret_check)$/) },
+  {
+    id: "fast-ret",
+    text: "sysret_check",
+    lane: 1,
+    col: 4,
+    match: label(/^(ret_from_sys_call|sysret_check)$/),
+  },
   { id: "audit", text: "auditsys", lane: 2, col: 2, match: label(/^auditsys$/) },
   { id: "audit-ret", text: "sysret_audit", lane: 2, col: 4, match: label(/^sysret_(audit|signal|careful)$/) },
   { id: "slow", text: "tracesys", lane: 3, col: 2, match: label(/^tracesys$/) },
@@ -27,7 +45,9 @@ export const BOXES_31: readonly PathBox[] = [
     text: "int_ret_from_sys_call",
     lane: 3,
     col: 4,
-    match: label(/^(int_ret_from_sys_call|int_with_check|int_careful|int_very_careful|int_signal|int_restore_rest)$/),
+    match: label(
+      /^(int_ret_from_sys_call|int_with_check|int_careful|int_very_careful|int_signal|int_restore_rest)$/,
+    ),
   },
   { id: "body", text: "sys_call_table → sys_*", lane: 0, col: 3, match: label(/^sys_/) },
   { id: "sysret", text: "SYSRET", lane: 4, col: 5, match: (s) => s.text.startsWith("sysret") },
@@ -35,15 +55,33 @@ export const BOXES_31: readonly PathBox[] = [
 ];
 
 export const BOXES_GENERIC: readonly PathBox[] = [
-  { id: "syscall", text: "SYSCALL", lane: 0, col: 0, match: (s) => s.cpl === 3 && s.text.startsWith("syscall") },
+  {
+    id: "syscall",
+    text: "SYSCALL",
+    lane: 0,
+    col: 0,
+    match: (s) => s.cpl === 3 && s.text.startsWith("syscall"),
+  },
   { id: "entry", text: "entry_SYSCALL_64", lane: 0, col: 1, match: label(/^entry_SYSCALL_64$/) },
-  { id: "work-test", text: "syscall_work test", lane: 1, col: 2, match: label(/^syscall_enter_from_user_mode$/) },
+  {
+    id: "work-test",
+    text: "syscall_work test",
+    lane: 1,
+    col: 2,
+    match: label(/^syscall_enter_from_user_mode$/),
+  },
   { id: "slow", text: "syscall_enter_work", lane: 3, col: 2, match: label(/^syscall_enter_work$/) },
   { id: "slow-work", text: "syscall_trace_enter", lane: 3, col: 3, match: label(/^syscall_trace_enter$/) },
   { id: "body", text: "do_syscall_64 → sys_*", lane: 0, col: 3, match: label(/^sys_/) },
   { id: "fast-ret", text: "exit_to_user_mode", lane: 1, col: 4, match: label(/^syscall_exit_to_user_mode$/) },
   { id: "audit", text: "(none in 5.x)", lane: 2, col: 2, match: () => false },
-  { id: "slow-ret", text: "restore_regs, IRET", lane: 3, col: 4, match: label(/^swapgs_restore_regs_and_return_to_usermode$/) },
+  {
+    id: "slow-ret",
+    text: "restore_regs, IRET",
+    lane: 3,
+    col: 4,
+    match: label(/^swapgs_restore_regs_and_return_to_usermode$/),
+  },
   { id: "sysret", text: "SYSRET", lane: 4, col: 5, match: (s) => s.text.startsWith("sysret") },
   { id: "iret", text: "IRET", lane: 3, col: 5, match: (s) => s.text.startsWith("iret") },
 ];
@@ -63,7 +101,8 @@ export function pathTaken(steps: readonly TraceStep[], flavour: string): "fast" 
       if (s.label === "syscall_trace_enter" || s.label === "int_ret_from_sys_call") slow = true;
     } else {
       if (s.label === "syscall_enter_from_user_mode") fast = true;
-      if (s.label === "syscall_enter_work" || s.label === "swapgs_restore_regs_and_return_to_usermode") slow = true;
+      if (s.label === "syscall_enter_work" || s.label === "swapgs_restore_regs_and_return_to_usermode")
+        slow = true;
     }
   }
   return slow ? "slow" : audit ? "audit" : fast ? "fast" : "";
@@ -72,7 +111,12 @@ export function pathTaken(steps: readonly TraceStep[], flavour: string): "fast" 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 /** The diagram as SVG: lit boxes for what ran so far, the current box outlined, the taken path's lane named. */
-export function pathDiagram(boxes: readonly PathBox[], steps: readonly TraceStep[], current: TraceStep | null, flavour: string): string {
+export function pathDiagram(
+  boxes: readonly PathBox[],
+  steps: readonly TraceStep[],
+  current: TraceStep | null,
+  flavour: string,
+): string {
   const lit = new Set<string>();
   for (const s of steps) for (const b of boxes) if (b.match(s)) lit.add(b.id);
   const cur = current ? boxes.find((b) => b.match(current))?.id : undefined;

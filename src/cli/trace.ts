@@ -22,7 +22,7 @@ export interface TraceOptions extends Omit<TraceSetup, "design"> {
 const PLAIN = new Proxy({} as ChalkInstance, { get: () => (s: string) => s });
 
 /** Cut `s` to `n` characters (an ellipsis marks the cut). */
-function fit(s: string, n: number): string {
+function clip(s: string, n: number): string {
   return s.length <= n ? s.padEnd(n) : `${s.slice(0, Math.max(0, n - 1))}…`;
 }
 
@@ -77,7 +77,7 @@ export function formatTrace(
       continue;
     }
     // 5 + 2 + 2 + 26 + 1 + 34 + 1 = 71 columns before the changes
-    const head = `${cyc}  ${mode}${c.cyan(fit(r.symbol || r.addr, 26))} ${fit(r.text, 34)}`;
+    const head = `${cyc}  ${mode}${c.cyan(clip(r.symbol || r.addr, 26))} ${clip(r.text, 34)}`;
     const room = width - 71;
     const changes = r.changes.join(" ");
     out.push(`${head} ${changes.length <= room ? changes : `${changes.slice(0, room - 1)}…`}`.trimEnd());
@@ -106,7 +106,7 @@ export interface DiffResult {
   a: { design: string; instructions: number; cycles: number };
   b: { design: string; instructions: number; cycles: number };
   /** instructions only `a` executes (sign "-") and only `b` executes ("+"), in execution order */
-  only: { side: "a" | "b"; symbol: string; text: string; cycles: number }[];
+  unique: { side: "a" | "b"; symbol: string; text: string; cycles: number }[];
 }
 
 /** The instructions of one call that one set-up executes and the other does not (an LCS over the instruction texts). */
@@ -117,16 +117,16 @@ export function diffTraces(setup: Omit<TraceSetup, "design">, a: string, b: stri
   const tb = call(b);
   const inB = matched(ta, tb);
   const inA = matched(tb, ta);
-  const only: DiffResult["only"] = [];
+  const unique: DiffResult["unique"] = [];
   let i = 0;
   let j = 0;
   // walk both in step: shared instructions advance together, each side's own ones are listed where they occur
   while (i < ta.length || j < tb.length) {
     if (i < ta.length && !inB[i]) {
-      only.push({ side: "a", symbol: ta[i]!.symbol, text: ta[i]!.text, cycles: ta[i]!.cycles });
+      unique.push({ side: "a", symbol: ta[i]!.symbol, text: ta[i]!.text, cycles: ta[i]!.cycles });
       i++;
     } else if (j < tb.length && !inA[j]) {
-      only.push({ side: "b", symbol: tb[j]!.symbol, text: tb[j]!.text, cycles: tb[j]!.cycles });
+      unique.push({ side: "b", symbol: tb[j]!.symbol, text: tb[j]!.text, cycles: tb[j]!.cycles });
       j++;
     } else {
       i++;
@@ -137,28 +137,28 @@ export function diffTraces(setup: Omit<TraceSetup, "design">, a: string, b: stri
   return {
     a: { design: a, instructions: ta.length, cycles: sum(ta) },
     b: { design: b, instructions: tb.length, cycles: sum(tb) },
-    only,
+    unique,
   };
 }
 
 export function formatDiff(d: DiffResult, chalk?: ChalkInstance, columns = 120): string {
   const c = chalk ?? PLAIN;
   const sign = (n: number) => (n > 0 ? `+${fmtInt(n)}` : fmtInt(n));
-  const onlyA = d.only.filter((o) => o.side === "a");
-  const onlyB = d.only.filter((o) => o.side === "b");
-  const cyc = (xs: typeof d.only) => xs.reduce((n, o) => n + o.cycles, 0);
+  const onlyA = d.unique.filter((o) => o.side === "a");
+  const onlyB = d.unique.filter((o) => o.side === "b");
+  const cyc = (xs: typeof d.unique) => xs.reduce((n, o) => n + o.cycles, 0);
   const out = [
     `${c.bold(d.a.design)}: ${fmtInt(d.a.instructions)} instructions, ${fmtInt(d.a.cycles)} cycles   ${c.bold(d.b.design)}: ${fmtInt(d.b.instructions)} instructions, ${fmtInt(d.b.cycles)} cycles   delta ${c.yellow.bold(sign(d.b.cycles - d.a.cycles))} cycles`,
     `only in ${d.a.design}: ${onlyA.length} instructions, ${fmtInt(cyc(onlyA))} cycles (-); only in ${d.b.design}: ${onlyB.length} instructions, ${fmtInt(cyc(onlyB))} cycles (+)`,
     "",
     `${"".padEnd(2)}${"cycles".padStart(6)}  ${"where".padEnd(30)} instruction`,
   ];
-  for (const o of d.only) {
+  for (const o of d.unique) {
     const mark = o.side === "a" ? c.red("-") : c.green("+");
-    const line = `${mark} ${c.yellow(String(o.cycles).padStart(6))}  ${c.cyan(fit(o.symbol, 30))} ${o.text}`;
+    const line = `${mark} ${c.yellow(String(o.cycles).padStart(6))}  ${c.cyan(clip(o.symbol, 30))} ${o.text}`;
     out.push(line.length > columns + 40 ? line.slice(0, columns + 40) : line);
   }
-  if (d.only.length === 0) out.push("  (none: both execute the same instructions)");
+  if (d.unique.length === 0) out.push("  (none: both execute the same instructions)");
   return out.join("\n");
 }
 

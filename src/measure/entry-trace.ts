@@ -246,6 +246,8 @@ export function traceSetup(setup: TraceSetup, limits: TraceLimits = {}): EntryTr
   const labels = new Map<string, bigint>([...machine.kernelText.labels, ...image.assembled.labels]);
   const table = machine.symbols.get("sys_call_table");
   if (table !== undefined) labels.set("sys_call_table", table);
+  // a section-end marker at do_syscall_64's address: name the code, not the marker
+  labels.delete("__entry_text_end");
   const nativeNames = new Map<number, string>();
   for (const name of NATIVE_NAMES) {
     const a = machine.symbols.get(name);

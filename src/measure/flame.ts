@@ -31,7 +31,8 @@ export function segmentsOf(
   let inExit = false;
   return call.map((s, i) => {
     if (s.cpl === 3) return "entry";
-    if (s.label === "do_syscall_64") inEntry = false;
+    // do_syscall_64 shares its address with __entry_text_end, whose name the disassembler reports
+    if (s.label === "do_syscall_64" || s.label === "__entry_text_end") inEntry = false;
     if (GENERIC_EXIT.test(s.label)) inExit = true;
     if (inEntry) return "entry";
     if (inExit) return "exit";
@@ -94,15 +95,24 @@ const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /**
- * An SVG flame graph (root at the top, an icicle): one row per stack level, widths proportional to cycles, every
- * box titled with its cycles and share. Self-contained (no script), so it opens anywhere.
+ * An SVG flame graph per design (the first frame of each stack), stacked: each panel is the design's call at full
+ * width, one row per level below it (segment, then function), widths proportional to cycles within the design;
+ * every box titled with its cycles and share. Self-contained (no script), so it opens anywhere.
  */
 export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1200): string {
-  const root: Node = { name: "all", cycles: 0, children: new Map() };
+  const roots = new Map<string, Node>();
+  let levels = 1;
   for (const f of frames) {
+    const [design, ...rest] = f.stack;
+    let root = roots.get(design!);
+    if (root === undefined) {
+      root = { name: design!, cycles: 0, children: new Map() };
+      roots.set(design!, root);
+    }
     root.cycles += f.cycles;
+    levels = Math.max(levels, rest.length + 1);
     let n = root;
-    for (const part of f.stack) {
+    for (const part of rest) {
       let c = n.children.get(part);
       if (c === undefined) {
         c = { name: part, cycles: 0, children: new Map() };
@@ -113,40 +123,48 @@ export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1
     }
   }
   const rowH = 22;
+  const panelH = levels * rowH + 8;
   const top = 34;
-  const depth = Math.max(1, ...frames.map((f) => f.stack.length)) + 1;
-  const height = top + depth * rowH + 24;
+  const height = top + roots.size * panelH + 24;
   const boxes: string[] = [];
-  const total = root.cycles || 1;
-  const scale = (width - 20) / total;
-  const draw = (n: Node, x: number, level: number, segment: string) => {
-    const w = n.cycles * scale;
-    const y = top + level * rowH;
-    const seg = level === 2 ? n.name : segment;
-    const hue = SEGMENT_HUE[seg] ?? 30;
-    const light = level === 0 ? 88 : level === 1 ? 80 : 70 + ((n.name.length * 7) % 12);
-    const pct = ((n.cycles / total) * 100).toFixed(1);
-    const label = `${n.name} (${n.cycles} cycles, ${pct} %)`;
-    const chars = Math.floor((w - 6) / 7);
-    const text = chars >= 3 ? (label.length <= chars ? label : `${label.slice(0, chars - 1)}…`) : "";
-    boxes.push(
-      `<g><title>${esc(label)}</title><rect x="${x.toFixed(2)}" y="${y}" width="${Math.max(w - 1, 0.5).toFixed(2)}" height="${rowH - 2}" rx="2" fill="hsl(${hue},60%,${light}%)" stroke="#555" stroke-width="0.3"/>` +
-        (text ? `<text x="${(x + 4).toFixed(2)}" y="${y + 15}">${esc(text)}</text>` : "") +
-        "</g>",
-    );
-    let cx = x;
-    for (const c of [...n.children.values()]) {
-      draw(c, cx, level + 1, seg);
-      cx += c.cycles * scale;
-    }
-  };
-  draw(root, 10, 0, "");
+  let panel = 0;
+  for (const root of roots.values()) {
+    const total = root.cycles || 1;
+    const scale = (width - 20) / total;
+    const y0 = top + panel * panelH;
+    const draw = (n: Node, x: number, level: number, segment: string) => {
+      const w = n.cycles * scale;
+      const y = y0 + level * rowH;
+      const seg = level === 1 ? n.name : segment;
+      const hue = SEGMENT_HUE[seg] ?? 30;
+      const light = level === 0 ? 88 : level === 1 ? 78 : 68 + ((n.name.length * 7) % 14);
+      const pct = ((n.cycles / total) * 100).toFixed(1);
+      const label =
+        level === 0 ? `${n.name}: ${n.cycles} cycles` : `${n.name} (${n.cycles} cycles, ${pct} %)`;
+      const chars = Math.floor((w - 6) / 7);
+      const text = chars >= 3 ? (label.length <= chars ? label : `${label.slice(0, chars - 1)}…`) : "";
+      boxes.push(
+        `<g><title>${esc(label)}</title><rect x="${x.toFixed(2)}" y="${y}" width="${Math.max(w - 1, 0.5).toFixed(2)}" height="${rowH - 2}" rx="2" fill="hsl(${hue},60%,${light}%)" stroke="#555" stroke-width="0.3"/>` +
+          (text
+            ? `<text x="${(x + 4).toFixed(2)}" y="${y + 15}"${level === 0 ? ' font-weight="bold"' : ""}>${esc(text)}</text>`
+            : "") +
+          "</g>",
+      );
+      let cx = x;
+      for (const c of n.children.values()) {
+        draw(c, cx, level + 1, seg);
+        cx += c.cycles * scale;
+      }
+    };
+    draw(root, 10, 0, "");
+    panel++;
+  }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Verdana, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
     ...boxes,
-    `<text x="10" y="${height - 8}" font-size="11" fill="#333">rows: design, entry-path segment, kernel function; width: simulated cycles (hover a box for its figure)</text>`,
+    `<text x="10" y="${height - 8}" font-size="11" fill="#333">one panel per design; rows: entry-path segment, kernel function; width: share of that design's simulated cycles (hover for figures)</text>`,
     "</svg>",
   ].join("\n");
 }

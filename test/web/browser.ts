@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
-import { buildWeb } from "../../src/cli/web.ts";
 import { type StaticServer, serveStatic } from "../../src/cli/static-server.ts";
+import { buildWeb } from "../../src/cli/web.ts";
 
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p)) ?? null;
 export const SKIP_REASON =
@@ -23,7 +23,8 @@ export interface Session {
 
 /** Builds the site into a temporary folder, serves it under a sub-path (as GitHub Pages would), launches Chromium. */
 export async function openSession(base = "/syscall-lab/"): Promise<Session> {
-  if (CHROMIUM === null) throw new Error("Chromium not found at /usr/bin/chromium (CI must install it: .ci/run)");
+  if (CHROMIUM === null)
+    throw new Error("Chromium not found at /usr/bin/chromium (CI must install it: .ci/run)");
   const site = mkdtempSync(join(tmpdir(), "syscall-lab-web-"));
   await buildWeb(site);
   const server = await serveStatic(site, 0, base);

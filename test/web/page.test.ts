@@ -6,7 +6,15 @@ import { designIds } from "../../src/cgroup/designs/index.ts";
 import { flavourBlocks, placeTask } from "../../src/measure/compare.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 import { runWorkload } from "../../src/measure/run-workload.ts";
-import { openSession, SKIP_REASON, type Session } from "./browser.ts";
+import { openSession, type Session, SKIP_REASON } from "./browser.ts";
+
+// What the callbacks below touch inside the page (this file is type-checked without the DOM library).
+declare const location: { hash: string };
+declare const document: {
+  body: { dataset: Record<string, string | undefined> };
+  documentElement: { scrollWidth: number };
+};
+declare const window: { innerWidth: number; scrollTo(x: number, y: number): void };
 
 if (SKIP_REASON) console.warn(SKIP_REASON);
 const IMG = "docs/img";
