@@ -76,9 +76,9 @@ export function formatTrace(
       out.push(`${cyc}  ${mode}${where} ${r.text.padEnd(40)} ${extra}`.trimEnd());
       continue;
     }
-    // 5 + 2 + 2 + 26 + 1 + 34 + 1 = 71 columns before the changes
-    const head = `${cyc}  ${mode}${c.cyan(clip(r.symbol || r.addr, 26))} ${clip(r.text, 34)}`;
-    const room = width - 71;
+    // 5 + 2 + 2 + 34 + 1 + 36 + 1 = 81 columns before the changes
+    const head = `${cyc}  ${mode}${c.cyan(clip(r.symbol || r.addr, 34))} ${clip(r.text, 36)}`;
+    const room = width - 81;
     const changes = r.changes.join(" ");
     out.push(`${head} ${changes.length <= room ? changes : `${changes.slice(0, room - 1)}…`}`.trimEnd());
     if (r.note !== "") {
@@ -86,6 +86,7 @@ export function formatTrace(
     }
   }
   flush();
+  if (t.fault !== null) out.push(c.red.bold(`the kernel stopped: ${t.fault}`));
   return out.join("\n");
 }
 

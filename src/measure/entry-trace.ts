@@ -115,6 +115,8 @@ export interface EntryTrace {
   design: string;
   /** thread_info bit names: Linux's and the design's own (TIF_SYSCALL_CGROUP, …) */
   tifNames: Record<number, string>;
+  /** the kernel oops that stopped the machine, if one did (e.g. a design's hook faulting) */
+  fault: string | null;
   /** whether the run ended (the task exited or the limits were reached) rather than hitting maxSteps */
   complete: boolean;
 }
@@ -288,7 +290,13 @@ export function traceSetup(setup: TraceSetup, limits: TraceLimits = {}): EntryTr
   for (let n = 0; n < maxSteps; n++) {
     const rip = cpu.rip;
     const cpl = cpu.cpl;
-    const mine = machine.current() === task;
+    let mine: boolean;
+    try {
+      mine = machine.current() === task;
+    } catch {
+      complete = true; // no task left to run: the traced one exited
+      break;
+    }
     before.set(cpu.regs);
     const flagsBefore = cpu.getRflags();
     const gsBefore = cpu.gsBase;
@@ -391,5 +399,6 @@ export function traceSetup(setup: TraceSetup, limits: TraceLimits = {}): EntryTr
     design: setup.design ?? "none",
     complete,
     tifNames,
+    fault: machine.oops,
   };
 }
