@@ -1,7 +1,7 @@
 // `syscall-lab trace`: the recorded entry-path trace (src/measure/entry-trace.ts) for a terminal: one line per
 // instruction that fits 120 columns (decisions wrapped, never cut; --wide for the old one-line form), colour on a
 // TTY, `--diff A B` for the instructions one set-up runs and the other does not, and `--flame`/`--collapsed`.
-import type { ChalkInstance } from "chalk";
+import { Chalk, type ChalkInstance } from "chalk";
 import { matched } from "../measure/cycle-breakdown.ts";
 import { type EntryTrace, type TraceSetup, type TraceStep, traceSetup } from "../measure/entry-trace.ts";
 import { collapsedStacks, flameForDesigns, flameSvg } from "../measure/flame.ts";
@@ -19,7 +19,7 @@ export interface TraceOptions extends Omit<TraceSetup, "design"> {
   columns?: number;
 }
 
-const PLAIN = new Proxy({} as ChalkInstance, { get: () => (s: string) => s });
+const PLAIN = new Chalk({ level: 0 });
 
 /** Cut `s` to `n` characters (an ellipsis marks the cut). */
 function clip(s: string, n: number): string {
