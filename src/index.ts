@@ -45,8 +45,8 @@ export {
   describeProfile,
   getProfile,
   listProfiles,
-  loadProfileFile,
   type ProfileRow,
 } from "./measure/profile.ts";
+export { loadProfileFile } from "./measure/profile-file.ts";
 export { type RunOptions, type RunReport, runWorkload } from "./measure/run-workload.ts";
 export { getWorkload, WORKLOADS, type Workload } from "./workload/index.ts";

@@ -3,6 +3,8 @@
 // whitespace such as the "\n" of `echo` is stripped, as cgroup_write_X64 does with strstrip); reads give
 // syscalls.* as numbers separated by single spaces plus "\n" (the format Sowa adopted in the thread) and
 // tasks / cgroup.procs as one pid per line (cgroup_pidlist_show).
+
+import { latin1Decode } from "../cpu/text-bytes.ts";
 import { E2BIG, EACCES, EINVAL, ESRCH } from "../kernel/errno.ts";
 import type { Task } from "../kernel/task.ts";
 import type { MountedFs } from "../kernel/vfs.ts";
@@ -89,14 +91,7 @@ export class CgroupFs implements MountedFs {
     const f = split(this.h, rel);
     if (f === undefined) return -EINVAL;
     if (data.length >= LOCAL_BUFFER_SIZE) return -E2BIG;
-    const r = writeCgroupFile(
-      this.h,
-      f.cg,
-      f.file,
-      Buffer.from(data).toString("latin1"),
-      writer,
-      this.findTask,
-    );
+    const r = writeCgroupFile(this.h, f.cg, f.file, latin1Decode(data), writer, this.findTask);
     return r < 0 ? r : data.length;
   }
 }

@@ -11,6 +11,9 @@ import { parseNonNegativeInt, parsePositiveInt, UsageError } from "./output.ts";
 
 const WORKLOAD_LIST = WORKLOAD_NAMES.join(", ");
 
+import { registerTrace } from "./trace-command.ts";
+import { registerWeb } from "./web.ts";
+
 /** `--flavour`: the entry code the kernel is built with. */
 function parseFlavour(v: string): "linux-3.1" | "linux-generic" {
   if (v === "linux-3.1" || v === "linux-generic") return v;
@@ -19,7 +22,8 @@ function parseFlavour(v: string): "linux-3.1" | "linux-generic" {
 
 /** `--profile` takes a built-in name or a path to a JSON profile. */
 export async function resolveProfile(nameOrPath: string): Promise<CostProfile> {
-  const { getProfile, loadProfileFile } = await import("../measure/profile.ts");
+  const { getProfile } = await import("../measure/profile.ts");
+  const { loadProfileFile } = await import("../measure/profile-file.ts");
   try {
     if (nameOrPath.endsWith(".json") || nameOrPath.includes("/")) return loadProfileFile(nameOrPath);
     return getProfile(nameOrPath);
@@ -29,7 +33,7 @@ export async function resolveProfile(nameOrPath: string): Promise<CostProfile> {
 }
 
 /** Runs `fn`, turning a bad-name error from the model (unknown workload, TIF flag) into a usage error. */
-function usage<T>(fn: () => T): T {
+export function usage<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
@@ -439,49 +443,8 @@ export function registerCommands(program: Command): void {
       },
     );
 
-  addGuestLimitOptions(program.command("trace"))
-    .description(
-      "single-step the kernel instructions of a workload's syscalls, with symbols, costs and decisions",
-    )
-    .requiredOption("-w, --workload <name>", `workload: ${WORKLOAD_LIST}`)
-    .option("-n, --count <n>", "loop iterations to trace", "1")
-    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
-    .option("--tif <flags>", "comma-separated TIF flags to set on the task", "")
-    .option("--calls <n>", "stop after this many syscalls")
-    .option("-d, --design <id|file>", "the filter design compiled in (an id or a design file)", "none")
-    .option("--user", "also list user-mode instructions")
-    .option("--json", "print JSON (one record per instruction)")
-    .action(
-      async (o: {
-        workload: string;
-        count: string;
-        profile: string;
-        tif: string;
-        user?: boolean;
-        json?: boolean;
-        calls?: string;
-        design: string;
-      }) => {
-        const { runTrace } = await import("./trace.ts");
-        const { resolveDesign } = await import("./design-loader.ts");
-        const design = (await resolveDesign(o.design)).id;
-        const profile = await resolveProfile(o.profile);
-        print(
-          usage(() =>
-            runTrace({
-              workload: o.workload,
-              count: parsePositiveInt("--count", o.count, 1000),
-              profile,
-              tif: o.tif ? o.tif.split(",").filter((s) => s.trim() !== "") : [],
-              user: o.user === true,
-              ...(design !== "none" ? { design } : {}),
-              json: o.json === true,
-              ...(o.calls !== undefined ? { calls: parsePositiveInt("--calls", o.calls, 1_000_000) } : {}),
-            }),
-          ),
-        );
-      },
-    );
+  registerTrace(program, { print, resolveProfile, usage });
+  registerWeb(program);
 
   program
     .command("demo")

@@ -1,4 +1,4 @@
-import { designIds, loadDesignFile } from "../cgroup/designs/index.ts";
+import { designIds } from "../cgroup/designs/index.ts";
 import {
   type CompareResult,
   compareDesigns,
@@ -6,6 +6,7 @@ import {
   type Flavour,
   readDesign,
 } from "../measure/compare.ts";
+import { loadDesignFile } from "../measure/design-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { fmtFixed, fmtInt, makeChalk, table, UsageError } from "./output.ts";
 

@@ -1,237 +1,175 @@
-import { getDesign } from "../cgroup/designs/index.ts";
-import { NATIVE_POISON } from "../cpu/natives.ts";
-import { GPR_NAMES, RAX } from "../cpu/registers.ts";
-import { disassemble } from "../entry/disassembler.ts";
-import { Machine } from "../kernel/machine.ts";
-import { NATIVE_NAMES } from "../kernel/native-costs.ts";
-import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
-import {
-  _TIF_ALLWORK_MASK,
-  _TIF_DO_NOTIFY_MASK,
-  _TIF_SYSCALL_AUDIT,
-  _TIF_WORK_MASK,
-  _TIF_WORK_SYSCALL_ENTRY,
-  _TIF_WORK_SYSCALL_EXIT,
-  TIF_NAMES,
-} from "../kernel/tif.ts";
-import type { CostProfile } from "../measure/profile.ts";
-import { resolveTif } from "../measure/run-workload.ts";
-import { getWorkload } from "../workload/index.ts";
+// `syscall-lab trace`: the recorded entry-path trace (src/measure/entry-trace.ts) for a terminal: one line per
+// instruction that fits 120 columns (decisions wrapped, never cut; --wide for the old one-line form), colour on a
+// TTY, `--diff A B` for the instructions one set-up runs and the other does not, and `--flame`/`--collapsed`.
+import { Chalk, type ChalkInstance } from "chalk";
+import { matched } from "../measure/cycle-breakdown.ts";
+import { type EntryTrace, type TraceSetup, type TraceStep, traceSetup } from "../measure/entry-trace.ts";
+import { collapsedStacks, flameForDesigns, flameSvg } from "../measure/flame.ts";
 import { fmtInt } from "./output.ts";
 
-export interface TraceOptions {
-  workload: string;
-  count: number;
-  profile: CostProfile;
-  tif: readonly string[];
+export interface TraceOptions extends Omit<TraceSetup, "design"> {
+  design: string;
   user: boolean;
   json: boolean;
   /** stop after this many syscalls (default: all of the run) */
   calls?: number;
-  /** the filter design compiled in (default none); a file design must be resolved first (design-loader.ts) */
-  design?: string;
+  /** one line per instruction, nothing shortened */
+  wide?: boolean;
+  /** terminal width to fit (default 120) */
+  columns?: number;
 }
 
-export interface TraceRecord {
-  /** which syscall of the run (1-based); 0 before the first */
-  call: number;
-  cpl: number;
-  addr: string;
-  symbol: string;
-  bytes: string;
-  text: string;
-  cycles: number;
-  changes: string[];
-  note: string;
+const PLAIN = new Chalk({ level: 0 });
+
+/** Cut `s` to `n` characters (an ellipsis marks the cut). */
+function clip(s: string, n: number): string {
+  return s.length <= n ? s.padEnd(n) : `${s.slice(0, Math.max(0, n - 1))}…`;
 }
 
-/** The masks the entry code tests, by value, so a `testl $imm` or an `andl %edi,%edx` can be explained. */
-const MASKS: ReadonlyMap<number, string> = new Map([
-  [_TIF_WORK_SYSCALL_ENTRY, "_TIF_WORK_SYSCALL_ENTRY"],
-  [(_TIF_WORK_SYSCALL_ENTRY & ~_TIF_SYSCALL_AUDIT) >>> 0, "_TIF_WORK_SYSCALL_ENTRY & ~_TIF_SYSCALL_AUDIT"],
-  [_TIF_ALLWORK_MASK, "_TIF_ALLWORK_MASK"],
-  [(_TIF_ALLWORK_MASK & ~_TIF_SYSCALL_AUDIT) >>> 0, "_TIF_ALLWORK_MASK & ~_TIF_SYSCALL_AUDIT"],
-  [_TIF_WORK_MASK, "_TIF_WORK_MASK"],
-  [_TIF_WORK_SYSCALL_EXIT, "_TIF_WORK_SYSCALL_EXIT"],
-  [_TIF_DO_NOTIFY_MASK, "_TIF_DO_NOTIFY_MASK"],
-]);
-
-export function tifBits(v: number): string {
-  const names: string[] = [];
-  for (let b = 0; b < 32; b++) {
-    if ((v >>> b) & 1) names.push((TIF_NAMES[b] ?? `bit${b}`).replace(/^TIF_/, ""));
+/** Words of `s` wrapped at `width`, each line after the first indented by `indent`. */
+function wrap(s: string, width: number, indent: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const w of s.split(" ")) {
+    if (line !== "" && indent + line.length + 1 + w.length > width) {
+      out.push(line);
+      line = w;
+    } else line = line === "" ? w : `${line} ${w}`;
   }
-  return names.length ? names.join("|") : "none";
+  if (line !== "") out.push(line);
+  return out;
 }
 
-const hex = (v: number | bigint) => `0x${BigInt.asUintN(64, BigInt(v)).toString(16)}`;
-
-interface Pending {
-  kind: "mask" | "range" | "bit";
-  mask: number;
-  value: number;
-  text: string;
+function noteColour(c: ChalkInstance, s: TraceStep, text: string): string {
+  if (s.taken === true) return c.green.bold(text);
+  if (s.taken === false) return c.dim(text);
+  return c.magenta(text);
 }
 
-/**
- * Single-steps a workload and records every kernel instruction of its syscalls: location, AT&T text,
- * cycles charged, registers changed, and the entry path's decisions spelled out.
- */
-export function traceWorkload(opts: Omit<TraceOptions, "json">): TraceRecord[] {
-  const workload = getWorkload(opts.workload);
-  const image = workload.build({ count: opts.count, gap: 0 });
-  const machine = Machine.boot({
-    costs: opts.profile.costs,
-    natives: opts.profile.natives,
-    ...(opts.design !== undefined ? { design: getDesign(opts.design) } : {}),
-  });
-  const task = machine.createTask({ name: workload.name, image });
-  for (const t of opts.tif.map(resolveTif)) task.tif.set(t.bit);
-  const cpu = machine.cpu;
-  machine.run({ maxInstructions: 0 }); // loads the first task's context (ret_from_fork)
-  const labels = new Map<string, bigint>([...machine.kernelText.labels, ...image.assembled.labels]);
-  const table = machine.symbols.get("sys_call_table");
-  if (table !== undefined) labels.set("sys_call_table", table);
-  const nativeNames = new Map<number, string>();
-  for (const name of NATIVE_NAMES)
-    nativeNames.set(Number(BigInt.asIntN(64, machine.symbols.get(name)!)), name);
-
-  const records: TraceRecord[] = [];
-  const before = new Int32Array(32);
-  let call = 0;
-  let pending: Pending | null = null;
-  for (let steps = 0; steps < 1_000_000; steps++) {
-    const rip = cpu.rip;
-    const cpl = cpu.cpl;
-    before.set(cpu.regs);
-    const flagsBefore = cpu.getRflags();
-    const gsBefore = cpu.gsBase;
-    const cycles0 = cpu.cycles;
-    const ripBig = BigInt.asUintN(64, BigInt(rip));
-    const bytes = fetchBytes(cpu.space, rip);
-    const line = disassemble(bytes, ripBig, { symbols: labels, count: 1 })[0]!;
-    const isSyscall = line.text.startsWith("syscall");
-    if (isSyscall) call++;
-    if (opts.calls !== undefined && call > opts.calls) break;
-    const native = nativeNames.get(rip);
-    const result = machine.run({ maxInstructions: 1 });
-    if ((cpl !== 0 && !opts.user && !isSyscall) || (call === 0 && !opts.user)) {
-      if (result.reason !== "budget") break;
-      continue;
-    }
-    const changes: string[] = [];
-    const poisoned: string[] = [];
-    for (let r = 0; r < 16; r++) {
-      if (cpu.regs[2 * r] !== before[2 * r] || cpu.regs[2 * r + 1] !== before[2 * r + 1]) {
-        const v = cpu.getReg(r);
-        if (native !== undefined && v === NATIVE_POISON) poisoned.push(GPR_NAMES[r]!);
-        else changes.push(`${GPR_NAMES[r]}=${hex(v)}`);
-      }
-    }
-    if (poisoned.length) changes.push(`clobbered ${poisoned.join(",")}`);
-    if (cpu.gsBase !== gsBefore) changes.push(`gs.base=${hex(cpu.gsBase)}`);
-    const flagsAfter = cpu.getRflags();
-    if (flagsAfter !== flagsBefore) changes.push(`rflags=${hex(flagsAfter)}`);
-    if (cpu.cpl !== cpl) changes.push(`cpl=${cpu.cpl}`);
-
-    let note = "";
-    const text = native && line.text === "ud2" ? `<native ${native}>` : line.text;
-    if (isSyscall) {
-      const nr = Number(BigInt.asIntN(64, BigInt.asUintN(64, readReg(before, RAX))));
-      const name = SYSCALL_NAMES_X86_64_3_1[nr] ?? "?";
-      note = `enter the kernel: ${name} (nr ${nr}), TI_flags = ${hex(task.tif.get())} [${tifBits(task.tif.get())}]`;
-    } else if (native) {
-      note = `native ${native} (C in Linux): returns rax=${hex(cpu.getReg(RAX))}`;
-    }
-    const m = /^(test|and)l \$0x([0-9a-f]+),/.exec(line.text);
-    const andReg = /^andl %edi,%edx/.exec(line.text);
-    const cmpMax = /^cmpq \$0x([0-9a-f]+),%rax/.exec(line.text);
-    const bt = /^bt[lq]? \$0x([0-9a-f]+),%edx/.exec(line.text);
-    if (m && MASKS.has(Number.parseInt(m[2]!, 16))) {
-      const mask = Number.parseInt(m[2]!, 16);
-      const flags = task.tif.get();
-      pending = { kind: "mask", mask, value: (flags & mask) >>> 0, text: MASKS.get(mask)! };
-    } else if (andReg) {
-      const mask = before[2 * 7]! >>> 0; // %edi
-      const value = cpu.regs[2 * 2]! >>> 0; // %edx after the and
-      pending = { kind: "mask", mask, value, text: MASKS.get(mask) ?? hex(mask) };
-    } else if (cmpMax) {
-      const nr = BigInt.asIntN(64, BigInt.asUintN(64, readReg(before, RAX)));
-      pending = { kind: "range", mask: Number.parseInt(cmpMax[1]!, 16), value: Number(nr), text: "" };
-    } else if (bt) {
-      const bit = Number.parseInt(bt[1]!, 16);
-      pending = {
-        kind: "bit",
-        mask: bit,
-        value: (before[2 * 2]! >>> bit) & 1,
-        text: TIF_NAMES[bit] ?? `bit ${bit}`,
-      };
-    } else if (/^j[a-z]+ /.test(line.text) && !line.text.startsWith("jmp") && pending) {
-      const next = BigInt.asUintN(64, ripBig + BigInt(line.length));
-      const taken = BigInt.asUintN(64, BigInt(cpu.rip)) !== next;
-      const target = taken ? (line.text.split(" ")[1] ?? "") : "fall through";
-      if (pending.kind === "mask") {
-        note = `flags & ${pending.text} = ${hex(pending.value)}${pending.value ? ` [${tifBits(pending.value)}]` : ""} → ${target}`;
-      } else if (pending.kind === "range") {
-        note = `nr ${pending.value} ${pending.value >= 0 && pending.value <= pending.mask ? "≤" : "outside 0.."} ${pending.mask} (__NR_syscall_max) → ${target}`;
-      } else {
-        note = `${pending.text} is ${pending.value ? "set" : "clear"} → ${target}`;
-      }
-      pending = null;
-    }
-    records.push({
-      call,
-      cpl,
-      addr: hex(ripBig),
-      symbol: native ?? line.symbol,
-      bytes: line.bytes,
-      text,
-      cycles: cpu.cycles - cycles0,
-      changes,
-      note,
-    });
-    if (result.reason !== "budget") break;
-  }
-  return records;
-}
-
-/** Up to 15 instruction bytes at `rip`, fewer where the next page is unmapped. */
-function fetchBytes(space: { readBytes(v: number, n: number): Uint8Array }, rip: number): Uint8Array {
-  const toPageEnd = 4096 - (((rip % 4096) + 4096) % 4096);
-  if (toPageEnd >= 15) return space.readBytes(rip, 15);
-  try {
-    return space.readBytes(rip, 15);
-  } catch {
-    return space.readBytes(rip, toPageEnd);
-  }
-}
-
-function readReg(regs: Int32Array, r: number): bigint {
-  return (BigInt(regs[2 * r + 1]! >>> 0) << 32n) | BigInt(regs[2 * r]! >>> 0);
-}
-
-export function runTrace(opts: TraceOptions): string {
-  const records = traceWorkload(opts);
-  if (opts.json) return JSON.stringify(records, null, 2);
+/** The text lines of a recorded trace. */
+export function formatTrace(
+  t: EntryTrace,
+  opts: { wide?: boolean; columns?: number; chalk?: ChalkInstance },
+): string {
+  const c = opts.chalk ?? PLAIN;
+  const width = opts.columns ?? 120;
   const out: string[] = [];
   let lastCall = -1;
   let sum = 0;
   const flush = () => {
-    if (lastCall > 0) out.push(`  ── ${fmtInt(sum)} cycles in this syscall\n`);
+    if (lastCall > 0) out.push(`  ── ${c.yellow.bold(fmtInt(sum))} cycles in this syscall\n`);
   };
-  for (const r of records) {
+  for (const r of t.steps) {
     if (r.call !== lastCall) {
       flush();
       lastCall = r.call;
       sum = 0;
-      out.push(`syscall #${r.call}`);
+      out.push(c.bold(`syscall #${r.call}`));
     }
-    sum += r.cycles;
-    const where = (r.symbol || r.addr).padEnd(34);
-    const cyc = String(r.cycles).padStart(5);
-    const extra = [r.changes.join(" "), r.note].filter((s) => s !== "").join("   ");
-    out.push(`${cyc}  ${r.cpl === 3 ? "u " : "k "}${where} ${r.text.padEnd(40)} ${extra}`.trimEnd());
+    if (!r.other) sum += r.cycles;
+    const cyc = c.yellow(String(r.cycles).padStart(5));
+    const mode = r.other ? "t " : r.cpl === 3 ? "u " : "k ";
+    if (opts.wide) {
+      const where = c.cyan((r.symbol || r.addr).padEnd(34));
+      const note = r.note === "" ? "" : noteColour(c, r, r.note);
+      const extra = [r.changes.join(" "), note].filter((s) => s !== "").join("   ");
+      out.push(`${cyc}  ${mode}${where} ${r.text.padEnd(40)} ${extra}`.trimEnd());
+      continue;
+    }
+    // 5 + 2 + 2 + 34 + 1 + 36 + 1 = 81 columns before the changes
+    const head = `${cyc}  ${mode}${c.cyan(clip(r.symbol || r.addr, 34))} ${clip(r.text, 36)}`;
+    const room = width - 81;
+    const changes = r.changes.join(" ");
+    out.push(`${head} ${changes.length <= room ? changes : `${changes.slice(0, room - 1)}…`}`.trimEnd());
+    if (r.note !== "") {
+      for (const l of wrap(r.note, width, 9)) out.push(`${" ".repeat(9)}${noteColour(c, r, l)}`);
+    }
   }
   flush();
+  if (t.fault !== null) out.push(c.red.bold(`the kernel stopped: ${t.fault}`));
   return out.join("\n");
+}
+
+export function runTrace(opts: TraceOptions, chalk?: ChalkInstance): string {
+  const t = traceSetup(opts, {
+    user: opts.user,
+    ...(opts.calls !== undefined ? { calls: opts.calls } : {}),
+  });
+  if (opts.json) return JSON.stringify(t.steps, null, 2);
+  return formatTrace(t, {
+    wide: opts.wide ?? false,
+    columns: opts.columns ?? 120,
+    ...(chalk ? { chalk } : {}),
+  });
+}
+
+export interface DiffResult {
+  a: { design: string; instructions: number; cycles: number };
+  b: { design: string; instructions: number; cycles: number };
+  /** instructions only `a` executes (sign "-") and only `b` executes ("+"), in execution order */
+  unique: { side: "a" | "b"; symbol: string; text: string; cycles: number }[];
+}
+
+/** The instructions of one call that one set-up executes and the other does not (an LCS over the instruction texts). */
+export function diffTraces(setup: Omit<TraceSetup, "design">, a: string, b: string): DiffResult {
+  const call = (design: string) =>
+    traceSetup({ ...setup, design }, { calls: 1 }).steps.filter((s) => s.call === 1 && !s.other);
+  const ta = call(a);
+  const tb = call(b);
+  const inB = matched(ta, tb);
+  const inA = matched(tb, ta);
+  const unique: DiffResult["unique"] = [];
+  let i = 0;
+  let j = 0;
+  // walk both in step: shared instructions advance together, each side's own ones are listed where they occur
+  while (i < ta.length || j < tb.length) {
+    if (i < ta.length && !inB[i]) {
+      unique.push({ side: "a", symbol: ta[i]!.symbol, text: ta[i]!.text, cycles: ta[i]!.cycles });
+      i++;
+    } else if (j < tb.length && !inA[j]) {
+      unique.push({ side: "b", symbol: tb[j]!.symbol, text: tb[j]!.text, cycles: tb[j]!.cycles });
+      j++;
+    } else {
+      i++;
+      j++;
+    }
+  }
+  const sum = (t: TraceStep[]) => t.reduce((n, s) => n + s.cycles, 0);
+  return {
+    a: { design: a, instructions: ta.length, cycles: sum(ta) },
+    b: { design: b, instructions: tb.length, cycles: sum(tb) },
+    unique,
+  };
+}
+
+export function formatDiff(d: DiffResult, chalk?: ChalkInstance, columns = 120): string {
+  const c = chalk ?? PLAIN;
+  const sign = (n: number) => (n > 0 ? `+${fmtInt(n)}` : fmtInt(n));
+  const onlyA = d.unique.filter((o) => o.side === "a");
+  const onlyB = d.unique.filter((o) => o.side === "b");
+  const cyc = (xs: typeof d.unique) => xs.reduce((n, o) => n + o.cycles, 0);
+  const out = [
+    `${c.bold(d.a.design)}: ${fmtInt(d.a.instructions)} instructions, ${fmtInt(d.a.cycles)} cycles   ${c.bold(d.b.design)}: ${fmtInt(d.b.instructions)} instructions, ${fmtInt(d.b.cycles)} cycles   delta ${c.yellow.bold(sign(d.b.cycles - d.a.cycles))} cycles`,
+    `only in ${d.a.design}: ${onlyA.length} instructions, ${fmtInt(cyc(onlyA))} cycles (-); only in ${d.b.design}: ${onlyB.length} instructions, ${fmtInt(cyc(onlyB))} cycles (+)`,
+    "",
+    `${"".padEnd(2)}${"cycles".padStart(6)}  ${"where".padEnd(30)} instruction`,
+  ];
+  for (const o of d.unique) {
+    const mark = o.side === "a" ? c.red("-") : c.green("+");
+    const line = `${mark} ${c.yellow(String(o.cycles).padStart(6))}  ${c.cyan(clip(o.symbol, 30))} ${o.text}`;
+    out.push(line.length > columns + 40 ? line.slice(0, columns + 40) : line);
+  }
+  if (d.unique.length === 0) out.push("  (none: both execute the same instructions)");
+  return out.join("\n");
+}
+
+/** `trace --flame FILE` / `--collapsed FILE`: the SVG and the collapsed stacks of one call per design. */
+export function flameOutputs(
+  designs: readonly string[],
+  setup: Omit<TraceSetup, "design">,
+): { svg: string; collapsed: string } {
+  const frames = flameForDesigns(designs, setup);
+  const what = setup.syscall ? `syscall ${setup.syscall.nr}` : "getppid (the null workload)";
+  const title = `Where one ${what} spends its cycles: ${setup.flavour ?? "linux-3.1"}${setup.pti ? " + PTI" : ""}, profile ${setup.profile.name}, ${setup.filtered ? "filtered" : "unfiltered"} task, depth ${setup.depth ?? 0}`;
+  return { svg: flameSvg(frames, title), collapsed: collapsedStacks(frames) };
 }

@@ -1,4 +1,5 @@
 import { toLinear } from "./address.ts";
+import { latin1Decode } from "./text-bytes.ts";
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -291,7 +292,7 @@ export class AddressSpace {
       if (c === 0) break;
       chars.push(c);
     }
-    return Buffer.from(chars).toString("latin1");
+    return latin1Decode(chars);
   }
 
   private range(vaddr: number | bigint, length: number): [number, number] {

@@ -26,6 +26,7 @@ import {
 } from "../cpu/msr.ts";
 import { RAX, CS as SREG_CS, SS as SREG_SS } from "../cpu/registers.ts";
 import { FIXED1, IF } from "../cpu/rflags.ts";
+import { concatBytes, utf8Decode, utf8Encode } from "../cpu/text-bytes.ts";
 import { type Assembled, Assembler } from "../entry/assembler.ts";
 import { symbolize } from "../entry/disassembler.ts";
 import { type EntryOptions, LINUX31_EXTERNS, linux31EntryText } from "../entry/linux-3.1.ts";
@@ -266,6 +267,8 @@ export class Machine implements KernelContext {
   /** linear address of each CPU's per-cpu area */
   readonly percpus: number[] = [];
   readonly kernelText: Assembled;
+  /** the AT&T source kernelText was assembled from, comments included (the web stepper shows it) */
+  readonly kernelSource: string;
   readonly designData: Assembled | null;
   readonly symbols: ReadonlyMap<string, bigint>;
   readonly costs: NativeCosts;
@@ -341,7 +344,7 @@ export class Machine implements KernelContext {
     this.seccompCache = opts.seccompCache ?? true;
     if (!(this.clockHz > 0)) throw new Error(`Machine.boot: bad clockHz ${this.clockHz}`);
     this.stdinBuf =
-      typeof opts.stdin === "string" ? Buffer.from(opts.stdin, "utf8") : (opts.stdin ?? new Uint8Array());
+      typeof opts.stdin === "string" ? utf8Encode(opts.stdin) : (opts.stdin ?? new Uint8Array());
     const lim = opts.limits ?? defaultGuestLimits();
     const memoryBytes = lim.memoryBytes ?? opts.memoryBytes;
     this.limits = Object.freeze({
@@ -437,6 +440,7 @@ export class Machine implements KernelContext {
       ? linuxGenericEntryText({ pti: this.pti })
       : `${linux31EntryText(entry)}${linux31Ia32EntryText(entry)}`;
     const text = `${entryText}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n`;
+    this.kernelSource = text;
     this.kernelText = assembleKernelText(text, asmSyms);
     const kt = this.kernelText;
     this.addKernelRegion(KERNEL_TEXT_BASE, pageUp(kt.bytes.length), 0); // supervisor, read-only, executable
@@ -677,11 +681,11 @@ export class Machine implements KernelContext {
   }
 
   get stdout(): string {
-    return Buffer.concat(this.outChunks.stdout).toString("utf8");
+    return utf8Decode(concatBytes(this.outChunks.stdout));
   }
 
   get stderr(): string {
-    return Buffer.concat(this.outChunks.stderr).toString("utf8");
+    return utf8Decode(concatBytes(this.outChunks.stderr));
   }
 
   // ---- tasks ----

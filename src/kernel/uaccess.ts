@@ -1,6 +1,7 @@
 // Access to user memory from natives (copy_from_user & co.): every byte must lie below TASK_SIZE_MAX in a page
 // mapped with PTE_U (and PTE_W for writes); otherwise the copy fails and the syscall returns -EFAULT.
 import { type AddressSpace, PAGE_SIZE, PTE_U, PTE_W } from "../cpu/memory.ts";
+import { latin1Decode } from "../cpu/text-bytes.ts";
 import { TASK_SIZE_MAX } from "./thread-info.ts";
 
 /** access_ok(): the range lies in the user half. */
@@ -44,7 +45,7 @@ export function strncpyFromUser(space: AddressSpace, addr: number, max: number):
     const a = addr + i;
     if (!accessOk(a, 1) || (space.lookup(a) & PTE_U) === 0) return null;
     const c = space.read8(a);
-    if (c === 0) return Buffer.from(chars).toString("latin1");
+    if (c === 0) return latin1Decode(chars);
     chars.push(c);
   }
   return "toolong";

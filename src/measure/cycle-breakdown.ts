@@ -105,7 +105,10 @@ export function traceOneCall(o: BreakdownOptions): TracedInstruction[] {
 }
 
 /** For each instruction of `trace`, whether it is matched in `reference` (longest common subsequence). */
-function matched(trace: readonly TracedInstruction[], reference: readonly TracedInstruction[]): boolean[] {
+export function matched(
+  trace: readonly Pick<TracedInstruction, "text">[],
+  reference: readonly Pick<TracedInstruction, "text">[],
+): boolean[] {
   const a = trace.map((t) => t.text);
   const b = reference.map((t) => t.text);
   const n = a.length;

@@ -58,10 +58,7 @@ const BASELINE_SCHEMA = z.strictObject({
         .refine((n) => n > 0, "expected a positive number of cycles"),
       "expected an object of point → cycles per syscall",
     )
-    .refine(
-      (p) => Object.keys(p).length > 0,
-      "expected at least one point",
-    ),
+    .refine((p) => Object.keys(p).length > 0, "expected at least one point"),
   designFiles: z.optional(
     z.record(z.string(), z.strictObject({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
   ),

@@ -3,7 +3,6 @@
 // validates it and builds the CostTable the CPU charges from.
 import { type CostTable, INSN_CLASSES, type InsnClass } from "../cpu/insn-class.ts";
 import { NATIVE_NAMES, type NativeName, WORK_COST_NAMES } from "../kernel/native-costs.ts";
-import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { cascadelake2022, cascadelake2022Pti } from "./profiles/cascadelake-2022.ts";
 import { sandybridge2011 } from "./profiles/sandybridge-2011.ts";
 
@@ -197,14 +196,8 @@ export function getProfile(name: string): CostProfile {
   return p;
 }
 
-/** Reads a user profile: a JSON file in the CostProfileSpec form. */
-export function loadProfileFile(path: string): CostProfile {
-  let text: string;
-  try {
-    text = readInputText(path, { what: "cost profile file", maxBytes: INPUT_LIMITS.text });
-  } catch (e) {
-    throw new Error((e as Error).message);
-  }
+/** Compiles the text of a user profile (a JSON file in the CostProfileSpec form); `path` names it in errors. */
+export function parseProfileFile(text: string, path: string): CostProfile {
   let json: unknown;
   try {
     json = JSON.parse(text);

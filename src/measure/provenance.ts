@@ -8,7 +8,8 @@ import { arch, availableParallelism, cpus, hostname, platform, release, totalmem
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { canonical } from "./experiment.ts";
-import { type CostProfile, getProfile, loadProfileFile } from "./profile.ts";
+import { type CostProfile, getProfile } from "./profile.ts";
+import { loadProfileFile } from "./profile-file.ts";
 
 /** What every result line records about the code and the data that produced it. */
 export interface Provenance {

@@ -1,12 +1,16 @@
-import { designIds, loadDesignFile } from "../cgroup/designs/index.ts";
+// One sweep point: one boot, one run, exact cycles. The measurement is compare's (src/measure/compare.ts): the
+// task in a cgroup at `depth` below the root, a filtered task's cgroup denying syscalls the workload never makes.
+import { designIds } from "../cgroup/designs/index.ts";
 import { CgroupHostApi } from "../cgroup/host-api.ts";
 import type { Machine } from "../kernel/machine.ts";
 import type { Task } from "../kernel/task.ts";
 import { parseStrace } from "../workload/strace.ts";
 import { cgroupPathAt } from "./compare.ts";
+import { loadDesignFile } from "./design-file.ts";
 import { DENIABLE_NRS, type PointConfig } from "./experiment.ts";
 import { INPUT_LIMITS, readInputFile } from "./input-file.ts";
-import { type CostProfile, getProfile, loadProfileFile } from "./profile.ts";
+import { type CostProfile, getProfile } from "./profile.ts";
+import { loadProfileFile } from "./profile-file.ts";
 import { replayLog } from "./run-replay.ts";
 import { runWorkload } from "./run-workload.ts";
 

@@ -11,6 +11,7 @@
 //  - on any other task: sets TIF_NEED_RESCHED (a host timer tick), so its park call reschedules even when its cgroup
 //    denies sched_yield, and round-robin reaches the requesting task.
 
+import { utf8Encode } from "../cpu/text-bytes.ts";
 import { Assembler } from "../entry/assembler.ts";
 import type { Machine } from "../kernel/machine.ts";
 import { NR } from "../kernel/syscall-names-x86_64-3.1.ts";
@@ -119,7 +120,7 @@ export class ScriptedTasks {
     let str = mb + MBOX_STRINGS;
     const values = args.map((a) => {
       if (typeof a === "bigint") return BigInt.asUintN(64, a);
-      const bytes = Buffer.from(`${a.string}\0`, "utf8");
+      const bytes = utf8Encode(`${a.string}\0`);
       if (str + bytes.length > mb + MBOX_SIZE)
         throw new Error(`call: string arguments exceed ${MBOX_STRINGS_SIZE} bytes`);
       s.writeBytes(str, bytes);

@@ -1,9 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { designIds, getDesign, loadDesignFile } from "../../src/cgroup/designs/index.ts";
+import { designIds, getDesign } from "../../src/cgroup/designs/index.ts";
 import { CgroupHostApi } from "../../src/cgroup/host-api.ts";
 import type { Task } from "../../src/kernel/task.ts";
 import { compareDesigns } from "../../src/measure/compare.ts";
+import { loadDesignFile } from "../../src/measure/design-file.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 import { runWorkload } from "../../src/measure/run-workload.ts";
 

@@ -10,10 +10,10 @@ import {
   describeProfile,
   getProfile,
   listProfiles,
-  loadProfileFile,
   PRICED_NAMES,
   profileMarkdownTable,
 } from "../../src/measure/profile.ts";
+import { loadProfileFile } from "../../src/measure/profile-file.ts";
 
 const SB = "sandybridge-2011";
 

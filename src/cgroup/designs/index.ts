@@ -41,18 +41,11 @@ export function designIds(): string[] {
 }
 
 /**
- * Loads a design from its own file — a module whose default export (or any export) is a DesignFactory — and
- * registers it under the id its factory reports. No other file changes: see docs/designs.md.
+ * Registers the design a module exports — its default export (or any export) being a DesignFactory — under the id
+ * its factory reports, and returns the id. Importing the file is the caller's job (src/measure/design-file.ts on
+ * Node), so this layer stays free of Node-only imports and runs in a browser.
  */
-export async function loadDesignFile(path: string): Promise<string> {
-  const { pathToFileURL } = await import("node:url");
-  const { resolve } = await import("node:path");
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`cannot load design file ${path}: ${(e as Error).message.split("\n")[0]}`);
-  }
+export function registerDesignModule(path: string, mod: Record<string, unknown>): string {
   const factories = [mod.default, ...Object.values(mod)].filter(
     (x): x is DesignFactory => typeof x === "function",
   );

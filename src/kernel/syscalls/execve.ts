@@ -5,6 +5,7 @@
 import type { Cpu } from "../../cpu/cpu.ts";
 import { PAGE_SIZE } from "../../cpu/memory.ts";
 import { FIXED1, IF } from "../../cpu/rflags.ts";
+import { latin1Encode, utf8Decode } from "../../cpu/text-bytes.ts";
 import { ElfError } from "../../workload/elf.ts";
 import { E2BIG, EACCES, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR } from "../errno.ts";
 import { prepareExec, setExePath } from "../exec.ts";
@@ -41,7 +42,7 @@ function copyStrings(k: KernelContext, t: Task, arr: number, budget: { left: num
     budget.left -= s.length + 1;
     if (budget.left < 0) return -E2BIG;
     k.charge("copy_user_per_byte", s.length + 9);
-    out.push(Buffer.from(s, "latin1").toString("utf8"));
+    out.push(utf8Decode(latin1Encode(s)));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // family, ioctl (no terminals: ENOTTY), fcntl, dup2/dup3, pipe/pipe2, unlink, rename, readlink. read, write, open
 // and openat handle the new file kinds here and pass every other file to fs.ts.
 import type { Cpu } from "../../cpu/cpu.ts";
+import { concatBytes, utf8Encode } from "../../cpu/text-bytes.ts";
 import { entropyOf } from "../entropy.ts";
 import {
   EBADF,
@@ -275,10 +276,10 @@ export function sys_writev(k: KernelContext, cpu: Cpu): number {
     if (d === null) return -EFAULT;
     parts.push(d);
   }
-  const data = Buffer.concat(parts);
+  const data = concatBytes(parts);
   k.charge("copy_user_per_byte", data.length);
   if (data.length === 0) return 0;
-  return writeCore(k, t, f, new Uint8Array(data.buffer, data.byteOffset, data.length));
+  return writeCore(k, t, f, data);
 }
 
 /** ssize_t pread64(unsigned int fd, char __user *buf, size_t count, loff_t pos): regular files only. */
@@ -648,7 +649,7 @@ export function sys_readlink(k: KernelContext, cpu: Cpu): number {
   if (p === "/proc/self/exe" || p === `/proc/${t.pid}/exe`) {
     const exe = exePathOf(t);
     if (exe === undefined) return -ENOENT;
-    const abs = Buffer.from(normalize("/", exe), "utf8");
+    const abs = utf8Encode(normalize("/", exe));
     const out = abs.subarray(0, Math.min(size, abs.length));
     if (!copyToUser(t.space, argNum(cpu, 1), out)) return -EFAULT;
     k.charge("copy_user_per_byte", out.length);

@@ -2,6 +2,7 @@
 // umask, mkdir, rmdir. Objects of a mounted file system (cgroupfs) are owned by root, directories 0755 and files
 // 0644, so only fsuid 0 may write, create or remove there (EACCES otherwise).
 import type { Cpu } from "../../cpu/cpu.ts";
+import { latin1Encode } from "../../cpu/text-bytes.ts";
 import {
   EACCES,
   EBADF,
@@ -186,7 +187,7 @@ export function sys_dup(k: KernelContext, cpu: Cpu): number {
 /** long getcwd(char __user *buf, unsigned long size): the length including the NUL. */
 export function sys_getcwd(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
-  const bytes = Buffer.from(`${t.cwd}\0`, "latin1");
+  const bytes = latin1Encode(`${t.cwd}\0`);
   const size = argNum(cpu, 1);
   if (size < 0) return -EINVAL;
   if (bytes.length > size) return -ERANGE;

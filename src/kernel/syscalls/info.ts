@@ -1,5 +1,6 @@
 // Process and system information syscalls: getpid, getppid, gettid, uname, clock_gettime.
 import type { Cpu } from "../../cpu/cpu.ts";
+import { latin1Encode } from "../../cpu/text-bytes.ts";
 import { EFAULT, EINVAL } from "../errno.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum } from "../native-args.ts";
@@ -25,7 +26,7 @@ export const UTSNAME = {
 export function utsnameBytes(): Uint8Array {
   const out = new Uint8Array(6 * UTS_FIELD_LEN);
   Object.values(UTSNAME).forEach((s, i) => {
-    out.set(Buffer.from(s, "latin1"), i * UTS_FIELD_LEN);
+    out.set(latin1Encode(s), i * UTS_FIELD_LEN);
   });
   return out;
 }
