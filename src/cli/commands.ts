@@ -66,8 +66,17 @@ interface ExecCliOptions {
   file: string[];
   stdin?: string;
   env: string[];
-  profile: string;
+  profile?: string;
+  flavour: string;
+  pti?: boolean;
+  argv0?: string;
   json?: boolean;
+}
+
+/** The default profile of a kernel flavour: sandybridge-2011 for linux-3.1, cascadelake-2022[-pti] otherwise. */
+function defaultProfile(flavour: "linux-3.1" | "linux-generic", pti: boolean): string {
+  if (flavour === "linux-3.1") return "sandybridge-2011";
+  return pti ? "cascadelake-2022-pti" : "cascadelake-2022";
 }
 
 /** A repeatable option's values. */
@@ -491,15 +500,26 @@ export function registerCommands(program: Command): void {
     .option("--file <host:guest[:rw]>", "make a host file visible in the guest (repeatable)", collect, [])
     .option("--stdin <file>", "host file the program reads as standard input")
     .option("--env <NAME=value>", "environment string (repeatable; default: empty environment)", collect, [])
-    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option("--argv0 <name>", "argv[0] and AT_EXECFN the program sees (default: the program path)")
+    .option(
+      "-p, --profile <name|file>",
+      "cost profile (default sandybridge-2011; cascadelake-2022[-pti] on linux-generic)",
+    )
+    .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
+    .option("--pti", "page-table isolation (linux-generic only)")
     .option("--json", "print JSON (the program's output included) instead of passing it through")
     .action((prog: string, args: string[], o: ExecCliOptions) => {
       const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
       if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+      const flavour = usage(() => parseFlavour(o.flavour));
+      if (o.pti && flavour !== "linux-generic") throw new UsageError("--pti needs --flavour linux-generic");
       const r = runExec({
         program: prog,
         args,
-        profile: resolveProfile(o.profile),
+        profile: resolveProfile(o.profile ?? defaultProfile(flavour, o.pti === true)),
+        flavour,
+        pti: o.pti === true,
+        ...(o.argv0 !== undefined ? { argv0: o.argv0 } : {}),
         design: o.design,
         deniedErrno: errno,
         files: o.file,
