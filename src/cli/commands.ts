@@ -271,7 +271,10 @@ export function registerCommands(program: Command): void {
       "--errno <name>",
       "what a denied call returns: ENOSYS or EPERM (default: the file's `# errno:`, else ENOSYS)",
     )
-    .action((file: string, o: { design?: string; errno?: string }) => {
+    .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
+    .option("--pti", "page-table isolation (linux-generic only)")
+    .action((file: string, o: { design?: string; errno?: string; flavour: string; pti?: boolean }) => {
+      const flavour = usage(() => parseFlavour(o.flavour));
       let text: string;
       try {
         text = readFileSync(file, "utf8");
@@ -286,6 +289,8 @@ export function registerCommands(program: Command): void {
           file,
           ...(o.design !== undefined ? { design: o.design } : {}),
           ...(errno !== undefined ? { deniedErrno: errno } : {}),
+          flavour,
+          pti: o.pti === true,
         }),
       );
       (r.exitCode === 2 ? process.stderr : process.stdout).write(r.output);
@@ -452,7 +457,12 @@ export function registerCommands(program: Command): void {
       "replay a recorded strace log through the entry path and a design, with its overhead against none",
     )
     .option("-d, --design <id>", "the filter design compiled in", "none")
-    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option(
+      "-p, --profile <name|file>",
+      "cost profile (default sandybridge-2011; cascadelake-2022[-pti] on linux-generic)",
+    )
+    .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
+    .option("--pti", "page-table isolation (linux-generic only)")
     .option("--gaps", "turn recorded time between calls into user instructions (capped per gap)")
     .option("--gap-cap <n>", "most user instructions per gap", "5000")
     .option("--cgroup-deny <list>", "numbers or names the replayed tasks' cgroup denies (N,…)")
@@ -463,7 +473,9 @@ export function registerCommands(program: Command): void {
         file: string,
         o: {
           design: string;
-          profile: string;
+          profile?: string;
+          flavour: string;
+          pti?: boolean;
           gaps?: boolean;
           gapCap: string;
           cgroupDeny?: string;
@@ -473,9 +485,13 @@ export function registerCommands(program: Command): void {
       ) => {
         const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
         if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+        const flavour = usage(() => parseFlavour(o.flavour));
+        if (o.pti && flavour !== "linux-generic") throw new UsageError("--pti needs --flavour linux-generic");
         const r = runReplay(file, {
           design: o.design,
-          profile: resolveProfile(o.profile),
+          profile: resolveProfile(o.profile ?? defaultProfile(flavour, o.pti === true)),
+          flavour,
+          pti: o.pti === true,
           gaps: o.gaps === true,
           gapCap: parseNonNegativeInt("--gap-cap", o.gapCap, 100_000),
           deniedErrno: errno,
