@@ -15,6 +15,7 @@ export const MX_OE = 8;
 export const MX_UE = 16;
 export const MX_PE = 32;
 const MX_DAZ = 1 << 6;
+const MX_OM = 1 << 10;
 const MX_UM = 1 << 11;
 const MX_FTZ = 1 << 15;
 
@@ -41,6 +42,7 @@ let rc = 0; // 0 nearest, 1 down, 2 up, 3 toward zero
 let daz = false;
 let ftz = false;
 let umMasked = true;
+let omMasked = true;
 
 /** Starts an instruction under `mxcsr`. */
 export function fpBegin(mxcsr: number): void {
@@ -49,6 +51,17 @@ export function fpBegin(mxcsr: number): void {
   daz = (mxcsr & MX_DAZ) !== 0;
   ftz = (mxcsr & MX_FTZ) !== 0;
   umMasked = (mxcsr & MX_UM) !== 0;
+  omMasked = (mxcsr & MX_OM) !== 0;
+}
+
+/**
+ * The flags an instruction reports under `mxcsr`: when a pre-computation exception (IE, DE, ZE) is unmasked the
+ * instruction faults before computing, so the post-computation flags (OE, UE, PE) of any lane are dropped (SDM
+ * Vol. 1 §11.5.2.1).
+ */
+export function fpReported(flags: number, mxcsr: number): number {
+  const pre = flags & (MX_IE | MX_DE | MX_ZE);
+  return (pre & ~(mxcsr >>> 7)) !== 0 ? pre : flags;
 }
 
 const MAX_D = Number.MAX_VALUE;
@@ -180,6 +193,11 @@ function finish(neg: boolean, mag: number, err: number, s: number, single: boole
   // 2. overflow: the rounded value exceeds the largest finite number
   const over = s - emax > 1 || (s - emax >= -1 && r1 * pow2(s - emax) >= 2);
   if (over) {
+    // unmasked: #XM with the exponent-wrapped result, PE only if that rounding was inexact
+    if (!omMasked) {
+      fpFlags |= MX_OE | (inexact ? MX_PE : 0);
+      return 0;
+    }
     fpFlags |= MX_OE | MX_PE;
     const m = mode === 1 ? (single ? MAX_F : MAX_D) : Number.POSITIVE_INFINITY;
     return neg ? -m : m;
@@ -191,7 +209,11 @@ function finish(neg: boolean, mag: number, err: number, s: number, single: boole
     const v = scale(r1, s);
     return neg ? -v : v;
   }
-  if (ftz && umMasked) {
+  if (!umMasked) {
+    fpFlags |= MX_UE | (inexact ? MX_PE : 0);
+    return 0;
+  }
+  if (ftz) {
     fpFlags |= MX_UE | MX_PE;
     return neg ? -0 : 0;
   }
@@ -219,7 +241,6 @@ function finish(neg: boolean, mag: number, err: number, s: number, single: boole
     } else kk = mode === 2 ? k + 1 : k;
   }
   if (inex) fpFlags |= MX_UE | MX_PE;
-  else if (!umMasked) fpFlags |= MX_UE;
   const v = kk * pow2(qe);
   return neg ? -v : v;
 }
@@ -392,16 +413,21 @@ export function arithD(kind: number, i: number): void {
     minMax(kind, i, false);
     return;
   }
+  const before = fpFlags;
   if (kind === FP_SQRT) {
     if (nanB(i, false)) return;
     const r = sqrt(valD(B, BD, i), false);
-    if (Number.isNaN(r)) invalidD(i);
-    else RD[i] = r;
+    if (Number.isNaN(r)) {
+      fpFlags = before; // the square root of a negative denormal: IE alone
+      invalidD(i);
+    } else RD[i] = r;
     return;
   }
   if (nanD(i, true)) return;
   const a = valD(A, AD, i);
   const b = valD(B, BD, i);
+  // a denormal divided by zero: ZE alone (as the hardware reports it)
+  if (kind === FP_DIV && b === 0 && a !== 0) fpFlags = before;
   const r =
     kind === FP_ADD
       ? add(a, b, false)
@@ -420,16 +446,20 @@ export function arithF(kind: number, i: number): void {
     minMax(kind, i, true);
     return;
   }
+  const before = fpFlags;
   if (kind === FP_SQRT) {
     if (nanB(i, true)) return;
     const r = sqrt(valF(B, BF, i), true);
-    if (Number.isNaN(r)) invalidF(i);
-    else RF[i] = r;
+    if (Number.isNaN(r)) {
+      fpFlags = before;
+      invalidF(i);
+    } else RF[i] = r;
     return;
   }
   if (nanF(i, true)) return;
   const a = valF(A, AF, i);
   const b = valF(B, BF, i);
+  if (kind === FP_DIV && b === 0 && a !== 0) fpFlags = before;
   const r =
     kind === FP_ADD
       ? add(a, b, true)
@@ -466,7 +496,15 @@ function minMax(kind: number, i: number, single: boolean): void {
   const bn = single ? isNanF(B, i) : isNanD(B, i);
   if (an || bn) {
     fpFlags |= MX_IE;
-    copyLane(B, i, single);
+    // the second source is returned, a denormal one read as zero under DAZ
+    const den = !bn && (single ? (B[i]! & 0x7f800000) === 0 : (B[2 * i + 1]! & 0x7ff00000) === 0);
+    if (daz && den) {
+      if (single) R[i] = B[i]! & 0x80000000;
+      else {
+        R[2 * i] = 0;
+        R[2 * i + 1] = B[2 * i + 1]! & 0x80000000;
+      }
+    } else copyLane(B, i, single);
     return;
   }
   const a = single ? valF(A, AF, i) : valD(A, AD, i);

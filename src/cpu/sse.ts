@@ -20,6 +20,7 @@ import {
   floatToInt,
   fpBegin,
   fpFlags,
+  fpReported,
   intToFloat,
   RD,
   RF,
@@ -746,7 +747,7 @@ function fxrstor(cpu: Cpu, a: number): void {
  * set) with the destination unchanged. The fault's error code carries the unmasked flags for the kernel's si_code.
  */
 function commitFlags(cpu: Cpu, name: string): void {
-  const f = fpFlags;
+  const f = fpReported(fpFlags, cpu.mxcsr);
   if (f === 0) return;
   cpu.mxcsr |= f;
   const unmasked = f & ~(cpu.mxcsr >>> 7) & 0x3f;
