@@ -39,7 +39,9 @@ beforeAll(() => {
   const length = Math.ceil((fixture.cases.length * SLOT) / PAGE_SIZE) * PAGE_SIZE;
   space.map(CODE_BASE, length, PTE_P | PTE_U);
   const image = new Uint8Array(length).fill(0xcc);
-  fixture.cases.forEach((c, i) => image.set(Buffer.from(c.bytes, "hex"), i * SLOT));
+  fixture.cases.forEach((c, i) => {
+    image.set(Buffer.from(c.bytes, "hex"), i * SLOT);
+  });
   space.writeBytes(CODE_BASE, image);
   cpu = new Cpu({ space });
   cpu.sreg[CS] = 0x33;
