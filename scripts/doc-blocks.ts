@@ -15,6 +15,7 @@ export const DOC_FILES = [
   "docs/scripts.md",
   "docs/seccomp.md",
   "docs/validation.md",
+  "docs/exec.md",
 ];
 const BLOCK = /(<!-- output: syscall-lab ([^>]*?) -->\n)```text\n[\s\S]*?```\n(<!-- \/output -->)/g;
 
