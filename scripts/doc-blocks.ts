@@ -16,6 +16,7 @@ export const DOC_FILES = [
   "docs/seccomp.md",
   "docs/validation.md",
   "docs/ci.md",
+  "docs/exec.md",
 ];
 const BLOCK = /(<!-- output: syscall-lab ([^>]*?) -->\n)```text\n[\s\S]*?```\n(<!-- \/output -->)/g;
 

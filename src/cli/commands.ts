@@ -50,8 +50,17 @@ interface ExecCliOptions {
   file: string[];
   stdin?: string;
   env: string[];
-  profile: string;
+  profile?: string;
+  flavour: string;
+  pti?: boolean;
+  argv0?: string;
   json?: boolean;
+}
+
+/** The default profile of a kernel flavour: sandybridge-2011 for linux-3.1, cascadelake-2022[-pti] otherwise. */
+function defaultProfile(flavour: "linux-3.1" | "linux-generic", pti: boolean): string {
+  if (flavour === "linux-3.1") return "sandybridge-2011";
+  return pti ? "cascadelake-2022-pti" : "cascadelake-2022";
 }
 
 /** A repeatable option's values. */
@@ -324,32 +333,42 @@ export function registerCommands(program: Command): void {
       "--errno <name>",
       "what a denied call returns: ENOSYS or EPERM (default: the file's `# errno:`, else ENOSYS)",
     )
+    .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
+    .option("--pti", "page-table isolation (linux-generic only)")
     .option("--json", "print JSON: every command with its result and expectations")
-    .action(async (file: string, o: { design?: string; errno?: string; json?: boolean }) => {
-      const { runScript } = await import("./script.ts");
-      const { resolveDesign } = await import("./design-loader.ts");
-      let text: string;
-      try {
-        const { INPUT_LIMITS, readInputText } = await import("../measure/input-file.ts");
-        text = readInputText(file, { what: "scenario", maxBytes: INPUT_LIMITS.text, allowStdin: true });
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-      const errno = o.errno === undefined ? undefined : { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
-      if (o.errno !== undefined && errno === undefined)
-        throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
-      const design = o.design === undefined ? undefined : (await resolveDesign(o.design)).id;
-      const r = usage(() =>
-        runScript(text, {
-          file,
-          ...(design !== undefined ? { design } : {}),
-          ...(errno !== undefined ? { deniedErrno: errno } : {}),
-        }),
-      );
-      if (o.json === true) print(JSON.stringify(r.json, null, 2));
-      else (r.exitCode === 2 ? process.stderr : process.stdout).write(r.output);
-      process.exitCode = r.exitCode;
-    });
+    .action(
+      async (
+        file: string,
+        o: { design?: string; errno?: string; json?: boolean; flavour: string; pti?: boolean },
+      ) => {
+        const { runScript } = await import("./script.ts");
+        const { resolveDesign } = await import("./design-loader.ts");
+        const flavour = usage(() => parseFlavour(o.flavour));
+        let text: string;
+        try {
+          const { INPUT_LIMITS, readInputText } = await import("../measure/input-file.ts");
+          text = readInputText(file, { what: "scenario", maxBytes: INPUT_LIMITS.text, allowStdin: true });
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const errno = o.errno === undefined ? undefined : { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
+        if (o.errno !== undefined && errno === undefined)
+          throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
+        const design = o.design === undefined ? undefined : (await resolveDesign(o.design)).id;
+        const r = usage(() =>
+          runScript(text, {
+            file,
+            ...(design !== undefined ? { design } : {}),
+            ...(errno !== undefined ? { deniedErrno: errno } : {}),
+            flavour,
+            pti: o.pti === true,
+          }),
+        );
+        if (o.json === true) print(JSON.stringify(r.json, null, 2));
+        else (r.exitCode === 2 ? process.stderr : process.stdout).write(r.output);
+        process.exitCode = r.exitCode;
+      },
+    );
 
   addGuestLimitOptions(program.command("run"))
     .description("run a workload through the Linux 3.1 entry path and report exact cycles")
@@ -491,7 +510,12 @@ export function registerCommands(program: Command): void {
       "replay a recorded strace log through the entry path and a design, with its overhead against none",
     )
     .option("-d, --design <id|file>", "the filter design compiled in (an id or a design file)", "none")
-    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option(
+      "-p, --profile <name|file>",
+      "cost profile (default sandybridge-2011; cascadelake-2022[-pti] on linux-generic)",
+    )
+    .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
+    .option("--pti", "page-table isolation (linux-generic only)")
     .option("--gaps", "turn recorded time between calls into user instructions (capped per gap)")
     .option("--gap-cap <n>", "most user instructions per gap", "5000")
     .option("--cgroup-deny <list>", "numbers or names the replayed tasks' cgroup denies (N,…)")
@@ -502,7 +526,9 @@ export function registerCommands(program: Command): void {
         file: string,
         o: {
           design: string;
-          profile: string;
+          profile?: string;
+          flavour: string;
+          pti?: boolean;
           gaps?: boolean;
           gapCap: string;
           cgroupDeny?: string;
@@ -515,10 +541,14 @@ export function registerCommands(program: Command): void {
         const { runReplay } = await import("./replay.ts");
         const { resolveDesign } = await import("./design-loader.ts");
         const design = (await resolveDesign(o.design)).id;
-        const profile = await resolveProfile(o.profile);
+        const flavour = usage(() => parseFlavour(o.flavour));
+        if (o.pti && flavour !== "linux-generic") throw new UsageError("--pti needs --flavour linux-generic");
+        const profile = await resolveProfile(o.profile ?? defaultProfile(flavour, o.pti === true));
         const r = runReplay(file, {
           design,
           profile,
+          flavour,
+          pti: o.pti === true,
           gaps: o.gaps === true,
           gapCap: parseNonNegativeInt("--gap-cap", o.gapCap, 100_000),
           deniedErrno: errno,
@@ -546,13 +576,21 @@ export function registerCommands(program: Command): void {
     .option("--file <host:guest[:rw]>", "make a host file visible in the guest (repeatable)", collect, [])
     .option("--stdin <file>", "host file the program reads as standard input")
     .option("--env <NAME=value>", "environment string (repeatable; default: empty environment)", collect, [])
-    .option("-p, --profile <name|file>", "cost profile", "sandybridge-2011")
+    .option("--argv0 <name>", "argv[0] and AT_EXECFN the program sees (default: the program path)")
+    .option(
+      "-p, --profile <name|file>",
+      "cost profile (default sandybridge-2011; cascadelake-2022[-pti] on linux-generic)",
+    )
+    .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
+    .option("--pti", "page-table isolation (linux-generic only)")
     .option("--json", "print JSON (the program's output included) instead of passing it through")
     .action(async (prog: string, args: string[], o: ExecCliOptions) => {
       const { execExitCode, formatExecReport, runExec } = await import("./exec.ts");
       const { resolveDesign } = await import("./design-loader.ts");
       const design = (await resolveDesign(o.design)).id;
-      const profile = await resolveProfile(o.profile);
+      const flavour = usage(() => parseFlavour(o.flavour));
+      if (o.pti && flavour !== "linux-generic") throw new UsageError("--pti needs --flavour linux-generic");
+      const profile = await resolveProfile(o.profile ?? defaultProfile(flavour, o.pti === true));
       const errno = { ENOSYS: 38, EPERM: 1 }[o.errno.toUpperCase()];
       if (errno === undefined) throw new UsageError(`--errno must be ENOSYS or EPERM, got '${o.errno}'`);
       const { hostOutputSink } = await import("./host-output.ts");
@@ -561,6 +599,9 @@ export function registerCommands(program: Command): void {
         program: prog,
         args,
         profile,
+        flavour,
+        pti: o.pti === true,
+        ...(o.argv0 !== undefined ? { argv0: o.argv0 } : {}),
         design,
         deniedErrno: errno,
         files: o.file,

@@ -2,9 +2,11 @@
 // pass its stdout/stderr through as it produced them, then report the exact cycle accounting.
 import { getDesign } from "../cgroup/designs/index.ts";
 import { execTask } from "../kernel/exec.ts";
+import { GENERIC_SYSCALL_NAMES } from "../kernel/generic-entry.ts";
 import { defaultGuestLimits, GuestLimitError, type GuestLimits } from "../kernel/guest-limits.ts";
 import { Machine } from "../kernel/machine.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
+import { flavourBlocks } from "../measure/compare.ts";
 import { INPUT_LIMITS, readInputFile } from "../measure/input-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { ElfError } from "../workload/elf.ts";
@@ -14,6 +16,8 @@ import { fmtInt, table, UsageError } from "./output.ts";
 export interface ExecCommandOptions {
   program: string;
   args: string[];
+  /** argv[0] and the exec path the program sees (AT_EXECFN, /proc/self/exe); default `program` */
+  argv0?: string;
   profile: CostProfile;
   /** filter design compiled into the kernel (default none) */
   design?: string;
@@ -36,6 +40,10 @@ export interface ExecCommandOptions {
    * is kept in the report's `stdout`/`stderr` (up to 64 MiB each).
    */
   output?: (stream: "stdout" | "stderr", bytes: Uint8Array) => void;
+  /** the kernel's entry code (default linux-3.1) */
+  flavour?: "linux-3.1" | "linux-generic";
+  /** page-table isolation (linux-generic only) */
+  pti?: boolean;
 }
 
 export interface ExecCallRow {
@@ -52,6 +60,9 @@ export interface ExecReport {
   argv: string[];
   profile: string;
   design: string;
+  /** the kernel's entry code */
+  flavour: "linux-3.1" | "linux-generic";
+  pti: boolean;
   stdout: string;
   stderr: string;
   exitCode: number | null;
@@ -90,9 +101,9 @@ function parseFileSpec(spec: string): { host: string; guest: string; rw: boolean
   return { host: parts[0]!, guest: parts[1]!, rw };
 }
 
-function syscallNr(s: string): number {
-  const n = /^\d+$/.test(s) ? Number(s) : SYSCALL_NAMES_X86_64_3_1.indexOf(s as never);
-  if (n < 0 || n >= SYSCALL_NAMES_X86_64_3_1.length) throw new UsageError(`--deny: unknown syscall '${s}'`);
+function syscallNr(s: string, names: readonly (string | undefined)[]): number {
+  const n = /^\d+$/.test(s) ? Number(s) : names.indexOf(s);
+  if (n < 0 || n >= names.length) throw new UsageError(`--deny: unknown syscall '${s}'`);
   return n;
 }
 
@@ -110,6 +121,9 @@ export const DEFAULT_EXEC_MAX_INSTRUCTIONS = 2_000_000_000;
 /** Boots a machine, runs the program (and whatever it forks) to the end, and reports. */
 export function runExec(opts: ExecCommandOptions): ExecReport {
   const bytes = readHost(opts.program, "exec");
+  const flavour = opts.flavour ?? "linux-3.1";
+  if (opts.pti === true && flavour !== "linux-generic")
+    throw new UsageError("--pti needs --flavour linux-generic");
   const design = (() => {
     try {
       return getDesign(opts.design ?? "none");
@@ -117,10 +131,17 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
       throw new UsageError((e as Error).message);
     }
   })();
+  const blocked = flavourBlocks(design.id, flavour);
+  if (blocked !== null)
+    throw new UsageError(`design ${design.id} cannot be built into ${flavour}: ${blocked}`);
+  const names: readonly (string | undefined)[] =
+    flavour === "linux-generic" ? GENERIC_SYSCALL_NAMES : SYSCALL_NAMES_X86_64_3_1;
   const limits: GuestLimits = { ...defaultGuestLimits(), ...(opts.limits ?? {}) };
   const machine = Machine.boot({
     limits: { maxInstructions: DEFAULT_EXEC_MAX_INSTRUCTIONS, ...limits },
     ...(opts.output !== undefined ? { output: opts.output } : {}),
+    ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
+    ...(opts.pti === true ? { pti: true } : {}),
     costs: opts.profile.costs,
     natives: opts.profile.natives,
     clockHz: opts.profile.clockHz,
@@ -137,10 +158,10 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
       throw new UsageError(`--file ${spec}: ${(e as Error).message}`);
     }
   }
-  const argv = [opts.program, ...opts.args];
+  const argv = [opts.argv0 ?? opts.program, ...opts.args];
   let task: ReturnType<typeof execTask>;
   try {
-    task = execTask(machine, { bytes, argv, path: opts.program, envp: opts.env ?? [] });
+    task = execTask(machine, { bytes, argv, path: argv[0]!, envp: opts.env ?? [] });
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(e.message);
     throw e;
@@ -159,7 +180,7 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
       }
     }
     if (cg === undefined) throw new UsageError(`--cgroup ${opts.cgroup}: not a cgroup path`);
-    for (const d of opts.deny ?? []) h.deny(cg, syscallNr(d));
+    for (const d of opts.deny ?? []) h.deny(cg, syscallNr(d, names));
     h.attach(task, cg);
   } else if ((opts.deny ?? []).length > 0) {
     throw new UsageError("--deny needs --cgroup");
@@ -188,7 +209,7 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     for (const [nr, e] of acct.perSyscall) {
       const row = per.get(nr) ?? {
         nr,
-        name: SYSCALL_NAMES_X86_64_3_1[nr] ?? `nr ${nr}`,
+        name: names[nr] ?? `nr ${nr}`,
         calls: 0,
         cycles: 0,
         sysCycles: 0,
@@ -207,6 +228,8 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     argv,
     profile: opts.profile.name,
     design: design.id,
+    flavour,
+    pti: opts.pti === true,
     stdout: machine.stdout,
     stderr: machine.stderr,
     exitCode: task.exitCode,
@@ -258,7 +281,8 @@ export function formatExecReport(r: ExecReport): string {
   ]);
   return [
     `syscall-lab exec: ${r.argv.join(" ")}: ${describeEnd(r)}`,
-    `profile ${r.profile}, design ${r.design}, ${r.tasks} task${r.tasks === 1 ? "" : "s"}`,
+    // the default flavour's line is unchanged; another flavour says so
+    `profile ${r.profile}, design ${r.design}${r.flavour === "linux-3.1" ? "" : `, kernel ${r.flavour}${r.pti ? " with PTI" : ""}`}, ${r.tasks} task${r.tasks === 1 ? "" : "s"}`,
     table(
       ["user cycles", "sys cycles", "total cycles", "instructions", "syscalls"],
       [[r.userCycles, r.sysCycles, r.userCycles + r.sysCycles, r.instructions, r.syscalls].map(fmtInt)],

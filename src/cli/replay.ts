@@ -3,6 +3,7 @@
 import { designIds } from "../cgroup/designs/index.ts";
 import { straceSyscallNumber } from "../kernel/syscall-names-x86_64.ts";
 import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
+import { flavourBlocks } from "../measure/compare.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { planReplay, type ReplayReport, replayLog } from "../measure/run-replay.ts";
 import { GAP_CAP_INSTRUCTIONS } from "../workload/replay.ts";
@@ -20,6 +21,10 @@ export interface ReplayCliOptions {
   cgroupDeny?: string;
   /** what a denied call returns (positive errno), default ENOSYS */
   deniedErrno?: number;
+  /** the kernel's entry code (default linux-3.1) */
+  flavour?: "linux-3.1" | "linux-generic";
+  /** page-table isolation (linux-generic only) */
+  pti?: boolean;
   json?: boolean;
 }
 
@@ -80,7 +85,7 @@ function render(
       `${fmtInt(r.unparsedCount)} unparsed line${r.unparsedCount === 1 ? "" : "s"}`,
   );
   out.push(
-    `design ${r.design}, profile ${r.profile}, gaps ${r.gaps.enabled ? `on (${fmtInt(r.gaps.instructions)} user instructions, ${fmtInt(r.gaps.capped)} gaps capped at ${fmtInt(r.gaps.capInstructions)}${r.gaps.relativeTimes ? ", -r times summed" : ""})` : "off"}`,
+    `design ${r.design}, profile ${r.profile}${r.flavour === "linux-3.1" ? "" : `, kernel ${r.flavour}${r.pti ? " with PTI" : ""}`}, gaps ${r.gaps.enabled ? `on (${fmtInt(r.gaps.instructions)} user instructions, ${fmtInt(r.gaps.capped)} gaps capped at ${fmtInt(r.gaps.capInstructions)}${r.gaps.relativeTimes ? ", -r times summed" : ""})` : "off"}`,
   );
   if (r.skippedCalls > 0)
     out.push(
@@ -171,6 +176,10 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
   const design = o.design ?? "none";
   if (!designIds().includes(design))
     return fail(`unknown design '${design}' (known: ${designIds().join(", ")})`);
+  const flavour = o.flavour ?? "linux-3.1";
+  if (o.pti === true && flavour !== "linux-generic") return fail("--pti needs --flavour linux-generic");
+  const blocked = flavourBlocks(design, flavour);
+  if (blocked !== null) return fail(`design ${design} cannot be built into ${flavour}: ${blocked}`);
   let deny: number[] = [];
   try {
     if (o.cgroupDeny !== undefined) deny = parseDenyList(o.cgroupDeny);
@@ -199,6 +208,8 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
       plan,
       ...(withDeny ? { cgroupDeny: deny } : {}),
       ...(o.deniedErrno !== undefined ? { deniedErrno: o.deniedErrno } : {}),
+      flavour,
+      pti: o.pti === true,
     });
   let report: ReplayReport;
   let base: ReplayReport | null = null;

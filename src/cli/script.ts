@@ -7,6 +7,7 @@ import * as errno from "../kernel/errno.ts";
 import { Machine } from "../kernel/machine.ts";
 import { syscallNumber } from "../kernel/syscall-names-x86_64-3.1.ts";
 import type { Task } from "../kernel/task.ts";
+import { flavourBlocks } from "../measure/compare.ts";
 import {
   type CallOutcome,
   MBOX_STRINGS_SIZE,
@@ -27,6 +28,10 @@ export interface ScriptOptions {
   deniedErrno?: number;
   /** the file name, for messages */
   file?: string;
+  /** the kernel's entry code (default linux-3.1) */
+  flavour?: "linux-3.1" | "linux-generic";
+  /** page-table isolation (linux-generic only) */
+  pti?: boolean;
 }
 
 export interface ScriptResult {
@@ -352,6 +357,12 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
   }
   if (!Number.isInteger(denied) || denied <= 0 || denied > 4095)
     p.errors.unshift(`${where}: bad denied errno ${denied}`);
+  const flavour = opts.flavour ?? "linux-3.1";
+  if (opts.pti === true && flavour !== "linux-generic")
+    p.errors.unshift("--pti needs --flavour linux-generic");
+  const blocked = design !== null ? flavourBlocks(design.id, flavour) : null;
+  if (blocked !== null)
+    p.errors.unshift(`${where}: design ${designId} cannot be built into ${flavour}: ${blocked}`);
   if (p.errors.length > 0 || design === null)
     return {
       output: `${p.errors.join("\n")}\n`,
@@ -369,7 +380,7 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
       },
     };
 
-  const m = Machine.boot({ design, deniedErrno: denied });
+  const m = Machine.boot({ design, deniedErrno: denied, flavour, pti: opts.pti === true });
   const api = new CgroupHostApi(m);
   const scripted = new ScriptedTasks(m);
   const tasks = new Map<string, Task | null>(); // null: its spawn failed
@@ -432,7 +443,7 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
   const lineWidth = Math.max(3, String(p.steps.at(-1)?.line ?? 0).length);
   const cmdWidth = Math.min(60, Math.max(0, ...p.steps.map((s) => s.echo.length)));
   const out: string[] = [
-    `# ${opts.file ?? "script"}: design ${design.id}, denied calls return -${errnoName(denied)}`,
+    `# ${opts.file ?? "script"}: design ${design.id}${flavour === "linux-3.1" ? "" : `, kernel ${flavour}${opts.pti === true ? " with PTI" : ""}`}, denied calls return -${errnoName(denied)}`,
   ];
   let expectations = 0;
   let failures = 0;

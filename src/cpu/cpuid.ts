@@ -1,25 +1,28 @@
 // The CPUID answers of the modelled processor: a deterministic baseline x86-64 part (SDM Vol. 2A, CPUID).
 // Vendor string "SyscallLab64" (glibc's init_cpu_features treats it as arch_kind_other and uses its generic
-// SSE2 string and memory functions). Leaf 1 reports FPU, TSC, MSR, PAE, CX8, CMOV, MMX, FXSR, SSE, SSE2 (the
-// x86-64 baseline) and ECX = 0: no SSE3/SSSE3/SSE4, no POPCNT, no OSXSAVE (so XGETBV is never reached), no AVX.
+// SSE2 string and memory functions). It advertises only what is executed: leaf 1 reports TSC, MSR, PAE, CMOV,
+// FXSR, SSE, SSE2 (not the x87 FPU, MMX or CMPXCHG8B of the x86-64 baseline, which are #UD here) and ECX = 0: no
+// SSE3/SSSE3/SSE4, no POPCNT, no OSXSAVE (so XGETBV is never reached), no AVX.
 // Leaf 7 is all zeros (no BMI1/BMI2/ERMS/FSRM/AVX2): F3 0F BC/BD therefore run as BSF/BSR. 0x80000001 reports
 // LAHF-SAHF, SYSCALL, NX and LM, and neither LZCNT, PREFETCHW, RDTSCP nor MOVBE. Caches (leaves 2, 4 and
 // 0x80000005/6): 32 KiB 8-way L1d and L1i, 256 KiB 8-way L2, 8 MiB 16-way L3, 64-byte lines. Unlisted leaves
-// and subleaves return zeros. Executed: integer ISA and the SSE/SSE2 subset in sse-ops.ts; x87 and MMX raise #UD.
+// and subleaves return zeros. Executed: the integer ISA and SSE/SSE2 (sse-ops.ts); x87 and MMX raise #UD.
 
 export const CPUID_VENDOR = "SyscallLab64";
 
+/**
+ * CPUID.1:EDX: only what the CPU executes: TSC (RDTSC), MSR (RDMSR/WRMSR), PAE, CMOV, FXSR (FXSAVE/FXRSTOR,
+ * CR4.OSFXSR), SSE, SSE2. Not FPU (bit 0: x87), CX8 (bit 8: CMPXCHG8B) or MMX (bit 23), which raise #UD here; glibc
+ * 2.36 and musl 1.2.3 start and pick their SSE2 string functions without them (test/kernel/exec*.test.ts).
+ */
 const LEAF1_EDX =
-  (1 << 0) |
-  (1 << 4) |
-  (1 << 5) |
-  (1 << 6) |
-  (1 << 8) |
-  (1 << 15) |
-  (1 << 23) |
-  (1 << 24) |
-  (1 << 25) |
-  (1 << 26);
+  (1 << 4) | // TSC
+  (1 << 5) | // MSR
+  (1 << 6) | // PAE
+  (1 << 15) | // CMOV
+  (1 << 24) | // FXSR
+  (1 << 25) | // SSE
+  (1 << 26); // SSE2
 export const CPUID_EXT_EDX_SYSCALL = 1 << 11;
 export const CPUID_EXT_EDX_NX = 1 << 20;
 export const CPUID_EXT_EDX_LM = 1 << 29;

@@ -17,9 +17,12 @@ import {
   F_M,
   F_M_R,
   F_R_X,
+  F_R_X_I,
+  F_R_XM,
   F_RM_X,
   F_X_I,
   F_X_RM,
+  F_X_RM_I,
   F_X_XM,
   F_X_XM_I,
   F_XM_X,
@@ -356,7 +359,16 @@ function renderSse(
       break;
     case F_X_RM:
       ops.push(xmm(d.reg[s]!), rm(size));
-      return w ? "movq" : "movd";
+      return e.name === "movd" ? (w ? "movq" : "movd") : e.name;
+    case F_X_RM_I:
+      ops.push(xmm(d.reg[s]!), d.rm[s] === NONE ? mem(e.mem) : reg(d.rm[s]!, 4), immOp(8));
+      break;
+    case F_R_XM:
+      ops.push(reg(d.reg[s]!, size), xm());
+      break;
+    case F_R_X_I:
+      ops.push(reg(d.reg[s]!, size), xmm(d.rm[s]!), immOp(8));
+      break;
     case F_RM_X:
       ops.push(rm(size), xmm(d.reg[s]!));
       return w ? "movq" : "movd";

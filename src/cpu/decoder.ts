@@ -21,11 +21,16 @@ import {
   F_M_R,
   F_NONE,
   F_R_X,
+  F_R_X_I,
+  F_R_XM,
   F_RM_X,
   F_X_I,
   F_X_RM,
+  F_X_RM_I,
   F_X_XM_I,
   F_XM_X,
+  SSE_FP_ARITH,
+  SSE_FP_END,
   SSE_MAP,
   SSE_MEM_ONLY,
   SSE_OPS,
@@ -865,24 +870,33 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           if (sub === 0) break;
           const e = SSE_OPS[sub]!;
           const form = e.form;
-          const gpr = form === F_X_RM || form === F_RM_X || form === F_M_R;
+          const gpr = form === F_X_RM || form === F_RM_X || form === F_M_R || form === F_X_RM_I;
           const gsz = rex & 8 ? 8 : 4;
-          modrm(gpr ? gsz : 16);
+          modrm(gpr ? (form === F_X_RM_I ? 4 : gsz) : 16);
           if (isMem ? (e.flags & SSE_REG_ONLY) !== 0 : (e.flags & SSE_MEM_ONLY) !== 0) break;
-          if (form === F_R_X) {
+          if (form === F_R_X || form === F_R_XM || form === F_R_X_I) {
             // reg names the GPR (32 or 64 bits by REX.W); rm the XMM source
             d.size[s] = gsz;
           } else {
-            d.size[s] = gpr ? gsz : 16;
+            d.size[s] = gpr ? (form === F_X_RM_I ? 4 : gsz) : 16;
           }
-          d.memSize[s] = isMem ? (gpr ? gsz : e.mem) : 0;
-          if (form === F_X_XM_I || form === F_X_I) d.immLo[s] = byte();
+          d.memSize[s] = isMem ? (gpr && form !== F_X_RM_I ? gsz : e.mem) : 0;
+          if (form === F_X_XM_I || form === F_X_I || form === F_X_RM_I || form === F_R_X_I)
+            d.immLo[s] = byte();
           d.aux[s] = sub;
           op = Op.SSE;
           const store = form === F_XM_X || form === F_RM_X || form === F_M_R || sub === 118 || sub === 121;
-          cls =
-            form === F_NONE || sub >= 125 ? C.nop : sub < 27 || gpr || store || sub >= 117 ? C.mov : C.alu;
-          if (sub === 50 || sub === 51 || sub === 69) cls = C.mov;
+          const fp = sub >= SSE_FP_ARITH && sub < SSE_FP_END;
+          cls = fp
+            ? sub >= 141 && sub < 149 // DIV, SQRT (129 + 4·FP_DIV … 129 + 4·FP_SQRT + 3)
+              ? C.sse_div
+              : C.sse
+            : form === F_NONE || (sub >= 125 && sub <= 128)
+              ? C.nop
+              : sub < 27 || gpr || store || (sub >= 117 && sub <= 124)
+                ? C.mov
+                : C.alu;
+          if (sub === 50 || sub === 51 || sub === 69 || sub === 186) cls = C.mov;
           if (isMem && form !== F_NONE && sub < 125) {
             if (store) stores = 1;
             else loads = 1;

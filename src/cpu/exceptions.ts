@@ -8,6 +8,7 @@ export const DF_VEC = 8;
 export const SS_VEC = 12; // stack-segment fault
 export const GP = 13; // general protection
 export const PF_VEC = 14; // page fault
+export const XM_VEC = 19; // SIMD floating-point exception
 
 export const EXCEPTION_NAMES: Record<number, string> = {
   0: "#DE",
@@ -19,6 +20,7 @@ export const EXCEPTION_NAMES: Record<number, string> = {
   12: "#SS",
   13: "#GP",
   14: "#PF",
+  19: "#XM",
 };
 
 // #PF error code bits (SDM Vol. 3A, §4.7).

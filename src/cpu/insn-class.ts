@@ -31,6 +31,8 @@ export const INSN_CLASSES = [
   "hlt",
   "trap", // INT3, UD2 and any instruction that raises an exception (charged when it faults)
   "native", // the fixed dispatch cost of entering a native; the native adds its own modelled cost
+  "sse", // SSE/SSE2 floating point: ADD/SUB/MUL/MIN/MAX/CMP/COMIS/CVT PS/PD/SS/SD
+  "sse_div", // SSE/SSE2 DIV and SQRT PS/PD/SS/SD
 ] as const;
 
 export type InsnClass = (typeof INSN_CLASSES)[number];

@@ -739,7 +739,11 @@ export function execute(cpu: Cpu, max: number): StopReason {
             break;
           }
           case 81: // SSE (memcpy, memset, strlen and friends in libc); prefetches never compute an address
-            execSse(cpu, s, RM[s] === 255 /* NONE */ && AUX[s]! < 125 ? ea(cpu, regs, s, next) : 0);
+            execSse(
+              cpu,
+              s,
+              RM[s] === 255 /* NONE */ && (AUX[s]! < 125 || AUX[s]! > 128) ? ea(cpu, regs, s, next) : 0,
+            );
             break;
           case 53: // CLI
             setIF(cpu, false);

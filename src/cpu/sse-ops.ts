@@ -1,6 +1,6 @@
-// The SSE/SSE2 instructions the CPU executes (the subset gcc -O2 and static glibc/musl use for memcpy, memset,
-// strlen and struct copies): their sub-op numbers (`aux` of Op.SSE), mnemonics, operand forms and memory sizes,
-// and the opcode map from (mandatory prefix, 0F xx) to a sub-op (SDM Vol. 2, Appendix A, Table A-3).
+// The SSE/SSE2 instructions the CPU executes (SSE and SSE2 without the MMX-register forms, MASKMOVDQU and
+// CLFLUSH): their sub-op numbers (`aux` of Op.SSE), mnemonics, operand forms and memory sizes, and the opcode
+// map from (mandatory prefix, 0F xx) to a sub-op (SDM Vol. 2, Appendix A, Table A-3).
 
 /** Operand forms; "x" is the ModRM.reg XMM register, "xm" ModRM.rm as XMM register or memory. */
 export const F_X_XM = 0; // x ← xm
@@ -13,6 +13,9 @@ export const F_X_I = 6; // XMM (ModRM.rm) shifted by imm8, register only (66 0F 
 export const F_M = 7; // memory only, no register operand
 export const F_NONE = 8; // fences
 export const F_M_R = 9; // m32/m64 ← GPR (MOVNTI)
+export const F_R_XM = 10; // GPR (ModRM.reg, 32/64 by REX.W) ← XMM or memory (CVT(T)SS2SI, CVT(T)SD2SI)
+export const F_X_RM_I = 11; // x ← r32/m16 with imm8 (PINSRW)
+export const F_R_X_I = 12; // GPR ← XMM (ModRM.rm) with imm8, register only (PEXTRW)
 
 /** Sub-op flags. */
 export const SSE_ALIGN = 1; // a memory operand must be 16-byte aligned: #GP(0) otherwise (SDM Vol. 1 §11.4.1)
@@ -166,7 +169,48 @@ export const SSE_OPS: readonly SseOp[] = [
   op("prefetcht0", F_M, 1, MO),
   op("prefetcht1", F_M, 1, MO),
   op("prefetcht2", F_M, 1, MO),
+  // 129..156: floating-point arithmetic, sub = 129 + 4·kind + (0 PS, 1 PD, 2 SS, 3 SD), kinds as FP_ADD..FP_MAX
+  ...["add", "sub", "mul", "div", "sqrt", "min", "max"].flatMap((k) => [
+    op(`${k}ps`, F_X_XM, 16, A),
+    op(`${k}pd`, F_X_XM, 16, A),
+    op(`${k}ss`, F_X_XM, 4),
+    op(`${k}sd`, F_X_XM, 8),
+  ]),
+  op("cmpps", F_X_XM_I, 16, A), // 157
+  op("cmppd", F_X_XM_I, 16, A),
+  op("cmpss", F_X_XM_I, 4),
+  op("cmpsd", F_X_XM_I, 8), // 160
+  op("ucomiss", F_X_XM, 4),
+  op("ucomisd", F_X_XM, 8),
+  op("comiss", F_X_XM, 4),
+  op("comisd", F_X_XM, 8),
+  op("cvtsi2ss", F_X_RM, 4), // 165
+  op("cvtsi2sd", F_X_RM, 4),
+  op("cvttss2si", F_R_XM, 4),
+  op("cvttsd2si", F_R_XM, 8),
+  op("cvtss2si", F_R_XM, 4),
+  op("cvtsd2si", F_R_XM, 8), // 170
+  op("cvtps2pd", F_X_XM, 8),
+  op("cvtpd2ps", F_X_XM, 16, A),
+  op("cvtss2sd", F_X_XM, 4),
+  op("cvtsd2ss", F_X_XM, 8),
+  op("cvtdq2ps", F_X_XM, 16, A), // 175
+  op("cvtps2dq", F_X_XM, 16, A),
+  op("cvttps2dq", F_X_XM, 16, A),
+  op("cvttpd2dq", F_X_XM, 16, A),
+  op("cvtdq2pd", F_X_XM, 8),
+  op("cvtpd2dq", F_X_XM, 16, A), // 180
+  op("unpcklps", F_X_XM, 16, A),
+  op("unpcklpd", F_X_XM, 16, A),
+  op("unpckhps", F_X_XM, 16, A),
+  op("unpckhpd", F_X_XM, 16, A),
+  op("pinsrw", F_X_RM_I, 2), // 185
+  op("pextrw", F_R_X_I, 0, RO),
 ];
+
+/** First sub-op of the floating-point arithmetic block and of the compares/conversions after it. */
+export const SSE_FP_ARITH = 129;
+export const SSE_FP_END = 185;
 
 export const SSE_FXSAVE = 118;
 export const SSE_FXRSTOR = 119;
@@ -238,6 +282,43 @@ map(MP_66, 0xc6, 73);
   }
 }
 map(MP_NONE, 0xc3, 117);
+// floating point (SDM Vol. 2, Table A-3 rows 5x, 2x, Cx, Ex)
+[0x58, 0x5c, 0x59, 0x5e, 0x51, 0x5d, 0x5f].forEach((opc, kind) => {
+  map(MP_NONE, opc, 129 + 4 * kind);
+  map(MP_66, opc, 130 + 4 * kind);
+  map(MP_F3, opc, 131 + 4 * kind);
+  map(MP_F2, opc, 132 + 4 * kind);
+});
+map(MP_NONE, 0xc2, 157);
+map(MP_66, 0xc2, 158);
+map(MP_F3, 0xc2, 159);
+map(MP_F2, 0xc2, 160);
+map(MP_NONE, 0x2e, 161);
+map(MP_66, 0x2e, 162);
+map(MP_NONE, 0x2f, 163);
+map(MP_66, 0x2f, 164);
+map(MP_F3, 0x2a, 165);
+map(MP_F2, 0x2a, 166);
+map(MP_F3, 0x2c, 167);
+map(MP_F2, 0x2c, 168);
+map(MP_F3, 0x2d, 169);
+map(MP_F2, 0x2d, 170);
+map(MP_NONE, 0x5a, 171);
+map(MP_66, 0x5a, 172);
+map(MP_F3, 0x5a, 173);
+map(MP_F2, 0x5a, 174);
+map(MP_NONE, 0x5b, 175);
+map(MP_66, 0x5b, 176);
+map(MP_F3, 0x5b, 177);
+map(MP_66, 0xe6, 178);
+map(MP_F3, 0xe6, 179);
+map(MP_F2, 0xe6, 180);
+map(MP_NONE, 0x14, 181);
+map(MP_66, 0x14, 182);
+map(MP_NONE, 0x15, 183);
+map(MP_66, 0x15, 184);
+map(MP_66, 0xc4, 185);
+map(MP_66, 0xc5, 186);
 
 /** 66 0F 71/72/73 /r ib: sub-op by (opcode - 0x71) * 8 + ModRM.reg; 0 = invalid. */
 export const SSE_SHIFT_GROUP = Uint8Array.from([

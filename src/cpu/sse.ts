@@ -4,8 +4,27 @@
 // instruction changes nothing.
 import { hex } from "./address.ts";
 import type { Cpu } from "./cpu.ts";
-import { GP } from "./exceptions.ts";
+import { GP, XM_VEC as XM } from "./exceptions.ts";
 import { raise } from "./fault.ts";
+import {
+  A,
+  arithD,
+  arithF,
+  B,
+  cmpLane,
+  comi,
+  cvtHi,
+  doubleToFloat,
+  R as FR,
+  floatToDouble,
+  floatToInt,
+  fpBegin,
+  fpFlags,
+  fpReported,
+  intToFloat,
+  RD,
+  RF,
+} from "./sse-float.ts";
 import { FXSAVE_SIZE, SSE_ALIGN, SSE_OPS } from "./sse-ops.ts";
 
 /** MXCSR bits that LDMXCSR/FXRSTOR accept (MXCSR_MASK as FXSAVE reports it; DAZ supported). */
@@ -188,6 +207,62 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     }
     case 121: // STMXCSR
       mmu.write32(a, cpu.mxcsr);
+      return;
+    case 165: // CVTSI2SS xmm, r/m32/64
+    case 166: {
+      // CVTSI2SD
+      const size = d.size[s]!;
+      let lo: number;
+      let hi: number;
+      if (isMem) {
+        lo = mmu.read(a, size);
+        hi = size === 8 ? mmu.hi : lo < 0 ? -1 : 0;
+      } else {
+        lo = cpu.regs[2 * rm]!;
+        hi = size === 8 ? cpu.regs[2 * rm + 1]! : lo < 0 ? -1 : 0;
+      }
+      fpBegin(cpu.mxcsr);
+      const v = intToFloat(hi, size === 8 ? lo >>> 0 : lo >>> 0, sub === 165);
+      commitFlags(cpu, SSE_OPS[sub]!.name);
+      if (sub === 165) {
+        RF[0] = v;
+        X[x] = FR[0]!;
+      } else {
+        RD[0] = v;
+        X[x] = FR[0]!;
+        X[x + 1] = FR[1]!;
+      }
+      return;
+    }
+    case 167: // CVTTSS2SI r32/64, xmm/m32
+    case 168: // CVTTSD2SI r32/64, xmm/m64
+    case 169: // CVTSS2SI
+    case 170: {
+      // CVTSD2SI
+      const single = sub === 167 || sub === 169;
+      if (isMem) {
+        B[0] = mmu.read32(a);
+        B[1] = single ? 0 : mmu.read32(a + 4);
+      } else {
+        B[0] = X[4 * rm]!;
+        B[1] = X[4 * rm + 1]!;
+      }
+      fpBegin(cpu.mxcsr);
+      const size = d.size[s]!;
+      const lo = floatToInt(0, single, size === 8, sub <= 168);
+      commitFlags(cpu, SSE_OPS[sub]!.name);
+      cpu.regs[2 * g] = lo;
+      cpu.regs[2 * g + 1] = size === 8 ? cvtHi : 0;
+      return;
+    }
+    case 185: {
+      // PINSRW xmm, r32/m16, imm8
+      const v = isMem ? mmu.read16(a) : cpu.regs[2 * rm]! & 0xffff;
+      XW[2 * x + (imm & 7)] = v;
+      return;
+    }
+    case 186: // PEXTRW r32/64, xmm, imm8 (zero-extended)
+      setGpr(cpu, g, XW[8 * rm + (imm & 7)]!);
       return;
     case 122: // LFENCE
     case 123: // MFENCE
@@ -544,6 +619,10 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
       for (let i = 0; i < 4; i++) X[x + i] = (X[x + i]! + T[i]!) | 0;
       return;
     default:
+      if (sub >= 129 && sub < 185) {
+        execFp(cpu, sub, x, imm);
+        return;
+      }
       throw new Error(`SSE sub-op ${sub} has no implementation`);
   }
   X.set(R, x);
@@ -661,4 +740,118 @@ function fxrstor(cpu: Cpu, a: number): void {
     cpu.xmm[i + 1] = mmu.hi;
   }
   cpu.mxcsr = mx;
+}
+
+/**
+ * MXCSR after an instruction's exceptions: the flags are sticky; an unmasked one raises #XM (CR4.OSXMMEXCPT is
+ * set) with the destination unchanged. The fault's error code carries the unmasked flags for the kernel's si_code.
+ */
+function commitFlags(cpu: Cpu, name: string): void {
+  const f = fpReported(fpFlags, cpu.mxcsr);
+  if (f === 0) return;
+  cpu.mxcsr |= f;
+  const unmasked = f & ~(cpu.mxcsr >>> 7) & 0x3f;
+  if (unmasked !== 0) raise(cpu.fault, XM, unmasked, `${name}: unmasked SIMD floating-point exception`);
+}
+
+/** The floating-point sub-ops 129..184 on destination XMM dword index x and the source in T. */
+function execFp(cpu: Cpu, sub: number, x: number, imm: number): void {
+  const X = cpu.xmm;
+  for (let i = 0; i < 4; i++) {
+    A[i] = X[x + i]!;
+    B[i] = T[i]!;
+    FR[i] = A[i]!;
+  }
+  fpBegin(cpu.mxcsr);
+  if (sub < 157) {
+    const kind = (sub - 129) >> 2;
+    switch ((sub - 129) & 3) {
+      case 0:
+        for (let i = 0; i < 4; i++) arithF(kind, i);
+        break;
+      case 1:
+        arithD(kind, 0);
+        arithD(kind, 1);
+        break;
+      case 2:
+        arithF(kind, 0);
+        break;
+      default:
+        arithD(kind, 0);
+    }
+  } else if (sub <= 160) {
+    const p = imm & 7;
+    if (sub === 157) for (let i = 0; i < 4; i++) cmpLane(p, i, true);
+    else if (sub === 158) {
+      cmpLane(p, 0, false);
+      cmpLane(p, 1, false);
+    } else cmpLane(p, 0, sub === 159);
+  } else if (sub <= 164) {
+    const zpc = comi(sub === 161 || sub === 163, sub >= 163);
+    commitFlags(cpu, SSE_OPS[sub]!.name);
+    const f = cpu.getRflags();
+    cpu.flags = (f & ~0x8d5) | zpc; // ZF PF CF from the compare; OF SF AF cleared
+    return;
+  } else {
+    switch (sub) {
+      case 171: // CVTPS2PD
+        floatToDouble(1, 1);
+        floatToDouble(0, 0);
+        break;
+      case 172: // CVTPD2PS
+        doubleToFloat(0, 0);
+        doubleToFloat(1, 1);
+        FR[2] = 0;
+        FR[3] = 0;
+        break;
+      case 173: // CVTSS2SD
+        floatToDouble(0, 0);
+        break;
+      case 174: // CVTSD2SS
+        doubleToFloat(0, 0);
+        break;
+      case 175: // CVTDQ2PS
+        for (let i = 0; i < 4; i++) RF[i] = intToFloat(0, B[i]!, true);
+        break;
+      case 176: // CVTPS2DQ
+      case 177: // CVTTPS2DQ
+        for (let i = 0; i < 4; i++) FR[i] = floatToInt(i, true, false, sub === 177);
+        break;
+      case 178: // CVTTPD2DQ
+      case 180: // CVTPD2DQ
+        FR[0] = floatToInt(0, false, false, sub === 178);
+        FR[1] = floatToInt(1, false, false, sub === 178);
+        FR[2] = 0;
+        FR[3] = 0;
+        break;
+      case 179: // CVTDQ2PD (exact)
+        RD[1] = B[1]!;
+        RD[0] = B[0]!;
+        break;
+      case 181: // UNPCKLPS
+        FR[0] = A[0]!;
+        FR[1] = B[0]!;
+        FR[2] = A[1]!;
+        FR[3] = B[1]!;
+        break;
+      case 182: // UNPCKLPD
+        FR[2] = B[0]!;
+        FR[3] = B[1]!;
+        break;
+      case 183: // UNPCKHPS
+        FR[0] = A[2]!;
+        FR[1] = B[2]!;
+        FR[2] = A[3]!;
+        FR[3] = B[3]!;
+        break;
+      case 184: // UNPCKHPD
+        FR[0] = A[2]!;
+        FR[1] = A[3]!;
+        FR[2] = B[2]!;
+        FR[3] = B[3]!;
+        break;
+    }
+  }
+  commitFlags(cpu, SSE_OPS[sub]!.name);
+  for (let i = 0; i < 4; i++) X[x + i] = FR[i]!;
 }

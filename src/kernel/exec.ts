@@ -10,9 +10,18 @@ import { buildInitialStack } from "../workload/initial-stack.ts";
 import { entropyOf } from "./entropy.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import { USER_STACK_TOP } from "./layout.ts";
+
 import type { LoadedUser, Machine } from "./machine.ts";
 import { EXEC_STACK_SIZE } from "./mm.ts";
 import type { Task } from "./task.ts";
+
+/**
+ * get_sigframe_size() of Linux 5.14+ (arch/x86/kernel/signal.c init_sigframe_size) for this CPU, which has no
+ * XSAVE: sizeof(struct rt_sigframe) 440 + FRAME_ALIGNMENT-1 padding 15 + the FPU state (512-byte FXSAVE area plus
+ * 112 bytes of struct fregs_state, which fpu__get_fpstate_size adds with CONFIG_IA32_EMULATION) + MAX_XSAVE_PADDING
+ * 63 = 1142, rounded up to 16.
+ */
+export const GENERIC_MINSIGSTKSZ = 1152;
 
 export interface ExecArgs {
   /** the executable file's bytes */
@@ -23,6 +32,11 @@ export interface ExecArgs {
   envp?: string[];
   uid?: number;
   gid?: number;
+}
+
+/** The kernel is built with the generic (5.11+) entry: exec then builds a modern kernel's initial stack. */
+function isGeneric(k: KernelContext): boolean {
+  return "flavour" in k && (k as Machine).flavour === "linux-generic";
 }
 
 /** The program as exec maps it: parsed image, its pages and the initial stack. Throws ElfError on a bad file. */
@@ -46,6 +60,9 @@ export function prepareExec(k: KernelContext, args: ExecArgs): (space: AddressSp
     secure: false,
     hwcap: out[3]!,
     stackTop: BigInt(USER_STACK_TOP),
+    // a modern kernel's auxv on the generic flavour; no vDSO is mapped (AT_SYSINFO_EHDR 0) and no HWCAP2 bit
+    // (HWCAP2_FSGSBASE needs CPUID.7:EBX.FSGSBASE, which this CPU does not report)
+    ...(isGeneric(k) ? { modern: { sysinfoEhdr: 0n, minSigStkSz: GENERIC_MINSIGSTKSZ, hwcap2: 0 } } : {}),
   });
   if (stack.bytes.length > EXEC_STACK_SIZE / 2) throw new Error("exec: argument list too long (E2BIG)");
   return (space) => {

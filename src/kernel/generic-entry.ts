@@ -37,6 +37,7 @@ import {
   TI5_syscall_work,
   TIF5_NEED_RESCHED,
 } from "./syscall-work.ts";
+import { ptraceReportSyscall, tracerOf } from "./syscalls/ptrace.ts";
 import { sys_rt_sigreturn_ptregs } from "./syscalls/signal.ts";
 import type { Task, TracerStop } from "./task.ts";
 import { THREAD_SIZE } from "./thread-info.ts";
@@ -158,7 +159,14 @@ function reportSyscallEntry(k: KernelContext, t: Task, regs: number): number {
 }
 
 function reportSyscallExit(k: KernelContext, t: Task, regs: number): void {
-  if (t.tracer === null) return;
+  if (t.tracer === null) {
+    if (tracerOf(t) === null) return;
+    const ret = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
+    const stop: TracerStop = { kind: "exit", nr: syscallGetNr(k, regs), args: ptArgs(k, regs), ret };
+    appendRecord(t.stops, stop, t.droppedRecords);
+    ptraceReportSyscall(k, t, true);
+    return;
+  }
   k.charge("tracehook_report_syscall");
   const ret = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
   const stop: TracerStop = { kind: "exit", nr: syscallGetNr(k, regs), args: ptArgs(k, regs), ret };
@@ -182,7 +190,11 @@ export function native_generic_syscall_trace_enter(k: KernelContext, cpu: Cpu): 
   const regs = argNum(cpu, 0);
   const work = Number(argBig(cpu, 2) & 0xffffffffn);
   const t = k.current();
-  if (work & (SYSCALL_WORK_SYSCALL_TRACE | SYSCALL_WORK_SYSCALL_EMU)) {
+  const traced = (work & (SYSCALL_WORK_SYSCALL_TRACE | SYSCALL_WORK_SYSCALL_EMU)) !== 0;
+  // A tracer task's stop switches away and the tracee resumes after this native's call with RAX = orig_rax as the
+  // tracer left it, so with a tracer task seccomp, the tracepoint and audit come first (5.x: after the stop).
+  const guestStop = traced && t.tracer === null && tracerOf(t) !== null;
+  if (traced && !guestStop) {
     const ret = reportSyscallEntry(k, t, regs);
     if (ret !== 0 || work & SYSCALL_WORK_SYSCALL_EMU) return -1;
   }
@@ -202,6 +214,11 @@ export function native_generic_syscall_trace_enter(k: KernelContext, cpu: Cpu): 
     k.charge("audit_syscall_entry");
     const a = ptArgs(k, regs);
     auditSyscallEntry(k, AUDIT_ARCH_X86_64, syscall, [a[0]!, a[1]!, a[2]!, a[3]!]);
+  }
+  if (guestStop) {
+    appendRecord(t.stops, { kind: "entry", nr: syscall, args: ptArgs(k, regs) }, t.droppedRecords);
+    if (ptraceReportSyscall(k, t, false)) return undefined;
+    if (work & SYSCALL_WORK_SYSCALL_EMU) return -1;
   }
   return syscall;
 }

@@ -367,8 +367,6 @@ export class Machine implements KernelContext {
       throw new Error(`Machine.boot: unknown flavour '${opts.flavour}'`);
     this.pti = opts.pti === true;
     if (this.pti && !generic) throw new Error("Machine.boot: pti needs the linux-generic flavour");
-    if (generic && opts.replay !== undefined)
-      throw new Error("Machine.boot: replay needs the linux-3.1 flavour");
 
     // Kernel data first: its addresses are fixed, so the text can refer to them.
     const asmSyms = generic ? linuxGenericAsmOffsets() : linux31AsmOffsets();
@@ -455,11 +453,12 @@ export class Machine implements KernelContext {
     const table = new DataView(new ArrayBuffer(nrEntries * 8));
     for (let nr = 0; nr < nrEntries; nr++) {
       const name = SYSCALL_NAMES_X86_64_3_1[nr];
-      const impl = generic
-        ? genericSyscallImpl(nr)
-        : this.replay !== null
+      const impl =
+        this.replay !== null
           ? REPLAY_NATIVE
-          : ((name !== undefined ? SYSCALL_IMPLS[name] : undefined) ?? "sys_ni_syscall");
+          : generic
+            ? genericSyscallImpl(nr)
+            : ((name !== undefined ? SYSCALL_IMPLS[name] : undefined) ?? "sys_ni_syscall");
       table.setBigUint64(nr * 8, BigInt.asUintN(64, BigInt(this.sym(impl))), true);
     }
     this.kspace.writeBytes(KERNEL_DATA_BASE, new Uint8Array(table.buffer));

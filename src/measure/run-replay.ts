@@ -32,6 +32,10 @@ export interface ReplayRunOptions {
   tif?: readonly string[];
   /** the plan to run instead of building one from the log (a run per design shares it) */
   plan?: ReplayPlan;
+  /** the kernel's entry code (default linux-3.1) */
+  flavour?: "linux-3.1" | "linux-generic";
+  /** page-table isolation (linux-generic only) */
+  pti?: boolean;
   /** runs after the machine stopped, before the report is made (tests read audit records here) */
   after?: (machine: Machine, tasks: readonly Task[]) => void;
 }
@@ -60,6 +64,8 @@ export interface ReplayTaskRow {
 export interface ReplayReport {
   design: string;
   profile: string;
+  flavour: "linux-3.1" | "linux-generic";
+  pti: boolean;
   processes: number;
   parsedCalls: number;
   replayedCalls: number;
@@ -122,6 +128,8 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
   const tifs = (opts.tif ?? []).map(resolveTif);
   const design = getDesign(opts.design ?? "none");
   const machine = Machine.boot({
+    ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
+    ...(opts.pti === true ? { pti: true } : {}),
     costs: opts.profile.costs,
     natives: opts.profile.natives,
     clockHz: opts.profile.clockHz,
@@ -199,6 +207,8 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
   return {
     design: design.id,
     profile: opts.profile.name,
+    flavour: machine.flavour,
+    pti: machine.pti,
     processes: tasks.length,
     parsedCalls: plan.parsedCalls,
     replayedCalls: plan.replayedCalls,

@@ -22,6 +22,15 @@ export const AT_CLKTCK = 17;
 export const AT_SECURE = 23;
 export const AT_RANDOM = 25;
 export const AT_EXECFN = 31;
+export const AT_SYSINFO_EHDR = 33;
+export const AT_HWCAP2 = 26;
+export const AT_RSEQ_FEATURE_SIZE = 27;
+export const AT_RSEQ_ALIGN = 28;
+export const AT_MINSIGSTKSZ = 51;
+
+/** sizeof(struct rseq) and its alignment in Linux 6.3+ (include/uapi/linux/rseq.h), as AT_RSEQ_* report them. */
+export const RSEQ_FEATURE_SIZE = 28;
+export const RSEQ_ALIGN = 32;
 
 export const AT_NAMES: Readonly<Record<number, string>> = {
   [AT_NULL]: "AT_NULL",
@@ -42,6 +51,11 @@ export const AT_NAMES: Readonly<Record<number, string>> = {
   [AT_SECURE]: "AT_SECURE",
   [AT_RANDOM]: "AT_RANDOM",
   [AT_EXECFN]: "AT_EXECFN",
+  [AT_SYSINFO_EHDR]: "AT_SYSINFO_EHDR",
+  [AT_HWCAP2]: "AT_HWCAP2",
+  [AT_RSEQ_FEATURE_SIZE]: "AT_RSEQ_FEATURE_SIZE",
+  [AT_RSEQ_ALIGN]: "AT_RSEQ_ALIGN",
+  [AT_MINSIGSTKSZ]: "AT_MINSIGSTKSZ",
 };
 
 /** USER_HZ: the unit of times() and of AT_CLKTCK. */
@@ -66,6 +80,18 @@ export interface InitialStackInput {
   platform?: string;
   /** the (16-aligned, normally page-aligned) end of the stack mapping */
   stackTop: bigint;
+  /**
+   * The auxv of a modern kernel (create_elf_tables of Linux 6.3+) instead of 3.1's: ARCH_DLINFO's AT_SYSINFO_EHDR
+   * and AT_MINSIGSTKSZ first, AT_HWCAP2 after AT_RANDOM, AT_RSEQ_FEATURE_SIZE/ALIGN after AT_PLATFORM.
+   */
+  modern?: {
+    /** the vDSO's address; 0 when none is mapped (glibc and musl both treat a 0 value as no vDSO) */
+    sysinfoEhdr: bigint;
+    /** get_sigframe_size() */
+    minSigStkSz: number;
+    /** ELF_HWCAP2 */
+    hwcap2: number;
+  };
 }
 
 export interface InitialStack {
@@ -126,7 +152,14 @@ export function buildInitialStack(inp: InitialStackInput): InitialStack {
   const randomAt = p;
 
   const addr = (below: number): bigint => top - BigInt(below);
+  const m = inp.modern;
   const auxv: Array<[number, bigint]> = [
+    ...(m !== undefined
+      ? ([
+          [AT_SYSINFO_EHDR, m.sysinfoEhdr],
+          [AT_MINSIGSTKSZ, BigInt(m.minSigStkSz)],
+        ] as Array<[number, bigint]>)
+      : []),
     [AT_HWCAP, BigInt(inp.hwcap >>> 0)],
     [AT_PAGESZ, 4096n],
     [AT_CLKTCK, BigInt(CLOCKS_PER_SEC)],
@@ -142,8 +175,15 @@ export function buildInitialStack(inp: InitialStackInput): InitialStack {
     [AT_EGID, BigInt(inp.egid >>> 0)],
     [AT_SECURE, inp.secure ? 1n : 0n],
     [AT_RANDOM, addr(randomAt)],
+    ...(m !== undefined ? ([[AT_HWCAP2, BigInt(m.hwcap2 >>> 0)]] as Array<[number, bigint]>) : []),
     [AT_EXECFN, addr(execfnAt)],
     [AT_PLATFORM, addr(platformAt)],
+    ...(m !== undefined
+      ? ([
+          [AT_RSEQ_FEATURE_SIZE, BigInt(RSEQ_FEATURE_SIZE)],
+          [AT_RSEQ_ALIGN, BigInt(RSEQ_ALIGN)],
+        ] as Array<[number, bigint]>)
+      : []),
     [AT_NULL, 0n],
   ];
   // STACK_ROUND: the pointer block (argc, argv + NULL, envp + NULL, auxv) ends where the random bytes begin,

@@ -1,6 +1,7 @@
 // SSE/SSE2 subset (src/cpu/sse.ts): known values per instruction group, alignment faults, flags untouched.
 import { describe, expect, it } from "vitest";
 import { GP } from "../../src/cpu/exceptions.ts";
+import { UNIT_COSTS } from "../../src/cpu/insn-class.ts";
 import { RAX, RCX, RDI } from "../../src/cpu/registers.ts";
 import { bytesAt, machine, USER_CODE, USER_DATA } from "./machine.ts";
 
@@ -216,5 +217,76 @@ describe("MXCSR, FXSAVE/FXRSTOR, fences, prefetch", () => {
       const hex = bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
       expect((r.stop as { detail: string }).detail).toContain(hex.slice(0, 2));
     }
+  });
+});
+
+describe("SSE2 floating point: memory operands, faults and cost classes (register forms: sse-vectors.test.ts)", () => {
+  const f64 = (v: number) => Array.from(new Uint8Array(new Float64Array([v]).buffer));
+  const bits = (v: number) => BigInt.asUintN(64, new BigInt64Array(new Float64Array([v]).buffer)[0]!);
+
+  it("ADDSD/DIVSD/SQRTSD m64 at any alignment; the scalar keeps the upper half", () => {
+    // addsd xmm0, [rdi+3]; divsd xmm0, [rdi+11]; sqrtsd xmm2, xmm0
+    const data = [0, 0, 0, ...f64(2.5), ...f64(4)];
+    const r = run([0xf2, 0x0f, 0x58, 0x47, 0x03, 0xf2, 0x0f, 0x5e, 0x47, 0x0b, 0xf2, 0x0f, 0x51, 0xd0], {
+      a: (7n << 64n) | bits(1.5),
+      data,
+      steps: 3,
+    });
+    expect(r.stop).toEqual({ kind: "budget" });
+    expect(r.cpu.getXmm(0)).toBe((7n << 64n) | bits(1));
+    expect(r.cpu.getXmm(2) & ((1n << 64n) - 1n)).toBe(bits(1));
+  });
+
+  it("ADDPD m128 must be aligned: #GP(0), nothing changed", () => {
+    const r = run([0x66, 0x0f, 0x58, 0x47, 0x08]); // addpd xmm0, [rdi+8]
+    expect(r.stop).toMatchObject({ kind: "fault", vector: GP, errorCode: 0 });
+    expect(r.cpu.getXmm(0)).toBe(A);
+    expect(r.cpu.mxcsr).toBe(0x1f80);
+  });
+
+  it("CVTSI2SD from m64, CVTTSD2SI to r64 from m64 (integer indefinite on overflow), COMISD from m64", () => {
+    const m = machine();
+    // cvtsi2sd xmm0, qword [rdi]; cvttsd2si rax, qword [rdi+8]; comisd xmm0, qword [rdi+16]
+    bytesAt(m, USER_CODE, [0xf2, 0x48, 0x0f, 0x2a, 0x07, 0xf2, 0x48, 0x0f, 0x2c, 0x47, 0x08]);
+    bytesAt(m, USER_CODE + 11, [0x66, 0x0f, 0x2f, 0x47, 0x10]);
+    const q = (v: bigint) => Array.from(new Uint8Array(new BigInt64Array([v]).buffer));
+    bytesAt(m, USER_DATA, [...q(-(1n << 62n) - 1n), ...f64(1e300), ...f64(-(2 ** 62))]);
+    m.cpu.setReg(RDI, USER_DATA);
+    m.cpu.setRflags(0x2 | 0x40 | 0x1);
+    expect(m.cpu.run(3)).toEqual({ kind: "budget" });
+    expect(m.cpu.getXmm(0) & ((1n << 64n) - 1n)).toBe(bits(-(2 ** 62))); // rounded to nearest
+    expect(m.cpu.getReg(RAX)).toBe(0x8000000000000000n);
+    expect(m.cpu.getRflags() & 0x8d5).toBe(0x40); // equal: ZF
+    expect(m.cpu.mxcsr).toBe(0x1f80 | 0x21); // IE (the overflowed conversion) and PE (the rounded int)
+  });
+
+  it("an unmasked exception is #XM (vector 19) with the flag set and the destination unchanged", () => {
+    const m = machine();
+    bytesAt(m, USER_CODE, [0xf2, 0x0f, 0x5e, 0xc1]); // divsd xmm0, xmm1
+    m.cpu.setXmm(0, bits(1));
+    m.cpu.setXmm(1, 0n);
+    m.cpu.mxcsr = 0x1f80 & ~(1 << 9); // ZM clear
+    expect(m.cpu.run(1)).toMatchObject({ kind: "fault", vector: 19, rip: BigInt(USER_CODE) });
+    expect(m.cpu.getXmm(0)).toBe(bits(1));
+    expect(m.cpu.mxcsr & 0x3f).toBe(4);
+  });
+
+  it("arithmetic is class sse, DIV/SQRT sse_div; SSE integer ops keep their classes", () => {
+    const costs = { ...UNIT_COSTS, classes: { ...UNIT_COSTS.classes, sse: 5, sse_div: 17, alu: 2, mov: 1 } };
+    const m = machine({ costs });
+    // addsd xmm0, xmm1; divsd xmm0, xmm1; sqrtps xmm0, xmm1; paddd xmm0, xmm1; cvtsi2sd xmm0, eax
+    bytesAt(
+      m,
+      USER_CODE,
+      [0xf2, 0x0f, 0x58, 0xc1, 0xf2, 0x0f, 0x5e, 0xc1, 0x0f, 0x51, 0xc1, 0x66, 0x0f, 0xfe, 0xc1],
+    );
+    bytesAt(m, USER_CODE + 15, [0xf2, 0x0f, 0x2a, 0xc0]);
+    m.cpu.setXmm(1, bits(1));
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      m.cpu.step();
+      seen.push(m.cpu.lastInsnCycles);
+    }
+    expect(seen).toEqual([5, 17, 17, 2, 5]);
   });
 });

@@ -51,8 +51,11 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
   const refused = m.forkCheck(userPages.length);
   if (refused !== 0) return refused;
   const ks = k.kspace;
-  const userRsp = Number(BigInt.asIntN(64, ks.read64(cpu.gsBase + PERCPU_old_rsp)));
   const pregs = parent.stackTop - P.PT_REGS_SIZE;
+  // the user RSP: 3.1's fast path keeps it in per-cpu old_rsp only; 5.x pushed it into pt_regs
+  const userRsp = Number(
+    BigInt.asIntN(64, ks.read64(m.flavour === "linux-generic" ? pregs + P.RSP : cpu.gsBase + PERCPU_old_rsp)),
+  );
   const frame = ks.readBytes(pregs, P.PT_REGS_SIZE);
   const child = m.createTask({
     name: parent.name,
@@ -73,6 +76,13 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
   const cregs = child.stackTop - P.PT_REGS_SIZE;
   ks.writeBytes(cregs, frame);
   const w = (off: number, v: bigint | number) => ks.write64(cregs + off, BigInt.asUintN(64, BigInt(v)));
+  if (m.flavour === "linux-generic") {
+    // 5.x copy_thread: entry_SYSCALL_64 saved the complete frame (and cleared the live registers), so the child's
+    // pt_regs is the parent's with ax = 0 and, for clone with a new stack, sp = newsp
+    w(P.RAX, 0);
+    if (newSp !== 0) w(P.RSP, newSp);
+    return finishFork(parent, child, flags, tls);
+  }
   w(P.RBX, cpu.getReg(RBX));
   w(P.RBP, cpu.getReg(RBP));
   w(P.R12, cpu.getReg(R12));
@@ -89,6 +99,11 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
   w(P.EFLAGS, ks.read64(pregs + P.R11));
   w(P.RSP, newSp !== 0 ? newSp : userRsp);
   w(P.SS, __USER_DS);
+  return finishFork(parent, child, flags, tls);
+}
+
+/** copy_process's remaining copies: brk, FS base, cwd, umask, mm, signal handlers, the exe path. */
+function finishFork(parent: Task, child: Task, flags: number, tls: number): Task {
   child.brk = parent.brk;
   child.fsBase = flags & CLONE_SETTLS ? tls : parent.fsBase;
   child.cwd = parent.cwd;

@@ -512,6 +512,23 @@ export function faultSignal(vector: number, errorCode: number): { sig: number; c
       return { sig: SIGTRAP, code: 1 };
     case 6:
       return { sig: SIGILL, code: ILL_ILLOPN };
+    case 19: {
+      // #XM: fpu__exception_code of arch/x86/kernel/fpu/core.c over the unmasked MXCSR flags (the CPU passes them
+      // as the error code): FPE_FLTINV 7, FPE_FLTDIV 3, FPE_FLTOVF 4, FPE_FLTUND 5 (DE or UE), FPE_FLTRES 6
+      const code =
+        errorCode & 1
+          ? 7
+          : errorCode & 4
+            ? 3
+            : errorCode & 8
+              ? 4
+              : errorCode & 0x12
+                ? 5
+                : errorCode & 0x20
+                  ? 6
+                  : 0;
+      return { sig: SIGFPE, code };
+    }
     case 14:
       return { sig: SIGSEGV, code: errorCode & 1 ? SEGV_ACCERR : SEGV_MAPERR };
     default:

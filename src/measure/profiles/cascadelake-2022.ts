@@ -46,6 +46,18 @@ classes.mov_cr3 = {
     "the decoder prices MOV from CR3 in the same class",
 };
 
+const AGNER_SKL =
+  "Agner Fog, Instruction tables (agner.org/optimize/instruction_tables.pdf), Intel Skylake section (the Cascade Lake " +
+  "core); not in shared/reference, quoted as recalled: check against the PDF";
+classes.sse = {
+  value: 4,
+  source: `${AGNER_SKL}: ADDSD/MULSD/ADDPS/MULPD latency 4, reciprocal throughput 0.5; CMPSD/CVT* priced the same (est.)`,
+};
+classes.sse_div = {
+  value: 14,
+  source: `${AGNER_SKL}: DIVSD/DIVPD latency 13-14 (the upper value); SQRTSD 15-16 and DIVSS/SQRTSS 11-12 priced the same (est.)`,
+};
+
 const natives = Object.fromEntries(
   Object.entries(sandybridge2011.natives).map(([k, v]) => [
     k,

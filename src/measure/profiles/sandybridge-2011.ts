@@ -138,6 +138,14 @@ export const sandybridge2011: CostProfileSpec = {
       value: 2,
       source: "the native returns as RET does (cpu-api.md): priced as classes.ret",
     },
+    sse: {
+      value: 3,
+      source: `${AGNER}: ADDSS/ADDSD/ADDPS/ADDPD/CMPSD latency 3, reciprocal throughput 1; MULSD/MULPD (latency 5) and the CVT conversions (latency 3-4) are priced the same (est.)`,
+    },
+    sse_div: {
+      value: 16,
+      source: `= midpoint of DIVSD/DIVPD latency 10-22 (${AGNER}); SQRTSD 10-21 and DIVSS/SQRTSS 10-14 are priced the same (est.)`,
+    },
   },
   load: {
     value: 1,
