@@ -129,10 +129,18 @@ interface Ctx {
   cleanupAddr: number;
 }
 
+/** do_jit's temp[]: one instruction's bytes (BPF_MAX_INSN_SIZE + BPF_INSN_SAFETY), reused. */
 class Emitter {
-  buf: number[] = [];
-  e(...b: number[]): void {
-    for (const x of b) this.buf.push(x & 0xff);
+  readonly buf = new Uint8Array(192);
+  length = 0;
+  e(a: number, b?: number, c?: number, d?: number): void {
+    this.buf[this.length++] = a;
+    if (b !== undefined) this.buf[this.length++] = b;
+    if (c !== undefined) this.buf[this.length++] = c;
+    if (d !== undefined) this.buf[this.length++] = d;
+  }
+  bytes(b: readonly number[]): void {
+    for (const x of b) this.buf[this.length++] = x;
   }
   e32(v: number): void {
     this.e(v, v >> 8, v >> 16, v >>> 24);
@@ -189,7 +197,7 @@ function emitInsnSuffix(p: Emitter, ptr: number, val: number, off: number): void
 function emitNops(p: Emitter, len: number): void {
   while (len > 0) {
     const n = Math.min(len, ASM_NOP_MAX);
-    p.e(...X86_NOPS[n]!);
+    p.bytes(X86_NOPS[n]!);
     len -= n;
   }
 }
@@ -210,23 +218,20 @@ const ENDBR64 = [0xf3, 0x0f, 0x1e, 0xfa];
 function doJit(
   prog: readonly BpfInsn[],
   stackDepth: number,
+  used: readonly boolean[],
   addrs: Int32Array,
-  image: number[] | null,
+  image: Uint8Array | null,
   ctx: Ctx,
   padding: boolean,
   o: JitOptions,
 ): number {
-  const used = [false, false, false, false];
-  for (const x of prog) {
-    for (const r of [x.dst, x.src]) if (r >= BPF_REG_6 && r <= BPF_REG_9) used[r - BPF_REG_6] = true;
-  }
   const p = new Emitter();
   // emit_prologue (no tail calls, not a subprogram)
-  if (o.ibt) p.e(...ENDBR64);
-  p.e(...X86_NOPS[X86_PATCH_SIZE]!);
+  if (o.ibt) p.bytes(ENDBR64);
+  p.bytes(X86_NOPS[X86_PATCH_SIZE]!);
   if (!o.wasClassic) emitNops(p, 3);
   p.e(0x55, 0x48, 0x89, 0xe5);
-  if (o.ibt) p.e(...ENDBR64);
+  if (o.ibt) p.bytes(ENDBR64);
   if (stackDepth) {
     p.e(0x48, 0x81, 0xec);
     p.e32((stackDepth + 7) & ~7);
@@ -236,20 +241,19 @@ function doJit(
   if (used[1]) p.e(0x41, 0x55);
   if (used[2]) p.e(0x41, 0x56);
   if (used[3]) p.e(0x41, 0x57);
-  let proglen = p.buf.length;
-  if (image) image.push(...p.buf);
+  let proglen = p.length;
+  if (image) image.set(p.buf.subarray(0, p.length), 0);
   addrs[0] = proglen;
   let seenExit = false;
+  const t = p;
   for (let i = 1; i <= prog.length; i++) {
     const insn = prog[i - 1]!;
-    const t = new Emitter();
+    t.length = 0;
     let dst = insn.dst;
     let src = insn.src;
     const imm = insn.imm;
     const cls = insn.code & 0x07;
     const op = insn.code & 0xf0;
-    const is64 = cls === BPF_ALU64 || cls === BPF_JMP;
-    const insnSzDiff = (): number => addrs[i]! - addrs[i - 1]! - t.buf.length;
     let jmpOffset = 0;
     let emitJmp = false;
     switch (insn.code) {
@@ -383,18 +387,18 @@ function doJit(
       case BPF_JMP | BPF_JLE | BPF_X:
         maybeEmitMod(t, dst, src, true);
         t.e(0x39, add2reg(0xc0, dst, src));
-        jmpOffset = condJmp(t, insn, i, addrs, padding, insnSzDiff);
+        jmpOffset = condJmp(t, insn, i, addrs, padding);
         break;
       case BPF_JMP | BPF_JSET | BPF_X:
         maybeEmitMod(t, dst, src, true);
         t.e(0x85, add2reg(0xc0, dst, src));
-        jmpOffset = condJmp(t, insn, i, addrs, padding, insnSzDiff);
+        jmpOffset = condJmp(t, insn, i, addrs, padding);
         break;
       case BPF_JMP | BPF_JSET:
         maybeEmit1mod(t, dst, true);
         t.e(0xf7, add1reg(0xc0, dst));
         t.e32(imm);
-        jmpOffset = condJmp(t, insn, i, addrs, padding, insnSzDiff);
+        jmpOffset = condJmp(t, insn, i, addrs, padding);
         break;
       case BPF_JMP | BPF_JEQ:
       case BPF_JMP | BPF_JNE:
@@ -414,13 +418,13 @@ function doJit(
             t.e32(imm);
           }
         }
-        jmpOffset = condJmp(t, insn, i, addrs, padding, insnSzDiff);
+        jmpOffset = condJmp(t, insn, i, addrs, padding);
         break;
       case BPF_JMP | BPF_JA:
         jmpOffset = insn.off === -1 ? -2 : addrs[i + insn.off]! - addrs[i]!;
         if (jmpOffset === 0) {
           if (padding) {
-            const nops = insnSzDiff();
+            const nops = addrs[i]! - addrs[i - 1]! - t.length;
             if (nops !== 0 && nops !== 2 && nops !== 5)
               throw new Error(`unexpected nop jump padding: ${nops} bytes`);
             emitNops(t, nops);
@@ -444,7 +448,7 @@ function doJit(
         t.e(0xc9);
         // emit_return(): jmp x86_return_thunk, or ret (int3 after it with SLS)
         if (o.returnThunk !== null) {
-          const ip = o.imageAddr + addrs[i - 1]! + t.buf.length;
+          const ip = o.imageAddr + addrs[i - 1]! + t.length;
           t.e(0xe9);
           t.e32(o.returnThunk - (ip + X86_PATCH_SIZE));
         } else {
@@ -458,7 +462,7 @@ function doJit(
     if (emitJmp) {
       if (isImm8(jmpOffset)) {
         if (padding) {
-          const nops = insnSzDiff() - 2;
+          const nops = addrs[i]! - addrs[i - 1]! - t.length - 2;
           if (nops !== 0 && nops !== 3) throw new Error(`unexpected jump padding: ${nops} bytes`);
           emitNops(t, nops);
         }
@@ -469,24 +473,17 @@ function doJit(
       }
     }
     if (image) {
-      if (proglen + t.buf.length !== addrs[i]) throw new Error("bpf_jit: fatal error (image changed size)");
-      image.push(...t.buf);
+      if (proglen + t.length !== addrs[i]) throw new Error("bpf_jit: fatal error (image changed size)");
+      image.set(t.buf.subarray(0, t.length), proglen);
     }
-    proglen += t.buf.length;
+    proglen += t.length;
     addrs[i] = proglen;
   }
   return proglen;
 }
 
 /** emit_cond_jmp: the x86 condition of the eBPF op, then a short jcc when the offset fits, else a near one. */
-function condJmp(
-  t: Emitter,
-  insn: BpfInsn,
-  i: number,
-  addrs: Int32Array,
-  padding: boolean,
-  insnSzDiff: () => number,
-): number {
+function condJmp(t: Emitter, insn: BpfInsn, i: number, addrs: Int32Array, padding: boolean): number {
   const op = insn.code & 0xf0;
   const cond =
     op === BPF_JEQ
@@ -506,7 +503,8 @@ function condJmp(
   const off = addrs[i + insn.off]! - addrs[i]!;
   if (isImm8(off)) {
     if (padding) {
-      const nops = insnSzDiff() - 2;
+      // INSN_SZ_DIFF - 2: the bytes the previous pass had for this instruction beyond the compare and a jcc8
+      const nops = addrs[i]! - addrs[i - 1]! - t.length - 2;
       if (nops !== 0 && nops !== 4) throw new Error(`unexpected jmp_cond padding: ${nops} bytes`);
       emitNops(t, nops);
     }
@@ -536,17 +534,23 @@ export function bpfIntJitCompile(
     addrs[i] = proglen;
   }
   const ctx: Ctx = { cleanupAddr: proglen };
+  // detect_reg_usage(): which of rbx, r13, r14, r15 the program touches (pushed and popped)
+  const used = [false, false, false, false];
+  for (const x of prog) {
+    if (x.dst >= BPF_REG_6 && x.dst <= BPF_REG_9) used[x.dst - BPF_REG_6] = true;
+    if (x.src >= BPF_REG_6 && x.src <= BPF_REG_9) used[x.src - BPF_REG_6] = true;
+  }
   let oldproglen = 0;
-  let image: number[] | null = null;
+  let image: Uint8Array | null = null;
   let padding = false;
   for (let pass = 0; pass < MAX_PASSES || image; pass++) {
     if (!padding && pass >= PADDING_PASSES) padding = true;
-    proglen = doJit(prog, stackDepth, addrs, image, ctx, padding, o);
+    proglen = doJit(prog, stackDepth, used, addrs, image, ctx, padding, o);
     if (image) {
       if (proglen !== oldproglen) throw new Error(`bpf_jit: proglen=${proglen} != oldproglen=${oldproglen}`);
-      return { bytes: Uint8Array.from(image), addrs, passes: pass + 1 };
+      return { bytes: image, addrs, passes: pass + 1 };
     }
-    if (proglen === oldproglen) image = [];
+    if (proglen === oldproglen) image = new Uint8Array(proglen).fill(0xcc); // jit_fill_hole
     oldproglen = proglen;
   }
   throw new Error("bpf_jit: the image did not converge; the kernel falls back to the interpreter");
