@@ -11,7 +11,7 @@ import {
 } from "../measure/profile.ts";
 import { runWorkload } from "../measure/run-workload.ts";
 import { WORKLOADS } from "../workload/index.ts";
-import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";
+import { type BpfCommandResult, bpfCheck, bpfCost, bpfJit, bpfRun } from "./bpf.ts";
 import { runCheck } from "./check.ts";
 import { loadDesignFiles, runCompare } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
@@ -553,6 +553,22 @@ export function registerCommands(program: Command): void {
           json: o.json === true,
         }),
       ),
+    );
+
+  bpf
+    .command("jit")
+    .argument("<file>", "the filter file")
+    .option("--json", "print JSON")
+    .description("print the eBPF and the x86-64 JIT image the kernel makes of the filter, with classic pcs")
+    .action((file: string, o: { json?: boolean }) => emit(bpfJit(file, { json: o.json === true })));
+  bpf
+    .command("cost")
+    .option("--checks <n,...>", "argument checks per filter (1-250)", "1,50,200")
+    .option("-p, --profile <name>", "cost profile", "cascadelake-2022")
+    .option("--json", "print JSON")
+    .description("getppid cycles on linux-generic with an N-argument-check filter, JIT on and off")
+    .action((o: { checks: string; profile: string; json?: boolean }) =>
+      emit(bpfCost({ checks: o.checks.split(",").map(Number), profile: o.profile, json: o.json === true })),
     );
 
   const profile = program.command("profile").description("cost profiles");

@@ -73,6 +73,26 @@ export function seccompRunFiltersText(): string {
   ].join("\n");
 }
 
+/** `name` at the image's entry and `name.pc<k>` where the code of classic instruction k starts, into `out`. */
+export function imageLabels(
+  name: string,
+  addr: number,
+  ebpf: readonly BpfInsn[],
+  image: JitImage,
+  out: Map<string, bigint>,
+): Map<string, bigint> {
+  out.set(name, BigInt.asUintN(64, BigInt(addr)));
+  let last = -2;
+  for (let i = 0; i < ebpf.length; i++) {
+    const line = ebpf[i]!.line;
+    if (line === last || line < 0) continue;
+    last = line;
+    // addrs[i] is where eBPF instruction i starts (the end of instruction i-1)
+    out.set(`${name}.pc${line}`, BigInt.asUintN(64, BigInt(addr + image.addrs[i]!)));
+  }
+  return out;
+}
+
 /** The kernel services the JIT area needs from the machine. */
 export interface JitHost {
   readonly kspace: AddressSpace;
@@ -148,17 +168,7 @@ export class SeccompJit {
    */
   labels(): Map<string, bigint> {
     const out = new Map<string, bigint>();
-    for (const r of this.records) {
-      out.set(r.name, BigInt.asUintN(64, BigInt(r.imageAddr)));
-      let last = -2;
-      for (let i = 0; i < r.ebpf.length; i++) {
-        const line = r.ebpf[i]!.line;
-        if (line === last || line < 0) continue;
-        last = line;
-        // addrs[i] is where eBPF instruction i starts (the end of instruction i-1)
-        out.set(`${r.name}.pc${line}`, BigInt.asUintN(64, BigInt(r.imageAddr + r.image.addrs[i]!)));
-      }
-    }
+    for (const r of this.records) imageLabels(r.name, r.imageAddr, r.ebpf, r.image, out);
     return out;
   }
 
