@@ -213,7 +213,7 @@ export function bpfJit(file: string, opts: BpfJitOptions = {}): BpfCommandResult
   const out: string[] = [];
   out.push(`eBPF (bpf_convert_filter): ${ebpf.length} instructions`);
   out.push("  pc  insn");
-  ebpf.forEach((x) => out.push(`${pcCol(x.line)}  ${formatBpfInsn(x)}`));
+  for (const x of ebpf) out.push(`${pcCol(x.line)}  ${formatBpfInsn(x)}`);
   out.push("");
   out.push(
     `x86-64 (arch/x86/net/bpf_jit_comp.c, Linux 6.18): ${image.bytes.length} bytes after ${image.passes} passes, ` +
