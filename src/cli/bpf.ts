@@ -1,12 +1,38 @@
 // `syscall-lab bpf check FILE` and `syscall-lab bpf run FILE --nr N ...`: a classic-BPF seccomp filter file
 // checked as seccomp(SECCOMP_SET_MODE_FILTER) would, and run over one seccomp_data.
-import { formatAction, resolveAction } from "../kernel/seccomp/actions.ts";
+import { disassemble } from "../entry/disassembler.ts";
+import { BPF_JIT_BASE } from "../kernel/layout.ts";
+import {
+  formatAction,
+  resolveAction,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_ERRNO,
+} from "../kernel/seccomp/actions.ts";
+import { bpfConvertFilter, convertedStackDepth, formatBpfInsn } from "../kernel/seccomp/bpf-convert.ts";
+import { bpfIntJitCompile, insnAtOffset } from "../kernel/seccomp/bpf-jit-x86.ts";
 import { seccompPrepareFilter } from "../kernel/seccomp/checker.ts";
+import { attachPrepared } from "../kernel/seccomp/filter-chain.ts";
 import { FilterFileError, parseFilterBytes } from "../kernel/seccomp/filter-file.ts";
 import { type RunStats, runFilter } from "../kernel/seccomp/interpreter.ts";
-import { ARCH_BY_NAME, archName, makeSeccompData } from "../kernel/seccomp/seccomp-data.ts";
-import type { SockFilter } from "../kernel/seccomp/sock-filter.ts";
+import { imageLabels } from "../kernel/seccomp/jit-image.ts";
+import { ARCH_BY_NAME, archName, makeSeccompData, OFFSET_ARGS } from "../kernel/seccomp/seccomp-data.ts";
+import {
+  BPF_ABS,
+  BPF_JEQ,
+  BPF_JMP,
+  BPF_K,
+  BPF_LD,
+  BPF_RET,
+  BPF_W,
+  bpfJump,
+  bpfStmt,
+  type SockFilter,
+} from "../kernel/seccomp/sock-filter.ts";
+import { CACHE_GEOMETRY_3_1, SECCOMP_MODE_FILTER } from "../kernel/seccomp-filter-mode.ts";
+import { TIF_SECCOMP } from "../kernel/tif.ts";
 import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
+import { type CostProfile, getProfile } from "../measure/profile.ts";
+import { runWorkload } from "../measure/run-workload.ts";
 
 export interface BpfCommandResult {
   output: string;
@@ -135,4 +161,153 @@ export function bpfRun(file: string, opts: BpfRunOptions): BpfCommandResult {
     output: `${formatAction(action)}\n${stats.insns} instruction${stats.insns === 1 ? "" : "s"}`,
     exitCode: 0,
   };
+}
+
+export interface BpfJitOptions {
+  json?: boolean;
+}
+
+/**
+ * `syscall-lab bpf jit FILE`: the filter as the kernel runs it with bpf_jit_enable=1: the eBPF of
+ * bpf_convert_filter and the x86-64 image of the JIT (AT&T), each line with the classic pc it came from.
+ */
+export function bpfJit(file: string, opts: BpfJitOptions = {}): BpfCommandResult {
+  const read = readFilter(file);
+  if (isResult(read)) return opts.json ? { ...read, output: JSON.stringify({ error: read.output }) } : read;
+  const res = seccompPrepareFilter(read.prog);
+  if (!res.ok) {
+    if (opts.json)
+      return { output: JSON.stringify({ result: res.errnoName, reason: res.reason }), exitCode: 1 };
+    return { output: `filter rejected: ${res.errnoName}\n${res.stage}: ${res.reason}`, exitCode: 1 };
+  }
+  const ebpf = bpfConvertFilter(res.filter);
+  const image = bpfIntJitCompile(ebpf, convertedStackDepth(ebpf));
+  const name = "bpf_prog_1_seccomp";
+  const base = BigInt.asUintN(64, BigInt(BPF_JIT_BASE));
+  const labels = imageLabels(name, BPF_JIT_BASE, ebpf, image, new Map());
+  const lines = disassemble(image.bytes, base);
+  const pcOf = (addr: bigint): number => {
+    const i = insnAtOffset(image, Number(addr - base));
+    return i < 0 ? -1 : ebpf[i]!.line;
+  };
+  const x86 = disassemble(image.bytes, base, { symbols: labels });
+  if (opts.json)
+    return {
+      output: JSON.stringify({
+        ebpf: ebpf.map((x) => ({ pc: x.line, insn: formatBpfInsn(x) })),
+        image: {
+          symbol: name,
+          addr: `0x${base.toString(16)}`,
+          bytes: image.bytes.length,
+          passes: image.passes,
+        },
+        x86: x86.map((l) => ({
+          pc: pcOf(l.addr),
+          offset: Number(l.addr - base),
+          bytes: l.bytes,
+          insn: l.text,
+        })),
+      }),
+      exitCode: 0,
+    };
+  const pcCol = (pc: number) => (pc < 0 ? "   -" : String(pc).padStart(4));
+  const out: string[] = [];
+  out.push(`eBPF (bpf_convert_filter): ${ebpf.length} instructions`);
+  out.push("  pc  insn");
+  for (const x of ebpf) out.push(`${pcCol(x.line)}  ${formatBpfInsn(x)}`);
+  out.push("");
+  out.push(
+    `x86-64 (arch/x86/net/bpf_jit_comp.c, Linux 6.18): ${image.bytes.length} bytes after ${image.passes} passes, ` +
+      `${lines.length} instructions at ${name} = 0x${base.toString(16)}`,
+  );
+  out.push("  pc  offset  bytes                     insn");
+  for (const l of x86)
+    out.push(
+      `${pcCol(pcOf(l.addr))}  ${`+${Number(l.addr - base)}`.padEnd(6)}  ${l.bytes.padEnd(24)}  ${l.text}`,
+    );
+  return { output: out.join("\n"), exitCode: 0 };
+}
+
+/** The filter of `bpf cost`: load args[0], compare it with `checks` values that never match, then ALLOW. */
+export function argCheckFilter(checks: number): SockFilter[] {
+  const f: SockFilter[] = [bpfStmt(BPF_LD | BPF_W | BPF_ABS, OFFSET_ARGS)];
+  for (let i = 0; i < checks; i++) f.push(bpfJump(BPF_JMP | BPF_JEQ | BPF_K, 0x10000 + i, checks - i, 0));
+  f.push(bpfStmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  f.push(bpfStmt(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1));
+  return f;
+}
+
+/** The real ratios of issue 10 (a getppid loop on this project's capture host kind, Linux 6.18). */
+const REAL_RATIO: Readonly<Record<number, number>> = { 50: 1.4, 200: 1.53 };
+
+export interface BpfCostOptions {
+  checks?: readonly number[];
+  profile?: string;
+  json?: boolean;
+}
+
+/**
+ * `syscall-lab bpf cost`: getppid round-trip cycles (the null workload) on linux-generic with a filter of N
+ * argument checks, with the JIT and with the interpreter model, against no filter.
+ */
+export function bpfCost(opts: BpfCostOptions = {}): BpfCommandResult {
+  const checks = opts.checks ?? [1, 50, 200];
+  for (const n of checks)
+    if (!Number.isInteger(n) || n < 1 || n > 250)
+      return { output: `--checks: ${n} is not an integer from 1 to 250`, exitCode: 2 };
+  let profile: CostProfile;
+  try {
+    profile = getProfile(opts.profile ?? "cascadelake-2022");
+  } catch (e) {
+    return { output: (e as Error).message, exitCode: 2 };
+  }
+  const cycles = (filter: SockFilter[] | null, jit: boolean): number => {
+    const r = runWorkload({
+      workload: "null",
+      count: 200,
+      profile,
+      flavour: "linux-generic",
+      bpfJit: jit,
+      setup: (_m, t) => {
+        if (filter === null) return;
+        const p = seccompPrepareFilter(filter);
+        if (!p.ok) throw new Error(p.reason);
+        const a = attachPrepared(null, p.filter, CACHE_GEOMETRY_3_1);
+        if (!a.ok) throw new Error(a.reason);
+        t.seccompFilter = a.head;
+        t.seccompMode = SECCOMP_MODE_FILTER;
+        t.tif.set(TIF_SECCOMP);
+      },
+    });
+    return r.cyclesPerCall;
+  };
+  const none = cycles(null, true);
+  const rows = checks.map((n) => {
+    const f = argCheckFilter(n);
+    const on = cycles(f, true);
+    const off = cycles(f, false);
+    return {
+      checks: n,
+      jit: on,
+      interpreter: off,
+      ratioJit: on / none,
+      ratioInterpreter: off / none,
+      real: REAL_RATIO[n] ?? null,
+    };
+  });
+  if (opts.json) return { output: JSON.stringify({ profile: profile.name, none, rows }), exitCode: 0 };
+  const fx = (x: number) => `${x.toFixed(2)}×`;
+  const out = [
+    `getppid round trip, linux-generic + ${profile.name}, filter = ld args[0]; N × jeq (no match); ret ALLOW`,
+    `no filter: ${none.toFixed(1)} cycles`,
+    "   N   JIT cycles  ratio   interpreter cycles  ratio   real ratio",
+    ...rows.map((r) =>
+      `${String(r.checks).padStart(4)}  ${r.jit.toFixed(1).padStart(11)}  ${fx(r.ratioJit).padStart(5)}  ${r.interpreter
+        .toFixed(1)
+        .padStart(
+          19,
+        )}  ${fx(r.ratioInterpreter).padStart(5)}  ${r.real === null ? "-" : fx(r.real)}`.trimEnd(),
+    ),
+  ];
+  return { output: out.join("\n"), exitCode: 0 };
 }

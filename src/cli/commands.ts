@@ -660,6 +660,26 @@ export function registerCommands(program: Command): void {
       },
     );
 
+  bpf
+    .command("jit")
+    .argument("<file>", "the filter file")
+    .option("--json", "print JSON")
+    .description("print the eBPF and the x86-64 JIT image the kernel makes of the filter, with classic pcs")
+    .action(async (file: string, o: { json?: boolean }) => {
+      const { bpfJit } = await import("./bpf.ts");
+      emit(bpfJit(file, { json: o.json === true }));
+    });
+  bpf
+    .command("cost")
+    .option("--checks <n,...>", "argument checks per filter (1-250)", "1,50,200")
+    .option("-p, --profile <name>", "cost profile", "cascadelake-2022")
+    .option("--json", "print JSON")
+    .description("getppid cycles on linux-generic with an N-argument-check filter, JIT on and off")
+    .action(async (o: { checks: string; profile: string; json?: boolean }) => {
+      const { bpfCost } = await import("./bpf.ts");
+      emit(bpfCost({ checks: o.checks.split(",").map(Number), profile: o.profile, json: o.json === true }));
+    });
+
   const profile = program.command("profile").description("cost profiles");
   profile
     .command("list")

@@ -2,8 +2,8 @@
 // through the entry path and a design, with the design's overhead on that program's syscall mix. docs/replay.md.
 import { designIds } from "../cgroup/designs/index.ts";
 import { straceSyscallNumber } from "../kernel/syscall-names-x86_64.ts";
-import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
 import { flavourBlocks } from "../measure/compare.ts";
+import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { planReplay, type ReplayReport, replayLog } from "../measure/run-replay.ts";
 import { GAP_CAP_INSTRUCTIONS } from "../workload/replay.ts";

@@ -18,7 +18,7 @@ import { PERCPU_SIZE } from "./percpu.ts";
 import * as P from "./pt-regs.ts";
 import { appendRecord } from "./record-log.ts";
 import type { Scheduler } from "./sched.ts";
-import { secureComputing } from "./seccomp.ts";
+import { SECCOMP_DEFERRED, secureComputing } from "./seccomp.ts";
 import { __USER_CS, __USER_DS } from "./segment.ts";
 import { SYSCALLS_X86_64 } from "./syscall-names-x86_64.ts";
 import type { SyscallName } from "./syscall-names-x86_64-3.1.ts";
@@ -200,10 +200,27 @@ export function native_generic_syscall_trace_enter(k: KernelContext, cpu: Cpu): 
   }
   // "Do seccomp after ptrace, to catch any tracer changes."
   if (work & SYSCALL_WORK_SECCOMP) {
-    const r = secureComputing(k, regs);
-    if (r === null) return undefined; // killed: control already left this task
-    if (r === -1) return -1;
+    // with the BPF JIT the filters run as guest code and the rest of this function resumes afterwards
+    const after = (r: number | null): number | undefined =>
+      r === null ? undefined : r === -1 ? -1 : traceEnterAfterSeccomp(k, t, regs, work, guestStop);
+    const r = secureComputing(k, regs, after);
+    if (r === SECCOMP_DEFERRED) return undefined;
+    return after(r);
   }
+  return traceEnterAfterSeccomp(k, t, regs, work, guestStop);
+}
+
+/**
+ * syscall_trace_enter after the seccomp check: re-read of the number, tracepoint, audit, then a guest tracer's
+ * entry stop; returns the number, -1 to skip the call, or undefined when the task stopped.
+ */
+function traceEnterAfterSeccomp(
+  k: KernelContext,
+  t: Task,
+  regs: number,
+  work: number,
+  guestStop: boolean,
+): number | undefined {
   const syscall = syscallGetNr(k, regs);
   if (work & SYSCALL_WORK_SYSCALL_TRACEPOINT) {
     k.charge("trace_sys_enter");

@@ -4,6 +4,7 @@ import type { Cpu } from "../cpu/cpu.ts";
 import type { AddressSpace } from "../cpu/memory.ts";
 import type { AuditRules } from "./audit-rules.ts";
 import type { NativeCosts } from "./native-costs.ts";
+import type { SeccompJit } from "./seccomp/jit-image.ts";
 import type { Task } from "./task.ts";
 import type { Vfs } from "./vfs.ts";
 
@@ -18,6 +19,8 @@ export interface KernelContext {
   readonly tasks: readonly Task[];
   /** the audit rules and emitted records (absent: no rules, every audit context is a dummy) */
   readonly audit?: AuditRules;
+  /** the BPF JIT's images and seccomp_run_filters (bpf_jit_enable=1); absent or null: filters are interpreted */
+  readonly seccompJit?: SeccompJit | null;
   /** the running task; a host Error if none */
   current(): Task;
   /** cpu.charge(units × cost of `name`) */

@@ -24,3 +24,6 @@ export const USER_STACK_TOP = 0x7ffffffff000;
 export const USER_STACK_SIZE = 0x20000;
 /** brk may grow this far past the end of the image */
 export const USER_BRK_MAX = 0x4000000;
+/** 0xffffffffc0000000: the BPF JIT area (module space, where bpf_prog_pack_alloc puts images), supervisor RX */
+export const BPF_JIT_BASE = -0x40000000;
+export const BPF_JIT_SIZE = 0x01000000;

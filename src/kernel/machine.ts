@@ -76,7 +76,8 @@ import {
   SWITCH_FRAME_RFLAGS,
   SWITCH_FRAME_SIZE,
 } from "./sched.ts";
-import { inheritSeccomp } from "./seccomp-filter-mode.ts";
+import { SeccompJit, seccompRunFiltersText } from "./seccomp/jit-image.ts";
+import { inheritSeccomp, native_seccomp_filter_done } from "./seccomp-filter-mode.ts";
 import { __KERNEL_CS, __KERNEL_DS, __USER_CS, __USER_DS, STAR_VALUE, SYSCALL_MASK_VALUE } from "./segment.ts";
 import { IA32_SYSCALL_IMPLS, SYSCALL_NAMES_I386_3_1 } from "./syscall-names-i386-3.1.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
@@ -95,6 +96,9 @@ import {
   TIF_SIGPENDING,
 } from "./tif.ts";
 import { FdTable, Vfs } from "./vfs.ts";
+
+/** the native seccomp_run_filters returns to (the rest of __seccomp_filter) */
+const SECCOMP_FILTER_DONE = "__seccomp_filter_done";
 
 export interface BootOptions {
   /** the kernel's entry code: Linux 3.1's system_call (default) or the 5.11+ generic entry_SYSCALL_64 */
@@ -132,6 +136,12 @@ export interface BootOptions {
   seccompCache?: boolean;
   /** replay mode (src/kernel/replay-backend.ts): every sys_call_table entry returns recorded results */
   replay?: ReplayScript;
+  /**
+   * net.core.bpf_jit_enable: seccomp filters run as x86-64 code from the BPF JIT (default on linux-generic, as
+   * 6.x kernels ship it; false runs them in the interpreter model). linux-3.1 has no JIT for seccomp: 3.5's
+   * filters ran in the classic interpreter, so true is an error there.
+   */
+  bpfJit?: boolean;
 }
 
 export interface UserImage {
@@ -275,6 +285,8 @@ export class Machine implements KernelContext {
   readonly clockHz: number;
   /** BootOptions.seccompCache */
   readonly seccompCache: boolean;
+  /** BootOptions.bpfJit: the JIT images and seccomp_run_filters, or null when filters are interpreted */
+  readonly seccompJit: SeccompJit | null;
   readonly vfs = new Vfs();
   /** the audit rules (host auditctl: addRule) and the records they made audit_log_exit emit */
   readonly audit = new AuditRules();
@@ -437,7 +449,11 @@ export class Machine implements KernelContext {
     const entryText = generic
       ? linuxGenericEntryText({ pti: this.pti })
       : `${linux31EntryText(entry)}${linux31Ia32EntryText(entry)}`;
-    const text = `${entryText}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n`;
+    const bpfJit = opts.bpfJit ?? generic;
+    if (bpfJit && !generic) throw new Error("Machine.boot: bpfJit needs the linux-generic flavour");
+    // appended last, so nothing before it moves when the JIT is on
+    const jitText = bpfJit ? `${seccompRunFiltersText()}\t.align 16\n${SECCOMP_FILTER_DONE}:\n\tud2\n` : "";
+    const text = `${entryText}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n${jitText}`;
     this.kernelSource = text;
     this.kernelText = assembleKernelText(text, asmSyms);
     const kt = this.kernelText;
@@ -448,6 +464,17 @@ export class Machine implements KernelContext {
     this.symbols = symbols;
     for (const e of generic ? LINUX_GENERIC_EXTERNS : [...LINUX31_EXTERNS, ...LINUX31_IA32_EXTERNS])
       if (!symbols.has(e)) throw new Error(`kernel symbol ${e} missing`);
+    this.seccompJit = bpfJit
+      ? new SeccompJit(
+          {
+            kspace: this.kspace,
+            kmalloc: (size, align) => this.kmalloc(size, align),
+            mapText: (vaddr, len) => this.addKernelRegion(vaddr, len, 0),
+          },
+          this.sym("seccomp_run_filters"),
+          this.sym(SECCOMP_FILTER_DONE),
+        )
+      : null;
 
     // sys_call_table: every entry sys_ni_syscall unless implemented.
     const table = new DataView(new ArrayBuffer(nrEntries * 8));
@@ -536,6 +563,20 @@ export class Machine implements KernelContext {
           nativeCost(this.costs, name),
         );
       }
+      if (this.seccompJit !== null)
+        cpu.registerNative(
+          this.sym(SECCOMP_FILTER_DONE),
+          SECCOMP_FILTER_DONE,
+          (c) => {
+            this.inNative = true;
+            try {
+              return native_seccomp_filter_done(this, c);
+            } finally {
+              this.inNative = false;
+            }
+          },
+          0, // the rest of __seccomp_filter; its work is priced by the charges inside
+        );
       for (const d of designNatives) {
         if ((NATIVE_NAMES as readonly string[]).includes(d.name))
           throw new Error(`design ${this.design.id}: native '${d.name}' is a kernel native`);

@@ -2,15 +2,24 @@
 // prctl(PR_SET_SECCOMP, 2, &fprog), the check syscall_trace_enter runs, and fork inheritance. The filters
 // themselves are the 6.x model of src/kernel/seccomp/ (checker, actions, the 5.11 constant-allow cache); the
 // TRACE action keeps 3.5's semantics (no re-check of the filters after the tracer).
+import type { Cpu } from "../cpu/cpu.ts";
+import { RAX, RDI, RDX, RSI, RSP } from "../cpu/registers.ts";
 import { EACCES, EFAULT, EINVAL, ENOSYS } from "./errno.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import * as P from "./pt-regs.ts";
 import { appendRecord } from "./record-log.ts";
 import { errnoOf, resolveAction } from "./seccomp/actions.ts";
 import type { CacheGeometry } from "./seccomp/cache.ts";
+import { seccompCacheCheckAllow } from "./seccomp/cache.ts";
 import { seccompPrepareFilter } from "./seccomp/checker.ts";
-import { attachPrepared, seccompRunFilters } from "./seccomp/filter-chain.ts";
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SECCOMP_DATA_WORDS } from "./seccomp/seccomp-data.ts";
+import { attachPrepared, type SeccompFilterNode, seccompRunFilters } from "./seccomp/filter-chain.ts";
+import { SECCOMP_SD_RESERVE, type SeccompJit } from "./seccomp/jit-image.ts";
+import {
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  SECCOMP_DATA_SIZE,
+  SECCOMP_DATA_WORDS,
+} from "./seccomp/seccomp-data.ts";
 import { BPF_MAXINSNS, SOCK_FILTER_SIZE, type SockFilter } from "./seccomp/sock-filter.ts";
 import { ptraceSeccompEvent } from "./syscalls/ptrace.ts";
 import { forceSigSeccomp } from "./syscalls/signal.ts";
@@ -106,27 +115,105 @@ function setReturn(k: KernelContext, regs: number, value: number): void {
  * The filter-mode half of __secure_computing(): run the task's filters over the call's seccomp_data (through
  * the 5.11 cache when the task's kernel has it on) and act. Returns 0 to run the call, -1 to skip it (its
  * return value is already in RAX of the frame), or null when the task was killed (control left it).
+ *
+ * With the BPF JIT (k.seccompJit) and a cache miss the filters run as machine code: seccomp_data goes on the
+ * kernel stack, the CPU is sent to seccomp_run_filters with a return address into __seccomp_filter_done, and
+ * this returns SECCOMP_DEFERRED; `resume` then finishes the caller's work with the 0 / -1 / null above.
  */
-export function seccompFilterCheck(k: KernelContext, regs: number): number | null {
+export function seccompFilterCheck(
+  k: KernelContext,
+  regs: number,
+  resume?: (r: number | null) => number | undefined,
+): number | null {
   const t = k.current();
   k.charge("seccomp_data_populate");
   const data = buildSeccompData(k, t, regs);
   if (t.seccompCache) k.charge("seccomp_cache_check");
+  const jit = k.seccompJit;
+  if (jit && resume && t.seccompFilter) {
+    if (t.seccompCache && seccompCacheCheckAllow(t.seccompFilter.cache, data[0]! | 0, data[1]!)) return 0;
+    callRunFilters(k, jit, t, regs, data, resume);
+    return SECCOMP_DEFERRED;
+  }
   const run = seccompRunFilters(t.seccompFilter, data, t.seccompCache);
   if (!run.cacheHit) {
     k.charge("seccomp_filter_run", run.filtersRun);
     k.charge("seccomp_bpf_insn", run.insns);
   }
-  const act = resolveAction(run.ret);
+  return seccompAct(k, t, regs, data, run.ret, run.match);
+}
+
+/** A check whose filters now run as guest code; the caller returns at once (its native ends without a RET). */
+export const SECCOMP_DEFERRED = -0x5ecc;
+
+interface PendingCheck {
+  regs: number;
+  data: Uint32Array;
+  resume: (r: number | null) => number | undefined;
+}
+
+const pending = new WeakMap<Task, PendingCheck>();
+
+/**
+ * The call into seccomp_run_filters(sd, f): struct seccomp_data is written below the stack pointer, the return
+ * address above it is __seccomp_filter_done, and the CPU continues at the routine (no RET ends this native).
+ */
+function callRunFilters(
+  k: KernelContext,
+  jit: SeccompJit,
+  t: Task,
+  regs: number,
+  data: Uint32Array,
+  resume: (r: number | null) => number | undefined,
+): void {
+  const cpu = k.cpu;
+  const head = jit.filterAddr(t.seccompFilter!);
+  const rsp = Number(BigInt.asIntN(64, cpu.getReg(RSP)));
+  const sd = rsp - SECCOMP_SD_RESERVE;
+  k.kspace.writeBytes(sd, new Uint8Array(data.buffer, data.byteOffset, SECCOMP_DATA_SIZE));
+  k.kspace.write64(sd - 8, BigInt.asUintN(64, BigInt(jit.doneAddr)));
+  cpu.setReg(RSP, BigInt.asUintN(64, BigInt(sd - 8)));
+  cpu.setReg(RDI, BigInt.asUintN(64, BigInt(sd)));
+  cpu.setReg(RSI, BigInt.asUintN(64, BigInt(head)));
+  pending.set(t, { regs, data, resume });
+  cpu.redirect(jit.runFiltersAddr);
+}
+
+/**
+ * __seccomp_filter_done (native): seccomp_run_filters returned here with ret in eax and the matching struct
+ * seccomp_filter in rdx. Drops seccomp_data off the stack, acts on the result as __seccomp_filter does, and
+ * hands the outcome to the interrupted caller, whose return value this native returns.
+ */
+export function native_seccomp_filter_done(k: KernelContext, cpu: Cpu): number | undefined {
+  const t = k.current();
+  const p = pending.get(t);
+  if (p === undefined) throw new Error("__seccomp_filter_done: no seccomp check in progress");
+  pending.delete(t);
+  const ret = Number(cpu.getReg(RAX) & 0xffffffffn);
+  const match = k.seccompJit!.nodeAt(Number(BigInt.asIntN(64, cpu.getReg(RDX))));
+  const rsp = Number(BigInt.asIntN(64, cpu.getReg(RSP)));
+  cpu.setReg(RSP, BigInt.asUintN(64, BigInt(rsp + SECCOMP_SD_RESERVE)));
+  return p.resume(seccompAct(k, t, p.regs, p.data, ret, match));
+}
+
+/** The action part of __seccomp_filter for the winning value `ret` of filter `match`. */
+function seccompAct(
+  k: KernelContext,
+  t: Task,
+  regs: number,
+  data: Uint32Array,
+  ret: number,
+  match: SeccompFilterNode | null,
+): number | null {
+  const act = resolveAction(ret);
   const nr = data[0]! | 0;
   const arch = data[1]!;
   const ip = u64(data[2]!, data[3]!);
-  const log = (signal: number) =>
-    appendRecord(t.seccompLog, { nr, arch, ip, ret: run.ret, signal }, t.droppedRecords);
+  const log = (signal: number) => appendRecord(t.seccompLog, { nr, arch, ip, ret, signal }, t.droppedRecords);
   // seccomp_log at `skip:`: an ERRNO, TRAP, TRACE or USER_NOTIF result is logged only when the matching filter
   // was attached with SECCOMP_FILTER_FLAG_LOG; LOG and the kills always are (the default actions_logged sysctl)
   const skip = (): number => {
-    if (run.match?.log) log(0);
+    if (match?.log) log(0);
     return -1;
   };
   switch (act.action) {

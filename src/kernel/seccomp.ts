@@ -5,13 +5,18 @@
 import { EINVAL, EPERM } from "./errno.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import * as P from "./pt-regs.ts";
-import { SECCOMP_MODE_FILTER, seccompAttachUserFilter, seccompFilterCheck } from "./seccomp-filter-mode.ts";
+import {
+  SECCOMP_DEFERRED,
+  SECCOMP_MODE_FILTER,
+  seccompAttachUserFilter,
+  seccompFilterCheck,
+} from "./seccomp-filter-mode.ts";
 import { NR, SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
 import { TIF_NOTSC, TIF_SECCOMP } from "./tif.ts";
 
 export const SECCOMP_MODE_DISABLED = 0;
 export const SECCOMP_MODE_STRICT = 1;
-export { SECCOMP_MODE_FILTER };
+export { SECCOMP_DEFERRED, SECCOMP_MODE_FILTER };
 export const SIGKILL = 9;
 
 /** mode1_syscalls (native x86_64 numbers) */
@@ -20,11 +25,17 @@ export const MODE1_SYSCALLS: readonly number[] = [NR.read, NR.write, NR.exit, NR
 /**
  * secure_computing(regs->orig_ax) with 3.5's contract: 0 to run the call, -1 to skip it (and every later hook of
  * syscall_trace_enter), or null when the task was killed (do_exit switched away; the caller stops its work).
+ * A caller that passes `resume` lets filters run as JIT code: SECCOMP_DEFERRED then means the CPU went to run
+ * them, and `resume` gets the outcome later (its result is the caller's native return value).
  */
-export function secureComputing(k: KernelContext, regs: number): number | null {
+export function secureComputing(
+  k: KernelContext,
+  regs: number,
+  resume?: (r: number | null) => number | undefined,
+): number | null {
   const t = k.current();
   k.charge("secure_computing");
-  if (t.seccompMode === SECCOMP_MODE_FILTER) return seccompFilterCheck(k, regs);
+  if (t.seccompMode === SECCOMP_MODE_FILTER) return seccompFilterCheck(k, regs, resume);
   const nr = Number(BigInt.asIntN(64, k.kspace.read64(regs + P.ORIG_RAX)));
   if (t.seccompMode === SECCOMP_MODE_STRICT && MODE1_SYSCALLS.includes(nr)) return 0;
   // Strict-mode violation; any other mode is a kernel bug (BUG()): treated the same.

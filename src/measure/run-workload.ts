@@ -21,6 +21,8 @@ export interface RunOptions {
   flavour?: "linux-3.1" | "linux-generic";
   /** page-table isolation (linux-generic only) */
   pti?: boolean;
+  /** BootOptions.bpfJit (linux-generic: seccomp filters as JIT code, the default; false: the interpreter model) */
+  bpfJit?: boolean;
   /** runs after the task exists and before it starts: build cgroups, move the task, write policies */
   setup?: (machine: Machine, task: Task) => void;
 }
@@ -118,6 +120,7 @@ export function runWorkload(opts: RunOptions): RunReport {
     ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
     ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
     ...(opts.pti === true ? { pti: true } : {}),
+    ...(opts.bpfJit !== undefined ? { bpfJit: opts.bpfJit } : {}),
   });
   const task = machine.createTask({ name: workload.name, image });
   for (const t of tifs) task.tif.set(t.bit);
