@@ -12,6 +12,7 @@ import {
 import { runWorkload } from "../measure/run-workload.ts";
 import { WORKLOADS } from "../workload/index.ts";
 import { type BpfCommandResult, bpfCheck, bpfRun } from "./bpf.ts";
+import { runCalibrate } from "./calibrate.ts";
 import { runCheck } from "./check.ts";
 import { loadDesignFiles, runCompare } from "./compare.ts";
 import { runSyscallDemo } from "./demo.ts";
@@ -30,7 +31,7 @@ import { runReplay } from "./replay.ts";
 import { runScript } from "./script.ts";
 import { runStart2011 } from "./start.ts";
 import { runTrace } from "./trace.ts";
-import { runValidate } from "./validate.ts";
+import { defaultCapturePath, loadCapture, runValidate, runValidateReal } from "./validate.ts";
 
 /** `--flavour`: the entry code the kernel is built with. */
 function parseFlavour(v: string): "linux-3.1" | "linux-generic" {
@@ -220,7 +221,37 @@ export function registerCommands(program: Command): void {
     .command("validate")
     .description("the model next to the published syscall, seccomp, audit, ptrace and PTI figures")
     .option("--json", "print JSON")
-    .action((o: { json?: boolean }) => print(runValidate(o.json === true)));
+    .option(
+      "--real",
+      "the model next to real-kernel measurements of the native probe (captured by calibrate)",
+    )
+    .option(
+      "--real-data <file>",
+      "real-kernel data (default: the capture committed in test/fixtures/real-kernel)",
+    )
+    .option("-p, --profile <name|file>", "cost profile for --real", "cascadelake-2022")
+    .action((o: { json?: boolean; real?: boolean; realData?: string; profile: string }) => {
+      if (o.real !== true) {
+        if (o.realData !== undefined) throw new UsageError("--real-data needs --real");
+        print(runValidate(o.json === true));
+        return;
+      }
+      const capture = loadCapture(o.realData ?? defaultCapturePath());
+      print(runValidateReal(capture, resolveProfile(o.profile), o.json === true));
+    });
+
+  program
+    .command("calibrate")
+    .description(
+      "measure this host's primitives with a native probe (needs a C compiler; exit 2 without one) and write a calibrated profile",
+    )
+    .option("-o, --out <dir>", "where to write calibrated.profile.json and real.json", "calibration")
+    .action((o: { out: string }) => {
+      const r = runCalibrate(o.out, (line) => process.stderr.write(`${line}\n`));
+      if (r.exitCode === 0) print(r.message);
+      else process.stderr.write(`${r.message}\n`);
+      process.exitCode = r.exitCode;
+    });
 
   program
     .command("check")
