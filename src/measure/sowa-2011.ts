@@ -15,7 +15,7 @@ import type { CostProfile } from "./profile.ts";
 export const SOWA_BENCHMARKS = [
   { id: "getuid", bin: "sowa-getuid", call: "getuid()" },
   { id: "setuid", bin: "sowa-setuid", call: "setuid(0)" },
-  { id: "chdir", bin: "sowa-chdir", call: 'chdir("/")' },
+  { id: "chdir", bin: "sowa-chdir", call: 'chdir("/tmp")' },
   { id: "read", bin: "sowa-read", call: "read(fd, buf, 32) of /dev/urandom" },
 ] as const;
 
