@@ -7,9 +7,9 @@
 // tracee's own CPU, which is about to become free: no IPI and no idle exit on the critical path. The tracee
 // switches to the tracer (schedule + context_switch + the tracer's refill); the tracer's wait4 returns, it reads
 // the registers and resumes the tracee with PTRACE_SYSCALL (ptrace_resume -> wake_up_state), then sleeps in wait4:
-// a second switch, back to the tracee, with the tracee's refill. Measured on this project's 2-CPU host, a stop
-// costs the same pinned to one CPU (taskset -c 0) as unpinned (docs/cost-profiles.md, "ptrace stop"), which
-// supports the one-CPU path. The remote variant (the tracer on another, idle CPU) would add the idle-state exit
+// a second switch, back to the tracee, with the tracee's refill. On this project's 2-CPU host a stop cost about as
+// much pinned to one CPU (taskset -c 0) as unpinned (docs/cost-profiles.md, "ptrace stop"), which supports the
+// one-CPU path. The remote variant (the tracer on another, idle CPU) would add the idle-state exit
 // latency of the target, e.g. intel_idle's Skylake-SP table (drivers/idle/intel_idle.c skx_cstates: C1 exit
 // latency 2 µs, C1E 10 µs, C6 133 µs); with MWAIT idle the waker only sets TIF_NEED_RESCHED on a polling CPU
 // (kernel/sched/core.c set_nr_if_polling), with HLT idle it sends a reschedule IPI. Not charged: see the docs.
