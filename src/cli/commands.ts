@@ -262,9 +262,38 @@ export function registerCommands(program: Command): void {
   addGuestLimitOptions(program.command("validate"))
     .description("the model next to the published syscall, seccomp, audit, ptrace and PTI figures")
     .option("--json", "print JSON")
-    .action(async (o: { json?: boolean }) => {
-      const { runValidate } = await import("./validate.ts");
-      print(runValidate(o.json === true));
+    .option(
+      "--real",
+      "the model next to real-kernel measurements of the native probe (captured by calibrate)",
+    )
+    .option(
+      "--real-data <file>",
+      "real-kernel data (default: the capture committed in test/fixtures/real-kernel)",
+    )
+    .option("-p, --profile <name|file>", "cost profile for --real", "cascadelake-2022")
+    .action(async (o: { json?: boolean; real?: boolean; realData?: string; profile: string }) => {
+      const { defaultCapturePath, loadCapture, runValidate, runValidateReal } = await import("./validate.ts");
+      if (o.real !== true) {
+        if (o.realData !== undefined) throw new UsageError("--real-data needs --real");
+        print(runValidate(o.json === true));
+        return;
+      }
+      const capture = loadCapture(o.realData ?? defaultCapturePath());
+      print(runValidateReal(capture, await resolveProfile(o.profile), o.json === true));
+    });
+
+  program
+    .command("calibrate")
+    .description(
+      "measure this host's primitives with a native probe (needs a C compiler; exit 2 without one) and write a calibrated profile",
+    )
+    .option("-o, --out <dir>", "where to write calibrated.profile.json and real.json", "calibration")
+    .action(async (o: { out: string }) => {
+      const { runCalibrate } = await import("./calibrate.ts");
+      const r = runCalibrate(o.out, (line) => process.stderr.write(`${line}\n`));
+      if (r.exitCode === 0) print(r.message);
+      else process.stderr.write(`${r.message}\n`);
+      process.exitCode = r.exitCode;
     });
 
   addGuestLimitOptions(program.command("check"))

@@ -16,6 +16,7 @@ import type { NativeName } from "./native-costs.ts";
 import { SYSCALL_IMPLS } from "./natives.ts";
 import { PERCPU_SIZE } from "./percpu.ts";
 import * as P from "./pt-regs.ts";
+import { chargeHostTracerStop } from "./ptrace-stop.ts";
 import { appendRecord } from "./record-log.ts";
 import type { Scheduler } from "./sched.ts";
 import { SECCOMP_DEFERRED, secureComputing } from "./seccomp.ts";
@@ -149,7 +150,7 @@ export function taskPtRegs(t: Task): number {
  */
 function reportSyscallEntry(k: KernelContext, t: Task, regs: number): number {
   if (t.tracer === null) return 0;
-  k.charge("tracehook_report_syscall");
+  chargeHostTracerStop(k);
   const stop: TracerStop = { kind: "entry", nr: syscallGetNr(k, regs), args: ptArgs(k, regs) };
   appendRecord(t.stops, stop, t.droppedRecords);
   const act = t.tracer(stop, t);
@@ -167,7 +168,7 @@ function reportSyscallExit(k: KernelContext, t: Task, regs: number): void {
     ptraceReportSyscall(k, t, true);
     return;
   }
-  k.charge("tracehook_report_syscall");
+  chargeHostTracerStop(k);
   const ret = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
   const stop: TracerStop = { kind: "exit", nr: syscallGetNr(k, regs), args: ptArgs(k, regs), ret };
   appendRecord(t.stops, stop, t.droppedRecords);

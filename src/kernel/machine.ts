@@ -253,7 +253,7 @@ class TssScheduler extends Scheduler {
     cpu: Cpu,
     runQueue: readonly Task[],
     percpu: number,
-    chargeSwitch: () => void,
+    chargeSwitch: (mm: boolean) => void,
     private readonly onSwitch?: (next: Task) => void,
   ) {
     super(cpu, runQueue, percpu, chargeSwitch);
@@ -527,9 +527,7 @@ export class Machine implements KernelContext {
       const onSwitch = generic
         ? (next: Task) => this.kspace.write64(tss + TSS_sp1, BigInt.asUintN(64, BigInt(next.stackTop)))
         : undefined;
-      this.scheds.push(
-        new TssScheduler(cpu, [], this.percpus[n]!, () => this.charge("context_switch"), onSwitch),
-      );
+      this.scheds.push(new TssScheduler(cpu, [], this.percpus[n]!, (mm) => this.chargeSwitch(mm), onSwitch));
       for (const gname of genericOnly) {
         const g = GENERIC_NATIVES[gname]!;
         cpu.registerNative(
@@ -663,6 +661,13 @@ export class Machine implements KernelContext {
     const t = this.sched.current;
     if (t === null) throw new Error("no current task");
     return t;
+  }
+
+  /** One switch by the scheduler: its kernel work, the FPU state, and the refill when the address space changes. */
+  private chargeSwitch(mm: boolean): void {
+    this.charge("context_switch");
+    this.charge("switch_fpu");
+    if (mm) this.charge("switch_refill");
   }
 
   charge(name: string, units = 1): void {

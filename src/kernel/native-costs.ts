@@ -101,6 +101,10 @@ export const WORK_COST_NAMES = [
   "audit_rule_check", // one audit rule evaluated by audit_filter_syscall (entry or exit list), only when rules exist
   "audit_log_exit", // one audit record emitted (audit_log_exit: the SYSCALL record formatted and queued)
   "context_switch", // switch_mm + __switch_to work inside schedule when it switches
+  // ptrace stop and switch mechanisms (issue 10; values in src/measure/profiles/ptrace-stop.ts)
+  "ptrace_stop", // one ptrace stop of a guest tracer, the tracee's side without the switches (the scheduler charges those)
+  "switch_refill", // after a switch between address spaces: switch_mm's effects, the refill of caches and TLB
+  "switch_fpu", // after a switch between user tasks: the FPU/SIMD state save and restore (eager FPU, 4.x+)
 ] as const;
 
 /** Placeholders (1 cycle per call, copies free) until a sourced profile is passed as BootOptions.natives. */

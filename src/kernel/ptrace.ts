@@ -8,6 +8,7 @@ import { AUDITSC_FAILURE, AUDITSC_SUCCESS, auditSyscallEntry, auditSyscallExit }
 import type { KernelContext } from "./kernel-context.ts";
 import { argNum } from "./native-args.ts";
 import * as P from "./pt-regs.ts";
+import { chargeHostTracerStop } from "./ptrace-stop.ts";
 import { appendRecord } from "./record-log.ts";
 import { secureComputing } from "./seccomp.ts";
 import { ptraceReportSyscall, tracerOf } from "./syscalls/ptrace.ts";
@@ -51,7 +52,7 @@ function reportSyscallEntry(k: KernelContext, t: Task, regs: number): boolean {
     appendRecord(t.stops, stop, t.droppedRecords);
     return ptraceReportSyscall(k, t, false);
   }
-  k.charge("tracehook_report_syscall");
+  chargeHostTracerStop(k);
   const stop: TracerStop = { kind: "entry", nr: origRax(k, regs), args: ptArgs(k, regs) };
   appendRecord(t.stops, stop, t.droppedRecords);
   const act = t.tracer(stop, t);
@@ -72,7 +73,7 @@ function reportSyscallExit(k: KernelContext, t: Task, regs: number): void {
     ptraceReportSyscall(k, t, true);
     return;
   }
-  k.charge("tracehook_report_syscall");
+  chargeHostTracerStop(k);
   const ret = BigInt.asIntN(64, k.kspace.read64(regs + P.RAX));
   const stop: TracerStop = { kind: "exit", nr: origRax(k, regs), args: ptArgs(k, regs), ret };
   appendRecord(t.stops, stop, t.droppedRecords);

@@ -50,8 +50,11 @@ export class Scheduler {
     readonly runQueue: readonly Task[],
     /** linear address of this CPU's per-cpu area */
     readonly percpu: number,
-    /** charged to the outgoing task just before every switch (switch_mm + __switch_to work) */
-    private readonly chargeSwitch: () => void = () => {},
+    /**
+     * charged to the outgoing task just before every switch (switch_mm + __switch_to work, the FPU state switch);
+     * `mm` tells whether the address space changes, which makes the cache/TLB refill due too
+     */
+    private readonly chargeSwitch: (mm: boolean) => void = () => {},
   ) {}
 
   /** Attribute the CPU's counters since the last call to the running task (utime/stime). */
@@ -102,7 +105,7 @@ export class Scheduler {
    */
   loadContext(next: Task, fromNative: boolean): void {
     const cpu = this.cpu;
-    this.chargeSwitch();
+    this.chargeSwitch(cpu.cr3 !== next.space.cr3);
     this.account();
     if (cpu.cr3 !== next.space.cr3) cpu.cr3 = next.space.cr3;
     const ks = next.space;

@@ -7,6 +7,7 @@ import { RAX, RDI, RDX, RSI, RSP } from "../cpu/registers.ts";
 import { EACCES, EFAULT, EINVAL, ENOSYS } from "./errno.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import * as P from "./pt-regs.ts";
+import { chargeHostTracerStop } from "./ptrace-stop.ts";
 import { appendRecord } from "./record-log.ts";
 import { errnoOf, resolveAction } from "./seccomp/actions.ts";
 import type { CacheGeometry } from "./seccomp/cache.ts";
@@ -261,7 +262,7 @@ function traceEvent(k: KernelContext, t: Task, regs: number, data: Uint32Array, 
     setReturn(k, regs, -ENOSYS);
     return -1;
   }
-  k.charge("tracehook_report_syscall");
+  chargeHostTracerStop(k);
   const args: bigint[] = [];
   for (let i = 0; i < 6; i++) args.push(u64(data[4 + 2 * i]!, data[5 + 2 * i]!));
   const stop: TracerStop = { kind: "seccomp", nr: data[0]! | 0, args, data: msg };

@@ -4,6 +4,7 @@
 import { type CostTable, INSN_CLASSES, type InsnClass } from "../cpu/insn-class.ts";
 import { NATIVE_NAMES, type NativeName, WORK_COST_NAMES } from "../kernel/native-costs.ts";
 import { cascadelake2022, cascadelake2022Pti } from "./profiles/cascadelake-2022.ts";
+import { withPtraceStopEntries } from "./profiles/ptrace-stop.ts";
 import { sandybridge2011 } from "./profiles/sandybridge-2011.ts";
 
 /** A number and where it comes from: a citation, or a derivation from cited figures. */
@@ -174,7 +175,9 @@ export function compileProfile(spec: CostProfileSpec, origin?: string): CostProf
   });
 }
 
-const BUILT_IN: readonly CostProfileSpec[] = [sandybridge2011, cascadelake2022, cascadelake2022Pti];
+const BUILT_IN: readonly CostProfileSpec[] = [sandybridge2011, cascadelake2022, cascadelake2022Pti].map(
+  withPtraceStopEntries,
+);
 let registry: Map<string, CostProfile> | undefined;
 
 function builtIns(): Map<string, CostProfile> {

@@ -19,6 +19,7 @@ import { CACHE_GEOMETRY_3_1, SECCOMP_MODE_FILTER } from "../kernel/seccomp-filte
 import { NR } from "../kernel/syscall-names-x86_64-3.1.ts";
 import type { Task } from "../kernel/task.ts";
 import { TIF_SECCOMP } from "../kernel/tif.ts";
+import { type ModelSetup, VALIDATION_SETUPS } from "./calibrate-setups.ts";
 import { compareDesigns } from "./compare.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
 import { runWorkload } from "./run-workload.ts";
@@ -252,4 +253,100 @@ export function validationRows(): ValidationRow[] {
     note: "audit_rule_check is derived from Babrou 2023's 5 % -> 24 % (10 rules), which the model reproduces by construction",
   });
   return rows;
+}
+
+// ---- the real-kernel table: captured measurements of the native probe next to the model ----
+
+/** One set-up's captured measurement: trials of (ns per getppid, ns of the plain loop it is compared with). */
+export interface CapturedSetup {
+  id: string;
+  label: string;
+  command: string;
+  trials: { ns: number; baseNs: number }[];
+}
+
+/** The file `syscall-lab calibrate` writes next to the profile (and the committed capture of this project's host). */
+export interface RealCapture {
+  capturedOn: {
+    host: string;
+    kernel: string;
+    cpu: string;
+    cpuMHz: number | null;
+    cpus: number;
+    date: string;
+    compiler: string;
+    strace: string;
+  };
+  method: string;
+  mitigations: Record<string, string> | null;
+  calibration: Record<string, { ns: number; baseNs?: number }>;
+  crossChecks: Record<string, { ns: number }>;
+  validation: CapturedSetup[];
+}
+
+/** The median of the trials' ratios (each trial: the set-up over the plain loop measured right before it). */
+export function realRatio(s: CapturedSetup): number {
+  const r = s.trials.map((t) => t.ns / t.baseNs).sort((a, b) => a - b);
+  if (r.length === 0) throw new Error(`real-kernel capture: set-up ${s.id} has no trials`);
+  return r[Math.floor(r.length / 2)]!;
+}
+
+export interface RealRow {
+  id: string;
+  label: string;
+  real: number;
+  model: number;
+  /** model / real */
+  ratio: number;
+  spread: [number, number];
+}
+
+/** Cycles per getppid of the null workload with the model version of a set-up (linux-generic). */
+export function modelSetupCycles(setup: ModelSetup | null, profile: CostProfile): number {
+  if (setup === null || "filters" in setup) {
+    const r = runWorkload({
+      workload: "null",
+      count: COUNT,
+      profile,
+      flavour: "linux-generic",
+      setup: (_m, t) => {
+        if (setup !== null) installFilters(t, setup.filters, true);
+      },
+    });
+    if (r.exitCode !== 0) throw new Error("validation: the null workload did not exit cleanly");
+    return r.cyclesPerCall;
+  }
+  const c = compareDesigns({
+    designs: [setup.design],
+    depths: [0],
+    workload: "null",
+    count: COUNT,
+    modes: ["filtered"],
+    profile,
+    flavour: "linux-generic",
+  });
+  const p = c.points.find((x) => x.design === setup.design);
+  if (p === undefined) throw new Error(`validation: design ${setup.design} did not run on linux-generic`);
+  return p.cyclesPerCall;
+}
+
+/** Every captured validation set-up: real ratio, model ratio (vs the plain null workload), model / real. */
+export function realKernelRows(capture: RealCapture, profile: CostProfile): RealRow[] {
+  const base = modelSetupCycles(null, profile);
+  const byId = new Map(VALIDATION_SETUPS.map((s) => [s.id, s]));
+  return capture.validation.map((c) => {
+    const s = byId.get(c.id);
+    if (s === undefined) throw new Error(`real-kernel capture: unknown set-up "${c.id}"`);
+    const real = realRatio(c);
+    const model = modelSetupCycles(s.model(), profile) / base;
+    const rs = c.trials.map((t) => t.ns / t.baseNs);
+    return {
+      id: c.id,
+      label: s.label,
+      real,
+      model,
+      ratio: model / real,
+      spread: [Math.min(...rs), Math.max(...rs)],
+    };
+  });
 }

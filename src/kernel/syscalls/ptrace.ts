@@ -92,7 +92,8 @@ function detach(t: Task): void {
 function ptraceStop(k: KernelContext, t: Task, kind: StopKind, status: number): boolean {
   const st = states.get(t);
   if (st === undefined) return false;
-  k.charge("tracehook_report_syscall");
+  // the tracee's side only: the switch to the tracer and back are real switches here, charged by the scheduler
+  k.charge("ptrace_stop");
   st.stop = { kind, status, reported: false };
   t.state = "stopped";
   if (k.scheduleFromNative(0)) return true;
