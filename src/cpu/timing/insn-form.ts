@@ -149,7 +149,8 @@ export function classify(d: DecodedInsns, s: number, o: InsnFacts, i: number): v
       break;
     case Op.LEA: {
       form = F.lea_fast;
-      const parts = (d.base[s]! !== NONE ? 1 : 0) + (d.index[s]! !== NONE ? 1 : 0) + (d.disp[s]! !== 0 ? 1 : 0);
+      const parts =
+        (d.base[s]! !== NONE ? 1 : 0) + (d.index[s]! !== NONE ? 1 : 0) + (d.disp[s]! !== 0 ? 1 : 0);
       if (parts >= 3 || d.base[s] === RIP_BASE) form = F.lea_slow;
       src = addr;
       dst = bit(reg);
@@ -287,7 +288,7 @@ export function classify(d: DecodedInsns, s: number, o: InsnFacts, i: number): v
     case Op.LEAVE:
       form = F.leave;
       src = RBP;
-      dst = RBP;
+      dst = RBP | (1 << 4); // and RSP ← RBP + 8
       mem = MEM_NONE; // the RBP reload is part of the form's µops and latency
       break;
     case Op.CLC:
@@ -336,7 +337,16 @@ export function classify(d: DecodedInsns, s: number, o: InsnFacts, i: number): v
   o.form[i] = form;
   o.src[i] = src;
   o.dst[i] = dst;
-  o.addr[i] = form === FIXED ? 0 : addr;
+  // PUSH/POP/CALL/RET address the stack at RSP: the stack engine's own offsets carry no dependency, but an
+  // explicit write of RSP (POP %rsp, MOV/ADD to RSP, LEAVE) does
+  const stackOp =
+    op === Op.PUSH_RM ||
+    op === Op.PUSH_IMM ||
+    op === Op.POP_RM ||
+    op === Op.CALL_REL ||
+    op === Op.CALL_RM ||
+    op === Op.RET;
+  o.addr[i] = form === FIXED ? 0 : stackOp ? addr | (1 << 4) : addr;
   o.mem[i] = mem;
   o.fuseKind[i] = fuseKind;
   // Intel Optimization Manual §3.4.2.2: no fusion when the first instruction has an immediate and a memory

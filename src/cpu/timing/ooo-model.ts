@@ -163,9 +163,10 @@ function loopCarriedLatency(u: CompiledUarch, f: InsnFacts, n: number, x: OooScr
       if (form === FIXED) continue;
       let tin = NEG;
       const src = f.src[i]!;
-      if (src !== 0) forEachBit(src, (r) => {
-        if (ready[r]! > tin) tin = ready[r]!;
-      });
+      if (src !== 0)
+        forEachBit(src, (r) => {
+          if (ready[r]! > tin) tin = ready[r]!;
+        });
       if ((f.mem[i]! & MEM_LOAD) !== 0) {
         let ta = NEG;
         forEachBit(f.addr[i]!, (r) => {
@@ -175,9 +176,10 @@ function loopCarriedLatency(u: CompiledUarch, f: InsnFacts, n: number, x: OooScr
       }
       const dst = f.dst[i]!;
       if (dst === 0 || tin === NEG) {
-        if (dst !== 0) forEachBit(dst, (r) => {
-          ready[r] = NEG;
-        });
+        if (dst !== 0)
+          forEachBit(dst, (r) => {
+            ready[r] = NEG;
+          });
         continue;
       }
       const tout = tin + u.latency[form]!;

@@ -112,6 +112,10 @@ export interface PricedBytes {
   costs: number[];
   /** instructions in the block (the bytes may hold more: the block ends at its first block-ending instruction) */
   count: number;
+  /** per position: true if the instruction is charged its class cost (serialising, microcoded, locked) */
+  fixedAt: boolean[];
+  /** per position: its memory access (insn-form.ts MEM_*: 1 load, 2 store, 3 read-modify-write; "flat": 0) */
+  memAt: number[];
   bounds: OooBounds;
 }
 
@@ -139,5 +143,7 @@ export function priceBlockBytes(code: Uint8Array, costs: CostTable): PricedBytes
   const bounds: OooBounds = { frontEnd: 0, ports: 0, latency: 0, fixed: 0, fusedUops: 0, fusedPairs: 0 };
   const cycles = p.price(n, out, bounds);
   if (p.flat) bounds.fixed = cycles;
-  return { cycles, costs: [...out], count: n, bounds };
+  const fixedAt = Array.from({ length: n }, (_, i) => p.flat || p.facts.form[i] === FIXED);
+  const memAt = Array.from({ length: n }, (_, i) => (p.flat ? 0 : p.facts.mem[i]!));
+  return { cycles, costs: [...out], count: n, fixedAt, memAt, bounds };
 }

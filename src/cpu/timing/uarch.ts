@@ -124,7 +124,8 @@ export function compileUarch(u: UarchTiming): CompiledUarch {
   });
   const one = (text: string, what: string): number => {
     const g = parsePorts(text, `µarch table ${u.name}, ${what}`);
-    if (g.length !== 1 || g[0]!.count !== 1) throw new Error(`µarch table ${u.name}: ${what} must be one µop`);
+    if (g.length !== 1 || g[0]!.count !== 1)
+      throw new Error(`µarch table ${u.name}: ${what} must be one µop`);
     return g[0]!.mask;
   };
   if (!(u.issueWidth > 0)) throw new Error(`µarch table ${u.name}: issueWidth must be > 0`);

@@ -94,6 +94,8 @@ export const cascadelake2022: CostProfileSpec = {
   ...common,
   classes,
   natives,
+  timing: "ooo",
+  uarch: "skylake-server",
 };
 
 export const cascadelake2022Pti: CostProfileSpec = {
@@ -116,4 +118,6 @@ export const cascadelake2022Pti: CostProfileSpec = {
     },
   },
   natives,
+  timing: "ooo",
+  uarch: "skylake-server",
 };
