@@ -352,3 +352,22 @@ export function profileMarkdownTable(p: CostProfile): string {
   ];
   return lines.join("\n");
 }
+
+/** A µarch table as Markdown (the form docs/cost-profiles.md embeds). */
+export function uarchMarkdownTable(u: UarchSpec): string {
+  const lines = [
+    "| row | µops (ports) | fused µops | latency | source |",
+    "|---|---|---:|---:|---|",
+    `| issueWidth | | ${u.issueWidth.value} | | ${cell(u.issueWidth.source)} |`,
+    `| loadLatency | ${u.loadPorts} | | ${u.loadLatency.value} | ${cell(u.loadLatency.source)} |`,
+    `| store | ${u.storeAddressPorts}+${u.storeDataPorts} | | | ${cell(u.portsSource)} |`,
+    `| mispredictPenalty | | | ${u.mispredictPenalty.value} | ${cell(u.mispredictPenalty.source)} |`,
+    `| returnStackEntries | | ${u.returnStackEntries.value} | | ${cell(u.returnStackEntries.source)} |`,
+    `| macroFusion | | ${u.macroFusion.value} | | ${cell(u.macroFusion.source)} |`,
+    ...INSN_FORMS.map((f) => {
+      const r = u.forms[f];
+      return `| ${f} | ${r.uops === "" ? "—" : r.uops} | ${r.fused} | ${r.latency} | ${cell(r.source)} |`;
+    }),
+  ];
+  return lines.join("\n");
+}
