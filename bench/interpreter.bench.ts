@@ -2,8 +2,10 @@
 // Run built: npx tsc -p tsconfig.build.json && node dist/bench/interpreter.bench.js
 import Benchmark from "benchmark";
 import { Cpu } from "../src/cpu/cpu.ts";
+import type { CostTable } from "../src/cpu/insn-class.ts";
 import { AddressSpace, PhysicalMemory, PTE_U, PTE_W } from "../src/cpu/memory.ts";
 import { RSI, RSP } from "../src/cpu/registers.ts";
+import { getProfile } from "../src/measure/profile.ts";
 import { type BenchRecord, record, writeSuiteResults } from "./results.ts";
 
 const CODE = 0x400000;
@@ -22,14 +24,14 @@ const MEMORY = Uint8Array.from([
   0x48, 0xff, 0xc9, 0x75, 0xee, 0xeb, 0xe7,
 ]);
 
-function machine(code: Uint8Array): Cpu {
+function machine(code: Uint8Array, costs?: CostTable): Cpu {
   const phys = new PhysicalMemory({ maxBytes: 8 * 1024 * 1024 });
   const space = new AddressSpace(phys, 0x1000);
   space.map(CODE, 4096, PTE_U);
   space.map(DATA, 4096, PTE_U | PTE_W);
   space.map(STACK_TOP - 4096, 4096, PTE_U | PTE_W);
   space.writeBytes(CODE, code);
-  const cpu = new Cpu({ space });
+  const cpu = costs === undefined ? new Cpu({ space }) : new Cpu({ space, costs });
   cpu.cpl = 3;
   cpu.setRip(CODE);
   cpu.setReg(RSI, DATA);
@@ -44,6 +46,10 @@ function machine(code: Uint8Array): Cpu {
 
 const tight = machine(TIGHT);
 const memory = machine(MEMORY);
+// the same loops priced by the out-of-order timing model (cascadelake-2022's)
+const ooo = getProfile("cascadelake-2022").costs;
+const tightOoo = machine(TIGHT, ooo);
+const memoryOoo = machine(MEMORY, ooo);
 export let sink = 0;
 
 interface Row {
@@ -70,6 +76,22 @@ suite
     () => {
       memory.run(SLICE);
       sink ^= memory.regs[0]!;
+    },
+    { maxTime: 3 },
+  )
+  .add(
+    "tight integer loop, out-of-order timing",
+    () => {
+      tightOoo.run(SLICE);
+      sink ^= tightOoo.regs[0]!;
+    },
+    { maxTime: 3 },
+  )
+  .add(
+    "memory-heavy loop, out-of-order timing",
+    () => {
+      memoryOoo.run(SLICE);
+      sink ^= memoryOoo.regs[0]!;
     },
     { maxTime: 3 },
   )

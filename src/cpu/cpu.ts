@@ -15,6 +15,9 @@ import { readMsrValue, writeMsrValue } from "./msr-access.ts";
 import type { Native, NativeEntry } from "./natives.ts";
 import { CS, SS } from "./registers.ts";
 import { CF, STATUS_FLAGS } from "./rflags.ts";
+import { BlockTable, blockEnds, MAX_BLOCK_INSNS } from "./timing/block-table.ts";
+import { BranchPredictor } from "./timing/branch-predictor.ts";
+import { BlockPricer } from "./timing/timing-model.ts";
 
 export type { Native } from "./natives.ts";
 
@@ -90,6 +93,18 @@ export class Cpu {
   costs: CostTable = UNIT_COSTS;
   /** cycles per class, indexed by INSN_CLASS_INDEX */
   readonly classCost = new Float64Array(INSN_CLASSES.length);
+  /** priced basic blocks (src/cpu/timing): the interpreter charges each instruction its block position's cost */
+  readonly blocks = new BlockTable(ICACHE_SLOTS + 1);
+  pricer!: BlockPricer;
+  /** branch prediction state of the "ooo" timing model (mispredictions are charged dynamically) */
+  readonly predictor = new BranchPredictor(ICACHE_SLOTS + 1);
+  /** mispredicted branches so far (each charged the model's penalty) */
+  mispredicts = 0;
+  /** where run() left a block part-way (an instruction budget): resumed if the next run starts at resumePc */
+  blockResumePc = Number.NaN;
+  blockResumePos = -1;
+  blockResumeEnd = 0;
+  blockResumeEpoch = -1;
 
   // natives
   readonly natives = new Map<number, NativeEntry>();
@@ -271,7 +286,10 @@ export class Cpu {
       if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`cost table lacks class "${c}"`);
       this.classCost[INSN_CLASS_INDEX[c]] = v;
     }
+    this.pricer = new BlockPricer(costs);
+    this.predictor.reset(this.pricer.uarch?.spec.returnStackEntries ?? 16);
     this.icache.clear();
+    this.blocks.clear();
     this.mmu.voidLinks();
   }
   /** Adds work-dependent cycles (from a native), attributed by the current CPL. */
@@ -298,6 +316,7 @@ export class Cpu {
     this.natives.set(a, e);
     this.nativeList.push(e);
     this.icache.clear();
+    this.blocks.clear();
     this.mmu.voidLinks();
   }
   addProbe(addr: number | bigint, fn: (cpu: Cpu) => void): void {
@@ -306,6 +325,7 @@ export class Cpu {
     if (list === undefined) this.probes.set(a, [fn]);
     else list.push(fn);
     this.icache.clear();
+    this.blocks.clear();
     this.mmu.voidLinks();
   }
   /** Removes one probe function at addr, or all of them when fn is omitted. */
@@ -317,6 +337,7 @@ export class Cpu {
     if (rest.length === 0) this.probes.delete(a);
     else this.probes.set(a, rest);
     this.icache.clear();
+    this.blocks.clear();
     this.mmu.voidLinks();
   }
   /** Runs the probes at rip (from the interpreter). */
@@ -402,6 +423,7 @@ export class Cpu {
     const old = d.tag[s]!;
     if (old !== -1 && old !== pa) mmu.voidLinks();
     d.tag[s] = -1;
+    this.blocks.slotBlock[s] = -1;
     if (nat !== undefined) {
       this.nativeSlot(s, nat, rip);
       d.tag[s] = pa;
@@ -456,6 +478,64 @@ export class Cpu {
     d.gen[s] = mmu.phys.codeGen[frame]!;
     mmu.phys.markCode(frame);
     return s;
+  }
+
+  /**
+   * The block entered at rip (decoded-instruction slot s): found in the table, or collected and priced now. The
+   * run ends at the first block-ending instruction, at the end of the code page, or before a probe or a native
+   * other than the entry. An entry in the scratch slot (a page-crossing instruction, a native at an unmapped
+   * address) is a block of one, priced every time into block 0.
+   */
+  enterBlock(rip: number, s: number): number {
+    const t = this.blocks;
+    const p = this.pricer;
+    const d = this.icache;
+    const scratch = s === SCRATCH_SLOT;
+    const pa0 = scratch ? -1 : d.tag[s]!;
+    const gen = scratch ? 0 : d.gen[s]!;
+    if (!scratch) {
+      const id = t.find(pa0, gen);
+      if (id >= 0) {
+        t.slotBlock[s] = id;
+        return id;
+      }
+    }
+    const mmu = this.mmu;
+    const buf = p.buf;
+    const pageEnd = rip - (rip & 4095) + 4096;
+    let n = 0;
+    let a = rip;
+    for (;;) {
+      const nat = this.natives.get(a);
+      if (n > 0 && (nat !== undefined || this.probes.has(a))) break;
+      if (nat !== undefined) {
+        p.put(n++, true);
+        break;
+      }
+      const pa = scratch ? mmu.probe(a, ACC_FETCH) : pa0 + (a - rip);
+      if (pa < 0) break;
+      const inPage = pageEnd - a;
+      let m = Math.min(MAX_INSN_LENGTH, inPage);
+      buf.set(mmu.bytes.subarray(pa, pa + m), 0);
+      if (m < MAX_INSN_LENGTH) {
+        const pa2 = mmu.probe(pageEnd, ACC_FETCH);
+        if (pa2 >= 0) {
+          buf.set(mmu.bytes.subarray(pa2, pa2 + MAX_INSN_LENGTH - m), m);
+          m = MAX_INSN_LENGTH;
+        }
+      }
+      if (!p.decode(buf, m)) break;
+      p.put(n++, false);
+      const len = p.d.len[0]!;
+      if (blockEnds(p.d.op[0]!) || a + len >= pageEnd || n === MAX_BLOCK_INSNS || scratch) break;
+      a += len;
+    }
+    if (n === 0) p.putCost(n++, d.cost[s]!); // undecodable here (it faults when run): its slot's cost
+    const id = t.add(rip, pa0, gen, n, scratch);
+    const off = t.offset[id]!;
+    t.cycles[id] = p.price(n, t.pool.subarray(off, off + n));
+    if (!scratch) t.slotBlock[s] = id;
+    return id;
   }
 
   private nativeSlot(s: number, nat: NativeEntry, rip: number): number {

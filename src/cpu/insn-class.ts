@@ -1,3 +1,5 @@
+import type { TimingSpec } from "./timing/timing-model.ts";
+
 // Instruction classes a cost profile prices. Every retired instruction belongs to exactly one class;
 // each memory operand access adds the profile's `load` or `store` cost on top.
 export const INSN_CLASSES = [
@@ -48,6 +50,8 @@ export interface CostTable {
   readonly load: number;
   /** cycles added per memory write operand access */
   readonly store: number;
+  /** how blocks are priced (src/cpu/timing): absent means "flat", the classes above per instruction */
+  readonly timing?: TimingSpec;
 }
 
 /** A neutral table: one cycle per instruction, memory free. Used by tests and until a profile is chosen. */

@@ -230,6 +230,24 @@ export function execute(cpu: Cpu, max: number): StopReason {
   const HOTF = d.hotF;
   const codeGen = mmu.phys.codeGen;
   const PROBEOP = d.probeOp;
+  // Block accounting (src/cpu/timing): bp indexes the current block's next position in POOL (-1: the next
+  // instruction enters a block), be is the block's end; a run that stopped mid-block resumes its position.
+  const blocks = cpu.blocks;
+  const SLOTBLK = blocks.slotBlock;
+  let POOL = blocks.pool;
+  let epoch = blocks.epoch;
+  let bp = -1;
+  let be = 0;
+  let cur = 0;
+  if (cpu.blockResumePc === cpu.rip && cpu.blockResumeEpoch === epoch) {
+    bp = cpu.blockResumePos;
+    be = cpu.blockResumeEnd;
+  }
+  // Branch prediction (the "ooo" model only; "flat" has no penalty and skips it).
+  const PEN = cpu.pricer.mispredictPenalty;
+  const pred = cpu.predictor;
+  const CTR = pred.counter;
+  const TGT = pred.target;
   let n = 0;
   // Cycles and retired instructions not yet added to the Cpu's counters, all at the CPL `user` names (it changes
   // only in execRare, exception delivery or a probe, where the counters are committed first).
@@ -272,7 +290,6 @@ export function execute(cpu: Cpu, max: number): StopReason {
         }
         next = rip + HOT[(s << 2) | 1]!;
         pc = next;
-        cost = HOTF[(s << 1) | 1]!;
         n++;
         let op = HOT[s << 2]!;
         if (op === 78 /* PROBE */) {
@@ -286,7 +303,21 @@ export function execute(cpu: Cpu, max: number): StopReason {
           fVpn = mmu.fetchVpn;
           fPa = mmu.fetchPa;
           op = PROBEOP[s]!;
+          bp = -1; // a probed instruction enters a block
+          epoch = blocks.epoch;
         }
+        if (bp < 0) {
+          let b = SLOTBLK[s]!;
+          if (b < 0) {
+            b = cpu.enterBlock(rip, s);
+            POOL = blocks.pool;
+          }
+          bp = blocks.offset[b]!;
+          be = bp + blocks.length[b]!;
+        }
+        cost = POOL[bp]!;
+        cur = bp;
+        bp = bp + 1 === be ? -1 : bp + 1;
         switch (op) {
           case 1: // NOP
             break;
@@ -530,6 +561,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
             const t = branchTarget(cpu, next + IMM[s]!);
             push(cpu, regs, 8, next | 0, Math.floor(next / 4294967296 /* TWO32 */) | 0);
             pc = t;
+            if (PEN !== 0) pred.push(next);
             break;
           }
           case 29: {
@@ -545,6 +577,14 @@ export function execute(cpu: Cpu, max: number): StopReason {
             branchTarget(cpu, t);
             push(cpu, regs, 8, next | 0, Math.floor(next / 4294967296 /* TWO32 */) | 0);
             pc = t;
+            if (PEN !== 0) {
+              pred.push(next);
+              if (TGT[s] !== t) {
+                cyc += PEN;
+                cpu.mispredicts++;
+              }
+              TGT[s] = t;
+            }
             break;
           }
           case 30: {
@@ -554,6 +594,10 @@ export function execute(cpu: Cpu, max: number): StopReason {
             const t = branchTarget(cpu, mmu.hi * 4294967296 /* TWO32 */ + (lo >>> 0));
             setRsp(regs, sp + 8 + IMM[s]!);
             pc = t;
+            if (PEN !== 0 && !pred.pop(t)) {
+              cyc += PEN;
+              cpu.mispredicts++;
+            }
             break;
           }
           case 31: // JMP_REL
@@ -570,6 +614,13 @@ export function execute(cpu: Cpu, max: number): StopReason {
               t = mmu.hi * 4294967296 /* TWO32 */ + (lo >>> 0);
             }
             pc = branchTarget(cpu, t);
+            if (PEN !== 0) {
+              if (TGT[s] !== t) {
+                cyc += PEN;
+                cpu.mispredicts++;
+              }
+              TGT[s] = t;
+            }
             break;
           }
           case 33: {
@@ -580,6 +631,14 @@ export function execute(cpu: Cpu, max: number): StopReason {
               taken = ((lf[2 /* LF_RES */]! | lf[3 /* LF_RESHI */]!) === 0) === (cc === 4);
             else taken = testCondition(cc, lf, cpu.flags);
             if (taken) pc = branchTarget(cpu, next + IMM[s]!);
+            if (PEN !== 0) {
+              const c = CTR[s]!;
+              if (c >= 2 !== taken) {
+                cyc += PEN;
+                cpu.mispredicts++;
+              }
+              CTR[s] = taken ? (c === 3 ? 3 : c + 1) : c === 0 ? 0 : c - 1;
+            }
             break;
           }
           case 34: {
@@ -762,14 +821,20 @@ export function execute(cpu: Cpu, max: number): StopReason {
               cyc = 0;
               ninsn = 0;
             }
-            cost = execRare(cpu, s, op, rip, next);
+            cost = execRare(cpu, s, op, rip, next, cost);
             pc = cpu.rip;
+            POOL = blocks.pool;
+            if (blocks.epoch !== epoch) {
+              epoch = blocks.epoch; // a native emptied the block table
+              bp = -1;
+            }
             fVpn = mmu.fetchVpn;
             fPa = mmu.fetchPa;
             if (cpu.exit !== null || cpu.repPending || cpu.compatMode) {
               if (cpu.repPending) {
                 cpu.repPending = false; // REP not finished: charge this chunk, resume the same instruction
                 ninsn--;
+                bp = cur;
                 break;
               }
               cyc += cost;
@@ -777,6 +842,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
               cpu.lastInsnClass = d.cls[s]!;
               const x = cpu.exit ?? compatStop(pc);
               cpu.exit = null;
+              saveBlock(cpu, pc, bp, be);
               return x;
             }
             if (mmu.user !== user) {
@@ -797,6 +863,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
       cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
       cpu.lastInsnClass = d.cls[s]!;
       cpu.rip = pc;
+      saveBlock(cpu, pc, bp, be);
       return BUDGET;
     } catch (e) {
       cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
@@ -804,6 +871,10 @@ export function execute(cpu: Cpu, max: number): StopReason {
       ninsn = 0;
       cpu.exit = null;
       cpu.repPending = false;
+      bp = -1; // the faulting instruction did not retire: whatever runs next enters a block
+      POOL = blocks.pool;
+      epoch = blocks.epoch;
+      cpu.blockResumePos = -1;
       if (e !== FAULT) {
         cpu.rip = rip;
         throw e;
@@ -828,6 +899,14 @@ export function execute(cpu: Cpu, max: number): StopReason {
   }
 }
 
+/** Remembers where in a block run() stopped, so that the next run resumes the block's positions. */
+function saveBlock(cpu: Cpu, pc: number, bp: number, be: number): void {
+  cpu.blockResumePc = pc;
+  cpu.blockResumePos = bp;
+  cpu.blockResumeEnd = be;
+  cpu.blockResumeEpoch = cpu.blocks.epoch;
+}
+
 function faultDetail(cpu: Cpu, rip: number): string {
   const f = cpu.fault;
   if (f.detail !== "") return f.detail;
@@ -841,7 +920,7 @@ function faultDetail(cpu: Cpu, rip: number): string {
 }
 
 /** The less frequent instructions (kept out of the hot loop so it stays small). Returns the cycles to charge. */
-function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): number {
+function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, positionCost: number): number {
   const regs = cpu.regs;
   const lf = cpu.lf;
   const mmu = cpu.mmu;
@@ -854,7 +933,7 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): n
   const AUX = d.aux;
   const IMM = d.immLo;
   const IMMHI = d.immHi;
-  let cost = d.cost[s]!;
+  let cost = positionCost;
   switch (op) {
     case 5: // MOV_MOFFS_LOAD
     case 6: {
@@ -1155,6 +1234,7 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): n
     case 64: {
       // NATIVE
       const nat = cpu.nativeList[IMM[s]!]!;
+      cost += nat.cost; // the native's modelled work, on top of its dispatch (the position's cost)
       cpu.rip = rip;
       cpu.redirected = false;
       const spLo = regs[8]!;
@@ -1173,6 +1253,7 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number): n
         const t = branchTarget(cpu, mmu.hi * 4294967296 /* TWO32 */ + (lo >>> 0));
         setRsp(regs, sp + 8);
         cpu.rip = t;
+        if (cpu.pricer.mispredictPenalty !== 0) cpu.predictor.pop(t); // the native's return, always predicted
       }
       cpu.exit = cpu.takeStop();
       break;

@@ -2,10 +2,13 @@
 // A profile is written as a CostProfileSpec, in which every number carries its source; compileProfile
 // validates it and builds the CostTable the CPU charges from.
 import { type CostTable, INSN_CLASSES, type InsnClass } from "../cpu/insn-class.ts";
+import type { TimingSpec } from "../cpu/timing/timing-model.ts";
+import { compileUarch, INSN_FORMS, type InsnForm, type UarchTiming } from "../cpu/timing/uarch.ts";
 import { NATIVE_NAMES, type NativeName, WORK_COST_NAMES } from "../kernel/native-costs.ts";
 import { cascadelake2022, cascadelake2022Pti } from "./profiles/cascadelake-2022.ts";
 import { withPtraceStopEntries } from "./profiles/ptrace-stop.ts";
 import { sandybridge2011 } from "./profiles/sandybridge-2011.ts";
+import { skylakeServerUarch } from "./profiles/skylake-server-uarch.ts";
 
 /** A number and where it comes from: a citation, or a derivation from cited figures. */
 export interface Sourced {
@@ -14,6 +17,40 @@ export interface Sourced {
   /** true if the value was chosen to make an end-to-end figure come out; that figure can then not validate */
   fitted?: boolean;
 }
+
+/** One row of a µarch table: µops in uops.info notation ("1*p06+1*p15"), fused-domain µops, latency, source. */
+export interface FormRow {
+  uops: string;
+  fused: number;
+  latency: number;
+  source: string;
+}
+
+/** A microarchitecture's table for the out-of-order timing model (src/cpu/timing/uarch.ts), every value sourced. */
+export interface UarchSpec {
+  name: string;
+  description: string;
+  issueWidth: Sourced;
+  loadLatency: Sourced;
+  loadPorts: string;
+  storeAddressPorts: string;
+  storeDataPorts: string;
+  /** the source of the three port sets above */
+  portsSource: string;
+  mispredictPenalty: Sourced;
+  returnStackEntries: Sourced;
+  /** 1: compare-and-branch pairs macro-fuse (with the rules the source names), 0: they do not */
+  macroFusion: Sourced;
+  forms: Record<InsnForm, FormRow>;
+}
+
+/** The µarch tables a profile's `uarch` may name. */
+export const UARCH_TABLES: ReadonlyMap<string, UarchSpec> = new Map([
+  [skylakeServerUarch.name, skylakeServerUarch],
+]);
+
+/** How a profile prices blocks: "flat" (per-class costs, the default) or "ooo" with a µarch table. */
+export type TimingName = "flat" | "ooo";
 
 /** The data-file form of a profile (also the JSON form accepted by `--profile FILE`). */
 export interface CostProfileSpec {
@@ -29,6 +66,10 @@ export interface CostProfileSpec {
   store: Sourced;
   /** cycles of each native's modelled body (per call) and of each work cost (per unit), exactly PRICED_NAMES */
   natives: Record<string, Sourced>;
+  /** the timing model: "flat" (absent means flat) or "ooo", which needs `uarch` */
+  timing?: TimingName;
+  /** the µarch table of the "ooo" model: a name of UARCH_TABLES */
+  uarch?: string;
 }
 
 export interface CostProfile {
@@ -38,6 +79,8 @@ export interface CostProfile {
   readonly costs: CostTable;
   readonly natives: Readonly<Record<string, number>>;
   readonly spec: CostProfileSpec;
+  /** the µarch table of the "ooo" model, or null for "flat" */
+  readonly uarch: UarchSpec | null;
 }
 
 /**
@@ -48,7 +91,17 @@ export const PRICED_NAMES: readonly PricedName[] = [...NATIVE_NAMES, ...WORK_COS
 
 export type PricedName = NativeName | (typeof WORK_COST_NAMES)[number];
 
-const SPEC_KEYS = ["name", "description", "clockHz", "classes", "load", "store", "natives"] as const;
+const SPEC_KEYS = [
+  "name",
+  "description",
+  "clockHz",
+  "classes",
+  "load",
+  "store",
+  "natives",
+  "timing",
+  "uarch",
+] as const;
 const SOURCED_KEYS = ["value", "source", "fitted"] as const;
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -160,10 +213,33 @@ export function compileProfile(spec: CostProfileSpec, origin?: string): CostProf
     store: checkSourced(raw.store, "store", fail),
     natives: checkTable(raw.natives, "natives", PRICED_NAMES, fail, MAX_NATIVE_CYCLES),
   };
+  const timingName = raw.timing ?? "flat";
+  if (timingName !== "flat" && timingName !== "ooo") {
+    fail(`timing must be "flat" or "ooo" (got ${describeValue(raw.timing)})`);
+  }
+  let uarch: UarchSpec | null = null;
+  if (timingName === "ooo") {
+    const known = [...UARCH_TABLES.keys()].join(", ");
+    if (typeof raw.uarch !== "string")
+      fail(`uarch must name a µarch table when timing is "ooo" (known: ${known})`);
+    uarch = UARCH_TABLES.get(raw.uarch as string) ?? null;
+    if (uarch === null) fail(`uarch "${raw.uarch as string}" is not a known µarch table (known: ${known})`);
+    checked.timing = "ooo";
+    checked.uarch = raw.uarch as string;
+  } else if (raw.uarch !== undefined) {
+    fail('uarch is only read when timing is "ooo"');
+  }
   const classes = Object.freeze(
     Object.fromEntries(INSN_CLASSES.map((c) => [c, checked.classes[c].value])) as Record<InsnClass, number>,
   );
-  const costs: CostTable = Object.freeze({ classes, load: checked.load.value, store: checked.store.value });
+  const timing: TimingSpec =
+    uarch === null ? { model: "flat" } : { model: "ooo", uarch: uarchTiming(uarch, fail) };
+  const costs: CostTable = Object.freeze({
+    classes,
+    load: checked.load.value,
+    store: checked.store.value,
+    ...(uarch === null ? {} : { timing }),
+  });
   const natives = Object.freeze(Object.fromEntries(PRICED_NAMES.map((n) => [n, checked.natives[n].value])));
   return Object.freeze({
     name: checked.name,
@@ -172,7 +248,36 @@ export function compileProfile(spec: CostProfileSpec, origin?: string): CostProf
     costs,
     natives,
     spec: freezeSpec(checked),
+    uarch,
   });
+}
+
+/** The numbers of a µarch table, checked (every form present, port strings valid). */
+export function uarchTiming(u: UarchSpec, fail: (msg: string) => never): UarchTiming {
+  const forms = {} as Record<InsnForm, { uops: string; fused: number; latency: number }>;
+  for (const f of INSN_FORMS) {
+    const r = u.forms[f];
+    if (r === undefined) fail(`µarch table ${u.name}: form ${f} is missing`);
+    forms[f] = { uops: r.uops, fused: r.fused, latency: r.latency };
+  }
+  const t: UarchTiming = {
+    name: u.name,
+    issueWidth: u.issueWidth.value,
+    loadLatency: u.loadLatency.value,
+    loadPorts: u.loadPorts,
+    storeAddressPorts: u.storeAddressPorts,
+    storeDataPorts: u.storeDataPorts,
+    mispredictPenalty: u.mispredictPenalty.value,
+    returnStackEntries: u.returnStackEntries.value,
+    macroFusion: u.macroFusion.value !== 0,
+    forms,
+  };
+  try {
+    compileUarch(t);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  return Object.freeze(t);
 }
 
 const BUILT_IN: readonly CostProfileSpec[] = [sandybridge2011, cascadelake2022, cascadelake2022Pti].map(
@@ -225,7 +330,19 @@ export function describeProfile(p: CostProfile): ProfileRow[] {
     source: s.source,
     fitted: s.fitted === true,
   });
+  const timing: ProfileRow[] =
+    p.uarch === null
+      ? []
+      : [
+          {
+            key: `timing ooo, uarch ${p.uarch.name}`,
+            cycles: 0,
+            source: `blocks priced by the out-of-order model with the ${p.uarch.name} µarch table (docs/cost-profiles.md, "Out-of-order timing"); the classes of serialising, microcoded and locked instructions below still price those`,
+            fitted: false,
+          },
+        ];
   return [
+    ...timing,
     ...INSN_CLASSES.map((c) => row(`classes.${c}`, p.spec.classes[c])),
     row("load", p.spec.load),
     row("store", p.spec.store),
@@ -246,6 +363,25 @@ export function profileMarkdownTable(p: CostProfile): string {
     ...describeProfile(p).map(
       (r) => `| ${r.key} | ${r.cycles} | ${r.fitted ? "yes" : "no"} | ${cell(r.source)} |`,
     ),
+  ];
+  return lines.join("\n");
+}
+
+/** A µarch table as Markdown (the form docs/cost-profiles.md embeds). */
+export function uarchMarkdownTable(u: UarchSpec): string {
+  const lines = [
+    "| row | µops (ports) | fused µops | latency | source |",
+    "|---|---|---:|---:|---|",
+    `| issueWidth | | ${u.issueWidth.value} | | ${cell(u.issueWidth.source)} |`,
+    `| loadLatency | ${u.loadPorts} | | ${u.loadLatency.value} | ${cell(u.loadLatency.source)} |`,
+    `| store | ${u.storeAddressPorts}+${u.storeDataPorts} | | | ${cell(u.portsSource)} |`,
+    `| mispredictPenalty | | | ${u.mispredictPenalty.value} | ${cell(u.mispredictPenalty.source)} |`,
+    `| returnStackEntries | | ${u.returnStackEntries.value} | | ${cell(u.returnStackEntries.source)} |`,
+    `| macroFusion | | ${u.macroFusion.value} | | ${cell(u.macroFusion.source)} |`,
+    ...INSN_FORMS.map((f) => {
+      const r = u.forms[f];
+      return `| ${f} | ${r.uops === "" ? "—" : r.uops} | ${r.fused} | ${r.latency} | ${cell(r.source)} |`;
+    }),
   ];
   return lines.join("\n");
 }

@@ -106,6 +106,8 @@ export const cascadelake2022: CostProfileSpec = {
   ...common,
   classes,
   natives,
+  timing: "ooo",
+  uarch: "skylake-server",
 };
 
 export const cascadelake2022Pti: CostProfileSpec = {
@@ -128,4 +130,6 @@ export const cascadelake2022Pti: CostProfileSpec = {
     },
   },
   natives,
+  timing: "ooo",
+  uarch: "skylake-server",
 };

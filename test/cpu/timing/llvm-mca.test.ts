@@ -1,0 +1,56 @@
+// The differential test of the out-of-order timing model against llvm-mca's answers, committed as fixtures by
+// scripts/llvm-mca-fixtures.ts (no llvm needed here). scripts/llvm-mca-agreement.ts defines the comparison and
+// the table docs/validation.md shows.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import {
+  agreementMarkdown,
+  BEGIN,
+  compareAll,
+  DOC,
+  END,
+  error,
+  groups,
+  stats,
+  VALIDATION_SETS,
+} from "../../../scripts/llvm-mca-agreement.ts";
+
+const { rows } = compareAll();
+const inScope = groups(rows).find((g) => g.name.includes("validation, all in scope"))!.rows;
+
+describe("the out-of-order model against llvm-mca (LLVM 14, -mcpu=cascadelake)", () => {
+  it("covers at least 2,000 validation blocks from every source", () => {
+    expect(inScope.length).toBeGreaterThanOrEqual(2000);
+    for (const s of VALIDATION_SETS) expect(inScope.some((r) => r.block.set === s)).toBe(true);
+    for (const r of rows) expect(r.block.mca).toBeGreaterThan(0);
+  });
+
+  it("agrees within 15 % at the median, with the production table and with the oracle's own data", () => {
+    const p = stats(inScope.map((r) => error(r.production, r.block.mca)));
+    const o = stats(inScope.map((r) => error(r.oracleData, r.block.mca)));
+    expect(p.median).toBeLessThanOrEqual(15);
+    expect(o.median).toBeLessThanOrEqual(15);
+  });
+
+  it("keeps the blocks beyond 40 % rare (the worst cases are named in docs/validation.md)", () => {
+    const p = stats(inScope.map((r) => error(r.production, r.block.mca)));
+    const o = stats(inScope.map((r) => error(r.oracleData, r.block.mca)));
+    expect(o.within40 / o.n).toBeGreaterThanOrEqual(0.95);
+    expect(p.within40 / p.n).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it("agrees exactly on the BPF JIT's compare-and-branch blocks where neither model nor oracle sees fusion", () => {
+    // a JIT block without a fusible pair (a load and a JSET test) must come out identical with the oracle's data
+    const jset = rows.filter((r) => r.block.set === "bpf-jit" && /^test[lq]? \$/.test(r.block.asm));
+    expect(jset.length).toBeGreaterThan(10);
+    for (const r of jset) expect(error(r.oracleData, r.block.mca)).toBeLessThanOrEqual(10);
+  });
+
+  it("has its agreement table in docs/validation.md up to date", () => {
+    const doc = readFileSync(DOC, "utf8");
+    const a = doc.indexOf(BEGIN);
+    const b = doc.indexOf(END);
+    expect(a).toBeGreaterThan(0);
+    expect(doc.slice(a + BEGIN.length, b).trim()).toBe(agreementMarkdown().trim());
+  });
+});
