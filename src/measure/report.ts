@@ -414,7 +414,7 @@ function yAxis(title: string, values: readonly number[], log: boolean): Record<s
   const hi = SYMLOG_TICKS.find((t) => t >= hi0) ?? hi0;
   const ticks = SYMLOG_TICKS.filter((t) => t >= lo && t <= hi);
   return {
-    title: `${title}, symlog`,
+    title,
     scale: { type: "symlog", domain: [lo, hi], nice: false },
     axis: { values: ticks, format: ",~r" },
   };
@@ -476,7 +476,10 @@ export function overheadVsDepthSpec(results: readonly SweepResult[], o: FigureOp
   const ids = uniq(rows.map((r) => r.design));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: o.title, subtitle: "sys-time overhead against none at the same depth, mode and workload" },
+    title: {
+      text: o.title,
+      subtitle: `sys-time overhead against none at the same depth, mode and workload${log ? "; symmetric log y axis" : ""}`,
+    },
     data: { values: rows },
     ...facetOf(rows, o, true),
     spec: {
@@ -494,9 +497,13 @@ export function overheadVsDepthSpec(results: readonly SweepResult[], o: FigureOp
         ...designEncoding(ids),
       },
     },
-    ...(log ? {} : { resolve: { scale: { y: "independent" } } }),
+    // log: one scale for every panel, an axis beside each; linear: each panel its own scale
+    resolve: (log ? { axis: { y: "independent" } } : { scale: { y: "independent" } }) as Record<
+      string,
+      unknown
+    >,
     config: CONFIG,
-  } as TopLevelSpec;
+  } as unknown as TopLevelSpec;
 }
 
 /** Extra cycles per call against the number of denied syscalls (filter length) for filtered tasks. */
@@ -520,7 +527,7 @@ export function overheadVsDeniedSpec(results: readonly SweepResult[], o: FigureO
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text: o.title,
-      subtitle: `filtered tasks at depth ${minDepth}: extra cycles per call against none`,
+      subtitle: `filtered tasks at depth ${minDepth}: extra cycles per call against none${log ? "; symmetric log y axis" : ""}`,
     },
     data: { values: rows },
     facet: { field: "panel", type: "nominal", title: null, sort: panels },

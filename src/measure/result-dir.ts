@@ -8,6 +8,7 @@ import {
   ftruncateSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmdirSync,
@@ -110,6 +111,20 @@ interface LockInfo {
   command: string;
 }
 
+/** Temporary files (NAME.tmp-PID) of processes that no longer run: a kill between write and rename leaves them. */
+function removeDeadTemporaries(dir: string, notice?: (msg: string) => void): void {
+  for (const name of readdirSync(dir)) {
+    const m = /\.tmp-(\d+)$/.exec(name);
+    if (m === null || alive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      notice?.(`removed ${join(dir, name)}, left by pid ${m[1]} (no longer running)`);
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /** A second sweep into a held directory: the message names the holder and how to clear a stale lock. */
 export class LockedError extends Error {}
 
@@ -138,6 +153,7 @@ export function lockDir(dir: string, command: string, onStale?: (msg: string) =>
       } finally {
         closeSync(fd);
       }
+      removeDeadTemporaries(dir, onStale);
       return () => {
         try {
           const now = JSON.parse(readFileSync(file, "utf8")) as LockInfo;

@@ -94,7 +94,7 @@ export function validateResult(raw: unknown, where: string): SweepResult {
   for (const k of Object.keys(raw))
     if (!(TOP_KEYS as readonly string[]).includes(k)) fail(k, "is not a field of a results line");
   for (const k of TOP_KEYS)
-    if (!(k in raw)) fail(k, "is missing (written by an older syscall-lab? run the sweep again)");
+    if (!(k in raw)) fail(k, "is missing (written by an older syscall-lab? sweep into a new directory)");
   const str = (path: string, x: unknown, re: RegExp, what: string): string => {
     if (typeof x !== "string" || !re.test(x)) fail(path, `must be ${what}, got ${describe(x)}`);
     return x as string;

@@ -355,7 +355,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       await new Promise<void>((resolveAll, rejectAll) => {
         const workers: Worker[] = [];
         const inFlight = new Map<Worker, number>();
-        let running = jobs;
+        // Design files are run by worker threads only: a worker is new for each sweep, so it imports the file
+        // as it is now (this thread's module cache may hold an older copy), and its loader takes a .ts file for
+        // ESM (the CLI's own may take one outside an ESM package for CommonJS). With --jobs 1 and a design
+        // file, one worker measures everything and this thread waits.
+        const usesFile = (it: Item) =>
+          it.kind === "point" ? isDesignFile(it.p.config.design) : it.spec.designs.some(isDesignFile);
+        const threads = jobs === 1 && queue.some(usesFile) ? 1 : jobs - 1;
+        let running = threads + 1;
         let stopped = false;
         const executorDone = () => {
           if (--running === 0 && !stopped) resolveAll();
@@ -388,7 +395,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
             executorDone();
           }
         };
-        for (let i = 0; i < jobs - 1; i++) {
+        for (let i = 0; i < threads; i++) {
           const w = spawnWorker();
           workers.push(w);
           inFlight.set(w, 0);
@@ -411,12 +418,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
             if (it !== undefined) send(w, it);
           }
         for (const w of workers) if (inFlight.get(w) === 0) feed(w);
-        // With workers, design files are left to them: this thread runs under the CLI's own loader, which may
-        // take a .ts file outside an ESM package for CommonJS (a workers' loader does not); see design-loader.
-        const usesFile = (it: Item) =>
-          it.kind === "point" ? isDesignFile(it.p.config.design) : it.spec.designs.some(isDesignFile);
         const takeLocal = (): Item | undefined => {
           if (workers.length === 0) return queue.shift();
+          if (jobs === 1) return undefined;
           const i = queue.findIndex((it) => !usesFile(it));
           return i < 0 ? undefined : queue.splice(i, 1)[0];
         };

@@ -282,7 +282,7 @@ describe("report", () => {
     const run = (dir: string) => buildReport({ dirs: [dir], outDir: dir, figures: false, json: false });
     const good = fake("cgroup-walk", 1, "filtered", 7);
     const cases: [string, string][] = [
-      ["{}\n", "1: id: is missing (written by an older syscall-lab? run the sweep again)"],
+      ["{}\n", "1: id: is missing (written by an older syscall-lab? sweep into a new directory)"],
       ["[1]\n", "1: (line): must be a JSON object, got an array"],
       [`${JSON.stringify(good)}\n{"id":\n`, "2: not valid JSON"],
       [

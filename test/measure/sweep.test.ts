@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -258,7 +258,13 @@ describe("sweep", () => {
     expect(line.provenance.designSha256).toMatch(/^[0-9a-f]{64}$/);
     // unchanged: nothing runs
     expect(await runSweep({ experiment: e, outDir: out, jobs: 1 })).toMatchObject({ ran: 0, skipped: 4 });
-    appendFileSync(design, "// edited\n");
+    // issue 12's reproducer: eight nops in the check, one cycle each on sandybridge-2011
+    const before = parsed(out).find((r) => r.config.design === design && r.config.depth === 0)!.cyclesPerCall;
+    const text = readFileSync(design, "utf8");
+    writeFileSync(
+      design,
+      text.replace('"movq %gs:current_task, %rcx",', `${'"nop", '.repeat(8)}"movq %gs:current_task, %rcx",`),
+    );
     notices.length = 0;
     const again = await runSweep({ experiment: e, outDir: out, jobs: 1, onNotice: (m) => notices.push(m) });
     expect(again).toMatchObject({
@@ -269,6 +275,9 @@ describe("sweep", () => {
     });
     expect(notices).toContain(`re-measuring 2 points: design ${design} changed`);
     expect(lines(join(dir, "out"))).toHaveLength(4);
+    expect(parsed(out).find((r) => r.config.design === design && r.config.depth === 0)!.cyclesPerCall).toBe(
+      before + 8,
+    );
     expect(readFileSync(join(out, "superseded.jsonl"), "utf8").trimEnd().split("\n")).toHaveLength(2);
   });
 
