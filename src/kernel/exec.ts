@@ -1,8 +1,8 @@
 // Loading a static ELF executable into a new task (fs/binfmt_elf.c load_elf_binary of 3.1, for static binaries):
 // the load plan's pages mapped user, writable only where a segment is, NX where no segment is executable; the brk
 // heap after the highest segment; a 1 MiB stack under USER_STACK_TOP holding the SysV initial stack (argv, envp,
-// auxv with 16 AT_RANDOM bytes from the machine's seeded generator); RIP = e_entry, RSP = the argc slot. PT_TLS is
-// left to libc (it sets FS with arch_prctl).
+// auxv with 16 AT_RANDOM bytes from the machine's seeded generator; 3.1's auxv, or 6.x's on the generic flavour);
+// RIP = e_entry, RSP = the argc slot. PT_TLS is left to libc (it sets FS with arch_prctl).
 import { cpuid } from "../cpu/cpuid.ts";
 import { type AddressSpace, PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../cpu/memory.ts";
 import { type ElfImage, loadPlan, parseElf } from "../workload/elf.ts";
