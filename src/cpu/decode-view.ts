@@ -29,6 +29,7 @@ import {
   FXSAVE_SIZE,
   SSE_FXRSTOR,
   SSE_FXSAVE,
+  SSE_MASKMOVDQU,
   SSE_OPS,
 } from "./sse-ops.ts";
 
@@ -347,6 +348,17 @@ function renderSse(
   const xmm = (r: number): OracleOperand => ({ kind: "reg", text: `xmm${r}` });
   const xm = (): OracleOperand => (d.rm[s] === NONE ? mem(e.mem) : xmm(d.rm[s]!));
   const w = (d.pfx[s]! & PFX_REXW) !== 0;
+  if (sub === SSE_MASKMOVDQU) {
+    // the implicit destination [RDI] (EDI with 67), DS unless overridden
+    const seg = d.segOverride[s] === NONE ? "ds" : SREG_NAMES[d.segOverride[s]!]!;
+    const a32 = (d.pfx[s]! & PFX_ADDR32) !== 0;
+    ops.push(
+      { kind: "mem", text: `${SIZE_NAME[16]}:${seg}:${a32 ? "edi" : "rdi"}` },
+      xmm(d.reg[s]!),
+      xmm(d.rm[s]!),
+    );
+    return e.name;
+  }
   switch (e.form) {
     case F_X_XM:
       ops.push(xmm(d.reg[s]!), xm());

@@ -32,8 +32,10 @@ import {
   SSE_FP_ARITH,
   SSE_FP_END,
   SSE_MAP,
+  SSE_MASKMOVDQU,
   SSE_MEM_ONLY,
   SSE_OPS,
+  SSE_RCP,
   SSE_REG_ONLY,
   SSE_SHIFT_GROUP,
 } from "./sse-ops.ts";
@@ -886,7 +888,7 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           d.aux[s] = sub;
           op = Op.SSE;
           const store = form === F_XM_X || form === F_RM_X || form === F_M_R || sub === 118 || sub === 121;
-          const fp = sub >= SSE_FP_ARITH && sub < SSE_FP_END;
+          const fp = (sub >= SSE_FP_ARITH && sub < SSE_FP_END) || (sub >= SSE_RCP && sub < SSE_MASKMOVDQU);
           cls = fp
             ? sub >= 141 && sub < 149 // DIV, SQRT (129 + 4·FP_DIV … 129 + 4·FP_SQRT + 3)
               ? C.sse_div
@@ -897,6 +899,10 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
                 ? C.mov
                 : C.alu;
           if (sub === 50 || sub === 51 || sub === 69 || sub === 186) cls = C.mov;
+          if (sub === SSE_MASKMOVDQU) {
+            cls = C.mov;
+            stores = 1; // the masked bytes at [RDI]
+          }
           if (isMem && form !== F_NONE && sub < 125) {
             if (store) stores = 1;
             else loads = 1;

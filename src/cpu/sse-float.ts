@@ -674,3 +674,35 @@ export function doubleToFloat(i: number, j: number): void {
   if (v === 0 || !Number.isFinite(v)) RF[j] = v;
   else RF[j] = finish(v < 0, Math.abs(v), 0, 0, true);
 }
+
+/**
+ * RCPPS/RCPSS (`sqrt` false) and RSQRTPS/RSQRTSS of binary32 lane i of B: here the correctly rounded 1/x and 1/√x,
+ * within the SDM's bound |relative error| ≤ 1.5·2^-12 (the hardware's table-based approximations differ between
+ * vendors, so the vectors check the bound, not the bits). No exception is raised and MXCSR is unchanged; a
+ * denormal source is read as a zero of its sign and a tiny result is flushed to zero (SDM RCPSS, RSQRTSS).
+ */
+export function rcpLane(i: number, sqrtOf: boolean): void {
+  const bits = B[i]!;
+  if (isNanF(B, i)) {
+    R[i] = bits | 0x400000;
+    return;
+  }
+  const sign = bits & 0x80000000;
+  const exp = bits & 0x7f800000;
+  if (exp === 0) {
+    R[i] = sign | 0x7f800000; // ±0 and denormals: ±∞ (RSQRT of −0 is −∞)
+    return;
+  }
+  if (sqrtOf && sign !== 0) {
+    R[i] = QNAN_F; // RSQRT of a negative number: the default QNaN
+    return;
+  }
+  if (exp === 0x7f800000) {
+    R[i] = sign; // ±∞: ±0
+    return;
+  }
+  const v = BF[i]!;
+  const f = Math.fround(sqrtOf ? 1 / Math.sqrt(v) : 1 / v);
+  if (Math.abs(f) < 1.1754943508222875e-38) R[i] = sign;
+  else RF[i] = f;
+}

@@ -1,5 +1,4 @@
-// The SSE/SSE2 instructions the CPU executes (SSE and SSE2 without the MMX-register forms, MASKMOVDQU and
-// CLFLUSH): their sub-op numbers (`aux` of Op.SSE), mnemonics, operand forms and memory sizes, and the opcode
+// The SSE/SSE2 instructions the CPU executes (SSE and SSE2 without the MMX-register forms and CLFLUSH): their sub-op numbers (`aux` of Op.SSE), mnemonics, operand forms and memory sizes, and the opcode
 // map from (mandatory prefix, 0F xx) to a sub-op (SDM Vol. 2, Appendix A, Table A-3).
 
 /** Operand forms; "x" is the ModRM.reg XMM register, "xm" ModRM.rm as XMM register or memory. */
@@ -206,11 +205,19 @@ export const SSE_OPS: readonly SseOp[] = [
   op("unpckhpd", F_X_XM, 16, A),
   op("pinsrw", F_X_RM_I, 2), // 185
   op("pextrw", F_R_X_I, 0, RO),
+  op("rcpps", F_X_XM, 16, A), // 187
+  op("rcpss", F_X_XM, 4),
+  op("rsqrtps", F_X_XM, 16, A),
+  op("rsqrtss", F_X_XM, 4), // 190
+  op("maskmovdqu", F_X_XM, 0, RO), // stores to [RDI]
 ];
 
 /** First sub-op of the floating-point arithmetic block and of the compares/conversions after it. */
 export const SSE_FP_ARITH = 129;
 export const SSE_FP_END = 185;
+/** RCPPS, RCPSS, RSQRTPS, RSQRTSS (the approximations) and MASKMOVDQU. */
+export const SSE_RCP = 187;
+export const SSE_MASKMOVDQU = 191;
 
 export const SSE_FXSAVE = 118;
 export const SSE_FXRSTOR = 119;
@@ -319,6 +326,11 @@ map(MP_NONE, 0x15, 183);
 map(MP_66, 0x15, 184);
 map(MP_66, 0xc4, 185);
 map(MP_66, 0xc5, 186);
+map(MP_NONE, 0x53, 187);
+map(MP_F3, 0x53, 188);
+map(MP_NONE, 0x52, 189);
+map(MP_F3, 0x52, 190);
+map(MP_66, 0xf7, 191);
 
 /** 66 0F 71/72/73 /r ib: sub-op by (opcode - 0x71) * 8 + ModRM.reg; 0 = invalid. */
 export const SSE_SHIFT_GROUP = Uint8Array.from([

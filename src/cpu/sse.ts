@@ -4,6 +4,7 @@
 // instruction changes nothing.
 import { hex } from "./address.ts";
 import type { Cpu } from "./cpu.ts";
+import { PFX_ADDR32 } from "./decoded.ts";
 import { GP, XM_VEC as XM } from "./exceptions.ts";
 import { raise } from "./fault.ts";
 import {
@@ -24,6 +25,7 @@ import {
   intToFloat,
   RD,
   RF,
+  rcpLane,
 } from "./sse-float.ts";
 import { FXSAVE_SIZE, SSE_ALIGN, SSE_OPS } from "./sse-ops.ts";
 
@@ -264,6 +266,17 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     case 186: // PEXTRW r32/64, xmm, imm8 (zero-extended)
       setGpr(cpu, g, XW[8 * rm + (imm & 7)]!);
       return;
+    case 191: {
+      // MASKMOVDQU xmm1, xmm2: the bytes of xmm1 whose xmm2 mask byte has its top bit set, to [RDI] (EDI with 67)
+      const regs = cpu.regs;
+      const a32 = (d.pfx[s]! & PFX_ADDR32) !== 0;
+      const lo = regs[14]! >>> 0;
+      const at = a32 ? lo : regs[15]! * 4294967296 + lo;
+      const m = 16 * rm;
+      for (let i = 0; i < 16; i++) if (XB[m + i]! & 0x80) mmu.checkWrite(at + i, 1);
+      for (let i = 0; i < 16; i++) if (XB[m + i]! & 0x80) mmu.write8(at + i, XB[4 * x + i]!);
+      return;
+    }
     case 122: // LFENCE
     case 123: // MFENCE
     case 124: // SFENCE
@@ -619,7 +632,7 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
       for (let i = 0; i < 4; i++) X[x + i] = (X[x + i]! + T[i]!) | 0;
       return;
     default:
-      if (sub >= 129 && sub < 185) {
+      if ((sub >= 129 && sub < 185) || (sub >= 187 && sub <= 190)) {
         execFp(cpu, sub, x, imm);
         return;
       }
@@ -754,7 +767,7 @@ function commitFlags(cpu: Cpu, name: string): void {
   if (unmasked !== 0) raise(cpu.fault, XM, unmasked, `${name}: unmasked SIMD floating-point exception`);
 }
 
-/** The floating-point sub-ops 129..184 on destination XMM dword index x and the source in T. */
+/** The floating-point sub-ops 129..184 and 187..190 on destination XMM dword index x and the source in T. */
 function execFp(cpu: Cpu, sub: number, x: number, imm: number): void {
   const X = cpu.xmm;
   for (let i = 0; i < 4; i++) {
@@ -843,6 +856,14 @@ function execFp(cpu: Cpu, sub: number, x: number, imm: number): void {
         FR[1] = B[2]!;
         FR[2] = A[3]!;
         FR[3] = B[3]!;
+        break;
+      case 187: // RCPPS
+      case 189: // RSQRTPS
+        for (let i = 0; i < 4; i++) rcpLane(i, sub === 189);
+        break;
+      case 188: // RCPSS
+      case 190: // RSQRTSS
+        rcpLane(0, sub === 190);
         break;
       case 184: // UNPCKHPD
         FR[0] = A[2]!;

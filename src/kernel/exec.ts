@@ -1,8 +1,8 @@
 // Loading a static ELF executable into a new task (fs/binfmt_elf.c load_elf_binary of 3.1, for static binaries):
 // the load plan's pages mapped user, writable only where a segment is, NX where no segment is executable; the brk
 // heap after the highest segment; a 1 MiB stack under USER_STACK_TOP holding the SysV initial stack (argv, envp,
-// auxv with 16 AT_RANDOM bytes from the machine's seeded generator); RIP = e_entry, RSP = the argc slot. PT_TLS is
-// left to libc (it sets FS with arch_prctl).
+// auxv with 16 AT_RANDOM bytes from the machine's seeded generator; 3.1's auxv, or 6.x's on the generic flavour);
+// RIP = e_entry, RSP = the argc slot. PT_TLS is left to libc (it sets FS with arch_prctl).
 import { cpuid } from "../cpu/cpuid.ts";
 import { type AddressSpace, PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../cpu/memory.ts";
 import { type ElfImage, loadPlan, parseElf } from "../workload/elf.ts";
@@ -19,7 +19,9 @@ import type { Task } from "./task.ts";
  * get_sigframe_size() of Linux 5.14+ (arch/x86/kernel/signal.c init_sigframe_size) for this CPU, which has no
  * XSAVE: sizeof(struct rt_sigframe) 440 + FRAME_ALIGNMENT-1 padding 15 + the FPU state (512-byte FXSAVE area plus
  * 112 bytes of struct fregs_state, which fpu__get_fpstate_size adds with CONFIG_IA32_EMULATION) + MAX_XSAVE_PADDING
- * 63 = 1142, rounded up to 16.
+ * 63 = 1142, rounded up to 16. Derived from the source, not confirmed: the same sum with this host's XSAVE size
+ * (CPUID.0xD: 2440 bytes) gives 3072, while its kernel reports 3376 ("max sigframe size" in dmesg, AT_MINSIGSTKSZ).
+ * No fixture program prints the value.
  */
 export const GENERIC_MINSIGSTKSZ = 1152;
 

@@ -290,3 +290,18 @@ describe("SSE2 floating point: memory operands, faults and cost classes (registe
     expect(seen).toEqual([5, 17, 17, 2, 5]);
   });
 });
+
+describe("MASKMOVDQU", () => {
+  it("stores the bytes of xmm0 whose xmm1 mask byte has its top bit set to [RDI], the others untouched", () => {
+    // maskmovdqu xmm0, xmm1
+    const r = run([0x66, 0x0f, 0xf7, 0xc1], {
+      a: X("f0e0d0c0_b0a09080_70605040_30201000"),
+      b: X("80000000_00000000_00000000_000000ff"),
+      data: new Array(16).fill(0x55),
+    });
+    expect(r.stop).toEqual({ kind: "budget" });
+    expect(Array.from(r.space.readBytes(USER_DATA, 16))).toEqual([
+      0x00, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xf0,
+    ]);
+  });
+});

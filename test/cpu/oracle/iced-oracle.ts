@@ -113,6 +113,10 @@ function operand(instr: Instruction, i: number): OracleOperand {
       return { kind: "mem", text: stringOperandText(instr, instr.memorySegment, Register.RSI) };
     case OpKind.MemorySegESI:
       return { kind: "mem", text: stringOperandText(instr, instr.memorySegment, Register.ESI) };
+    case OpKind.MemorySegRDI: // MASKMOVDQU's implicit destination
+      return { kind: "mem", text: stringOperandText(instr, instr.memorySegment, Register.RDI) };
+    case OpKind.MemorySegEDI:
+      return { kind: "mem", text: stringOperandText(instr, instr.memorySegment, Register.EDI) };
     case OpKind.MemoryESRDI:
       return { kind: "mem", text: stringOperandText(instr, Register.ES, Register.RDI) };
     case OpKind.MemoryESEDI:
