@@ -233,7 +233,8 @@ export function execute(cpu: Cpu, max: number): StopReason {
   // Block accounting (src/cpu/timing): bp indexes the current block's next position in POOL (-1: the next
   // instruction enters a block), be is the block's end; a run that stopped mid-block resumes its position.
   const blocks = cpu.blocks;
-  const SLOTBLK = blocks.slotBlock;
+  const SLOTSTART = blocks.slotStart;
+  const SLOTEND = blocks.slotEnd;
   let POOL = blocks.pool;
   let epoch = blocks.epoch;
   let bp = -1;
@@ -307,13 +308,14 @@ export function execute(cpu: Cpu, max: number): StopReason {
           epoch = blocks.epoch;
         }
         if (bp < 0) {
-          let b = SLOTBLK[s]!;
-          if (b < 0) {
-            b = cpu.enterBlock(rip, s);
+          bp = SLOTSTART[s]!;
+          if (bp >= 0) be = SLOTEND[s]!;
+          else {
+            const b = cpu.enterBlock(rip, s);
             POOL = blocks.pool;
+            bp = blocks.offset[b]!;
+            be = bp + blocks.length[b]!;
           }
-          bp = blocks.offset[b]!;
-          be = bp + blocks.length[b]!;
         }
         cost = POOL[bp]!;
         cur = bp;
