@@ -423,7 +423,7 @@ export class Cpu {
     const old = d.tag[s]!;
     if (old !== -1 && old !== pa) mmu.voidLinks();
     d.tag[s] = -1;
-    this.blocks.slotBlock[s] = -1;
+    this.blocks.unbindSlot(s);
     if (nat !== undefined) {
       this.nativeSlot(s, nat, rip);
       d.tag[s] = pa;
@@ -496,7 +496,7 @@ export class Cpu {
     if (!scratch) {
       const id = t.find(pa0, gen);
       if (id >= 0) {
-        t.slotBlock[s] = id;
+        t.bindSlot(s, id);
         return id;
       }
     }
@@ -534,7 +534,7 @@ export class Cpu {
     const id = t.add(rip, pa0, gen, n, scratch);
     const off = t.offset[id]!;
     t.cycles[id] = p.price(n, t.pool.subarray(off, off + n));
-    if (!scratch) t.slotBlock[s] = id;
+    if (!scratch) t.bindSlot(s, id);
     return id;
   }
 
@@ -547,7 +547,7 @@ export class Cpu {
     d.cls[s] = INSN_CLASS_INDEX.native;
     d.loads[s] = 0;
     d.stores[s] = 1;
-    d.cost[s] = this.classCost[INSN_CLASS_INDEX.native]! + nat.cost;
+    d.cost[s] = this.classCost[INSN_CLASS_INDEX.native]!; // the native's body is added when it runs
     d.publish(s);
     d.tag[s] = -1;
     return s;

@@ -233,7 +233,8 @@ export function execute(cpu: Cpu, max: number): StopReason {
   // Block accounting (src/cpu/timing): bp indexes the current block's next position in POOL (-1: the next
   // instruction enters a block), be is the block's end; a run that stopped mid-block resumes its position.
   const blocks = cpu.blocks;
-  const SLOTBLK = blocks.slotBlock;
+  const SLOTSTART = blocks.slotStart;
+  const SLOTEND = blocks.slotEnd;
   let POOL = blocks.pool;
   let epoch = blocks.epoch;
   let bp = -1;
@@ -243,6 +244,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
     bp = cpu.blockResumePos;
     be = cpu.blockResumeEnd;
   }
+  const FLAT = cpu.pricer.flat;
   // Branch prediction (the "ooo" model only; "flat" has no penalty and skips it).
   const PEN = cpu.pricer.mispredictPenalty;
   const pred = cpu.predictor;
@@ -306,18 +308,24 @@ export function execute(cpu: Cpu, max: number): StopReason {
           bp = -1; // a probed instruction enters a block
           epoch = blocks.epoch;
         }
-        if (bp < 0) {
-          let b = SLOTBLK[s]!;
-          if (b < 0) {
-            b = cpu.enterBlock(rip, s);
-            POOL = blocks.pool;
+        if (FLAT) {
+          // the flat price does not depend on the position: the slot holds it (the block table gives the same)
+          cost = HOTF[(s << 1) | 1]!;
+        } else {
+          if (bp < 0) {
+            bp = SLOTSTART[s]!;
+            if (bp >= 0) be = SLOTEND[s]!;
+            else {
+              const b = cpu.enterBlock(rip, s);
+              POOL = blocks.pool;
+              bp = blocks.offset[b]!;
+              be = bp + blocks.length[b]!;
+            }
           }
-          bp = blocks.offset[b]!;
-          be = bp + blocks.length[b]!;
+          cost = POOL[bp]!;
+          cur = bp;
+          bp = bp + 1 === be ? -1 : bp + 1;
         }
-        cost = POOL[bp]!;
-        cur = bp;
-        bp = bp + 1 === be ? -1 : bp + 1;
         switch (op) {
           case 1: // NOP
             break;
@@ -834,7 +842,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
               if (cpu.repPending) {
                 cpu.repPending = false; // REP not finished: charge this chunk, resume the same instruction
                 ninsn--;
-                bp = cur;
+                if (!FLAT) bp = cur;
                 break;
               }
               cyc += cost;

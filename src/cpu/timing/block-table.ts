@@ -66,10 +66,28 @@ export class BlockTable {
   epoch = 0;
   /** block id of the block entered at each decoded-instruction slot (-1: not looked up since the slot changed) */
   readonly slotBlock: Int32Array;
+  /** the same block's first and end index in `pool` (-1: not looked up), so the interpreter reads one array */
+  readonly slotStart: Int32Array;
+  readonly slotEnd: Int32Array;
 
   constructor(slots: number) {
     this.slotBlock = new Int32Array(slots).fill(-1);
+    this.slotStart = new Int32Array(slots).fill(-1);
+    this.slotEnd = new Int32Array(slots);
     this.pool = new Float64Array(MAX_BLOCK_INSNS * 2);
+  }
+
+  /** Records that slot s enters block id. */
+  bindSlot(s: number, id: number): void {
+    this.slotBlock[s] = id;
+    this.slotStart[s] = this.offset[id]!;
+    this.slotEnd[s] = this.offset[id]! + this.length[id]!;
+  }
+
+  /** Forgets slot s's block (its instruction was decoded again). */
+  unbindSlot(s: number): void {
+    this.slotBlock[s] = -1;
+    this.slotStart[s] = -1;
   }
 
   /** The per-position costs of block `id` (a view, valid until the table grows or is emptied). */
@@ -86,6 +104,7 @@ export class BlockTable {
   clear(): void {
     this.byEntry.clear();
     this.slotBlock.fill(-1);
+    this.slotStart.fill(-1);
     this.count = 1;
     this.used = MAX_BLOCK_INSNS;
     this.epoch++;
