@@ -110,7 +110,12 @@ describe("guest limits: EAGAIN and ENOMEM", () => {
   });
 
   it("limits.memoryBytes: mmap returns ENOMEM when guest memory runs out; the program goes on", () => {
-    const r = runExec({ program: `${HOSTILE}mmap-limit`, args: [], profile, limits: { memoryBytes: 32 << 20 } });
+    const r = runExec({
+      program: `${HOSTILE}mmap-limit`,
+      args: [],
+      profile,
+      limits: { memoryBytes: 32 << 20 },
+    });
     expect(r.stdout).toMatch(/^mmap: (\d+) MiB, then Out of memory\n$/);
     const mib = Number(/(\d+) MiB/.exec(r.stdout)![1]);
     expect(mib).toBeGreaterThan(20);
