@@ -22,7 +22,9 @@ import {
   parseTimeout,
 } from "../../src/cli/guest-limit-options.ts";
 import { UsageError } from "../../src/cli/output.ts";
-import { GuestLimitError } from "../../src/kernel/guest-limits.ts";
+import { runReplay } from "../../src/cli/replay.ts";
+import { runScript } from "../../src/cli/script.ts";
+import { GuestLimitError, setDefaultGuestLimits } from "../../src/kernel/guest-limits.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 
 const profile = getProfile("sandybridge-2011");
@@ -77,6 +79,22 @@ describe("runaway guests end at the instruction budget (exit 125)", () => {
     expect(r.budgetExhausted).toBe(true);
     expect(r.tasks).toBe(64);
   }, 120_000);
+});
+
+describe("every command that runs guest code stops at the limits it is given", () => {
+  it("replay and script end with GuestLimitError (exit 125), not a failed step or a bad-input line", () => {
+    setDefaultGuestLimits({ maxInstructions: 1000 });
+    try {
+      expect(() =>
+        runReplay("test/fixtures/strace/fork.log", { profile, gapCap: 0, deniedErrno: 38, json: false }),
+      ).toThrow(GuestLimitError);
+      expect(() => runScript(readFileSync("examples/scripts/denied-calls.scen", "utf8"))).toThrow(
+        "stopped by the instruction budget: 1,000 instructions retired",
+      );
+    } finally {
+      setDefaultGuestLimits({});
+    }
+  });
 });
 
 describe("the time limit (exit 124)", () => {
