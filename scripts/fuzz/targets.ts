@@ -744,7 +744,9 @@ const cli: FuzzTarget = {
   ],
   arb: cliArgv,
   async run(input) {
-    const argv = [...(input as string[])];
+    // relative fixture paths are relative to the repository
+    const root = fileURLPath(".");
+    const argv = (input as string[]).map((a) => (/^(test|examples)\//.test(a) ? root + a : a));
     // small limits: appended after the generated words (a generated --max-insns is validated first)
     if (HAS_LIMITS.has(argv[0]!)) argv.push("--max-insns", "200000", "--timeout", "2", "--memory", "32M");
     const program = new Command()
@@ -760,7 +762,6 @@ const cli: FuzzTarget = {
     process.stdout.write = (() => true) as typeof out;
     process.stderr.write = (() => true) as typeof err;
     const code = process.exitCode;
-    process.chdir(fileURLPath("."));
     try {
       await program.parseAsync(["node", "syscall-lab", ...argv]);
       const c = process.exitCode ?? 0;

@@ -164,6 +164,10 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     task = execTask(machine, { bytes, argv, path: argv[0]!, envp: opts.env ?? [] });
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(e.message);
+    if (e instanceof Error && e.message === "out of guest physical memory")
+      throw new UsageError(
+        `${opts.program}: does not fit in the guest's ${machine.phys.frameCount / 256} MiB of memory (--memory)`,
+      );
     throw e;
   }
   if (opts.cgroup !== undefined) {

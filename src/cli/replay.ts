@@ -1,6 +1,7 @@
 // `syscall-lab replay TRACE [--design D] [--gaps] [--cgroup-deny N,…] [--json]`: a recorded strace log replayed
 // through the entry path and a design, with the design's overhead on that program's syscall mix. docs/replay.md.
 import { designIds } from "../cgroup/designs/index.ts";
+import { GuestLimitError } from "../kernel/guest-limits.ts";
 import { straceSyscallNumber } from "../kernel/syscall-names-x86_64.ts";
 import { flavourBlocks } from "../measure/compare.ts";
 import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
@@ -217,6 +218,7 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
     report = run(design, true);
     if (design !== "none") base = run("none", false);
   } catch (e) {
+    if (e instanceof GuestLimitError) throw e; // exit 124/125 with its own message
     return fail(`${file}: ${(e as Error).message}`);
   }
   const cmp = base !== null ? compareReplays(base, report) : null;

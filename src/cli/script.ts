@@ -18,6 +18,7 @@ import {
 export const DEFAULT_SCRIPT_DESIGN = "cgroup-composed";
 
 import { errnoName, errnoNumber } from "../kernel/errno-names.ts";
+import { GuestLimitError } from "../kernel/guest-limits.ts";
 
 export { ERRNO_NAMES, errnoName } from "../kernel/errno-names.ts";
 
@@ -453,6 +454,7 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
     try {
       result = exec(s.cmd);
     } catch (e) {
+      if (e instanceof GuestLimitError) throw e; // the run ends: exit 124/125, not one failed step
       result = `error: ${(e as Error).message}`;
     }
     out.push(`${String(s.line).padStart(lineWidth)}  ${s.echo.padEnd(cmdWidth)}  ${result}`.trimEnd());

@@ -428,7 +428,10 @@ export function straceInteger(r: ValueReader, num: string): bigint {
   const neg = num[0] === "-";
   const u = neg ? num.slice(1) : num;
   const octal = u.length > 1 && u[0] === "0" && u[1] !== "x" && u[1] !== "X";
-  if (octal && !/^[0-7]+$/.test(u)) r.fail(`bad number '${num}' (a leading 0 means octal: digits 0-7 only)`);
+  if (octal && !/^[0-7]+$/.test(u)) {
+    r.pos -= num.length; // the column of the number, not of what follows it
+    r.fail(`bad number '${num}' (a leading 0 means octal: digits 0-7 only)`);
+  }
   const v = BigInt(octal ? `0o${u.slice(1)}` : u);
   return neg ? -v : v;
 }
