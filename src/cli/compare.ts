@@ -107,7 +107,7 @@ export function renderCompare(r: CompareResult, asked: string[], modes: FilterMo
       .filter((d) => designs.includes(d))
       .map(
         (d) =>
-          `${ch.yellow("warning")}: ${d} let a filtered task's reboot (${r.deniedNr}) through: it enforces nothing, so its figures are not the cost of filtering`,
+          `${ch.yellow("warning")}: ${d} did not deny a call its task's cgroup denies: it enforces nothing, so its figures are not the cost of filtering`,
       ),
   ];
   return out.join("\n");

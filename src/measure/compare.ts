@@ -67,7 +67,7 @@ export interface CompareResult {
   /** the designs the flavour cannot build (their kernel parts hook the linux-3.1 entry code) */
   skipped: SkippedDesign[];
   points: ComparePoint[];
-  /** designs (other than none) that let the probe's reboot through from a filtered cgroup: they deny nothing */
+  /** designs (other than none) that let a call the task's cgroup denies through (the probe): they deny nothing */
   enforcesNothing: string[];
 }
 
@@ -118,7 +118,7 @@ const PROBE_ERRNO = 1;
  * (169), and one reboot() whose errno becomes the exit status. A design whose hooks are empty lets it through.
  */
 export function deniesProbe(opts: CompareOptions, design: string, depth: number): boolean {
-  const key = [design, depth, opts.profile.name, opts.flavour ?? "linux-3.1", opts.pti === true].join(" ");
+  const key = probeKey(opts, design, depth);
   const known = probed.get(key);
   if (known !== undefined) return known;
   const image = buildSyscallLoop(
@@ -148,8 +148,32 @@ export function deniesProbe(opts: CompareOptions, design: string, depth: number)
 }
 /** Probe answers by design, depth, profile and kernel: they do not depend on the workload. */
 const probed = new Map<string, boolean>();
+const probeKey = (opts: CompareOptions, design: string, depth: number) =>
+  [design, depth, opts.profile.name, opts.flavour ?? "linux-3.1", opts.pti === true].join(" ");
+
+/**
+ * The probe on the machine a filtered run has just measured (no second boot): the task's cgroup also denies
+ * getuid, and a new task in it calls getuid once. getuid returns 0 (uid 0) when it runs and -errno when denied,
+ * so the answer does not depend on the errno the run chose.
+ */
+function deniesOnMachine(machine: Machine, opts: CompareOptions, depth: number): boolean {
+  const path = cgroupPathAt(depth);
+  const api = new CgroupHostApi(machine);
+  if (api.write(`${path === "/" ? "" : path}/syscalls.deny`, PROBE_NR) !== 0) return false;
+  const image = buildSyscallLoop(
+    [{ nr: PROBE_NR, name: "getuid", after: "negl %eax\nmovl %eax, %edi\nmovl $231, %eax\nsyscall" }],
+    { count: 1, gap: 0 },
+  );
+  const task = machine.createTask({ name: "deny-probe", image });
+  if (depth > 0) api.move(task, path);
+  machine.run({ maxInstructions: 10_000_000 });
+  return task.exitCode === (opts.deniedErrno ?? 38);
+}
+/** getuid(2): the probe's call on a measured machine */
+const PROBE_NR = 102;
 
 function measure(opts: CompareOptions, design: string, depth: number, mode: FilterMode) {
+  let machine: Machine | null = null;
   const r = runWorkload({
     workload: opts.workload,
     count: opts.count,
@@ -159,10 +183,18 @@ function measure(opts: CompareOptions, design: string, depth: number, mode: Filt
     ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
     ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
     ...(opts.pti === true ? { pti: true } : {}),
-    setup: (m, t) => placeTask(m, t, depth, mode),
+    setup: (m, t) => {
+      machine = m;
+      placeTask(m, t, depth, mode);
+    },
   });
   if (r.exitCode !== 0) {
     throw new Error(`compare: ${design} at depth ${depth} (${mode}): the workload did not exit cleanly`);
+  }
+  // every filtered point also checks that the design denies what its cgroup denies (after the measurement)
+  if (mode === "filtered" && design !== "none" && machine !== null) {
+    const key = probeKey(opts, design, depth);
+    if (!probed.has(key)) probed.set(key, deniesOnMachine(machine, opts, depth));
   }
   const calls = r.calls.reduce((n, c) => n + c.calls, 0);
   const sysCycles = r.calls.reduce((n, c) => n + c.sysCycles, 0);
@@ -186,9 +218,6 @@ export function compareDesigns(opts: CompareOptions): CompareResult {
     else skipped.push({ design, reason });
   }
   const points: ComparePoint[] = [];
-  const enforcesNothing = ran.filter(
-    (d) => d !== "none" && opts.depths.some((depth) => !deniesProbe(opts, d, depth)),
-  );
   for (const mode of opts.modes) {
     for (const depth of opts.depths) {
       const base = measure(opts, "none", depth, mode);
@@ -211,6 +240,10 @@ export function compareDesigns(opts: CompareOptions): CompareResult {
       }
     }
   }
+  // a point set without filtered mode gets a probe machine of its own (deniesProbe); the others were probed above
+  const enforcesNothing = ran.filter(
+    (d) => d !== "none" && opts.depths.some((depth) => !deniesProbe(opts, d, depth)),
+  );
   return {
     workload: opts.workload,
     profile: opts.profile.name,

@@ -42,7 +42,7 @@ describe("check: the baseline is validated before any simulation, with exact mes
       b.points = {};
     });
     expect(failure(f)).toBe(
-      `baseline ${f}: points: expected at least one point (regenerate with --update-baseline), got {} (regenerate it with: syscall-lab check --baseline ${f} --update-baseline)`,
+      `baseline ${f}: points: expected at least one point, got {} (regenerate it with: syscall-lab check --baseline ${f} --update-baseline)`,
     );
     f = baselineFile((b) => {
       (b.points as Record<string, number>)["none null depth=0 filtered"] = -5;

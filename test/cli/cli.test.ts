@@ -132,7 +132,7 @@ describe("syscall-lab CLI", () => {
       [["run", "-w", "null", "--tif", "bogus"], "unknown TIF flag 'bogus'"],
       [["run", "-w", "null", "-p", "nosuch"], 'unknown cost profile "nosuch"'],
       [["frob"], "unknown command 'frob'"],
-      [["compare", "--designs", "bogus"], "unknown design 'bogus'"],
+      [["compare", "--designs", "bogus"], 'unknown design "bogus"'],
       [["compare", "--depth", "3..1"], "--depth 3..1: the range is empty"],
       [["compare", "--errno", "EFOO"], "--errno must be ENOSYS or EPERM"],
       [["script", "/nonexistent.scen"], "scenario /nonexistent.scen: no such file"],

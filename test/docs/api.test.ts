@@ -14,7 +14,7 @@ describe("docs/api.md", () => {
       lines.push(a.join(" "));
     });
     try {
-      await import("../../examples/api/compare.mjs");
+      await import(new URL("../../examples/api/compare.mjs", import.meta.url).href);
     } finally {
       spy.mockRestore();
     }
