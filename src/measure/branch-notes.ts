@@ -165,7 +165,9 @@ export function flagSetter(disasm: string, src: string, prevSrc: string, r: Oper
   const width: 4 | 8 = suffix === "q" || /%r[a-z0-9]+\b(?!d)/.test(rest) ? 8 : 4;
   const ops = splitOperands(rest);
   const srcOps = splitOperands(src.replace(/^\S+\s*/, ""));
-  const srcImm = /^\$\(?[A-Za-z_]/.test(srcOps[0] ?? "") ? srcOps[0]!.slice(1).replace(/^\((.*)\)$/, "$1") : "";
+  const srcImm = /^\$\(?[A-Za-z_]/.test(srcOps[0] ?? "")
+    ? srcOps[0]!.slice(1).replace(/^\((.*)\)$/, "$1")
+    : "";
   if (op === "bt" && ops.length === 2) {
     const bit = operand(ops[0]!, 8, r);
     const memOp = /\(/.test(ops[1]!);

@@ -33,7 +33,12 @@ describe("the recorded entry-path trace", () => {
   });
 
   it("every conditional branch explains itself, on both flavours, for every design", () => {
-    const cases: { flavour: "linux-3.1" | "linux-generic"; design: string; tif: string[]; filtered: boolean }[] = [];
+    const cases: {
+      flavour: "linux-3.1" | "linux-generic";
+      design: string;
+      tif: string[];
+      filtered: boolean;
+    }[] = [];
     for (const flavour of ["linux-3.1", "linux-generic"] as const)
       for (const design of designIds())
         if (flavourBlocks(design, flavour) === null) cases.push({ flavour, design, tif: [], filtered: true });
@@ -78,7 +83,10 @@ describe("the recorded entry-path trace", () => {
   });
 
   it("the listing is the assembled source: comments, labels, and every executed entry instruction", () => {
-    const t = traceSetup({ profile: sandy, tif: ["audit"], syscall: { nr: 110 } }, { calls: 1, snapshots: true });
+    const t = traceSetup(
+      { profile: sandy, tif: ["audit"], syscall: { nr: 110 } },
+      { calls: 1, snapshots: true },
+    );
     const addrs = new Set(t.listing.filter((l) => l.kind === "insn").map((l) => l.addr));
     expect(t.listing.some((l) => l.kind === "comment" && l.text.includes("edi: flag mask"))).toBe(true);
     expect(t.listing.some((l) => l.kind === "label" && l.text === "sysret_check:")).toBe(true);
@@ -98,8 +106,8 @@ describe("the recorded entry-path trace", () => {
       /cannot run on linux-generic/,
     );
     expect(() => traceSetup({ profile: sandy, syscall: { nr: 70000 } })).toThrow(/not 0..65535/);
-    expect(() => traceSetup({ profile: sandy, syscall: { nr: 1, args: [1n, 2n, 3n, 4n, 5n, 6n, 7n] } })).toThrow(
-      /at most 6/,
-    );
+    expect(() =>
+      traceSetup({ profile: sandy, syscall: { nr: 1, args: [1n, 2n, 3n, 4n, 5n, 6n, 7n] } }),
+    ).toThrow(/at most 6/);
   });
 });
