@@ -206,7 +206,9 @@ function load(): void {
   const t1 = performance.now();
   const main = $("sides");
   main.className = sides.length === 2 ? "two" : "one";
-  main.innerHTML = sides.map((s) => sideHtml(s.name, state.flavour)).join("");
+  const f = flavourOf(state);
+  const what = `${f.flavour}${f.pti ? " + PTI" : ""}, profile ${f.profile}, ${state.filtered ? "filtered" : "unfiltered"} task, depth ${state.depth}`;
+  main.innerHTML = sides.map((s) => sideHtml(s.name, what)).join("");
   sides.forEach((s, i) => {
     s.root = main.children[i] as HTMLElement;
     const ol = s.root.querySelector(".listing")!;

@@ -74,19 +74,27 @@ export const BOXES_GENERIC: readonly PathBox[] = [
   { id: "slow-work", text: "syscall_trace_enter", lane: 3, col: 3, match: label(/^syscall_trace_enter$/) },
   { id: "body", text: "do_syscall_64 → sys_*", lane: 0, col: 3, match: label(/^sys_/) },
   { id: "fast-ret", text: "exit_to_user_mode", lane: 1, col: 4, match: label(/^syscall_exit_to_user_mode$/) },
-  { id: "audit", text: "(none in 5.x)", lane: 2, col: 2, match: () => false },
   {
     id: "slow-ret",
-    text: "restore_regs, IRET",
-    lane: 3,
+    text: "swapgs_restore_regs…",
+    lane: 2,
     col: 4,
     match: label(/^swapgs_restore_regs_and_return_to_usermode$/),
   },
   { id: "sysret", text: "SYSRET", lane: 4, col: 5, match: (s) => s.text.startsWith("sysret") },
-  { id: "iret", text: "IRET", lane: 3, col: 5, match: (s) => s.text.startsWith("iret") },
+  { id: "iret", text: "IRET", lane: 2, col: 5, match: (s) => s.text.startsWith("iret") },
 ];
 
 export const LANE_NAMES = ["entry", "fast path", "audit semi-slow path", "slow path (IRET)", "return"];
+/** 5.x has no audit semi-slow path: any entry work goes through syscall_enter_work, and the way out is SYSRET
+ *  unless the opportunistic-SYSRET checks send it to IRET. */
+export const LANE_NAMES_GENERIC = [
+  "entry",
+  "no entry work",
+  "IRET return (SYSRET checks failed)",
+  "entry work (slow path)",
+  "return",
+];
 
 /** Which of the three paths the steps so far took: the slow path wins over audit, audit over fast. */
 export function pathTaken(steps: readonly TraceStep[], flavour: string): "fast" | "audit" | "slow" | "" {
@@ -101,8 +109,7 @@ export function pathTaken(steps: readonly TraceStep[], flavour: string): "fast" 
       if (s.label === "syscall_trace_enter" || s.label === "int_ret_from_sys_call") slow = true;
     } else {
       if (s.label === "syscall_enter_from_user_mode") fast = true;
-      if (s.label === "syscall_enter_work" || s.label === "swapgs_restore_regs_and_return_to_usermode")
-        slow = true;
+      if (s.label === "syscall_enter_work") slow = true;
     }
   }
   return slow ? "slow" : audit ? "audit" : fast ? "fast" : "";
@@ -127,9 +134,11 @@ export function pathDiagram(
   const x = (c: number) => 6 + c * (W + 10);
   const y = (l: number) => 6 + (l === 4 ? 1 : l) * (H + 12);
   const parts: string[] = [];
+  const names = flavour === "linux-3.1" ? LANE_NAMES : LANE_NAMES_GENERIC;
   for (let l = 1; l <= 3; l++) {
+    const at = flavour === "linux-3.1" || l !== 2 ? x(2) - 4 : x(4) - 4;
     parts.push(
-      `<text x="${x(2) - 4}" y="${y(l) - 2}" class="lane${l === takenLane ? " taken" : ""}" text-anchor="start">${LANE_NAMES[l]}${l === takenLane ? " ← taken" : ""}</text>`,
+      `<text x="${at}" y="${y(l) - 2}" class="lane${l === takenLane ? " taken" : ""}" text-anchor="start">${names[l]}${l === takenLane ? " ← taken" : ""}</text>`,
     );
   }
   for (const b of boxes) {

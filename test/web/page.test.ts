@@ -157,6 +157,10 @@ describe.skipIf(SKIP_REASON !== null)("web stepper in Chromium", () => {
 
   it("the step view at 1280×720 and on a phone-size screen, and the flame graph", async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
+    await page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = false; })");
+    await open(page, "#flavour=linux-3.1&design=none&nr=110&at=system_call");
+    expect(await page.textContent(".side .gs")).toContain("per-cpu area");
+    await page.screenshot({ path: `${IMG}/web-swapgs.png` });
     await open(page, "#flavour=linux-3.1&design=none&nr=110&at=sysret_check");
     await page.screenshot({ path: `${IMG}/web-step.png` });
     await open(page, "#flavour=linux-generic-pti&design=seccomp-bpf&filtered=1&nr=110&at=syscall_enter_work");
