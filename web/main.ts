@@ -20,6 +20,11 @@ import { alignTraces, positions, type Tick } from "./lockstep.ts";
 import { BOXES_31, BOXES_GENERIC, pathDiagram, pathTaken } from "./paths.ts";
 import { DEFAULT_STATE, formatState, type PageState, parseArg, parseState } from "./url-state.ts";
 
+/** Cycles: whole numbers as they are, a timing model's fractional per-instruction shares to two decimals. */
+function fmtCycles(n: number): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
 /** The thread_info bits a student sets by hand: the work bits the entry code tests. */
 const TIF_CHOICES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 28].map((b) => TIF_NAMES[b]!);
 /** Steps recorded at most per set-up (a runaway configuration stops here, with a message). */
@@ -252,14 +257,15 @@ function renderSide(s: Side, i: number): void {
   const st = stateAt(s, i);
   const prev = stateAt(s, i - 1);
   const total = cur ? cur.userCycles + cur.sysCycles : 0;
-  q(".total").textContent = total.toLocaleString("en-US");
-  q(".user").textContent = String(cur?.userCycles ?? 0);
-  q(".kernel").textContent = String(cur?.sysCycles ?? 0);
+  q(".total").textContent = fmtCycles(total);
+  q<HTMLElement>(".total").dataset.cycles = String(total); // exact, for tests and copying
+  q(".user").textContent = fmtCycles(cur?.userCycles ?? 0);
+  q(".kernel").textContent = fmtCycles(cur?.sysCycles ?? 0);
   const taken = pathTaken(done, s.trace.flavour);
   const last = i === s.steps.length - 1;
   const ret = s.steps[s.steps.length - 1]?.text.startsWith("sysret") ? "SYSRET" : "IRET";
   q(".path").textContent =
-    `${taken ? `${taken} path` : ""}${last ? ` · SYSCALL … ${ret}: ${total.toLocaleString("en-US")} cycles` : ""}`;
+    `${taken ? `${taken} path` : ""}${last ? ` · SYSCALL … ${ret}: ${fmtCycles(total)} cycles` : ""}`;
   q(".path").setAttribute("data-path", taken);
   q(".diagram").innerHTML = pathDiagram(
     s.trace.flavour === "linux-3.1" ? BOXES_31 : BOXES_GENERIC,
@@ -268,7 +274,7 @@ function renderSide(s: Side, i: number): void {
     s.trace.flavour,
   );
   q(".insn-now").textContent = cur
-    ? `${cur.symbol}: ${cur.text}  (${cur.cycles} cycle${cur.cycles === 1 ? "" : "s"})${s.only.has(i) ? "  — only in this set-up" : ""}`
+    ? `${cur.symbol}: ${cur.text}  (${fmtCycles(cur.cycles)} cycle${cur.cycles === 1 ? "" : "s"})${s.only.has(i) ? "  — only in this set-up" : ""}`
     : "before the SYSCALL instruction";
   q(".note").textContent = cur ? [cur.note, cur.changes.join("  ")].filter((x) => x).join(" — ") : "";
   // listing: ran / current

@@ -33,6 +33,11 @@ export function fmtInt(n: number): string {
   return n.toLocaleString("en-US");
 }
 
+/** Cycles: whole numbers as they are, a timing model's fractional per-instruction shares to two decimals. */
+export function fmtCycles(n: number): string {
+  return n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
 export function fmtFixed(n: number, digits = 1): string {
   return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }

@@ -5,7 +5,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import { matched } from "../measure/cycle-breakdown.ts";
 import { type EntryTrace, type TraceSetup, type TraceStep, traceSetup } from "../measure/entry-trace.ts";
 import { collapsedStacks, flameForDesigns, flameSvg } from "../measure/flame.ts";
-import { fmtInt } from "./output.ts";
+import { fmtCycles, fmtInt } from "./output.ts";
 
 export interface TraceOptions extends Omit<TraceSetup, "design"> {
   design: string;
@@ -57,7 +57,7 @@ export function formatTrace(
   let lastCall = -1;
   let sum = 0;
   const flush = () => {
-    if (lastCall > 0) out.push(`  ── ${c.yellow.bold(fmtInt(sum))} cycles in this syscall\n`);
+    if (lastCall > 0) out.push(`  ── ${c.yellow.bold(fmtCycles(sum))} cycles in this syscall\n`);
   };
   for (const r of t.steps) {
     if (r.call !== lastCall) {
@@ -67,7 +67,7 @@ export function formatTrace(
       out.push(c.bold(`syscall #${r.call}`));
     }
     if (!r.other) sum += r.cycles;
-    const cyc = c.yellow(String(r.cycles).padStart(5));
+    const cyc = c.yellow(fmtCycles(r.cycles).padStart(5));
     const mode = r.other ? "t " : r.cpl === 3 ? "u " : "k ";
     if (opts.wide) {
       const where = c.cyan((r.symbol || r.addr).padEnd(34));
@@ -144,19 +144,19 @@ export function diffTraces(setup: Omit<TraceSetup, "design">, a: string, b: stri
 
 export function formatDiff(d: DiffResult, chalk?: ChalkInstance, columns = 120): string {
   const c = chalk ?? PLAIN;
-  const sign = (n: number) => (n > 0 ? `+${fmtInt(n)}` : fmtInt(n));
+  const sign = (n: number) => (n > 0 ? `+${fmtCycles(n)}` : fmtCycles(n));
   const onlyA = d.unique.filter((o) => o.side === "a");
   const onlyB = d.unique.filter((o) => o.side === "b");
   const cyc = (xs: typeof d.unique) => xs.reduce((n, o) => n + o.cycles, 0);
   const out = [
-    `${c.bold(d.a.design)}: ${fmtInt(d.a.instructions)} instructions, ${fmtInt(d.a.cycles)} cycles   ${c.bold(d.b.design)}: ${fmtInt(d.b.instructions)} instructions, ${fmtInt(d.b.cycles)} cycles   delta ${c.yellow.bold(sign(d.b.cycles - d.a.cycles))} cycles`,
-    `only in ${d.a.design}: ${onlyA.length} instructions, ${fmtInt(cyc(onlyA))} cycles (-); only in ${d.b.design}: ${onlyB.length} instructions, ${fmtInt(cyc(onlyB))} cycles (+)`,
+    `${c.bold(d.a.design)}: ${fmtInt(d.a.instructions)} instructions, ${fmtCycles(d.a.cycles)} cycles   ${c.bold(d.b.design)}: ${fmtInt(d.b.instructions)} instructions, ${fmtCycles(d.b.cycles)} cycles   delta ${c.yellow.bold(sign(d.b.cycles - d.a.cycles))} cycles`,
+    `only in ${d.a.design}: ${onlyA.length} instructions, ${fmtCycles(cyc(onlyA))} cycles (-); only in ${d.b.design}: ${onlyB.length} instructions, ${fmtCycles(cyc(onlyB))} cycles (+)`,
     "",
     `${"".padEnd(2)}${"cycles".padStart(6)}  ${"where".padEnd(30)} instruction`,
   ];
   for (const o of d.unique) {
     const mark = o.side === "a" ? c.red("-") : c.green("+");
-    const line = `${mark} ${c.yellow(String(o.cycles).padStart(6))}  ${c.cyan(clip(o.symbol, 30))} ${o.text}`;
+    const line = `${mark} ${c.yellow(fmtCycles(o.cycles).padStart(6))}  ${c.cyan(clip(o.symbol, 30))} ${o.text}`;
     out.push(line.length > columns + 40 ? line.slice(0, columns + 40) : line);
   }
   if (d.unique.length === 0) out.push("  (none: both execute the same instructions)");

@@ -304,6 +304,8 @@ export function traceSetup(setup: TraceSetup, limits: TraceLimits = {}): EntryTr
     const ripBig = BigInt.asUintN(64, BigInt(rip));
     let line = disasmCache.get(rip);
     if (line === undefined) {
+      // the BPF JIT compiles a filter when it first runs: name its image (and classic pcs) once it exists
+      if (machine.seccompJit !== null) for (const [k, v] of machine.seccompJit.labels()) labels.set(k, v);
       line = disassemble(fetchBytes(cpu.space, rip), ripBig, { symbols: labels, count: 1 })[0]!;
       disasmCache.set(rip, line); // code is never written while traced: one decode per address
     }

@@ -52,8 +52,8 @@ async function open(page: Page, hash: string): Promise<void> {
 }
 
 async function cycles(page: Page, side = 0): Promise<number> {
-  const t = await page.locator(".side .total").nth(side).textContent();
-  return Number((t ?? "").replace(/,/g, ""));
+  // the exact count (the text shows a timing model's fractions to two decimals)
+  return Number(await page.locator(".side .total").nth(side).getAttribute("data-cycles"));
 }
 
 async function pathOf(page: Page, side = 0): Promise<string> {
