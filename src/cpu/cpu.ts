@@ -547,7 +547,7 @@ export class Cpu {
     d.cls[s] = INSN_CLASS_INDEX.native;
     d.loads[s] = 0;
     d.stores[s] = 1;
-    d.cost[s] = this.classCost[INSN_CLASS_INDEX.native]!; // the native's body is added when it runs
+    d.cost[s] = this.classCost[INSN_CLASS_INDEX.native]! + nat.cost;
     d.publish(s);
     d.tag[s] = -1;
     return s;

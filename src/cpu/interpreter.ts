@@ -244,7 +244,6 @@ export function execute(cpu: Cpu, max: number): StopReason {
     bp = cpu.blockResumePos;
     be = cpu.blockResumeEnd;
   }
-  const FLAT = cpu.pricer.flat;
   // Branch prediction (the "ooo" model only; "flat" has no penalty and skips it).
   const PEN = cpu.pricer.mispredictPenalty;
   const pred = cpu.predictor;
@@ -308,24 +307,19 @@ export function execute(cpu: Cpu, max: number): StopReason {
           bp = -1; // a probed instruction enters a block
           epoch = blocks.epoch;
         }
-        if (FLAT) {
-          // the flat price does not depend on the position: the slot holds it (the block table gives the same)
-          cost = HOTF[(s << 1) | 1]!;
-        } else {
-          if (bp < 0) {
-            bp = SLOTSTART[s]!;
-            if (bp >= 0) be = SLOTEND[s]!;
-            else {
-              const b = cpu.enterBlock(rip, s);
-              POOL = blocks.pool;
-              bp = blocks.offset[b]!;
-              be = bp + blocks.length[b]!;
-            }
+        if (bp < 0) {
+          bp = SLOTSTART[s]!;
+          if (bp >= 0) be = SLOTEND[s]!;
+          else {
+            const b = cpu.enterBlock(rip, s);
+            POOL = blocks.pool;
+            bp = blocks.offset[b]!;
+            be = bp + blocks.length[b]!;
           }
-          cost = POOL[bp]!;
-          cur = bp;
-          bp = bp + 1 === be ? -1 : bp + 1;
         }
+        cost = POOL[bp]!;
+        cur = bp;
+        bp = bp + 1 === be ? -1 : bp + 1;
         switch (op) {
           case 1: // NOP
             break;
@@ -842,7 +836,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
               if (cpu.repPending) {
                 cpu.repPending = false; // REP not finished: charge this chunk, resume the same instruction
                 ninsn--;
-                if (!FLAT) bp = cur;
+                bp = cur;
                 break;
               }
               cyc += cost;
