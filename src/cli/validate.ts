@@ -77,6 +77,20 @@ export function loadCapture(path: string): RealCapture {
   const c = j as Partial<RealCapture>;
   if (typeof c !== "object" || c === null || !Array.isArray(c.validation) || typeof c.capturedOn !== "object")
     throw new UsageError(`real-kernel data ${path}: expected { capturedOn, calibration, validation: [...] }`);
+  if (c.calibration !== undefined) {
+    if (typeof c.calibration !== "object" || c.calibration === null || Array.isArray(c.calibration))
+      throw new UsageError(`real-kernel data ${path}: calibration must be an object of { ns, baseNs? }`);
+    for (const [id, v] of Object.entries(c.calibration)) {
+      const ok =
+        Number.isFinite(v?.ns) &&
+        v.ns > 0 &&
+        (v.baseNs === undefined || (Number.isFinite(v.baseNs) && v.baseNs > 0));
+      if (!ok)
+        throw new UsageError(
+          `real-kernel data ${path}: calibration.${id} needs ns > 0 (and baseNs > 0 if given)`,
+        );
+    }
+  }
   for (const [i, s] of c.validation.entries()) {
     const ok =
       typeof s?.id === "string" &&

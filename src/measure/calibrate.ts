@@ -74,7 +74,7 @@ export function calibratedProfile(cap: RealCapture): CostProfileSpec {
   const spec = base.spec;
   const on = `calibrated on ${cap.capturedOn.host}, ${cap.capturedOn.date.slice(0, 10)}`;
   const need = (id: string) => {
-    const v = cap.calibration[id];
+    const v = cap.calibration?.[id];
     if (v === undefined) throw new Error(`calibration: input "${id}" was not measured`);
     return v;
   };

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { calibratedProfileText } from "../../src/cli/calibrate.ts";
 import { calibratedProfile } from "../../src/measure/calibrate.ts";
 import {
   CALIBRATION_INPUTS,
@@ -85,5 +86,13 @@ describe("calibratedProfile", () => {
     const b = capture.calibration["jset-1000"]!;
     const ns = (b.ns - b.baseNs! - (a.ns - a.baseNs!)) / 900;
     expect(spec.natives.seccomp_bpf_insn!.value).toBeCloseTo((ns * spec.clockHz.value) / 1e9, 0);
+  });
+});
+
+describe("the committed calibrated profile", () => {
+  it("is exactly what the committed capture regenerates (calibrate --from), so it cannot go stale silently", () => {
+    const committed = readFileSync(`${FIX}calibrated.profile.json`, "utf8");
+    // on failure: npx tsx src/cli/main.ts calibrate --from test/fixtures/real-kernel/real.json --out test/fixtures/real-kernel
+    expect(committed).toBe(calibratedProfileText(capture));
   });
 });
