@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { jsetSlope } from "../measure/calibrate.ts";
 import { CALIBRATION_INPUTS, CROSS_CHECKS } from "../measure/calibrate-setups.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import {
+  modelJsetSlope,
   type RealCapture,
   realKernelRows,
   type ValidationRow,
@@ -108,10 +110,14 @@ export function loadCapture(path: string): RealCapture {
 /** `syscall-lab validate --real`: every captured real-kernel set-up next to the model. */
 export function runValidateReal(capture: RealCapture, profile: CostProfile, json: boolean): string {
   const rows = realKernelRows(capture, profile);
-  if (json) return JSON.stringify({ capturedOn: capture.capturedOn, profile: profile.name, rows }, null, 2);
+  const hostJset = capture.calibration?.["jset-100"] !== undefined ? jsetSlope(capture) : null;
+  const jset = hostJset === null ? null : { host: hostJset, modelCycles: modelJsetSlope(profile) };
+  if (json)
+    return JSON.stringify({ capturedOn: capture.capturedOn, profile: profile.name, rows, jset }, null, 2);
   const h = capture.capturedOn;
   const within = rows.filter((r) => Math.abs(r.ratio - 1) <= 0.25).length;
-  const cal = Object.entries(capture.calibration ?? {});
+  const isJset = (id: string) => id === "jset-100" || id === "jset-1000";
+  const cal = Object.entries(capture.calibration ?? {}).filter(([id]) => !isJset(id));
   const cross = Object.entries(capture.crossChecks ?? {});
   return [
     `real kernel: ${h.host}, Linux ${h.kernel}, ${h.cpu}, ${h.cpus} CPUs, captured ${h.date.slice(0, 10)}`,
@@ -127,6 +133,17 @@ export function runValidateReal(capture: RealCapture, profile: CostProfile, json
     ),
     `${within} of ${rows.length} validation set-ups within ±25 %.`,
     "Validation set-ups: every row above; none is used to calibrate anything.",
+    ...(jset === null
+      ? []
+      : [
+          `Timing-model check (the JSET chains of 100 and 1000 instructions, measured with the calibration inputs; they ` +
+            `set nothing): per JIT-compiled JSET instruction the host takes ` +
+            `${jset.host.ns.toFixed(3)} ns${
+              jset.host.cycles === null
+                ? ""
+                : ` = ${jset.host.cycles.toFixed(2)} cycles at ${h.cpuMHz} MHz, the model ${jset.modelCycles.toFixed(2)} cycles (model/real ${(jset.modelCycles / jset.host.cycles).toFixed(2)})`
+            }.`,
+        ]),
     `Calibration inputs (syscall-lab calibrate uses only these): ${
       cal.length === 0
         ? "none captured"

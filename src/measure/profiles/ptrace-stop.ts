@@ -1,5 +1,5 @@
 // What a ptrace stop and a switch between tasks cost beyond the kernel instructions (issue 10, item 3): the cost
-// entries ptrace_stop, switch_refill and switch_fpu of the built-in profiles, kept apart from the profile files so
+// entries ptrace_stop, switch_refill, switch_fpu and ptrace_log_per_stop of the built-in profiles, kept apart from the profile files so
 // the per-instruction and per-native tables stay as they are. Each value restates its source or derivation here.
 //
 // The path of one stop on a real kernel: the tracee's ptrace_stop() queues SIGCHLD and wakes the tracer with a
@@ -23,7 +23,21 @@ const PIPE_PROCESS_VS_THREAD =
   "(4,820 - 2,140) / 2 = 1,340 ns per switch is switch_mm and the cache/TLB refill it causes. A secondary source " +
   "(a personal measurement page, one machine); a pipe ping-pong is a primitive, not one of the validation set-ups";
 
-/** The three entries for a profile whose context_switch already contains one CR3 write of `movCr3` cycles. */
+/** Bytes of strace's log line written per stop ("getppid()" padded to column 40, " = 1234\n"; 48 per call). */
+const LINE_BYTES_PER_STOP = 24;
+
+const IPC = 1.47;
+
+/** strace's work per stop, counted on this project's host (a count of calls, no timing). */
+const STRACE_COUNTS =
+  "counted on this project's host (strace 6.1, Linux 6.18) for `strace -f -o /dev/null` over a getppid loop, " +
+  "with an LD_PRELOAD shim counting strace's own wait4 and ptrace calls and /proc/self/io's syscw at its exit: " +
+  "per stop 2 wait4 (the blocking one and a WNOHANG one that finds nothing: strace's next_event collects every " +
+  "pending event before handling one), 1 PTRACE_GET_SYSCALL_INFO, 1 PTRACE_SYSCALL and 1 write of the log (src/strace.c " +
+  "line_ended() fflush()es the output after each half line under -f), 48 bytes written per call; so a second wait4 " +
+  "and a write per stop beyond a supervisor";
+
+/** The entries for a profile whose context_switch already contains one CR3 write of `movCr3` cycles. */
 function entries(p: {
   clockHz: number;
   clockName: string;
@@ -31,9 +45,29 @@ function entries(p: {
   contextSwitch: number;
   movCr3: number;
   fpu: Sourced;
-}): Record<"ptrace_stop" | "switch_refill" | "switch_fpu", Sourced> {
+  roundTrip: number;
+  sysWrite: number;
+  copyPerByte: number;
+}): Record<"ptrace_stop" | "switch_refill" | "switch_fpu" | "ptrace_log_per_stop", Sourced> {
   const refill = Math.round(1340e-9 * p.clockHz) - p.movCr3;
+  const wait = Math.round(250 / IPC);
+  const format = Math.round(750 / IPC);
+  const bytes = LINE_BYTES_PER_STOP * p.copyPerByte;
+  const log = 2 * p.roundTrip + wait + p.sysWrite + bytes + format;
   return {
+    ptrace_log_per_stop: {
+      value: log,
+      source:
+        `derived: what strace 6.1 does at each stop beyond a supervisor's wait4 + PTRACE_GET_SYSCALL_INFO (or ` +
+        `GETREGS) + PTRACE_SYSCALL (natives.ptrace_tracer_per_stop): ${STRACE_COUNTS}. Priced as 2 syscall round ` +
+        `trips of the tracer at ${p.roundTrip} cycles (as in ptrace_tracer_per_stop) + the WNOHANG wait4's do_wait ` +
+        `scan that finds no event, est. ~250 instructions (kernel/exit.c do_wait, wait_consider_task) / IPC 1.47 = ` +
+        `${wait} + natives.sys_write ${p.sysWrite} + ${LINE_BYTES_PER_STOP} bytes at copy_user_per_byte ` +
+        `${p.copyPerByte} = ${bytes} + strace's own decoding and formatting of half a line, est. ~750 instructions ` +
+        `(syscall_entering/exiting_decode, printleader, the name, tabto to column 40, " = %ld" through vfprintf, ` +
+        `line_ended; strace src/syscall.c, src/strace.c) / IPC 1.47 = ${format}: ${log}. The instruction counts are ` +
+        `estimates; the IPC is Arora 2022's (docs/sources.md#entry-figures), taken for user code too`,
+    },
     ptrace_stop: {
       value: p.tracehook - 2 * p.contextSwitch,
       source:
@@ -62,6 +96,10 @@ export function ptraceStopEntries(spec: CostProfileSpec): Record<string, Sourced
     clockName: `clockHz ${spec.clockHz.value / 1e9} GHz`,
     tracehook: n.tracehook_report_syscall!.value,
     contextSwitch: n.context_switch!.value,
+    // the tracer's syscall round trip inside ptrace_tracer_per_stop (sandybridge-2011's null 194 - getppid 26)
+    roundTrip: 168,
+    sysWrite: n.sys_write!.value,
+    copyPerByte: n.copy_user_per_byte!.value,
   };
   if (spec.name === "sandybridge-2011") {
     return entries({
