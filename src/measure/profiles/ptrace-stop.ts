@@ -31,19 +31,21 @@ const IPC = 1.47;
 /** strace's work per stop, counted on this project's host (a count of calls, no timing). */
 const STRACE_COUNTS =
   "counted on this project's host (strace 6.1, Linux 6.18) for `strace -f -o /dev/null` over a getppid loop, " +
-  "with an LD_PRELOAD shim counting strace's own wait4 and ptrace calls and /proc/self/io's syscw at its exit: " +
+  "with an LD_PRELOAD shim (calibrate/strace-counts) counting strace's own wait4 and ptrace calls and /proc/self/io's " +
+  "syscw at its exit: " +
   "per stop 2 wait4 (the blocking one and a WNOHANG one that finds nothing: strace's next_event collects every " +
   "pending event before handling one), 1 PTRACE_GET_SYSCALL_INFO, 1 PTRACE_SYSCALL and 1 write of the log (src/strace.c " +
   "line_ended() fflush()es the output after each half line under -f), 48 bytes written per call; so a second wait4 " +
   "and a write per stop beyond a supervisor";
 
 /** strace 6.1's own user-space instructions per stop (decoding, formatting, stdio), counted (see below). */
-const STRACE_USER_INSNS_PER_STOP = 2270;
+const STRACE_USER_INSNS_PER_STOP = 2272;
 const STRACE_USER_COUNT =
   "counted on this project's host with valgrind --tool=callgrind on `strace -f -o /dev/null` over the probe's getppid " +
-  "loop (strace 6.1, glibc 2.36): 6,920,234 instructions under `probe null 1100 1` minus 1,926,287 under `probe " +
-  "null 100 1`, over the 2,200 extra stops (PTRACE_SYSCALL calls) the shim counted between the two = 2,270; most of " +
-  "it is vfprintf, stdio's xsputn and strace's decoders";
+  "loop (strace 6.1, glibc 2.36): 6,924,519 instructions under `probe null 1100 1` minus 1,926,507 under `probe " +
+  "null 100 1`, over the 2,200 extra stops (PTRACE_SYSCALL calls) the shim counted between the two = 2,272; most of " +
+  "it is vfprintf, stdio's xsputn and strace's decoders (calibrate/strace-counts/count.sh; its output is " +
+  "test/fixtures/real-kernel/strace-counts.txt)";
 
 /** The entries for a profile whose context_switch already contains one CR3 write of `movCr3` cycles. */
 function entries(p: {
