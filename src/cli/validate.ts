@@ -136,8 +136,8 @@ export function runValidateReal(capture: RealCapture, profile: CostProfile, json
     ...(jset === null
       ? []
       : [
-          `Timing-model check (the JSET chains of 100 and 1000 instructions, measured with the calibration inputs; they ` +
-            `set nothing): per JIT-compiled JSET instruction the host takes ` +
+          `Check of the timing model (JSET chains of 100 and 1000 instructions; sets nothing): per JIT-compiled JSET ` +
+            `instruction the host takes ` +
             `${jset.host.ns.toFixed(3)} ns${
               jset.host.cycles === null
                 ? ""
@@ -154,7 +154,7 @@ export function runValidateReal(capture: RealCapture, profile: CostProfile, json
             )
             .join("; ")
     }.`,
-    `Cross-checks (measured, used for nothing): ${
+    `Check (measured, used for nothing): ${
       cross.length === 0
         ? "none"
         : cross
