@@ -33,9 +33,9 @@ const STRACE_COUNTS =
   "counted on this project's host (strace 6.1, Linux 6.18) for `strace -f -o /dev/null` over a getppid loop, " +
   "with an LD_PRELOAD shim (calibrate/strace-counts) counting strace's own wait4 and ptrace calls and /proc/self/io's " +
   "syscw at its exit: " +
-  "per stop 2 wait4 (the blocking one and a WNOHANG one that finds nothing: strace's next_event collects every " +
-  "pending event before handling one), 1 PTRACE_GET_SYSCALL_INFO, 1 PTRACE_SYSCALL and 1 write of the log (src/strace.c " +
-  "line_ended() fflush()es the output after each half line under -f), 48 bytes written per call; so a second wait4 " +
+  "per stop 2 wait4 (one of them returns no stop: there is one stop per PTRACE_SYSCALL), 1 " +
+  "PTRACE_GET_SYSCALL_INFO, 1 PTRACE_SYSCALL and 1 write of the log (syscw; strace fflush()es its output, e.g. " +
+  "in line_ended(), strace src/strace.c), 48 bytes written per call; so a second wait4 " +
   "and a write per stop beyond a supervisor";
 
 /** strace 6.1's own user-space instructions per stop (decoding, formatting, stdio), counted (see below). */
@@ -70,8 +70,8 @@ function entries(p: {
       source:
         `derived: what strace 6.1 does at each stop beyond a supervisor's wait4 + PTRACE_GET_SYSCALL_INFO (or ` +
         `GETREGS) + PTRACE_SYSCALL (natives.ptrace_tracer_per_stop): ${STRACE_COUNTS}. Priced as 2 syscall round ` +
-        `trips of the tracer at ${p.roundTrip} cycles (as in ptrace_tracer_per_stop) + the WNOHANG wait4's do_wait ` +
-        `scan that finds no event, est. ~250 instructions (kernel/exit.c do_wait, wait_consider_task) / IPC 1.47 = ` +
+        `trips of the tracer at ${p.roundTrip} cycles (as in ptrace_tracer_per_stop) + the second wait4's do_wait ` +
+        `scan that finds no stop, est. ~250 instructions (kernel/exit.c do_wait, wait_consider_task) / IPC 1.47 = ` +
         `${wait} + natives.sys_write ${p.sysWrite} + ${LINE_BYTES_PER_STOP} bytes at copy_user_per_byte ` +
         `${p.copyPerByte} = ${bytes} + strace's own user-space work, ${STRACE_USER_INSNS_PER_STOP} instructions per ` +
         `stop (${STRACE_USER_COUNT}) / IPC 1.47 = ${format}: ${log}. The do_wait count is an estimate; the IPC is ` +
