@@ -91,6 +91,17 @@ describe("calibratedProfile", () => {
     const { "jset-1000": _gone, ...rest } = capture.calibration;
     expect(() => jsetSlope({ ...capture, calibration: rest })).toThrow(/"jset-1000" was not measured/);
   });
+  it("takes a pipe ping-pong timed against its own plain loop at the null input's speed", () => {
+    const pipe = capture.calibration["pipe-pingpong"]!;
+    const nullNs = capture.calibration.null!.ns;
+    // the same round trip measured while a plain getppid took twice the null input's time: half the ns count
+    const slow = calibratedProfile({
+      ...capture,
+      calibration: { ...capture.calibration, "pipe-pingpong": { ns: pipe.ns * 2, baseNs: nullNs * 2 } },
+    });
+    expect(slow.natives.switch_refill!.value).toBe(spec.natives.switch_refill!.value);
+    expect(slow.natives.switch_refill!.source).toMatch(/against a plain loop of/);
+  });
   it("prices strace's extra work per stop with the host's syscall cost", () => {
     const extra = spec.natives.ptrace_log_per_stop!.value - CL.natives.ptrace_log_per_stop!.value;
     const perRoundTrip =
