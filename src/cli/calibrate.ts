@@ -22,7 +22,7 @@ export function runCalibrate(outDir: string, progress: (line: string) => void): 
   if (process.platform !== "linux")
     return {
       exitCode: EXIT_NO_COMPILER,
-      message: "calibrate: the probe measures Linux system calls; this host runs " + process.platform,
+      message: `calibrate: the probe measures Linux system calls; this host runs ${process.platform}`,
     };
   const cc = findCompiler();
   if (cc === null)
