@@ -110,7 +110,9 @@ export function loadCapture(path: string): RealCapture {
 /** `syscall-lab validate --real`: every captured real-kernel set-up next to the model. */
 export function runValidateReal(capture: RealCapture, profile: CostProfile, json: boolean): string {
   const rows = realKernelRows(capture, profile);
-  const hostJset = capture.calibration?.["jset-100"] !== undefined ? jsetSlope(capture) : null;
+  const c = capture.calibration;
+  const hostJset =
+    c?.["jset-100"]?.baseNs !== undefined && c["jset-1000"]?.baseNs !== undefined ? jsetSlope(capture) : null;
   const jset = hostJset === null ? null : { host: hostJset, modelCycles: modelJsetSlope(profile) };
   if (json)
     return JSON.stringify({ capturedOn: capture.capturedOn, profile: profile.name, rows, jset }, null, 2);

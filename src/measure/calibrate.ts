@@ -95,9 +95,7 @@ export function calibratedProfile(cap: RealCapture): CostProfileSpec {
   const modelNull = modelSetupCycles(null, base);
   const nullDelta = cyc(nullNs) - modelNull;
   const sysret = Math.max(0, round(spec.classes.sysret.value + nullDelta));
-  // JSET chain: measured with the inputs, but it sets nothing (see jsetSlope): the JIT's code is priced by the
-  // timing model, and the host's slope checks that price (validate --real prints both)
-  jsetSlope(cap);
+  // the JSET chains set nothing (see jsetSlope): the JIT's code is priced by the timing model, which they check
   // pipe ping-pong: half a round trip is one write, one read, one wake-up and one switch between processes
   // with a plain loop timed just before it, the round trip is taken at the null input's speed (the host's load
   // varies between inputs; captures before 2026-12-08 have no such loop and are used as measured)
