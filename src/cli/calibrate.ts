@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { calibratedProfile, measureHost } from "../measure/calibrate.ts";
 import { buildProbe, findCompiler } from "../measure/calibrate-probe.ts";
 import { compileProfile } from "../measure/profile.ts";
+import type { RealCapture } from "../measure/validation.ts";
+import { UsageError } from "./output.ts";
 
 /** calibrate's exit code when the host has no C compiler (nothing measured, nothing written). */
 export const EXIT_NO_COMPILER = 2;
@@ -20,7 +22,7 @@ export function runCalibrate(outDir: string, progress: (line: string) => void): 
   if (process.platform !== "linux")
     return {
       exitCode: EXIT_NO_COMPILER,
-      message: "calibrate: the probe measures Linux system calls; this host runs " + process.platform,
+      message: `calibrate: the probe measures Linux system calls; this host runs ${process.platform}`,
     };
   const cc = findCompiler();
   if (cc === null)
@@ -39,7 +41,7 @@ export function runCalibrate(outDir: string, progress: (line: string) => void): 
     mkdirSync(outDir, { recursive: true });
     const profilePath = join(outDir, "calibrated.profile.json");
     const realPath = join(outDir, "real.json");
-    writeFileSync(profilePath, `${JSON.stringify(spec, null, 2)}\n`);
+    writeFileSync(profilePath, calibratedProfileText(capture));
     writeFileSync(realPath, `${JSON.stringify(capture, null, 2)}\n`);
     return {
       exitCode: 0,
@@ -52,4 +54,33 @@ export function runCalibrate(outDir: string, progress: (line: string) => void): 
   } finally {
     probe.dispose();
   }
+}
+
+/** The calibrated profile file's text, exactly as calibrate writes it (the committed fixture is checked against it). */
+export function calibratedProfileText(capture: RealCapture): string {
+  return `${JSON.stringify(calibratedProfile(capture), null, 2)}\n`;
+}
+
+/**
+ * `syscall-lab calibrate --from FILE --out DIR`: rebuild DIR/calibrated.profile.json from a capture calibrate wrote
+ * before (its calibration inputs only), measuring nothing; a profile change never strands an old capture.
+ */
+export function runCalibrateFrom(capture: RealCapture, capturePath: string, outDir: string): CalibrateResult {
+  let text: string;
+  try {
+    text = calibratedProfileText(capture);
+    compileProfile(JSON.parse(text), "calibrate");
+  } catch (e) {
+    throw new UsageError(`calibrate --from ${capturePath}: ${(e as Error).message}`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const profilePath = join(outDir, "calibrated.profile.json");
+  writeFileSync(profilePath, text);
+  return {
+    exitCode: 0,
+    message: [
+      `wrote ${profilePath} (from the calibration inputs of ${capturePath}; nothing measured)`,
+      `next: syscall-lab validate --real --profile ${profilePath} --real-data ${capturePath}`,
+    ].join("\n"),
+  };
 }

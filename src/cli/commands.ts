@@ -288,8 +288,17 @@ export function registerCommands(program: Command): void {
       "measure this host's primitives with a native probe (needs a C compiler; exit 2 without one) and write a calibrated profile",
     )
     .option("-o, --out <dir>", "where to write calibrated.profile.json and real.json", "calibration")
-    .action(async (o: { out: string }) => {
-      const { runCalibrate } = await import("./calibrate.ts");
+    .option(
+      "--from <real.json>",
+      "measure nothing: rebuild calibrated.profile.json from a capture calibrate wrote before",
+    )
+    .action(async (o: { out: string; from?: string }) => {
+      const { runCalibrate, runCalibrateFrom } = await import("./calibrate.ts");
+      if (o.from !== undefined) {
+        const { loadCapture } = await import("./validate.ts");
+        print(runCalibrateFrom(loadCapture(o.from), o.from, o.out).message);
+        return;
+      }
       const r = runCalibrate(o.out, (line) => process.stderr.write(`${line}\n`));
       if (r.exitCode === 0) print(r.message);
       else process.stderr.write(`${r.message}\n`);

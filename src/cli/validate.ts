@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { jsetSlope } from "../measure/calibrate.ts";
 import { CALIBRATION_INPUTS, CROSS_CHECKS } from "../measure/calibrate-setups.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import {
+  modelJsetSlope,
   type RealCapture,
   realKernelRows,
   type ValidationRow,
@@ -77,6 +79,20 @@ export function loadCapture(path: string): RealCapture {
   const c = j as Partial<RealCapture>;
   if (typeof c !== "object" || c === null || !Array.isArray(c.validation) || typeof c.capturedOn !== "object")
     throw new UsageError(`real-kernel data ${path}: expected { capturedOn, calibration, validation: [...] }`);
+  if (c.calibration !== undefined) {
+    if (typeof c.calibration !== "object" || c.calibration === null || Array.isArray(c.calibration))
+      throw new UsageError(`real-kernel data ${path}: calibration must be an object of { ns, baseNs? }`);
+    for (const [id, v] of Object.entries(c.calibration)) {
+      const ok =
+        Number.isFinite(v?.ns) &&
+        v.ns > 0 &&
+        (v.baseNs === undefined || (Number.isFinite(v.baseNs) && v.baseNs > 0));
+      if (!ok)
+        throw new UsageError(
+          `real-kernel data ${path}: calibration.${id} needs ns > 0 (and baseNs > 0 if given)`,
+        );
+    }
+  }
   for (const [i, s] of c.validation.entries()) {
     const ok =
       typeof s?.id === "string" &&
@@ -94,10 +110,16 @@ export function loadCapture(path: string): RealCapture {
 /** `syscall-lab validate --real`: every captured real-kernel set-up next to the model. */
 export function runValidateReal(capture: RealCapture, profile: CostProfile, json: boolean): string {
   const rows = realKernelRows(capture, profile);
-  if (json) return JSON.stringify({ capturedOn: capture.capturedOn, profile: profile.name, rows }, null, 2);
+  const c = capture.calibration;
+  const hostJset =
+    c?.["jset-100"]?.baseNs !== undefined && c["jset-1000"]?.baseNs !== undefined ? jsetSlope(capture) : null;
+  const jset = hostJset === null ? null : { host: hostJset, modelCycles: modelJsetSlope(profile) };
+  if (json)
+    return JSON.stringify({ capturedOn: capture.capturedOn, profile: profile.name, rows, jset }, null, 2);
   const h = capture.capturedOn;
   const within = rows.filter((r) => Math.abs(r.ratio - 1) <= 0.25).length;
-  const cal = Object.entries(capture.calibration ?? {});
+  const isJset = (id: string) => id === "jset-100" || id === "jset-1000";
+  const cal = Object.entries(capture.calibration ?? {}).filter(([id]) => !isJset(id));
   const cross = Object.entries(capture.crossChecks ?? {});
   return [
     `real kernel: ${h.host}, Linux ${h.kernel}, ${h.cpu}, ${h.cpus} CPUs, captured ${h.date.slice(0, 10)}`,
@@ -113,6 +135,17 @@ export function runValidateReal(capture: RealCapture, profile: CostProfile, json
     ),
     `${within} of ${rows.length} validation set-ups within ±25 %.`,
     "Validation set-ups: every row above; none is used to calibrate anything.",
+    ...(jset === null
+      ? []
+      : [
+          `Check of the timing model (JSET chains of 100 and 1000 instructions; sets nothing): per JIT-compiled JSET ` +
+            `instruction the host takes ` +
+            `${jset.host.ns.toFixed(3)} ns${
+              jset.host.cycles === null
+                ? ""
+                : ` = ${jset.host.cycles.toFixed(2)} cycles at ${h.cpuMHz} MHz, the model ${jset.modelCycles.toFixed(2)} cycles (model/real ${(jset.modelCycles / jset.host.cycles).toFixed(2)})`
+            }.`,
+        ]),
     `Calibration inputs (syscall-lab calibrate uses only these): ${
       cal.length === 0
         ? "none captured"
@@ -123,7 +156,7 @@ export function runValidateReal(capture: RealCapture, profile: CostProfile, json
             )
             .join("; ")
     }.`,
-    `Cross-checks (measured, used for nothing): ${
+    `Check (measured, used for nothing): ${
       cross.length === 0
         ? "none"
         : cross

@@ -105,6 +105,7 @@ export const WORK_COST_NAMES = [
   "ptrace_stop", // one ptrace stop of a guest tracer, the tracee's side without the switches (the scheduler charges those)
   "switch_refill", // after a switch between address spaces: switch_mm's effects, the refill of caches and TLB
   "switch_fpu", // after a switch between user tasks: the FPU/SIMD state save and restore (eager FPU, 4.x+)
+  "ptrace_log_per_stop", // a strace-like logger's work per stop beyond a supervisor's (its extra wait4, the line, its write)
 ] as const;
 
 /** Placeholders (1 cycle per call, copies free) until a sourced profile is passed as BootOptions.natives. */

@@ -1,5 +1,5 @@
 // `syscall-lab calibrate`: measure the host's primitives with the native probe and turn them into a profile that
-// starts from cascadelake-2022 and replaces exactly four values, each labelled "calibrated on HOST, DATE" with the
+// starts from cascadelake-2022 and replaces exactly five values, each labelled "calibrated on HOST, DATE" with the
 // arithmetic that produced it. The validation set-ups are measured too (for `validate --real`), never used here.
 import { spawnSync } from "node:child_process";
 import { hostInfo, type Probe, readMitigations } from "./calibrate-probe.ts";
@@ -22,7 +22,10 @@ export function measureHost(probe: Probe, progress: (line: string) => void = () 
   const calibration: RealCapture["calibration"] = {};
   for (const c of CALIBRATION_INPUTS) {
     progress(`calibration input ${c.id}: probe ${c.probe.join(" ")}`);
-    calibration[c.id] = probe.run(c.probe);
+    // an input timed in another process gets a plain loop timed just before it, as the validation trials do
+    const base = c.probe[0] === "pipe-pingpong" ? probe.run(["null", "2000", "201"]).ns : undefined;
+    const r = probe.run(c.probe);
+    calibration[c.id] = base !== undefined ? { ns: r.ns, baseNs: base } : r;
   }
   const crossChecks: RealCapture["crossChecks"] = {};
   for (const c of CROSS_CHECKS) {
@@ -66,15 +69,16 @@ export function measureHost(probe: Probe, progress: (line: string) => void = () 
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /**
- * The calibrated profile: cascadelake-2022 with clockHz, classes.sysret, natives.seccomp_bpf_insn,
- * natives.switch_refill and natives.ptrace_tracer_per_stop set from the calibration inputs only.
+ * The calibrated profile: cascadelake-2022 with clockHz, classes.sysret, natives.switch_refill,
+ * natives.ptrace_tracer_per_stop and natives.ptrace_log_per_stop set from the calibration inputs only (the null
+ * round trip and the pipe ping-pong); the JSET slope checks the timing model's price of the JIT code (jsetSlope).
  */
 export function calibratedProfile(cap: RealCapture): CostProfileSpec {
   const base = getProfile("cascadelake-2022");
   const spec = base.spec;
   const on = `calibrated on ${cap.capturedOn.host}, ${cap.capturedOn.date.slice(0, 10)}`;
   const need = (id: string) => {
-    const v = cap.calibration[id];
+    const v = cap.calibration?.[id];
     if (v === undefined) throw new Error(`calibration: input "${id}" was not measured`);
     return v;
   };
@@ -91,13 +95,17 @@ export function calibratedProfile(cap: RealCapture): CostProfileSpec {
   const modelNull = modelSetupCycles(null, base);
   const nullDelta = cyc(nullNs) - modelNull;
   const sysret = Math.max(0, round(spec.classes.sysret.value + nullDelta));
-  // JSET chain: the slope between 100 and 1000 instructions, each net of its own plain loop
-  const j100 = need("jset-100");
-  const j1000 = need("jset-1000");
-  const slopeNs = (j1000.ns - j1000.baseNs! - (j100.ns - j100.baseNs!)) / 900;
-  const perInsn = Math.max(0, round(cyc(slopeNs)));
+  // the JSET chains set nothing (see jsetSlope): the JIT's code is priced by the timing model, which they check
   // pipe ping-pong: half a round trip is one write, one read, one wake-up and one switch between processes
-  const rtNs = need("pipe-pingpong").ns;
+  // with a plain loop timed just before it, the round trip is taken at the null input's speed (the host's load
+  // varies between inputs; captures before 2026-12-08 have no such loop and are used as measured)
+  const pipe = need("pipe-pingpong");
+  const rtNs = pipe.baseNs !== undefined ? (pipe.ns * nullNs) / pipe.baseNs : pipe.ns;
+  const rtHow =
+    pipe.baseNs !== undefined
+      ? `${pipe.ns.toFixed(0)} ns per round trip against a plain loop of ${pipe.baseNs.toFixed(1)} ns timed before ` +
+        `it, i.e. ${rtNs.toFixed(0)} ns at the null input's ${nullNs.toFixed(1)} ns`
+      : `${rtNs.toFixed(0)} ns per round trip`;
   const n = spec.natives;
   const hostSyscall = (body: number) => cyc(nullNs) - n.sys_getppid!.value + body;
   const known =
@@ -108,13 +116,15 @@ export function calibratedProfile(cap: RealCapture): CostProfileSpec {
     n.switch_fpu!.value;
   const refill = Math.max(0, round(cyc(rtNs / 2) - known));
   const tracer = round(n.ptrace_tracer_per_stop!.value + 3 * Math.max(0, nullDelta));
+  const logger = round(n.ptrace_log_per_stop!.value + 2 * Math.max(0, nullDelta));
 
   return {
     ...spec,
     name: `calibrated-${cap.capturedOn.host}`,
     description:
       `${on} (${cap.capturedOn.cpu}, Linux ${cap.capturedOn.kernel}, ${cap.capturedOn.cpus} CPUs): cascadelake-2022 ` +
-      `with five values set from the host's primitives (null syscall, JSET chain slope, pipe ping-pong); boot with ` +
+      `with five values set from the host's primitives (null syscall, pipe ping-pong; the JSET chain slope checks ` +
+      `the timing model's price of the BPF JIT's code and sets nothing); boot with ` +
       `flavour linux-generic. Calibration inputs: ${CALIBRATION_INPUTS.map((c) => c.id).join(", ")}. ` +
       `Validation set-ups (never used here): ${VALIDATION_SETUPS.map((s) => s.id).join(", ")}.`,
     clockHz,
@@ -132,19 +142,11 @@ export function calibratedProfile(cap: RealCapture): CostProfileSpec {
     },
     natives: {
       ...n,
-      seccomp_bpf_insn: {
-        value: perInsn,
-        fitted: true,
-        source:
-          `${on}: JSET chain slope ((${j1000.ns.toFixed(1)} - ${j1000.baseNs!.toFixed(1)}) - (${j100.ns.toFixed(1)} - ` +
-          `${j100.baseNs!.toFixed(1)})) ns / 900 instructions = ${slopeNs.toFixed(3)} ns = ${perInsn} cycles per ` +
-          `BPF instruction (the host's JIT if bpf_jit_enable); calibrated on the JSET primitive`,
-      },
       switch_refill: {
         value: refill,
         fitted: true,
         source:
-          `${on}: pipe ping-pong ${rtNs.toFixed(0)} ns per round trip; half of it, ${cyc(rtNs / 2).toFixed(0)} ` +
+          `${on}: pipe ping-pong ${rtHow}; half of it, ${cyc(rtNs / 2).toFixed(0)} ` +
           `cycles, minus a write and a read at the host's syscall cost (${hostSyscall(n.sys_write!.value).toFixed(0)} + ` +
           `${hostSyscall(n.sys_read!.value).toFixed(0)}), natives.schedule ${n.schedule!.value}, natives.context_switch ` +
           `${n.context_switch!.value} and natives.switch_fpu ${n.switch_fpu!.value} = ${refill}: everything else a ` +
@@ -157,8 +159,32 @@ export function calibratedProfile(cap: RealCapture): CostProfileSpec {
           `derived, ${on}: cascadelake-2022's ${n.ptrace_tracer_per_stop!.value} with its three syscall round trips ` +
           `at the host's cost: + 3 × ${Math.max(0, nullDelta).toFixed(0)} = ${tracer}`,
       },
+      ptrace_log_per_stop: {
+        value: logger,
+        source:
+          `derived, ${on}: cascadelake-2022's ${n.ptrace_log_per_stop!.value} with its two syscall round trips ` +
+          `(strace's second wait4 and its write) at the host's cost: + 2 × ${Math.max(0, nullDelta).toFixed(0)} = ${logger}`,
+      },
     },
   };
+}
+
+/**
+ * The host's JSET-chain slope: ns per BPF instruction between the 100- and the 1000-instruction chain, each net of
+ * the plain loop timed just before it in the same process. With bpf_jit_enable=1 this is the JIT's
+ * `test $k,%eax; jne` pair, which the model runs as code priced by the timing model: the slope checks that price
+ * and sets no profile value (natives.seccomp_bpf_insn stays the interpreter's, for bpf_jit_enable=0).
+ */
+export function jsetSlope(cap: RealCapture): { ns: number; cycles: number | null } {
+  const a = cap.calibration?.["jset-100"];
+  const b = cap.calibration?.["jset-1000"];
+  if (a === undefined || b === undefined)
+    throw new Error(`calibration: input "${a === undefined ? "jset-100" : "jset-1000"}" was not measured`);
+  if (a.baseNs === undefined || b.baseNs === undefined)
+    throw new Error("calibration: the JSET inputs need the plain loop timed before them (baseNs)");
+  const ns = (b.ns - b.baseNs - (a.ns - a.baseNs)) / 900;
+  const mhz = cap.capturedOn.cpuMHz;
+  return { ns, cycles: mhz !== null && mhz > 0 ? (ns * mhz) / 1e3 : null };
 }
 
 function mitigationSummary(cap: RealCapture): string {

@@ -19,7 +19,7 @@ import { CACHE_GEOMETRY_3_1, SECCOMP_MODE_FILTER } from "../kernel/seccomp-filte
 import { NR } from "../kernel/syscall-names-x86_64-3.1.ts";
 import type { Task } from "../kernel/task.ts";
 import { TIF_SECCOMP } from "../kernel/tif.ts";
-import { type ModelSetup, VALIDATION_SETUPS } from "./calibrate-setups.ts";
+import { FILTERS, type ModelSetup, VALIDATION_SETUPS } from "./calibrate-setups.ts";
 import { compareDesigns } from "./compare.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
 import { runWorkload } from "./run-workload.ts";
@@ -349,4 +349,11 @@ export function realKernelRows(capture: RealCapture, profile: CostProfile): Real
       spread: [Math.min(...rs), Math.max(...rs)],
     };
   });
+}
+
+/** The model's cycles per instruction of the JSET chain (1000 minus 100 instructions), as the JIT's code runs. */
+export function modelJsetSlope(profile: CostProfile): number {
+  const a = modelSetupCycles({ filters: FILTERS.jset(100) }, profile);
+  const b = modelSetupCycles({ filters: FILTERS.jset(1000) }, profile);
+  return (b - a) / 900;
 }

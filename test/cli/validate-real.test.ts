@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXIT_NO_COMPILER, runCalibrate } from "../../src/cli/calibrate.ts";
+import { EXIT_NO_COMPILER, runCalibrate, runCalibrateFrom } from "../../src/cli/calibrate.ts";
 import { UsageError } from "../../src/cli/output.ts";
 import { defaultCapturePath, loadCapture, runValidateReal } from "../../src/cli/validate.ts";
 import { VALIDATION_SETUPS } from "../../src/measure/calibrate-setups.ts";
@@ -53,5 +53,35 @@ describe("calibrate without a C compiler", () => {
       process.env.PATH = path;
       if (cc !== undefined) process.env.CC = cc;
     }
+  });
+});
+
+describe("calibrate --from", () => {
+  it("rebuilds the profile from a capture's calibration inputs without measuring", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calf-"));
+    const path = defaultCapturePath();
+    const r = runCalibrateFrom(loadCapture(path), path, dir);
+    expect(r.exitCode).toBe(0);
+    expect(r.message).toMatch(/nothing measured/);
+    const spec = JSON.parse(readFileSync(join(dir, "calibrated.profile.json"), "utf8")) as {
+      description: string;
+    };
+    expect(spec.description).toMatch(/^calibrated on /);
+  });
+  it("names the missing calibration input of a capture that lacks it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calf-"));
+    const c = loadCapture(defaultCapturePath());
+    const { "pipe-pingpong": _gone, ...rest } = c.calibration;
+    expect(() => runCalibrateFrom({ ...c, calibration: rest }, "x.json", dir)).toThrow(UsageError);
+    expect(() => runCalibrateFrom({ ...c, calibration: rest }, "x.json", dir)).toThrow(
+      /x\.json: calibration: input "pipe-pingpong" was not measured/,
+    );
+  });
+  it("rejects a capture whose calibration input is not a positive time", () => {
+    const dir = mkdtempSync(join(tmpdir(), "calf-"));
+    const bad = join(dir, "bad.json");
+    const c = loadCapture(defaultCapturePath());
+    writeFileSync(bad, JSON.stringify({ ...c, calibration: { ...c.calibration, null: { ns: "fast" } } }));
+    expect(() => loadCapture(bad)).toThrow(/calibration\.null needs ns > 0/);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { calibratedProfile } from "../../src/measure/calibrate.ts";
+import { calibratedProfileText } from "../../src/cli/calibrate.ts";
+import { calibratedProfile, jsetSlope } from "../../src/measure/calibrate.ts";
 import {
   CALIBRATION_INPUTS,
   CROSS_CHECKS,
@@ -73,17 +74,46 @@ describe("calibratedProfile", () => {
       ),
       ...Object.keys(spec.natives).filter((k) => spec.natives[k]!.value !== CL.natives[k]!.value),
     ].sort();
-    expect(changed).toEqual(["ptrace_tracer_per_stop", "seccomp_bpf_insn", "switch_refill", "sysret"]);
-    for (const k of ["seccomp_bpf_insn", "switch_refill"]) {
+    expect(changed).toEqual(["ptrace_log_per_stop", "ptrace_tracer_per_stop", "switch_refill", "sysret"]);
+    for (const k of ["switch_refill"]) {
       expect(spec.natives[k]!.fitted).toBe(true);
       expect(spec.natives[k]!.source).toMatch(/^calibrated on /);
     }
     expect(spec.classes.sysret.fitted).toBe(true);
   });
-  it("derives the BPF cost per instruction from the JSET slope", () => {
+  it("takes the JSET slope as a check of the JIT's price, not as a cost: the interpreter's price is kept", () => {
     const a = capture.calibration["jset-100"]!;
     const b = capture.calibration["jset-1000"]!;
     const ns = (b.ns - b.baseNs! - (a.ns - a.baseNs!)) / 900;
-    expect(spec.natives.seccomp_bpf_insn!.value).toBeCloseTo((ns * spec.clockHz.value) / 1e9, 0);
+    expect(jsetSlope(capture).ns).toBeCloseTo(ns, 12);
+    expect(jsetSlope(capture).cycles).toBeCloseTo((ns * spec.clockHz.value) / 1e9, 9);
+    expect(spec.natives.seccomp_bpf_insn!.value).toBe(CL.natives.seccomp_bpf_insn!.value);
+    const { "jset-1000": _gone, ...rest } = capture.calibration;
+    expect(() => jsetSlope({ ...capture, calibration: rest })).toThrow(/"jset-1000" was not measured/);
+  });
+  it("takes a pipe ping-pong timed against its own plain loop at the null input's speed", () => {
+    const pipe = capture.calibration["pipe-pingpong"]!;
+    const nullNs = capture.calibration.null!.ns;
+    // the same round trip measured while a plain getppid took twice the null input's time: half the ns count
+    const slow = calibratedProfile({
+      ...capture,
+      calibration: { ...capture.calibration, "pipe-pingpong": { ns: pipe.ns * 2, baseNs: nullNs * 2 } },
+    });
+    expect(slow.natives.switch_refill!.value).toBe(spec.natives.switch_refill!.value);
+    expect(slow.natives.switch_refill!.source).toMatch(/against a plain loop of/);
+  });
+  it("prices strace's extra work per stop with the host's syscall cost", () => {
+    const extra = spec.natives.ptrace_log_per_stop!.value - CL.natives.ptrace_log_per_stop!.value;
+    const perRoundTrip =
+      (spec.natives.ptrace_tracer_per_stop!.value - CL.natives.ptrace_tracer_per_stop!.value) / 3;
+    expect(extra).toBeCloseTo(2 * perRoundTrip, 0);
+  });
+});
+
+describe("the committed calibrated profile", () => {
+  it("is exactly what the committed capture regenerates (calibrate --from), so it cannot go stale silently", () => {
+    const committed = readFileSync(`${FIX}calibrated.profile.json`, "utf8");
+    // on failure: npx tsx src/cli/main.ts calibrate --from test/fixtures/real-kernel/real.json --out test/fixtures/real-kernel
+    expect(committed).toBe(calibratedProfileText(capture));
   });
 });

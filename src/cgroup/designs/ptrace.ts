@@ -97,8 +97,9 @@ export interface TraceLogLine {
 
 /**
  * ptrace-log: a strace-like tracer that only logs. It attaches to every task (strace -f traces everything, filtered
- * or not), takes the same two stops per call at the same cost as the supervisor, records them, and changes nothing.
- * It measures what tracing costs before any filtering decision.
+ * or not), takes the same two stops per call as the supervisor, records them, and changes nothing. Beyond the
+ * supervisor's work it pays what strace does at each stop (ptrace_log_per_stop: a second wait4, formatting half a
+ * line, its write). It measures what tracing costs before any filtering decision.
  */
 export function ptraceLogDesign(): Design & { readonly log: TraceLogLine[] } {
   let host: DesignHost | null = null;
@@ -106,6 +107,7 @@ export function ptraceLogDesign(): Design & { readonly log: TraceLogLine[] } {
   const dropped = { count: 0 };
   const logger = (stop: TracerStop, task: Task): undefined => {
     host?.machine.charge("ptrace_tracer_per_stop");
+    host?.machine.charge("ptrace_log_per_stop");
     appendRecord(
       log,
       { pid: task.pid, kind: stop.kind, nr: stop.nr, ...(stop.ret !== undefined ? { ret: stop.ret } : {}) },

@@ -1,5 +1,5 @@
 // What a ptrace stop and a switch between tasks cost beyond the kernel instructions (issue 10, item 3): the cost
-// entries ptrace_stop, switch_refill and switch_fpu of the built-in profiles, kept apart from the profile files so
+// entries ptrace_stop, switch_refill, switch_fpu and ptrace_log_per_stop of the built-in profiles, kept apart from the profile files so
 // the per-instruction and per-native tables stay as they are. Each value restates its source or derivation here.
 //
 // The path of one stop on a real kernel: the tracee's ptrace_stop() queues SIGCHLD and wakes the tracer with a
@@ -23,7 +23,31 @@ const PIPE_PROCESS_VS_THREAD =
   "(4,820 - 2,140) / 2 = 1,340 ns per switch is switch_mm and the cache/TLB refill it causes. A secondary source " +
   "(a personal measurement page, one machine); a pipe ping-pong is a primitive, not one of the validation set-ups";
 
-/** The three entries for a profile whose context_switch already contains one CR3 write of `movCr3` cycles. */
+/** Bytes of strace's log line written per stop ("getppid()" padded to column 40, " = 1234\n"; 48 per call). */
+const LINE_BYTES_PER_STOP = 24;
+
+const IPC = 1.47;
+
+/** strace's work per stop, counted on this project's host (a count of calls, no timing). */
+const STRACE_COUNTS =
+  "counted on this project's host (strace 6.1, Linux 6.18) for `strace -f -o /dev/null` over a getppid loop, " +
+  "with an LD_PRELOAD shim (calibrate/strace-counts) counting strace's own wait4 and ptrace calls and /proc/self/io's " +
+  "syscw at its exit: " +
+  "per stop 2 wait4 (one of them returns no stop: there is one stop per PTRACE_SYSCALL), 1 " +
+  "PTRACE_GET_SYSCALL_INFO, 1 PTRACE_SYSCALL and 1 write of the log (syscw; strace fflush()es its output, e.g. " +
+  "in line_ended(), strace src/strace.c), 48 bytes written per call; so a second wait4 " +
+  "and a write per stop beyond a supervisor";
+
+/** strace 6.1's own user-space instructions per stop (decoding, formatting, stdio), counted (see below). */
+const STRACE_USER_INSNS_PER_STOP = 2272;
+const STRACE_USER_COUNT =
+  "counted on this project's host with valgrind --tool=callgrind on `strace -f -o /dev/null` over the probe's getppid " +
+  "loop (strace 6.1, glibc 2.36): 6,924,519 instructions under `probe null 1100 1` minus 1,926,507 under `probe " +
+  "null 100 1`, over the 2,200 extra stops (PTRACE_SYSCALL calls) the shim counted between the two = 2,272; most of " +
+  "it is vfprintf, stdio's xsputn and strace's decoders (calibrate/strace-counts/count.sh; its output is " +
+  "test/fixtures/real-kernel/strace-counts.txt)";
+
+/** The entries for a profile whose context_switch already contains one CR3 write of `movCr3` cycles. */
 function entries(p: {
   clockHz: number;
   clockName: string;
@@ -31,9 +55,28 @@ function entries(p: {
   contextSwitch: number;
   movCr3: number;
   fpu: Sourced;
-}): Record<"ptrace_stop" | "switch_refill" | "switch_fpu", Sourced> {
+  roundTrip: number;
+  sysWrite: number;
+  copyPerByte: number;
+}): Record<"ptrace_stop" | "switch_refill" | "switch_fpu" | "ptrace_log_per_stop", Sourced> {
   const refill = Math.round(1340e-9 * p.clockHz) - p.movCr3;
+  const wait = Math.round(250 / IPC);
+  const format = Math.round(STRACE_USER_INSNS_PER_STOP / IPC);
+  const bytes = LINE_BYTES_PER_STOP * p.copyPerByte;
+  const log = 2 * p.roundTrip + wait + p.sysWrite + bytes + format;
   return {
+    ptrace_log_per_stop: {
+      value: log,
+      source:
+        `derived: what strace 6.1 does at each stop beyond a supervisor's wait4 + PTRACE_GET_SYSCALL_INFO (or ` +
+        `GETREGS) + PTRACE_SYSCALL (natives.ptrace_tracer_per_stop): ${STRACE_COUNTS}. Priced as 2 syscall round ` +
+        `trips of the tracer at ${p.roundTrip} cycles (as in ptrace_tracer_per_stop) + the second wait4's do_wait ` +
+        `scan that finds no stop, est. ~250 instructions (kernel/exit.c do_wait, wait_consider_task) / IPC 1.47 = ` +
+        `${wait} + natives.sys_write ${p.sysWrite} + ${LINE_BYTES_PER_STOP} bytes at copy_user_per_byte ` +
+        `${p.copyPerByte} = ${bytes} + strace's own user-space work, ${STRACE_USER_INSNS_PER_STOP} instructions per ` +
+        `stop (${STRACE_USER_COUNT}) / IPC 1.47 = ${format}: ${log}. The do_wait count is an estimate; the IPC is ` +
+        `Arora 2022's kernel IPC (docs/sources.md#entry-figures), taken for strace's user code too`,
+    },
     ptrace_stop: {
       value: p.tracehook - 2 * p.contextSwitch,
       source:
@@ -62,6 +105,10 @@ export function ptraceStopEntries(spec: CostProfileSpec): Record<string, Sourced
     clockName: `clockHz ${spec.clockHz.value / 1e9} GHz`,
     tracehook: n.tracehook_report_syscall!.value,
     contextSwitch: n.context_switch!.value,
+    // the tracer's syscall round trip inside ptrace_tracer_per_stop (sandybridge-2011's null 194 - getppid 26)
+    roundTrip: 168,
+    sysWrite: n.sys_write!.value,
+    copyPerByte: n.copy_user_per_byte!.value,
   };
   if (spec.name === "sandybridge-2011") {
     return entries({
