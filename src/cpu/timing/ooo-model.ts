@@ -112,7 +112,8 @@ export function priceOoo(
   }
   const feBound = fusedUops / spec.issueWidth;
   const latBound = loopCarriedLatency(u, f, n, x);
-  const t = Math.max(feBound, portBound, latBound);
+  // Cycles are kept in multiples of 1/64 so that any sum of them is exact in binary floating point.
+  const t = Math.round(Math.max(feBound, portBound, latBound) * 64) / 64;
   if (bounds !== undefined) {
     bounds.frontEnd = feBound;
     bounds.ports = portBound;
@@ -121,7 +122,8 @@ export function priceOoo(
     bounds.fusedUops = fusedUops;
     bounds.fusedPairs = pairs;
   }
-  // Spread t over the positions by fused-domain µops; the last weighted position takes the rounding remainder.
+  // Spread t over the positions by fused-domain µops (in 1/64 cycles); the last weighted position takes the
+  // remainder, so the positions add up to t exactly.
   let last = -1;
   for (let i = 0; i < n; i++) if (x.weight[i]! > 0) last = i;
   let spent = 0;
@@ -129,7 +131,7 @@ export function priceOoo(
     let c = 0;
     if (i === last) c = t - spent;
     else if (x.weight[i]! > 0) {
-      c = (t * x.weight[i]!) / fusedUops;
+      c = Math.round((t * x.weight[i]! * 64) / fusedUops) / 64;
       spent += c;
     }
     out[i] = c + (f.form[i] === FIXED ? fixed[i]! : 0);
