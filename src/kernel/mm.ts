@@ -147,6 +147,8 @@ export function sys_mmap(k: KernelContext, cpu: Cpu): number {
       content = f.reg.data.subarray(Math.min(off, f.reg.data.length), Math.min(off + len, f.reg.data.length));
     }
   }
+  // more than guest memory holds: ENOMEM before any search (the search walks the range page by page)
+  if (len / PAGE_SIZE > framesLeft(t.space)) return -ENOMEM;
   let at: number;
   if (flags & MAP_FIXED) {
     if ((addr & PAGE_MASK) !== 0 || !inUser(addr, len)) return -EINVAL;

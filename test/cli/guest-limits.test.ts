@@ -124,7 +124,7 @@ describe("guest output streams to the host", () => {
       program: `${HOSTILE}write-flood`,
       args: [],
       profile,
-      limits: { maxInstructions: 2_000_000 },
+      limits: { maxInstructions: 50_000 },
       output: (stream, b) => {
         expect(stream).toBe("stdout");
         bytes += b.length;
