@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { calibratedProfile, measureHost } from "../measure/calibrate.ts";
 import { buildProbe, findCompiler } from "../measure/calibrate-probe.ts";
 import { compileProfile } from "../measure/profile.ts";
+import { EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 
-/** calibrate's exit code when the host has no C compiler (nothing measured, nothing written). */
-export const EXIT_NO_COMPILER = 2;
+/** calibrate's exit code when the host has no C compiler (nothing measured, nothing written): the table's 2. */
+export const EXIT_NO_COMPILER = EXIT_USAGE;
 
 export interface CalibrateResult {
   exitCode: number;
@@ -42,7 +43,7 @@ export function runCalibrate(outDir: string, progress: (line: string) => void): 
     writeFileSync(profilePath, `${JSON.stringify(spec, null, 2)}\n`);
     writeFileSync(realPath, `${JSON.stringify(capture, null, 2)}\n`);
     return {
-      exitCode: 0,
+      exitCode: EXIT_OK,
       message: [
         `wrote ${profilePath} (${spec.description.split(":")[0]})`,
         `wrote ${realPath} (the validation set-ups measured on this host)`,
