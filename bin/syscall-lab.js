@@ -8,7 +8,7 @@ try {
     process.stderr.write(
       "syscall-lab: dist/ is not built; run `npm run build` (or use `npm run cli -- ARGS`)\n",
     );
-    process.exit(3);
+    process.exit(3); // EXIT_INTERNAL (src/cli/exit-codes.ts): this file runs before any of dist/ is loaded
   }
   throw e;
 }

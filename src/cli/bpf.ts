@@ -33,6 +33,7 @@ import { TIF_SECCOMP } from "../kernel/tif.ts";
 import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
 import { type CostProfile, getProfile } from "../measure/profile.ts";
 import { runWorkload } from "../measure/run-workload.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 
 export interface BpfCommandResult {
   output: string;
@@ -59,13 +60,13 @@ function readFilter(file: string): { prog: SockFilter[]; format: string } | BpfC
   try {
     bytes = readInputFile(file, { what: "filter", maxBytes: INPUT_LIMITS.filter, allowStdin: true });
   } catch (e) {
-    if (e instanceof InputFileError) return { output: e.message, exitCode: 2 };
+    if (e instanceof InputFileError) return { output: e.message, exitCode: EXIT_USAGE };
     throw e;
   }
   try {
     return parseFilterBytes(bytes);
   } catch (e) {
-    if (e instanceof FilterFileError) return { output: `${file}: ${e.message}`, exitCode: 2 };
+    if (e instanceof FilterFileError) return { output: `${file}: ${e.message}`, exitCode: EXIT_USAGE };
     throw e;
   }
 }
@@ -86,10 +87,10 @@ export function bpfCheck(file: string, opts: BpfCheckOptions = {}): BpfCommandRe
           ebpfInstructions: res.filter.ebpfLen,
         }
       : { result: res.errnoName, errno: res.errno, stage: res.stage, pc: res.pc, reason: res.reason };
-    return { output: JSON.stringify(body), exitCode: res.ok ? 0 : 1 };
+    return { output: JSON.stringify(body), exitCode: res.ok ? EXIT_OK : EXIT_FAILED };
   }
-  if (res.ok) return { output: "ok", exitCode: 0 };
-  return { output: `${res.errnoName}\n${res.stage}: ${res.reason}`, exitCode: 1 };
+  if (res.ok) return { output: "ok", exitCode: EXIT_OK };
+  return { output: `${res.errnoName}\n${res.stage}: ${res.reason}`, exitCode: EXIT_FAILED };
 }
 
 class OptionError extends Error {}
@@ -130,7 +131,7 @@ export function bpfRun(file: string, opts: BpfRunOptions): BpfCommandResult {
   try {
     p = parseRunOptions(opts);
   } catch (e) {
-    if (e instanceof OptionError) return { output: e.message, exitCode: 2 };
+    if (e instanceof OptionError) return { output: e.message, exitCode: EXIT_USAGE };
     throw e;
   }
   const read = readFilter(file);
@@ -138,8 +139,11 @@ export function bpfRun(file: string, opts: BpfRunOptions): BpfCommandResult {
   const res = seccompPrepareFilter(read.prog);
   if (!res.ok) {
     if (opts.json)
-      return { output: JSON.stringify({ result: res.errnoName, reason: res.reason }), exitCode: 1 };
-    return { output: `filter rejected: ${res.errnoName}\n${res.stage}: ${res.reason}`, exitCode: 1 };
+      return { output: JSON.stringify({ result: res.errnoName, reason: res.reason }), exitCode: EXIT_FAILED };
+    return {
+      output: `filter rejected: ${res.errnoName}\n${res.stage}: ${res.reason}`,
+      exitCode: EXIT_FAILED,
+    };
   }
   const data = makeSeccompData({ nr: p.nr, arch: p.arch, instructionPointer: p.ip, args: p.args });
   const stats: RunStats = { insns: 0 };
@@ -155,11 +159,11 @@ export function bpfRun(file: string, opts: BpfRunOptions): BpfCommandResult {
         nr: p.nr,
         arch: archName(p.arch),
       }),
-      exitCode: 0,
+      exitCode: EXIT_OK,
     };
   return {
     output: `${formatAction(action)}\n${stats.insns} instruction${stats.insns === 1 ? "" : "s"}`,
-    exitCode: 0,
+    exitCode: EXIT_OK,
   };
 }
 
@@ -177,8 +181,11 @@ export function bpfJit(file: string, opts: BpfJitOptions = {}): BpfCommandResult
   const res = seccompPrepareFilter(read.prog);
   if (!res.ok) {
     if (opts.json)
-      return { output: JSON.stringify({ result: res.errnoName, reason: res.reason }), exitCode: 1 };
-    return { output: `filter rejected: ${res.errnoName}\n${res.stage}: ${res.reason}`, exitCode: 1 };
+      return { output: JSON.stringify({ result: res.errnoName, reason: res.reason }), exitCode: EXIT_FAILED };
+    return {
+      output: `filter rejected: ${res.errnoName}\n${res.stage}: ${res.reason}`,
+      exitCode: EXIT_FAILED,
+    };
   }
   const ebpf = bpfConvertFilter(res.filter);
   const image = bpfIntJitCompile(ebpf, convertedStackDepth(ebpf));
@@ -208,7 +215,7 @@ export function bpfJit(file: string, opts: BpfJitOptions = {}): BpfCommandResult
           insn: l.text,
         })),
       }),
-      exitCode: 0,
+      exitCode: EXIT_OK,
     };
   const pcCol = (pc: number) => (pc < 0 ? "   -" : String(pc).padStart(4));
   const out: string[] = [];
@@ -225,7 +232,7 @@ export function bpfJit(file: string, opts: BpfJitOptions = {}): BpfCommandResult
     out.push(
       `${pcCol(pcOf(l.addr))}  ${`+${Number(l.addr - base)}`.padEnd(6)}  ${l.bytes.padEnd(24)}  ${l.text}`,
     );
-  return { output: out.join("\n"), exitCode: 0 };
+  return { output: out.join("\n"), exitCode: EXIT_OK };
 }
 
 /** The filter of `bpf cost`: load args[0], compare it with `checks` values that never match, then ALLOW. */
@@ -254,12 +261,12 @@ export function bpfCost(opts: BpfCostOptions = {}): BpfCommandResult {
   const checks = opts.checks ?? [1, 50, 200];
   for (const n of checks)
     if (!Number.isInteger(n) || n < 1 || n > 250)
-      return { output: `--checks: ${n} is not an integer from 1 to 250`, exitCode: 2 };
+      return { output: `--checks: ${n} is not an integer from 1 to 250`, exitCode: EXIT_USAGE };
   let profile: CostProfile;
   try {
     profile = getProfile(opts.profile ?? "cascadelake-2022");
   } catch (e) {
-    return { output: (e as Error).message, exitCode: 2 };
+    return { output: (e as Error).message, exitCode: EXIT_USAGE };
   }
   const cycles = (filter: SockFilter[] | null, jit: boolean): number => {
     const r = runWorkload({
@@ -295,7 +302,7 @@ export function bpfCost(opts: BpfCostOptions = {}): BpfCommandResult {
       real: REAL_RATIO[n] ?? null,
     };
   });
-  if (opts.json) return { output: JSON.stringify({ profile: profile.name, none, rows }), exitCode: 0 };
+  if (opts.json) return { output: JSON.stringify({ profile: profile.name, none, rows }), exitCode: EXIT_OK };
   const fx = (x: number) => `${x.toFixed(2)}×`;
   const out = [
     `getppid round trip, linux-generic + ${profile.name}, filter = ld args[0]; N × jeq (no match); ret ALLOW`,
@@ -309,5 +316,5 @@ export function bpfCost(opts: BpfCostOptions = {}): BpfCommandResult {
         )}  ${fx(r.ratioInterpreter).padStart(5)}  ${r.real === null ? "-" : fx(r.real)}`.trimEnd(),
     ),
   ];
-  return { output: out.join("\n"), exitCode: 0 };
+  return { output: out.join("\n"), exitCode: EXIT_OK };
 }

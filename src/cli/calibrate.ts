@@ -4,10 +4,11 @@ import { calibratedProfile, measureHost } from "../measure/calibrate.ts";
 import { buildProbe, findCompiler } from "../measure/calibrate-probe.ts";
 import { compileProfile } from "../measure/profile.ts";
 import type { RealCapture } from "../measure/validation.ts";
+import { EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 import { UsageError } from "./output.ts";
 
-/** calibrate's exit code when the host has no C compiler (nothing measured, nothing written). */
-export const EXIT_NO_COMPILER = 2;
+/** calibrate's exit code when the host has no C compiler (nothing measured, nothing written): the table's 2. */
+export const EXIT_NO_COMPILER = EXIT_USAGE;
 
 export interface CalibrateResult {
   exitCode: number;
@@ -44,7 +45,7 @@ export function runCalibrate(outDir: string, progress: (line: string) => void): 
     writeFileSync(profilePath, calibratedProfileText(capture));
     writeFileSync(realPath, `${JSON.stringify(capture, null, 2)}\n`);
     return {
-      exitCode: 0,
+      exitCode: EXIT_OK,
       message: [
         `wrote ${profilePath} (${spec.description.split(":")[0]})`,
         `wrote ${realPath} (the validation set-ups measured on this host)`,

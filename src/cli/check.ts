@@ -14,6 +14,7 @@ import {
 import type { CostProfile } from "../measure/profile.ts";
 import { githubAnnotations, githubSummary, junitXml } from "./check-formats.ts";
 import type { ResolvedDesign } from "./design-loader.ts";
+import { EXIT_FAILED, EXIT_OK } from "./exit-codes.ts";
 import { fmtFixed, makeChalk, table, UsageError } from "./output.ts";
 
 export const DEFAULT_BASELINE = "bench/baseline.json";
@@ -124,7 +125,10 @@ export function runCheck(o: CheckOptions): { output: string; exitCode: number } 
     const current = measureSuite(suite, o.profile);
     const files = designFiles(o);
     writeBaseline(o.baseline, files === undefined ? current : { ...current, designFiles: files });
-    return { output: `wrote ${Object.keys(current.points).length} points to ${o.baseline}`, exitCode: 0 };
+    return {
+      output: `wrote ${Object.keys(current.points).length} points to ${o.baseline}`,
+      exitCode: EXIT_OK,
+    };
   }
   const base = preflightBaseline(o)!;
   if (base.profile !== o.profile.name) {
@@ -150,9 +154,10 @@ export function runCheck(o: CheckOptions): { output: string; exitCode: number } 
     }
   }
   const format = o.format ?? (o.json ? "json" : "text");
-  if (format === "json") return { output: JSON.stringify(r, null, 2), exitCode: r.ok ? 0 : 1 };
+  if (format === "json")
+    return { output: JSON.stringify(r, null, 2), exitCode: r.ok ? EXIT_OK : EXIT_FAILED };
   const text = render(r, o);
-  if (format === "text") return { output: text, exitCode: r.ok ? 0 : 1 };
+  if (format === "text") return { output: text, exitCode: r.ok ? EXIT_OK : EXIT_FAILED };
   const summaryPath = process.env.GITHUB_STEP_SUMMARY;
   if (summaryPath !== undefined && summaryPath !== "") {
     try {
@@ -163,5 +168,8 @@ export function runCheck(o: CheckOptions): { output: string; exitCode: number } 
       );
     }
   }
-  return { output: `${text}\n${githubAnnotations(r, o.baseline, updateHint(o))}`, exitCode: r.ok ? 0 : 1 };
+  return {
+    output: `${text}\n${githubAnnotations(r, o.baseline, updateHint(o))}`,
+    exitCode: r.ok ? EXIT_OK : EXIT_FAILED,
+  };
 }

@@ -11,6 +11,7 @@ import { parseNonNegativeInt, parsePositiveInt, UsageError } from "./output.ts";
 
 const WORKLOAD_LIST = WORKLOAD_NAMES.join(", ");
 
+import { exitForSignal } from "./exit-codes.ts";
 import { registerTrace } from "./trace-command.ts";
 import { registerWeb } from "./web.ts";
 
@@ -496,7 +497,7 @@ export function registerCommands(program: Command): void {
           `cycles/call = the SYSCALL instruction + every kernel instruction up to the return; totals include exit_group. Exit: ${killed ?? `status ${report.exitCode}`}`,
         );
         // the guest-signal row of the exit-code table (docs/architecture.md): 128 + n
-        if (report.killedBy !== null) process.exitCode = 128 + report.killedBy;
+        if (report.killedBy !== null) process.exitCode = exitForSignal(report.killedBy);
       },
     );
 

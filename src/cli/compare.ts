@@ -6,7 +6,6 @@ import {
   type Flavour,
   readDesign,
 } from "../measure/compare.ts";
-import { loadDesignFile } from "../measure/design-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { fmtFixed, fmtInt, makeChalk, table, UsageError } from "./output.ts";
 
@@ -22,15 +21,6 @@ export interface CompareCliOptions {
   flavour?: Flavour;
   /** page-table isolation (linux-generic only) */
   pti?: boolean;
-}
-
-/** Loads every `*.ts`/`*.js` entry of a --designs list as a design file; returns the list with their ids. */
-export async function loadDesignFiles(spec: string): Promise<string> {
-  const out: string[] = [];
-  for (const item of spec.split(",").map((s) => s.trim())) {
-    out.push(/\.(ts|js|mjs)$/.test(item) ? await loadDesignFile(item) : item);
-  }
-  return out.join(",");
 }
 
 /** "all" or a comma-separated list of design ids. */

@@ -6,7 +6,7 @@ import { toolVersion } from "./version.ts";
 
 // A closed pipe (`syscall-lab ... | head`) ends the output, not the program with a stack trace.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-  if (e.code === "EPIPE") process.exit(0);
+  if (e.code === "EPIPE") process.exit(EXIT_OK);
   throw e;
 });
 

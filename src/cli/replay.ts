@@ -9,6 +9,7 @@ import type { CostProfile } from "../measure/profile.ts";
 import { planReplay, type ReplayReport, replayLog } from "../measure/run-replay.ts";
 import { GAP_CAP_INSTRUCTIONS } from "../workload/replay.ts";
 import { parseStrace } from "../workload/strace.ts";
+import { EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 import { fmtFixed, fmtInt, table } from "./output.ts";
 
 export interface ReplayCliOptions {
@@ -47,7 +48,7 @@ export interface ReplayComparison {
 /** How many unparsed lines the text output lists. */
 export const UNPARSED_LISTED = 10;
 
-const fail = (output: string): ReplayCommandResult => ({ output, exitCode: 2 });
+const fail = (output: string): ReplayCommandResult => ({ output, exitCode: EXIT_USAGE });
 
 export function parseDenyList(spec: string): number[] {
   const out: number[] = [];
@@ -225,7 +226,7 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
   if (o.json)
     return {
       output: JSON.stringify({ trace: file, report, baseline: base, comparison: cmp }, null, 2),
-      exitCode: 0,
+      exitCode: EXIT_OK,
     };
-  return { output: render(file, report, base, cmp), exitCode: 0 };
+  return { output: render(file, report, base, cmp), exitCode: EXIT_OK };
 }

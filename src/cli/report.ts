@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { SEGMENTS } from "../measure/cycle-breakdown.ts";
 import { FIGURE_FORMATS, type FigureFormat, renderFigure } from "../measure/figure-render.ts";
-import { InputFileError } from "../measure/read-limited.ts";
+import { InputFileError } from "../measure/input-file.ts";
 import {
   breakdownOf,
   buildTables,
@@ -30,6 +30,7 @@ import { ensureDir, OutputError, writeAtomic } from "../measure/result-dir.ts";
 import { RESULTS_CSV, RESULTS_JSONL, resultsCsv } from "../measure/sweep.ts";
 import { BREAKDOWN_JSON, BreakdownError } from "../measure/sweep-breakdown.ts";
 import { ResultsError } from "../measure/sweep-result.ts";
+import { EXIT_OK } from "./exit-codes.ts";
 import { fmtFixed, fmtInt, makeChalk, table, UsageError } from "./output.ts";
 
 export interface ReportCliOptions {
@@ -174,5 +175,5 @@ export function renderReport(d: ReportData & { files: string[] }, json: boolean)
 
 export async function runReportCommand(o: ReportCliOptions): Promise<{ output: string; exitCode: number }> {
   const d = await buildReport(o);
-  return { output: o.json ? JSON.stringify(d, null, 2) : renderReport(d, false), exitCode: 0 };
+  return { output: o.json ? JSON.stringify(d, null, 2) : renderReport(d, false), exitCode: EXIT_OK };
 }

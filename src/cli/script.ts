@@ -19,6 +19,7 @@ export const DEFAULT_SCRIPT_DESIGN = "cgroup-composed";
 
 import { errnoName, errnoNumber } from "../kernel/errno-names.ts";
 import { GuestLimitError } from "../kernel/guest-limits.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 
 export { ERRNO_NAMES, errnoName } from "../kernel/errno-names.ts";
 
@@ -368,7 +369,7 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
     return {
       output: `${p.errors.join("\n")}\n`,
       failures: 0,
-      exitCode: 2,
+      exitCode: EXIT_USAGE,
       json: {
         file: where,
         design: design?.id ?? null,
@@ -475,7 +476,7 @@ export function runScript(text: string, opts: ScriptOptions = {}): ScriptResult 
   return {
     output: `${out.join("\n")}\n`,
     failures,
-    exitCode: failures > 0 ? 1 : 0,
+    exitCode: failures > 0 ? EXIT_FAILED : EXIT_OK,
     json: {
       file: where,
       design: design.id,

@@ -8,6 +8,7 @@ import { runSweep, type SweepSummary } from "../measure/sweep.ts";
 import { BreakdownError } from "../measure/sweep-breakdown.ts";
 import { ResultsError } from "../measure/sweep-result.ts";
 import type { Shard } from "../measure/sweep-shard.ts";
+import { EXIT_FAILED, EXIT_OK } from "./exit-codes.ts";
 import { fmtInt, makeChalk, UsageError } from "./output.ts";
 
 export interface SweepCliOptions {
@@ -96,6 +97,6 @@ export async function runSweepCommand(o: SweepCliOptions): Promise<{ output: str
   }
   return {
     output: o.json ? JSON.stringify(summary, null, 2) : renderSweep(summary),
-    exitCode: summary.failed.length > 0 ? 1 : 0,
+    exitCode: summary.failed.length > 0 ? EXIT_FAILED : EXIT_OK,
   };
 }

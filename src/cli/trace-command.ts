@@ -69,7 +69,8 @@ export function registerTrace(program: Command, h: Helpers): void {
       // loaded here, so that `--help` loads none of the emulator
       const { designIds } = await import("../cgroup/designs/index.ts");
       const { flavourBlocks } = await import("../measure/compare.ts");
-      const { loadDesignFiles, parseDesigns } = await import("./compare.ts");
+      const { parseDesigns } = await import("./compare.ts");
+      const { resolveDesignList } = await import("./design-loader.ts");
       const { diffTraces, flameOutputs, formatDiff, runTrace } = await import("./trace.ts");
       const flavour = o.flavour;
       if (flavour !== "linux-3.1" && flavour !== "linux-generic")
@@ -80,7 +81,9 @@ export function registerTrace(program: Command, h: Helpers): void {
       let designs: string[];
       try {
         // design files are executed only because the user named them here (docs/designs.md)
-        const spec = await loadDesignFiles(o.diff ? o.diff.join(",") : o.design);
+        const spec = (await resolveDesignList(o.diff ? o.diff.join(",") : o.design))
+          .map((d) => d.id)
+          .join(",");
         designs = spec === "all" ? parseDesigns(spec) : spec.split(",").map((d) => d.trim());
         for (const d of designs) if (!designIds().includes(d)) parseDesigns(d); // names the known ids
       } catch (e) {

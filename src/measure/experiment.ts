@@ -1,13 +1,15 @@
 // Experiment files: JSON naming the axes of a sweep. The cross product of the axes is the set of points; each
 // point has a stable id, the hash of its exact configuration (canonical JSON, keys sorted).
+
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { DESIGNS } from "../cgroup/designs/index.ts";
 import { WORKLOADS } from "../workload/index.ts";
 import type { FilterMode } from "./compare.ts";
+import { isDesignFile } from "./design-file.ts";
+import { readInputText } from "./input-file.ts";
 import { listProfiles } from "./profile.ts";
-import { readLimitedText } from "./read-limited.ts";
 
 export type Flavour = "linux-3.1" | "linux-generic" | "linux-generic+pti";
 
@@ -170,7 +172,7 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
     if (typeof x !== "string" || x === "")
       return fail(path, `must be a design id, "all" or a design file, got ${describe(x)}`);
     if (x === "all" || known.includes(x)) return x;
-    if (/\.(ts|js|mjs)$/.test(x)) {
+    if (isDesignFile(x)) {
       if (!existsSync(abs(x))) fail(path, `design file ${x} does not exist`);
       return abs(x);
     }
@@ -236,7 +238,7 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
 export function loadExperiment(path: string): Experiment {
   let text: string;
   try {
-    text = readLimitedText(path, MAX_EXPERIMENT_BYTES, "experiment file");
+    text = readInputText(path, { what: "experiment file", maxBytes: MAX_EXPERIMENT_BYTES });
   } catch (e) {
     throw new ExperimentError((e as Error).message);
   }

@@ -3,6 +3,7 @@
 // FIFOs, sockets and directories are refused before anything is read: /dev/zero never ends and a FIFO with no
 // writer blocks forever.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { fsReason } from "./fs-errors.ts";
 
 /** Size limits by kind of input, in bytes. */
 export const INPUT_LIMITS = {
@@ -44,26 +45,6 @@ const KIND_OF: readonly [number, string][] = [
   [constants.S_IFDIR, "a directory"],
   [constants.S_IFBLK, "a block device"],
 ];
-
-function fsReason(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case "ENOENT":
-      return "no such file";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EISDIR":
-      return "is a directory";
-    case "ENOTDIR":
-      return "a component of the path is not a directory";
-    case "ELOOP":
-      return "too many symbolic links";
-    case "ENAMETOOLONG":
-      return "path too long";
-    default:
-      return e.code ?? e.message;
-  }
-}
 
 function fmtSize(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(0)} MiB` : `${n} bytes`;

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { arch, availableParallelism, cpus, hostname, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspectDesignFile, isDesignFile } from "./design-file.ts";
 import { canonical } from "./experiment.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
 import { loadProfileFile } from "./profile-file.ts";
@@ -81,15 +82,13 @@ export function profileSha256(profile: CostProfile): string {
   return sha256(canonical(profile.spec));
 }
 
-/** Whether an experiment's design entry is a design file (a path) rather than a built-in id. */
-export function isDesignFile(design: string): boolean {
-  return /\.(ts|js|mjs)$/.test(design);
-}
-
-/** SHA-256 of a design file's bytes; null for a built-in id. Only the file itself is hashed, not what it imports. */
+/**
+ * SHA-256 of a design file's bytes, as the design loader (src/measure/design-file.ts) validates and hashes them
+ * before it imports the file; null for a built-in id. Only the file itself is hashed, not what it imports.
+ */
 export function designSha256(design: string): string | null {
   if (!isDesignFile(design)) return null;
-  return sha256(readFileSync(design));
+  return inspectDesignFile(design).sha256;
 }
 
 /** Host, runtime and tool: summary.json's `environment` (gem5's config dump is the model). */

@@ -9,8 +9,8 @@ import { type CycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
 import { isRecord, type PointConfig } from "./experiment.ts";
 import { FONT } from "./figure-render.ts";
 import { designScales } from "./figure-style.ts";
+import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { KEYED_FIELDS } from "./provenance.ts";
-import { readLimitedText } from "./read-limited.ts";
 import { BREAKDOWN_JSON, type BreakdownFile, type BreakdownRow, readBreakdown } from "./sweep-breakdown.ts";
 import { readResultsFile, type SweepResult } from "./sweep-result.ts";
 
@@ -75,7 +75,9 @@ export function loadSweep(dir: string): SweepData {
   const summary = join(dir, SUMMARY_JSON);
   if (existsSync(summary)) {
     try {
-      const s = JSON.parse(readLimitedText(summary, 16 * 1024 * 1024, "summary file")) as unknown;
+      const s = JSON.parse(
+        readInputText(summary, { what: "summary file", maxBytes: INPUT_LIMITS.text }),
+      ) as unknown;
       const spec = isRecord(s) && isRecord(s.experimentSpec) ? s.experimentSpec : null;
       if (spec !== null && typeof spec.name === "string") experiment = spec.name.slice(0, 200);
       if (spec !== null && typeof spec.description === "string")

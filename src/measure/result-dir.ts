@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fsReason } from "./read-limited.ts";
+import { fsReason } from "./fs-errors.ts";
 
 export const LOCK_FILE = ".sweep.lock";
 

@@ -5,9 +5,9 @@ import { existsSync } from "node:fs";
 import type { FilterMode } from "./compare.ts";
 import { type CycleBreakdown, cycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
 import { describe, type Experiment, isRecord, MAX_DEPTH, MODES } from "./experiment.ts";
+import { readInputText } from "./input-file.ts";
 import { resolveProfile } from "./provenance.ts";
-import { readLimitedText } from "./read-limited.ts";
-import { resolveDesign } from "./sweep-point.ts";
+import { pointDesignId } from "./sweep-point.ts";
 
 export const BREAKDOWN_JSON = "breakdown.json";
 
@@ -46,10 +46,10 @@ export function breakdownSpec(exp: Experiment): BreakdownSpec | null {
   };
 }
 
-/** Traces one getppid call per design and mode (design files are loaded by resolveDesign, in a sweep only). */
+/** Traces one getppid call per design and mode (design files are loaded by pointDesignId, in a sweep only). */
 export async function measureBreakdown(spec: BreakdownSpec): Promise<BreakdownRow[]> {
   const ids: string[] = [];
-  for (const d of spec.designs) ids.push(await resolveDesign(d));
+  for (const d of spec.designs) ids.push(await pointDesignId(d));
   const rows = cycleBreakdown(ids, spec.modes, spec.depth, resolveProfile(spec.profile), spec.seccompCache);
   return rows.map((r) => ({ ...r, design: spec.designs[ids.indexOf(r.design)]!, designId: r.design }));
 }
@@ -59,7 +59,7 @@ export class BreakdownError extends Error {}
 /** Reads and checks DIR/breakdown.json; null if there is none. */
 export function readBreakdown(path: string): BreakdownFile | null {
   if (!existsSync(path)) return null;
-  const text = readLimitedText(path, 4 * 1024 * 1024, "breakdown file");
+  const text = readInputText(path, { what: "breakdown file", maxBytes: 4 * 1024 * 1024 });
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -6,7 +6,7 @@ import type { Machine } from "../kernel/machine.ts";
 import type { Task } from "../kernel/task.ts";
 import { parseStrace } from "../workload/strace.ts";
 import { cgroupPathAt } from "./compare.ts";
-import { loadDesignFile } from "./design-file.ts";
+import { isDesignFile, loadDesignFile } from "./design-file.ts";
 import { DENIABLE_NRS, type PointConfig } from "./experiment.ts";
 import { INPUT_LIMITS, readInputFile } from "./input-file.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
@@ -45,16 +45,22 @@ function profileOf(name: string): CostProfile {
   return p;
 }
 
-/** A design id, loading a design file first (once per thread: each worker has its own registry). */
-export async function resolveDesign(design: string): Promise<string> {
-  if (!/\.(ts|js|mjs)$/.test(design)) return design;
-  const loaded = fileDesigns.get(design);
-  if (loaded !== undefined) return loaded;
-  const id = await loadDesignFile(design);
-  fileDesigns.set(design, id);
-  return id;
+/** Each design file's SHA-256 as the sweep recorded it in the points' provenance, by the experiment's path. */
+const recordedSha256 = new Map<string, string>();
+
+/** Tells this thread the hashes the sweep recorded: a design file is loaded only while its bytes still match. */
+export function expectDesignHashes(hashes: Iterable<readonly [string, string | null]>): void {
+  for (const [design, sha] of hashes) if (sha !== null) recordedSha256.set(design, sha);
 }
-const fileDesigns = new Map<string, string>();
+
+/**
+ * A design id, loading a design file first through the one design loader (validated, hashed, once per thread:
+ * each worker has its own registry), refused if its bytes are no longer those the sweep recorded.
+ */
+export async function pointDesignId(design: string): Promise<string> {
+  if (!isDesignFile(design)) return design;
+  return (await loadDesignFile(design, { expectSha256: recordedSha256.get(design) })).id;
+}
 
 function placeTask(machine: Machine, task: Task, c: PointConfig): void {
   const api = new CgroupHostApi(machine);
@@ -73,7 +79,7 @@ function placeTask(machine: Machine, task: Task, c: PointConfig): void {
 
 /** Runs one point on a fresh machine. Throws if the workload does not exit cleanly. */
 export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
-  const design = await resolveDesign(c.design);
+  const design = await pointDesignId(c.design);
   if (!designIds().includes(design)) throw new Error(`unknown design "${design}"`);
   const profile = profileOf(c.profile);
   const deniedErrno = ERRNO[c.errno];

@@ -1,6 +1,7 @@
 // One line of results.jsonl and the file as a whole: every line is checked against the schema below before it is
 // used (field, line and what was expected in the message), so a tampered or foreign file is refused, never trusted.
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync } from "node:fs";
+import { isDesignFile } from "./design-file.ts";
 import {
   DENIABLE_NRS,
   describe,
@@ -13,8 +14,8 @@ import {
   type PointConfig,
   pointId,
 } from "./experiment.ts";
+import { readInputText } from "./input-file.ts";
 import type { Provenance } from "./provenance.ts";
-import { fsReason } from "./read-limited.ts";
 import type { PointMeasurement } from "./sweep-point.ts";
 
 /** One line of results.jsonl: the point's id and configuration, its numbers, and the comparison against none. */
@@ -162,7 +163,7 @@ export function validateResult(raw: unknown, where: string): SweepResult {
   str("provenance.profileSha256", p.profileSha256, HEX64, "a SHA-256 (64 hex digits)");
   if (p.designSha256 !== null)
     str("provenance.designSha256", p.designSha256, HEX64, "a SHA-256 (64 hex digits) or null");
-  if ((p.designSha256 === null) === /\.(ts|js|mjs)$/.test(config.design))
+  if ((p.designSha256 === null) === isDesignFile(config.design))
     fail(
       "provenance.designSha256",
       p.designSha256 === null ? "is null for a design file" : "is set for a built-in design",
@@ -187,16 +188,9 @@ export function readResultsFile(path: string): ResultsFile {
   if (!existsSync(path)) return { results: [], tornLine: null, completeBytes: 0 };
   let text: string;
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new ResultsError(`${path} is not a regular file`);
-    if (st.size > MAX_RESULTS_BYTES)
-      throw new ResultsError(
-        `${path} is ${st.size.toLocaleString("en-US")} bytes, more than the limit of ${MAX_RESULTS_BYTES.toLocaleString("en-US")}`,
-      );
-    text = readFileSync(path, "utf8");
+    text = readInputText(path, { what: "results file", maxBytes: MAX_RESULTS_BYTES });
   } catch (e) {
-    if (e instanceof ResultsError) throw e;
-    throw new ResultsError(`cannot read ${path}: ${fsReason(e)}`);
+    throw new ResultsError((e as Error).message);
   }
   const lines = text.split("\n");
   const tail = lines.pop() ?? "";

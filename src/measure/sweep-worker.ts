@@ -1,9 +1,9 @@
 // A sweep worker thread: started once per sweep, it measures the work items the main thread posts (points, and
 // the cycle breakdown) one at a time and posts each result back; the main thread hands it the next from its queue.
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import type { PointConfig } from "./experiment.ts";
 import { type BreakdownRow, type BreakdownSpec, measureBreakdown } from "./sweep-breakdown.ts";
-import { measurePoint, type PointMeasurement } from "./sweep-point.ts";
+import { expectDesignHashes, measurePoint, type PointMeasurement } from "./sweep-point.ts";
 
 export type WorkerRequest =
   | { kind: "point"; id: string; config: PointConfig }
@@ -17,8 +17,15 @@ export type WorkerReply =
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** What the main thread hands a worker when it starts it. */
+export interface WorkerStart {
+  /** each design file's SHA-256 as recorded in the points' provenance */
+  designSha256: [string, string | null][];
+}
+
 const port = parentPort;
 if (port === null) throw new Error("sweep-worker.ts runs as a worker thread only");
+expectDesignHashes((workerData as WorkerStart).designSha256);
 port.on("message", (req: WorkerRequest) => {
   if (req.kind === "breakdown") {
     measureBreakdown(req.spec).then(

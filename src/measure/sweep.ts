@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { isDesignFile } from "./design-file.ts";
 import {
   baselineOf,
   type Experiment,
@@ -19,7 +20,6 @@ import {
   designSha256,
   environment,
   gitCommit,
-  isDesignFile,
   type Provenance,
   profileSha256,
   resolveProfile,
@@ -34,10 +34,10 @@ import {
   measureBreakdown,
   readBreakdown,
 } from "./sweep-breakdown.ts";
-import { measurePoint, type PointMeasurement } from "./sweep-point.ts";
+import { expectDesignHashes, measurePoint, type PointMeasurement } from "./sweep-point.ts";
 import { readResultsFile, type SweepResult, truncateTo } from "./sweep-result.ts";
 import { type Shard, shardPoints } from "./sweep-shard.ts";
-import type { WorkerReply, WorkerRequest } from "./sweep-worker.ts";
+import type { WorkerReply, WorkerRequest, WorkerStart } from "./sweep-worker.ts";
 
 export { writeAtomic } from "./result-dir.ts";
 export type { SweepResult } from "./sweep-result.ts";
@@ -112,14 +112,15 @@ function withBaseline(
  * A worker running sweep-worker next to this module: the .js file in a build; under tsx or vitest the .ts source,
  * loaded through tsx's API (Node 20 does not apply `--import tsx` hooks to a worker's own entry module).
  */
-function spawnWorker(): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweep-worker.js", import.meta.url));
+function spawnWorker(start: WorkerStart): Worker {
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./sweep-worker.js", import.meta.url), { workerData: start });
   // the package's "import" entry: its CommonJS twin resolves its own chunks wrongly when imported from a worker
   const cjs = createRequire(import.meta.url).resolve("tsx/esm/api");
   const api = pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
   const entry = new URL("./sweep-worker.ts", import.meta.url).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}));`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData: start });
 }
 
 /** Every axis of the experiment, then the numbers, then where they came from. */
@@ -205,7 +206,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const version = toolVersion();
     const commit = gitCommit().commit;
     const profileHash = new Map(exp.axes.profiles.map((p) => [p, profileSha256(resolveProfile(p))]));
+    // hashed by the design loader's own checks (a bad file is refused here, before any worker starts); each
+    // thread that loads a design file refuses it unless its bytes still have the hash recorded here
     const designHash = new Map(exp.axes.designs.map((d) => [d, designSha256(d)]));
+    expectDesignHashes(designHash);
     for (const d of exp.axes.designs)
       if (isDesignFile(d))
         notice(`executing design file ${d} (sha256 ${designHash.get(d)!.slice(0, 12)}…) in each worker`);
@@ -396,7 +400,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
           }
         };
         for (let i = 0; i < threads; i++) {
-          const w = spawnWorker();
+          const w = spawnWorker({ designSha256: [...designHash] });
           workers.push(w);
           inFlight.set(w, 0);
           w.on("message", (reply: WorkerReply) => {

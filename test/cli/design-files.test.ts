@@ -60,7 +60,7 @@ describe("design files and ids on every command", () => {
     const r = cli("exec", "--design", "../my/design.ts", "test/fixtures/bin/hello");
     expect(r).toMatchObject({
       status: 2,
-      stderr: "syscall-lab: design file ../my/design.ts: no such file\n",
+      stderr: "syscall-lab: design file ../my/design.ts: no such file or directory\n",
     });
   });
 });
@@ -100,6 +100,7 @@ describe("start-up: --help loads no command module", () => {
             "node:fs",
             "./output.ts",
             "./version.ts",
+            "./exit-codes.ts",
             "./commands.ts",
             "../workload/names.ts",
           ].includes(v!),

@@ -65,7 +65,7 @@ describe("the design loader (src/cli/design-loader.ts)", () => {
       /expected a \.ts, \.mts, \.js, \.mjs module, got '\.txt'/,
     );
     const big = markerDesign(dir, "big.mjs", `// ${"x".repeat(MAX_DESIGN_FILE_BYTES)}\n`);
-    await expect(resolveDesign(big.path)).rejects.toThrow(/more than the 1048576 allowed/);
+    await expect(resolveDesign(big.path)).rejects.toThrow(/larger than the 1 MiB limit/);
     const none = markerDesign(dir, "none.mjs", "export const x = 1;\n");
     mkdirSync(join(dir, "dir.mjs"));
     await expect(resolveDesign(join(dir, "dir.mjs"))).rejects.toThrow(/not a regular file/);

@@ -85,13 +85,15 @@ describe("experiment files", () => {
     writeFileSync(f, JSON.stringify(withAxes({ depths: [0, -1] })));
     expect(() => loadExperiment(f)).toThrow(`${f}: axes.depths[1]: must be an integer 0..32, got -1`);
     // bounded: a device never finishes, a huge file is not an experiment
-    expect(() => loadExperiment("/dev/zero")).toThrow("experiment file /dev/zero is not a regular file");
+    expect(() => loadExperiment("/dev/zero")).toThrow(
+      "experiment file /dev/zero: a character device, not a regular file",
+    );
     writeFileSync(f, " ".repeat(MAX_EXPERIMENT_BYTES + 1));
     expect(() => loadExperiment(f)).toThrow(
-      `experiment file ${f} is ${(MAX_EXPERIMENT_BYTES + 1).toLocaleString("en-US")} bytes, more than the limit of ${MAX_EXPERIMENT_BYTES.toLocaleString("en-US")}`,
+      `experiment file ${f}: larger than the ${MAX_EXPERIMENT_BYTES / (1024 * 1024)} MiB limit for this input`,
     );
     expect(() => loadExperiment(join(dir, "none.json"))).toThrow(
-      `cannot read experiment file ${join(dir, "none.json")}: no such file or directory (ENOENT)`,
+      `experiment file ${join(dir, "none.json")}: no such file or directory`,
     );
   });
 

@@ -174,9 +174,7 @@ describe("sweep", () => {
 
   it("a full disk: the append fails with the path and the reason, and no torn line is left", () => {
     const out = new LineAppender("/dev/full");
-    expect(() => out.append("x".repeat(100))).toThrow(
-      "cannot append to /dev/full: no space left on device (ENOSPC)",
-    );
+    expect(() => out.append("x".repeat(100))).toThrow("cannot append to /dev/full: no space left on device");
     out.close();
   });
 

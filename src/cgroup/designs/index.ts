@@ -40,40 +40,14 @@ export function designIds(): string[] {
   return [...Object.keys(DESIGNS), ...LOADED.keys()];
 }
 
-/**
- * Registers the design a module exports — its default export (or any export) being a DesignFactory — under the id
- * its factory reports, and returns the id. Importing the file is the caller's job (src/measure/design-file.ts on
- * Node), so this layer stays free of Node-only imports and runs in a browser.
- */
-export function registerDesignModule(path: string, mod: Record<string, unknown>): string {
-  const factories = [mod.default, ...Object.values(mod)].filter(
-    (x): x is DesignFactory => typeof x === "function",
-  );
-  for (const f of factories) {
-    let d: ReturnType<DesignFactory>;
-    try {
-      d = f();
-    } catch {
-      continue;
-    }
-    if (d && typeof d.id === "string" && typeof d.kernel === "function" && typeof d.attach === "function") {
-      if (BUILT_IN.has(d.id))
-        throw new Error(`design file ${path}: id "${d.id}" is already a built-in design`);
-      LOADED.set(d.id, f);
-      return d.id;
-    }
-  }
-  throw new Error(`design file ${path} exports no design factory (a function returning a Design)`);
-}
-
 /** Whether `id` names a built-in design (not one loaded from a file). */
 export function isBuiltInDesign(id: string): boolean {
   return BUILT_IN.has(id);
 }
 
 /**
- * Registers a design a loader has already imported (src/cli/design-loader.ts) under its id. The same factory may
- * be registered twice; another design under a taken id is refused.
+ * Registers a design the design loader (src/measure/design-file.ts) has already imported under its id. The same
+ * factory may be registered twice; another design under a taken id is refused.
  */
 export function registerDesign(id: string, factory: DesignFactory, from: string): void {
   if (BUILT_IN.has(id)) throw new Error(`design file ${from}: id "${id}" is already a built-in design`);
