@@ -30,7 +30,8 @@ export function runCli(spec: string): string {
     env: { ...process.env, NO_COLOR: "1", COLUMNS: "120", GITHUB_STEP_SUMMARY: "" },
     cwd: ROOT,
   });
-  if (r.status !== want) throw new Error(`syscall-lab ${args} exited ${r.status}, expected ${want}: ${r.stderr}`);
+  if (r.status !== want)
+    throw new Error(`syscall-lab ${args} exited ${r.status}, expected ${want}: ${r.stderr}`);
   // a command expected to fail shows what it says on stderr too (after its standard output)
   const out = want === 0 ? r.stdout : `${r.stdout}${r.stderr}`;
   return out.endsWith("\n") ? out : `${out}\n`;
