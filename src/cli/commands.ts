@@ -1,6 +1,5 @@
 // Every command's module is imported inside its action, so `--help` and `--version` load none of the emulator,
 // the assembler (iced-x86) or the figure code (vega).
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { FilterMode } from "../measure/compare.ts";
 import type { CostProfile } from "../measure/profile.ts";

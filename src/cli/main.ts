@@ -1,6 +1,5 @@
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands.ts";
-import { describeFailure } from "./describe-failure.ts";
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, exitCodeHelp } from "./exit-codes.ts";
 import { toolVersion } from "./version.ts";
 
@@ -30,6 +29,8 @@ try {
     // commander already printed its message; help and version exit 0
     process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
   } else {
+    // loaded only on failure: it names the error classes of the whole tool, so `--help` need not load them
+    const { describeFailure } = await import("./describe-failure.ts");
     const f = describeFailure(e);
     process.stderr.write(`syscall-lab: ${f.message}\n`);
     if (f.code === EXIT_INTERNAL && process.env.SYSCALL_LAB_DEBUG && e instanceof Error)

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jsetSlope } from "../measure/calibrate.ts";
 import { CALIBRATION_INPUTS, CROSS_CHECKS } from "../measure/calibrate-setups.ts";
+import { readInputText } from "../measure/input-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import {
   modelJsetSlope,
@@ -65,11 +66,10 @@ const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 export function loadCapture(path: string): RealCapture {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readInputText(path, { what: "real-kernel data", maxBytes: MAX_CAPTURE_BYTES });
   } catch (e) {
-    throw new UsageError(`cannot read real-kernel data ${path}: ${(e as Error).message}`);
+    throw new UsageError(`cannot read ${(e as Error).message}`);
   }
-  if (text.length > MAX_CAPTURE_BYTES) throw new UsageError(`real-kernel data ${path} is larger than 4 MiB`);
   let j: unknown;
   try {
     j = JSON.parse(text);
