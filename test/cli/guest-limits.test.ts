@@ -29,7 +29,7 @@ import { getProfile } from "../../src/measure/profile.ts";
 
 const profile = getProfile("sandybridge-2011");
 const HOSTILE = "test/fixtures/bin/hostile/";
-const BIN = fileURLToPath(new URL("../../bin/syscall-lab.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

@@ -9,7 +9,7 @@ import { diffTraces, formatDiff, formatTrace } from "../../src/cli/trace.ts";
 import { traceSetup } from "../../src/measure/entry-trace.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/syscall-lab.js", import.meta.url));
+const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
 const sandy = getProfile("sandybridge-2011");
 const ESC = "\u001b[";
 
