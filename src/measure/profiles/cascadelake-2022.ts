@@ -48,7 +48,7 @@ classes.mov_cr3 = {
 
 const AGNER_SKL =
   "Agner Fog, Instruction tables (agner.org/optimize/instruction_tables.pdf), Intel Skylake section (the Cascade Lake " +
-  "core); not in shared/reference, quoted as recalled: check against the PDF";
+  "core); quoted as recalled: check against the PDF";
 classes.sse = {
   value: 4,
   source: `${AGNER_SKL}: ADDSD/MULSD/ADDPS/MULPD latency 4, reciprocal throughput 0.5; CMPSD/CVT* priced the same (est.)`,
