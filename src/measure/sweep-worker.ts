@@ -1,9 +1,16 @@
 // A sweep worker thread: started once per sweep, it measures the work items the main thread posts (points, and
 // the cycle breakdown) one at a time and posts each result back; the main thread hands it the next from its queue.
 import { parentPort, workerData } from "node:worker_threads";
+import { setDefaultGuestLimits } from "../kernel/guest-limits.ts";
 import type { PointConfig } from "./experiment.ts";
 import { type BreakdownRow, type BreakdownSpec, measureBreakdown } from "./sweep-breakdown.ts";
-import { expectDesignHashes, measurePoint, type PointMeasurement } from "./sweep-point.ts";
+import {
+  expectDesignHashes,
+  measurePoint,
+  type PointLimits,
+  type PointMeasurement,
+  stoppedBy,
+} from "./sweep-point.ts";
 
 export type WorkerRequest =
   | { kind: "point"; id: string; config: PointConfig }
@@ -11,7 +18,7 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { kind: "point"; id: string; ok: true; measurement: PointMeasurement; ms: number }
-  | { kind: "point"; id: string; ok: false; error: string }
+  | { kind: "point"; id: string; ok: false; error: string; stoppedBy: "budget" | "timeout" | null }
   | { kind: "breakdown"; ok: true; rows: BreakdownRow[] }
   | { kind: "breakdown"; ok: false; error: string };
 
@@ -21,11 +28,14 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export interface WorkerStart {
   /** each design file's SHA-256 as recorded in the points' provenance */
   designSha256: [string, string | null][];
+  /** the guest limits of every machine this thread boots (a worker does not share the main thread's defaults) */
+  limits: PointLimits;
 }
 
 const port = parentPort;
 if (port === null) throw new Error("sweep-worker.ts runs as a worker thread only");
 expectDesignHashes((workerData as WorkerStart).designSha256);
+setDefaultGuestLimits((workerData as WorkerStart).limits);
 port.on("message", (req: WorkerRequest) => {
   if (req.kind === "breakdown") {
     measureBreakdown(req.spec).then(
@@ -46,6 +56,12 @@ port.on("message", (req: WorkerRequest) => {
         ms: performance.now() - t0,
       } satisfies WorkerReply),
     (e: unknown) =>
-      port.postMessage({ kind: "point", id: req.id, ok: false, error: message(e) } satisfies WorkerReply),
+      port.postMessage({
+        kind: "point",
+        id: req.id,
+        ok: false,
+        error: message(e),
+        stoppedBy: stoppedBy(e),
+      } satisfies WorkerReply),
   );
 });

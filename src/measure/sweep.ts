@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { defaultGuestLimits, setDefaultGuestLimits } from "../kernel/guest-limits.ts";
 import { isDesignFile } from "./design-file.ts";
 import {
   baselineOf,
@@ -34,7 +35,13 @@ import {
   measureBreakdown,
   readBreakdown,
 } from "./sweep-breakdown.ts";
-import { expectDesignHashes, measurePoint, type PointMeasurement } from "./sweep-point.ts";
+import {
+  expectDesignHashes,
+  measurePoint,
+  type PointLimits,
+  type PointMeasurement,
+  stoppedBy,
+} from "./sweep-point.ts";
 import { readResultsFile, type SweepResult, truncateTo } from "./sweep-result.ts";
 import { type Shard, shardPoints } from "./sweep-shard.ts";
 import type { WorkerReply, WorkerRequest, WorkerStart } from "./sweep-worker.ts";
@@ -55,6 +62,29 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number, last: SweepResult | null) => void;
   /** one line for a person: a design file executed, a capped job count, points re-measured, a torn line */
   onNotice?: (message: string) => void;
+  /**
+   * The guest limits of every point's machine, on every thread (--max-insns, --timeout, --memory): the budget
+   * and the time limit are per point (from its boot), so a long sweep is not cut at a whole-command deadline. A
+   * point they stop is failed with `stoppedBy`; nothing is written to results.jsonl for it. Default: none.
+   */
+  limits?: PointLimits;
+}
+
+/** A point that was not measured, and why. */
+export interface FailedPoint {
+  id: string;
+  config: PointConfig;
+  error: string;
+  /** a guest limit stopped it (the message says which and how to raise it); null: it failed for another reason */
+  stoppedBy: "budget" | "timeout" | null;
+}
+
+/** A design that let through a call its task's cgroup denies, and the points where it did. */
+export interface EnforcesNothing {
+  /** the experiment's design entry (an id or a design file path) */
+  design: string;
+  designId: string;
+  points: { id: string; depth: number; mode: string; workload: string; flavour: string; profile: string }[];
 }
 
 export interface SweepSummary {
@@ -70,7 +100,11 @@ export interface SweepSummary {
   remeasureReasons: string[];
   /** points measured by this run */
   ran: number;
-  failed: { id: string; config: PointConfig; error: string }[];
+  failed: FailedPoint[];
+  /** designs the deny probe caught denying nothing, over the points of this run (skipped ones included) */
+  enforcesNothing: EnforcesNothing[];
+  /** points of this run whose line has no deny probe (written by an older syscall-lab) */
+  unprobed: number;
   /** points still to run (after --max-points or failures) */
   remaining: number;
   excluded: { id: string; config: PointConfig; reason: string }[];
@@ -170,6 +204,37 @@ export function resultsCsv(rows: readonly SweepResult[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * What the deny probes of these points found: each design that let a denied call through, with the points where
+ * it did (in the order given), and how many lines carry no probe (older lines; none's are not probed).
+ */
+export function denyProbeFindings(rows: readonly SweepResult[]): {
+  enforcesNothing: EnforcesNothing[];
+  unprobed: number;
+} {
+  const by = new Map<string, EnforcesNothing>();
+  let unprobed = 0;
+  for (const r of rows) {
+    if (r.probeDenied === undefined) unprobed++;
+    if (r.probeDenied !== false) continue;
+    let e = by.get(r.config.design);
+    if (e === undefined) {
+      e = { design: r.config.design, designId: r.designId, points: [] };
+      by.set(r.config.design, e);
+    }
+    const c = r.config;
+    e.points.push({
+      id: r.id,
+      depth: c.depth,
+      mode: c.mode,
+      workload: c.workload,
+      flavour: c.flavour,
+      profile: c.profile,
+    });
+  }
+  return { enforcesNothing: [...by.values()], unprobed };
+}
+
 /** The job count: what was asked (default every CPU), never more than the CPUs available nor the work items. */
 export function workerCount(requested: number | undefined, items: number): { jobs: number; capped: boolean } {
   const cpus = availableParallelism();
@@ -201,6 +266,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
   };
   ensureDir(opts.outDir);
   const release = lockDir(opts.outDir, `sweep ${exp.file ?? exp.name}`, notice);
+  // this thread measures points too: its machines get the same per-point limits as the workers' (and not the
+  // command's deadline the CLI sets for commands that run one guest)
+  const limits: PointLimits = { ...(opts.limits ?? {}) };
+  const callerLimits = defaultGuestLimits();
+  setDefaultGuestLimits(limits);
   try {
     // what the numbers will be measured with: the tool, each profile's resolved spec, each design file's bytes
     const version = toolVersion();
@@ -239,6 +309,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
         why.push(`profile ${r.config.profile} changed`);
       if (designHash.has(r.config.design) && designHash.get(r.config.design) !== r.provenance.designSha256)
         why.push(`design ${r.config.design} changed`);
+      if (r.probeDenied === undefined) why.push("measured before the deny probe was recorded");
       if (why.length === 0) keep.push(r);
       else {
         stale.push(r);
@@ -302,7 +373,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const name = exp.name;
 
     const baselines = new Map<string, PointMeasurement>();
-    for (const r of done.values()) if (r.config.design === "none") baselines.set(r.id, r);
+    for (const r of done.values())
+      if (r.config.design === "none") baselines.set(r.id, { ...r, probeDenied: r.probeDenied ?? null });
     const waiting = new Map<string, { p: Point; m: PointMeasurement }[]>();
     let written = skipped;
     let ran = 0;
@@ -315,10 +387,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       ran++;
       opts.onProgress?.(written, points.length, r);
     };
-    const fail = (p: Point, error: string) => {
-      failed.push({ id: p.id, config: p.config, error });
+    const fail = (p: Point, error: string, stoppedBy: FailedPoint["stoppedBy"] = null) => {
+      failed.push({ id: p.id, config: p.config, error, stoppedBy });
       if (p.config.design === "none") {
-        for (const w of waiting.get(p.id) ?? []) fail(w.p, `its none baseline failed: ${error}`);
+        for (const w of waiting.get(p.id) ?? []) fail(w.p, `its none baseline failed: ${error}`, stoppedBy);
         waiting.delete(p.id);
       }
     };
@@ -350,7 +422,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       }
       const p = byId.get(reply.id)!;
       if (reply.ok) finished(p, reply.measurement);
-      else fail(p, reply.error);
+      else fail(p, reply.error, reply.stoppedBy);
     };
     const byId = new Map(todo.map((p) => [p.id, p]));
     const queue = [...items];
@@ -400,7 +472,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
           }
         };
         for (let i = 0; i < threads; i++) {
-          const w = spawnWorker({ designSha256: [...designHash] });
+          const w = spawnWorker({ designSha256: [...designHash], limits });
           workers.push(w);
           inFlight.set(w, 0);
           w.on("message", (reply: WorkerReply) => {
@@ -446,7 +518,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
             try {
               m = await measurePoint(it.p.config);
             } catch (e) {
-              handle({ kind: "point", id: it.p.id, ok: false, error: message(e) });
+              handle({ kind: "point", id: it.p.id, ok: false, error: message(e), stoppedBy: stoppedBy(e) });
               continue;
             }
             handle({ kind: "point", id: it.p.id, ok: true, measurement: m, ms: 0 });
@@ -468,6 +540,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
 
     const rows = points.map((p) => done.get(p.id)).filter((r): r is SweepResult => r !== undefined);
     writeAtomic(files.csv, resultsCsv(rows));
+    const probe = denyProbeFindings(rows);
     const summary: SweepSummary = {
       experiment: name,
       outDir: opts.outDir,
@@ -477,6 +550,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       remeasureReasons,
       ran,
       failed,
+      enforcesNothing: probe.enforcesNothing,
+      unprobed: probe.unprobed,
       remaining: points.length - rows.length,
       excluded: expanded.excluded.map((e) => ({ id: e.id, config: e.config, reason: e.reason })),
       shard: opts.shard ?? null,
@@ -491,10 +566,12 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       experimentSpec: exp,
       profiles: Object.fromEntries(profileHash),
       designs: Object.fromEntries([...designHash].map(([d, h]) => [d, { sha256: h }])),
+      limits,
     };
     writeAtomic(files.summary, `${JSON.stringify(record, null, 2)}\n`);
     return summary;
   } finally {
+    setDefaultGuestLimits(callerLimits);
     release();
   }
 }
