@@ -20,6 +20,7 @@ import {
   mergeSweeps,
   overheadVsDeniedSpec,
   overheadVsDepthSpec,
+  probeWarnings,
   type ReportData,
   ReportInputError,
   reportMarkdown,
@@ -73,6 +74,7 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
   const sweep = readInput(o.dirs);
   const tables = buildTables(sweep.results);
   const breakdown = breakdownOf(sweep);
+  const probe = probeWarnings(sweep.results);
   const files: string[] = [];
   const figures: string[] = [];
   try {
@@ -125,7 +127,8 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
       tables,
       breakdown,
       figures,
-      warnings: sweep.warnings,
+      enforcesNothing: probe.enforcesNothing,
+      warnings: [...probe.warnings, ...sweep.warnings],
     };
     const md = join(o.outDir, "report.md");
     writeAtomic(md, reportMarkdown(data));

@@ -4,9 +4,10 @@
 import cliProgress from "cli-progress";
 import { ExperimentError, loadExperiment } from "../measure/experiment.ts";
 import { LockedError, OutputError } from "../measure/result-dir.ts";
-import { type EnforcesNothing, runSweep, type SweepSummary } from "../measure/sweep.ts";
+import { runSweep, type SweepSummary } from "../measure/sweep.ts";
 import { BreakdownError } from "../measure/sweep-breakdown.ts";
 import type { PointLimits } from "../measure/sweep-point.ts";
+import { enforcesNothingWarnings } from "../measure/sweep-probe.ts";
 import { ResultsError } from "../measure/sweep-result.ts";
 import type { Shard } from "../measure/sweep-shard.ts";
 import { EXIT_BUDGET, EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT } from "./exit-codes.ts";
@@ -63,26 +64,6 @@ export function renderSweep(s: SweepSummary): string {
   lines.push(`wrote ${wrote.join(", ")}`);
   if (s.files.superseded !== null) lines.push(`moved the superseded lines to ${s.files.superseded}`);
   return lines.join("\n");
-}
-
-/**
- * One line per design the deny probe caught, naming the points: "cgroup-null did not deny a call its task's
- * cgroup denies at depth 0 and 1 (filtered, unfiltered; null): it enforces nothing, …". `report` prints the same.
- */
-export function enforcesNothingWarnings(list: readonly EnforcesNothing[]): string[] {
-  return list.map((e) => {
-    const uniq = <T>(xs: T[]) => [...new Set(xs)];
-    const depths = uniq(e.points.map((p) => p.depth)).sort((a, b) => a - b);
-    const axes = [
-      uniq(e.points.map((p) => p.mode)).join(", "),
-      uniq(e.points.map((p) => p.workload.replace(/^trace:.*\//, "trace:"))).join(", "),
-      uniq(e.points.map((p) => p.flavour)).join(", "),
-      uniq(e.points.map((p) => p.profile)).join(", "),
-    ];
-    const name = e.design === e.designId ? e.design : `${e.designId} (${e.design})`;
-    const at = `depth${depths.length === 1 ? "" : "s"} ${depths.join(", ")}`;
-    return `${name} did not deny a call its task's cgroup denies at ${e.points.length} point${e.points.length === 1 ? "" : "s"} (${at}; ${axes.join("; ")}): it enforces nothing, so its figures are not the cost of filtering`;
-  });
 }
 
 /** The exit code of a sweep: 1 if a point failed outright, else 124 or 125 if a guest limit stopped one, else 0. */

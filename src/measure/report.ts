@@ -12,6 +12,7 @@ import { designScales } from "./figure-style.ts";
 import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { KEYED_FIELDS } from "./provenance.ts";
 import { BREAKDOWN_JSON, type BreakdownFile, type BreakdownRow, readBreakdown } from "./sweep-breakdown.ts";
+import { denyProbeFindings, type EnforcesNothing, enforcesNothingWarnings } from "./sweep-probe.ts";
 import { readResultsFile, type SweepResult } from "./sweep-result.ts";
 
 export { FONT, renderFigure } from "./figure-render.ts";
@@ -49,6 +50,8 @@ export interface ReportData {
   tables: ReportTable[];
   breakdown: BreakdownRow[];
   figures: string[];
+  /** designs the deny probe caught denying nothing (their warnings are in `warnings` too) */
+  enforcesNothing: EnforcesNothing[];
   warnings: string[];
 }
 
@@ -167,6 +170,23 @@ export function mergeSweeps(sweeps: readonly SweepData[]): SweepData {
     breakdown: breakdowns[0] ?? null,
     warnings,
   };
+}
+
+/**
+ * The deny probe's warnings for the merged points: each design that denied nothing, with its points, and how many
+ * lines were written before sweeps recorded the probe.
+ */
+export function probeWarnings(results: readonly SweepResult[]): {
+  enforcesNothing: EnforcesNothing[];
+  warnings: string[];
+} {
+  const f = denyProbeFindings(results);
+  const warnings = enforcesNothingWarnings(f.enforcesNothing);
+  if (f.unprobed > 0)
+    warnings.push(
+      `${f.unprobed} point${f.unprobed === 1 ? " was" : "s were"} measured before sweeps recorded the deny probe: whether their designs deny anything is unknown (sweep into the directory again to probe them)`,
+    );
+  return { enforcesNothing: f.enforcesNothing, warnings };
 }
 
 /** The breakdown's rows when it was measured with the same version and contents as the results; else a warning. */

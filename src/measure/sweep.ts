@@ -42,11 +42,13 @@ import {
   type PointMeasurement,
   stoppedBy,
 } from "./sweep-point.ts";
+import { denyProbeFindings, type EnforcesNothing } from "./sweep-probe.ts";
 import { readResultsFile, type SweepResult, truncateTo } from "./sweep-result.ts";
 import { type Shard, shardPoints } from "./sweep-shard.ts";
 import type { WorkerReply, WorkerRequest, WorkerStart } from "./sweep-worker.ts";
 
 export { writeAtomic } from "./result-dir.ts";
+export type { EnforcesNothing } from "./sweep-probe.ts";
 export type { SweepResult } from "./sweep-result.ts";
 
 export interface SweepOptions {
@@ -77,14 +79,6 @@ export interface FailedPoint {
   error: string;
   /** a guest limit stopped it (the message says which and how to raise it); null: it failed for another reason */
   stoppedBy: "budget" | "timeout" | null;
-}
-
-/** A design that let through a call its task's cgroup denies, and the points where it did. */
-export interface EnforcesNothing {
-  /** the experiment's design entry (an id or a design file path) */
-  design: string;
-  designId: string;
-  points: { id: string; depth: number; mode: string; workload: string; flavour: string; profile: string }[];
 }
 
 export interface SweepSummary {
@@ -202,37 +196,6 @@ export function resultsCsv(rows: readonly SweepResult[]): string {
     lines.push(CSV_COLUMNS.map((c) => csvField(flat[c])).join(","));
   }
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * What the deny probes of these points found: each design that let a denied call through, with the points where
- * it did (in the order given), and how many lines carry no probe (older lines; none's are not probed).
- */
-export function denyProbeFindings(rows: readonly SweepResult[]): {
-  enforcesNothing: EnforcesNothing[];
-  unprobed: number;
-} {
-  const by = new Map<string, EnforcesNothing>();
-  let unprobed = 0;
-  for (const r of rows) {
-    if (r.probeDenied === undefined) unprobed++;
-    if (r.probeDenied !== false) continue;
-    let e = by.get(r.config.design);
-    if (e === undefined) {
-      e = { design: r.config.design, designId: r.designId, points: [] };
-      by.set(r.config.design, e);
-    }
-    const c = r.config;
-    e.points.push({
-      id: r.id,
-      depth: c.depth,
-      mode: c.mode,
-      workload: c.workload,
-      flavour: c.flavour,
-      profile: c.profile,
-    });
-  }
-  return { enforcesNothing: [...by.values()], unprobed };
 }
 
 /** The job count: what was asked (default every CPU), never more than the CPUs available nor the work items. */
@@ -531,7 +494,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     }
     for (const list of waiting.values())
       for (const w of list) fail(w.p, "its none baseline was not measured");
-    if (breakdownError !== null) notice(`the cycle breakdown failed: ${breakdownError}`);
+    if (breakdownError !== null) {
+      notice(`the cycle breakdown failed: ${breakdownError}`);
+      if (oldBreakdown === null) files.breakdown = null;
+    }
     if (breakdownRows !== null && bspec !== null)
       writeAtomic(
         bpath,
