@@ -59,6 +59,7 @@ export function renderSweep(s: SweepSummary): string {
     s.files.jsonl,
     s.files.csv,
     ...(s.files.breakdown !== null ? [s.files.breakdown] : []),
+    ...(s.files.flame !== null ? [s.files.flame] : []),
     s.files.summary,
   ];
   lines.push(`wrote ${wrote.join(", ")}`);

@@ -99,7 +99,17 @@ const esc = (s: string) =>
  * width, one row per level below it (segment, then function), widths proportional to cycles within the design;
  * every box titled with its cycles and share. Self-contained (no script), so it opens anywhere.
  */
-export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1200): string {
+export function flameSvg(
+  frames: readonly FlameFrame[],
+  title: string,
+  width = 1200,
+  opts: {
+    /** the line under the graphs (default: what a panel per design shows) */
+    footer?: string;
+    /** one cycles-to-width scale for every panel (the largest at full width), so panels compare by length */
+    commonScale?: boolean;
+  } = {},
+): string {
   const roots = new Map<string, Node>();
   let levels = 1;
   for (const f of frames) {
@@ -128,9 +138,10 @@ export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1
   const height = top + roots.size * panelH + 24;
   const boxes: string[] = [];
   let panel = 0;
+  const widest = Math.max(1, ...[...roots.values()].map((r) => r.cycles));
   for (const root of roots.values()) {
     const total = root.cycles || 1;
-    const scale = (width - 20) / total;
+    const scale = (width - 20) / (opts.commonScale === true ? widest : total);
     const y0 = top + panel * panelH;
     const draw = (n: Node, x: number, level: number, segment: string) => {
       const w = n.cycles * scale;
@@ -164,7 +175,7 @@ export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
     ...boxes,
-    `<text x="10" y="${height - 8}" font-size="11" fill="#333">one panel per design; rows: entry-path segment, kernel function; width: share of that design's simulated cycles (hover for figures)</text>`,
+    `<text x="10" y="${height - 8}" font-size="11" fill="#333">${esc(opts.footer ?? "one panel per design; rows: entry-path segment, kernel function; width: share of that design's simulated cycles (hover for figures)")}</text>`,
     "</svg>",
   ].join("\n");
 }

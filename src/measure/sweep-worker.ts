@@ -4,6 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { setDefaultGuestLimits } from "../kernel/guest-limits.ts";
 import type { PointConfig } from "./experiment.ts";
 import { type BreakdownRow, type BreakdownSpec, measureBreakdown } from "./sweep-breakdown.ts";
+import { type FlameRow, type FlameSetup, measureFlame } from "./sweep-flame.ts";
 import {
   expectDesignHashes,
   measurePoint,
@@ -14,13 +15,16 @@ import {
 
 export type WorkerRequest =
   | { kind: "point"; id: string; config: PointConfig }
-  | { kind: "breakdown"; spec: BreakdownSpec };
+  | { kind: "breakdown"; spec: BreakdownSpec }
+  | { kind: "flame"; index: number; spec: FlameSetup };
 
 export type WorkerReply =
   | { kind: "point"; id: string; ok: true; measurement: PointMeasurement; ms: number }
   | { kind: "point"; id: string; ok: false; error: string; stoppedBy: "budget" | "timeout" | null }
   | { kind: "breakdown"; ok: true; rows: BreakdownRow[] }
-  | { kind: "breakdown"; ok: false; error: string };
+  | { kind: "breakdown"; ok: false; error: string }
+  | { kind: "flame"; index: number; ok: true; rows: FlameRow[] }
+  | { kind: "flame"; index: number; ok: false; error: string };
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -42,6 +46,15 @@ port.on("message", (req: WorkerRequest) => {
       (rows) => port.postMessage({ kind: "breakdown", ok: true, rows } satisfies WorkerReply),
       (e: unknown) =>
         port.postMessage({ kind: "breakdown", ok: false, error: message(e) } satisfies WorkerReply),
+    );
+    return;
+  }
+  if (req.kind === "flame") {
+    const index = req.index;
+    measureFlame(req.spec).then(
+      (rows) => port.postMessage({ kind: "flame", index, ok: true, rows } satisfies WorkerReply),
+      (e: unknown) =>
+        port.postMessage({ kind: "flame", index, ok: false, error: message(e) } satisfies WorkerReply),
     );
     return;
   }

@@ -1,7 +1,8 @@
 // `sweep`: every point of an experiment (or of one shard of it), in worker threads started once that take points
 // from a queue, one boot per point. Results go to DIR/results.jsonl, one complete line per point (the unit of
 // progress: a resumed sweep skips the points there whose provenance still matches), and at the end to
-// DIR/results.csv, DIR/breakdown.json and DIR/summary.json, each written to a temporary file and renamed.
+// DIR/results.csv, DIR/breakdown.json, DIR/flame.json and DIR/summary.json, each written to a temporary file and
+// renamed.
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -36,6 +37,15 @@ import {
   readBreakdown,
 } from "./sweep-breakdown.ts";
 import {
+  FLAME_JSON,
+  type FlameFile,
+  type FlameRow,
+  type FlameSetup,
+  flameSetups,
+  measureFlame,
+  readFlame,
+} from "./sweep-flame.ts";
+import {
   expectDesignHashes,
   measurePoint,
   type PointLimits,
@@ -56,7 +66,7 @@ export interface SweepOptions {
   outDir: string;
   /** worker threads; default and cap: the CPUs available (os.availableParallelism()); 1 runs on this thread */
   jobs?: number;
-  /** run only this slice of the points (and the breakdown only in shard 1) */
+  /** run only this slice of the points (and the breakdown and flame stacks only in shard 1) */
   shard?: Shard;
   /** stop starting new points after this many (testing an interrupted sweep) */
   maxPoints?: number;
@@ -107,7 +117,14 @@ export interface SweepSummary {
   /** what --jobs asked for, when the CPU count capped it */
   jobsRequested: number | null;
   elapsedMs: number;
-  files: { jsonl: string; csv: string; summary: string; breakdown: string | null; superseded: string | null };
+  files: {
+    jsonl: string;
+    csv: string;
+    summary: string;
+    breakdown: string | null;
+    flame: string | null;
+    superseded: string | null;
+  };
 }
 
 export const RESULTS_JSONL = "results.jsonl";
@@ -211,7 +228,8 @@ const PREFETCH = 2;
 
 type Item =
   | { kind: "point"; p: Point }
-  | { kind: "breakdown"; spec: NonNullable<ReturnType<typeof breakdownSpec>> };
+  | { kind: "breakdown"; spec: NonNullable<ReturnType<typeof breakdownSpec>> }
+  | { kind: "flame"; index: number; spec: FlameSetup };
 
 /** Runs the experiment's points not yet in DIR/results.jsonl; resolves when every started point is written. */
 export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
@@ -225,6 +243,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     csv: join(opts.outDir, RESULTS_CSV),
     summary: join(opts.outDir, SUMMARY_JSON),
     breakdown: null as string | null,
+    flame: null as string | null,
     superseded: null as string | null,
   };
   ensureDir(opts.outDir);
@@ -326,8 +345,27 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     let breakdownRows: BreakdownRow[] | null = null;
     let breakdownError: string | null = null;
 
+    // the flame stacks too (shard 1): every set-up traced again when the tool, a profile or a design file changed
+    const fsetups = opts.shard === undefined || opts.shard.index === 1 ? flameSetups(exp) : [];
+    const fpath = join(opts.outDir, FLAME_JSON);
+    const fkey = [
+      version,
+      ...exp.axes.profiles.map((p) => `${p}=${profileHash.get(p)}`),
+      ...exp.axes.designs.map((d) => `${d}=${designHash.get(d) ?? "-"}`),
+    ].join("|");
+    const oldFlame = fsetups.length === 0 ? null : readFlame(fpath);
+    const needFlame =
+      fsetups.length > 0 &&
+      (oldFlame === null ||
+        oldFlame.key !== fkey ||
+        JSON.stringify(oldFlame.setups) !== JSON.stringify(fsetups));
+    if (fsetups.length > 0) files.flame = fpath;
+    const flameRows: (FlameRow[] | null)[] = fsetups.map(() => null);
+    const flameErrors: string[] = [];
+
     const items: Item[] = [
       ...(needBreakdown ? [{ kind: "breakdown" as const, spec: bspec! }] : []),
+      ...(needFlame ? fsetups.map((spec, index) => ({ kind: "flame" as const, index, spec })) : []),
       ...todo.map((p) => ({ kind: "point" as const, p })),
     ];
     const { jobs, capped } = workerCount(opts.jobs, items.length);
@@ -383,6 +421,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
         else breakdownError = reply.error;
         return;
       }
+      if (reply.kind === "flame") {
+        if (reply.ok) flameRows[reply.index] = reply.rows;
+        else flameErrors.push(reply.error);
+        return;
+      }
       const p = byId.get(reply.id)!;
       if (reply.ok) finished(p, reply.measurement);
       else fail(p, reply.error, reply.stoppedBy);
@@ -415,11 +458,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
         };
         const send = (w: Worker, it: Item) => {
           inFlight.set(w, inFlight.get(w)! + 1);
-          w.postMessage(
-            (it.kind === "breakdown"
+          const req: WorkerRequest =
+            it.kind === "breakdown"
               ? { kind: "breakdown", spec: it.spec }
-              : { kind: "point", id: it.p.id, config: it.p.config }) satisfies WorkerRequest,
-          );
+              : it.kind === "flame"
+                ? { kind: "flame", index: it.index, spec: it.spec }
+                : { kind: "point", id: it.p.id, config: it.p.config };
+          w.postMessage(req);
         };
         // a worker holds up to PREFETCH items: it starts the next the moment it finishes one, without waiting
         // for this thread to be scheduled (or to finish the point it measures itself)
@@ -477,6 +522,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
               }
               continue;
             }
+            if (it.kind === "flame") {
+              try {
+                handle({ kind: "flame", index: it.index, ok: true, rows: await measureFlame(it.spec) });
+              } catch (e) {
+                handle({ kind: "flame", index: it.index, ok: false, error: message(e) });
+              }
+              continue;
+            }
             let m: PointMeasurement;
             try {
               m = await measurePoint(it.p.config);
@@ -498,6 +551,15 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       notice(`the cycle breakdown failed: ${breakdownError}`);
       if (oldBreakdown === null) files.breakdown = null;
     }
+    if (flameErrors.length > 0) {
+      notice(`the flame stacks failed: ${flameErrors[0]}`);
+      if (oldFlame === null) files.flame = null;
+    } else if (needFlame && flameRows.every((r) => r !== null))
+      writeAtomic(
+        fpath,
+        `${JSON.stringify({ key: fkey, setups: fsetups, rows: flameRows.flat() as FlameRow[] } satisfies FlameFile)}\n`,
+      );
+    else if (needFlame && oldFlame === null) files.flame = null;
     if (breakdownRows !== null && bspec !== null)
       writeAtomic(
         bpath,
