@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,6 +82,7 @@ describe("sweep", () => {
     );
     expect(readdirSync(dir).sort()).toEqual([
       "breakdown.json",
+      "flame.json",
       "results.csv",
       "results.jsonl",
       "summary.json",
@@ -351,6 +352,11 @@ describe("sweep", () => {
     expect(m.tables).toEqual(one.tables);
     expect(m.breakdown).toEqual(one.breakdown);
     expect(m.points).toBe(24);
+    // the flame stacks are traced by shard 1 only, and the merged directory carries them
+    expect(dirs.map((d) => existsSync(join(d, "flame.json")))).toEqual([true, false, false, false]);
+    expect(readFileSync(join(merged, "flame.json"), "utf8")).toBe(
+      readFileSync(join(whole, "flame.json"), "utf8"),
+    );
   });
 
   it("one sweep at a time per directory: a second is refused naming the holder; a stale lock is taken over", async () => {
