@@ -153,11 +153,20 @@ export function flameSvg(
       const label =
         level === 0 ? `${n.name}: ${n.cycles} cycles` : `${n.name} (${n.cycles} cycles, ${pct} %)`;
       const chars = Math.floor((w - 6) / 7);
-      const text = chars >= 3 ? (label.length <= chars ? label : `${label.slice(0, chars - 1)}…`) : "";
+      // a panel's own bar too narrow for its name (one scale for every panel): the name goes right of it
+      const outside = level === 0 && label.length > chars;
+      const text = outside
+        ? label
+        : chars >= 3
+          ? label.length <= chars
+            ? label
+            : `${label.slice(0, chars - 1)}…`
+          : "";
+      const tx = outside ? x + w + 6 : x + 4;
       boxes.push(
         `<g><title>${esc(label)}</title><rect x="${x.toFixed(2)}" y="${y}" width="${Math.max(w - 1, 0.5).toFixed(2)}" height="${rowH - 2}" rx="2" fill="hsl(${hue},60%,${light}%)" stroke="#555" stroke-width="0.3"/>` +
           (text
-            ? `<text x="${(x + 4).toFixed(2)}" y="${y + 15}"${level === 0 ? ' font-weight="bold"' : ""}>${esc(text)}</text>`
+            ? `<text x="${tx.toFixed(2)}" y="${y + 15}"${level === 0 ? ' font-weight="bold"' : ""}>${esc(text)}</text>`
             : "") +
           "</g>",
       );
