@@ -1,12 +1,18 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli/output.ts";
 import { buildReport } from "../../src/cli/report.ts";
 import { validateExperiment } from "../../src/measure/experiment.ts";
 import { runSweep, type SweepResult } from "../../src/measure/sweep.ts";
-import { type FlameFile, flameOutputsByDesign, readFlame } from "../../src/measure/sweep-flame.ts";
+import {
+  type FlameFile,
+  FlameFileError,
+  flameOutputsByDesign,
+  readFlame,
+} from "../../src/measure/sweep-flame.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "sweep-flame-"));
 
@@ -194,4 +200,61 @@ describe("the flame stacks a sweep records (flame.json) and the graphs report dr
       ),
     );
   }, 60_000);
+
+  it("any field replaced by a hostile value: refused with FlameFileError, or read and drawn without a host exception", () => {
+    const text = readFileSync(join(dir, "flame.json"), "utf8");
+    const paths: string[][] = [];
+    const walk = (v: unknown, p: string[]) => {
+      paths.push(p);
+      if (v !== null && typeof v === "object" && paths.length < 300)
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, [...p, k]);
+    };
+    walk(JSON.parse(text), []);
+    const hostile = fc.constantFrom<unknown>(
+      null,
+      -1,
+      0,
+      1.5,
+      1e308,
+      "",
+      "x".repeat(5000),
+      "\u0000",
+      [],
+      {},
+      true,
+      [[]],
+      {
+        stack: [],
+      },
+    );
+    const scratch = tmp();
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...paths), hostile), { minLength: 1, maxLength: 3 }),
+        (edits) => {
+          let root: unknown = JSON.parse(text);
+          for (const [path, v] of edits) {
+            if (path.length === 0) {
+              root = v;
+              continue;
+            }
+            let o = root as Record<string, unknown> | null;
+            for (const k of path.slice(0, -1))
+              o = o !== null && typeof o === "object" ? (o[k] as never) : null;
+            if (o !== null && typeof o === "object") o[path.at(-1)!] = v;
+          }
+          writeFileSync(join(scratch, "flame.json"), JSON.stringify(root));
+          let f: FlameFile | null;
+          try {
+            f = readFlame(join(scratch, "flame.json"));
+          } catch (e) {
+            expect(e).toBeInstanceOf(FlameFileError);
+            return;
+          }
+          flameOutputsByDesign(f!.rows, "fuzz");
+        },
+      ),
+      { numRuns: 300, seed: 12 },
+    );
+  });
 });
