@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { buildReport, renderReport } from "../../src/cli/report.ts";
 import { renderSweep } from "../../src/cli/sweep.ts";
@@ -105,6 +106,32 @@ describe("the deny probe of every sweep point", () => {
     expect(again).toMatchObject({ ran: 2, remeasured: 2, unprobed: 0 });
     expect(notices).toContain("re-measuring 2 points: measured before the deny probe was recorded");
     expect(parsed(out).find((r) => r.config.design === "cgroup-walk")!.probeDenied).toBe(true);
+  }, 60_000);
+
+  it("a replayed strace log is probed on a machine of its own: ptrace-log (which only logs) is caught", async () => {
+    const log = fileURLToPath(new URL("../fixtures/strace/bracket.log", import.meta.url));
+    const exp = validateExperiment(
+      {
+        name: "replay-probe",
+        axes: {
+          designs: ["cgroup-composed", "ptrace-log"],
+          depths: [0],
+          modes: ["filtered"],
+          workloads: [`trace:${log}`],
+        },
+      },
+      "replay-probe.json",
+    );
+    const out = join(tmp(), "out");
+    const s = await runSweep({ experiment: exp, outDir: out, jobs: 1 });
+    expect(parsed(out).map((r) => [r.config.design, r.probeDenied])).toEqual([
+      ["none", null],
+      ["cgroup-composed", true],
+      ["ptrace-log", false],
+    ]);
+    expect(enforcesNothingWarnings(s.enforcesNothing)).toEqual([
+      "ptrace-log did not deny a call its task's cgroup denies at 1 point (depth 1; filtered; trace:bracket.log; linux-3.1; sandybridge-2011): it enforces nothing, so its figures are not the cost of filtering",
+    ]);
   }, 60_000);
 
   it("the warning names every depth and axis value where the design denied nothing", () => {
