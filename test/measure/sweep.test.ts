@@ -417,8 +417,21 @@ describe("sweep under guest limits (--max-insns, --timeout, --memory)", () => {
     const dir = tmp();
     const before = { maxInstructions: 7e9, timeoutMs: 1e6 };
     setDefaultGuestLimits(before);
-    const s = await runSweep({ experiment: one(3), outDir: dir, jobs: 1, limits: { maxInstructions: 50 } });
+    const notices: string[] = [];
+    const s = await runSweep({
+      experiment: one(3),
+      outDir: dir,
+      jobs: 1,
+      limits: { maxInstructions: 50 },
+      onNotice: (m) => notices.push(m),
+    });
     expect(defaultGuestLimits()).toEqual(before);
+    // the traces of the breakdown and the flame stacks run under the same budget: said, and no file is claimed
+    expect(notices).toEqual([
+      "the cycle breakdown failed: stopped by the instruction budget: 50 instructions retired (raise it with --max-insns)",
+      "the flame stacks failed: stopped by the instruction budget: 50 instructions retired (raise it with --max-insns)",
+    ]);
+    expect([s.files.breakdown, s.files.flame]).toEqual([null, null]);
     setDefaultGuestLimits({});
     expect(s).toMatchObject({ points: 2, ran: 0, remaining: 2 });
     expect(s.failed.map((f) => [f.config.design, f.stoppedBy, f.error])).toEqual([
@@ -443,6 +456,10 @@ describe("sweep under guest limits (--max-insns, --timeout, --memory)", () => {
     // the same points with room to run are measured (the budget, not the points, stopped them)
     const ok = await runSweep({ experiment: one(3), outDir: dir, jobs: 1, limits: { maxInstructions: 1e6 } });
     expect(ok).toMatchObject({ ran: 2, failed: [] });
+    expect([ok.files.breakdown, ok.files.flame]).toEqual([
+      join(dir, "breakdown.json"),
+      join(dir, "flame.json"),
+    ]);
     expect(sweepExitCode(ok)).toBe(0);
   }, 60_000);
 
