@@ -5,7 +5,7 @@ import type { FilterMode } from "../measure/compare.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { WORKLOAD_NAMES } from "../workload/names.ts";
 import type { BpfCommandResult } from "./bpf.ts";
-import { addGuestLimitOptions, applyGuestLimitOptions } from "./guest-limit-options.ts";
+import { addGuestLimitOptions, applyGuestLimitOptions, pointLimitsOf } from "./guest-limit-options.ts";
 import { parseNonNegativeInt, parsePositiveInt, UsageError } from "./output.ts";
 
 const WORKLOAD_LIST = WORKLOAD_NAMES.join(", ");
@@ -170,8 +170,7 @@ export function registerCommands(program: Command): void {
       print(runPaths(o.json === true));
     });
 
-  program
-    .command("sweep")
+  addGuestLimitOptions(program.command("sweep"), "point")
     .description("run every point of an experiment file in parallel; resumable (docs/researchers.md)")
     .argument("<file>", "experiment JSON (experiments/*.json)")
     .requiredOption("-o, --out <dir>", "output directory (results.jsonl, results.csv, summary.json)")
@@ -182,7 +181,16 @@ export function registerCommands(program: Command): void {
     .action(
       async (
         file: string,
-        o: { out: string; jobs?: string; shard?: string; maxPoints?: string; json?: boolean },
+        o: {
+          out: string;
+          jobs?: string;
+          shard?: string;
+          maxPoints?: string;
+          json?: boolean;
+          maxInsns?: string;
+          timeout?: string;
+          memory?: string;
+        },
       ) => {
         // loaded on use: the sweep and report modules pull in worker threads, vega and resvg
         const { runSweepCommand } = await import("./sweep.ts");
@@ -196,6 +204,7 @@ export function registerCommands(program: Command): void {
           ...(shard !== undefined ? { shard } : {}),
           ...(o.jobs !== undefined ? { jobs: parsePositiveInt("--jobs", o.jobs, 4096) } : {}),
           ...(o.maxPoints !== undefined ? { maxPoints: parsePositiveInt("--max-points", o.maxPoints) } : {}),
+          limits: pointLimitsOf(o),
         });
         print(r.output);
         process.exitCode = r.exitCode;

@@ -19,15 +19,17 @@ export interface GuestLimitCliOptions {
   memory?: string;
 }
 
-export function addGuestLimitOptions(cmd: Command): Command {
+/** `scope` "point": `sweep`, where each point's machine has its own time limit (a sweep is resumable). */
+export function addGuestLimitOptions(cmd: Command, scope: "command" | "point" = "command"): Command {
+  const per = scope === "point" ? "point" : "machine";
   return cmd
     .option(
       "--max-insns <n>",
-      `instruction budget per machine; past it: "stopped by the instruction budget", exit 125 (default ${DEFAULT_MAX_INSNS.toExponential()})`,
+      `instruction budget per ${per}; past it: "stopped by the instruction budget", exit 125 (default ${DEFAULT_MAX_INSNS.toExponential()})`,
     )
     .option(
       "--timeout <seconds>",
-      `wall-clock limit of the command; past it: "stopped by the time limit", exit 124 (default ${DEFAULT_TIMEOUT_S})`,
+      `wall-clock limit of ${scope === "point" ? "each point" : "the command"}; past it: "stopped by the time limit", exit 124 (default ${DEFAULT_TIMEOUT_S})`,
     )
     .option(
       "--memory <size>",
@@ -69,6 +71,16 @@ export function guestLimitsOf(o: GuestLimitCliOptions, startedAt = performance.n
     deadline: startedAt + timeoutMs,
     ...(o.memory !== undefined ? { memoryBytes: parseMemory(o.memory) } : {}),
   };
+}
+
+/** A sweep's limits: the same options and defaults, each point's machine timed from its own boot. */
+export function pointLimitsOf(o: GuestLimitCliOptions): {
+  maxInstructions: number;
+  timeoutMs: number;
+  memoryBytes?: number;
+} {
+  const { deadline: _whole, ...perMachine } = guestLimitsOf(o);
+  return perMachine as { maxInstructions: number; timeoutMs: number; memoryBytes?: number };
 }
 
 /** Sets the process defaults from the command's options (called before its action). */

@@ -5,7 +5,7 @@
 import { join, resolve } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { SEGMENTS } from "../measure/cycle-breakdown.ts";
-import { FIGURE_FORMATS, type FigureFormat, renderFigure } from "../measure/figure-render.ts";
+import { FIGURE_FORMATS, type FigureFormat, renderFigure, svgToPng } from "../measure/figure-render.ts";
 import { InputFileError } from "../measure/input-file.ts";
 import {
   breakdownOf,
@@ -15,11 +15,13 @@ import {
   DEFAULT_FIGURE,
   type FigureOptions,
   figureTitle,
+  flameOf,
   fmtPct,
   loadSweep,
   mergeSweeps,
   overheadVsDeniedSpec,
   overheadVsDepthSpec,
+  probeWarnings,
   type ReportData,
   ReportInputError,
   reportMarkdown,
@@ -29,6 +31,7 @@ import {
 import { ensureDir, OutputError, writeAtomic } from "../measure/result-dir.ts";
 import { RESULTS_CSV, RESULTS_JSONL, resultsCsv } from "../measure/sweep.ts";
 import { BREAKDOWN_JSON, BreakdownError } from "../measure/sweep-breakdown.ts";
+import { FLAME_JSON, FlameFileError, flameFileName, flameOutputsByDesign } from "../measure/sweep-flame.ts";
 import { ResultsError } from "../measure/sweep-result.ts";
 import { EXIT_OK } from "./exit-codes.ts";
 import { fmtFixed, fmtInt, makeChalk, table, UsageError } from "./output.ts";
@@ -55,6 +58,7 @@ function readInput(dirs: readonly string[]): SweepData {
       e instanceof ReportInputError ||
       e instanceof ResultsError ||
       e instanceof BreakdownError ||
+      e instanceof FlameFileError ||
       e instanceof InputFileError
     )
       throw new UsageError((e as Error).message);
@@ -73,6 +77,9 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
   const sweep = readInput(o.dirs);
   const tables = buildTables(sweep.results);
   const breakdown = breakdownOf(sweep);
+  const flameRows = flameOf(sweep);
+  const flames: string[] = [];
+  const probe = probeWarnings(sweep.results);
   const files: string[] = [];
   const figures: string[] = [];
   try {
@@ -87,6 +94,11 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
         const b = join(o.outDir, BREAKDOWN_JSON);
         writeAtomic(b, `${JSON.stringify(sweep.breakdown, null, 2)}\n`);
         files.push(b);
+      }
+      if (sweep.flame !== null) {
+        const f = join(o.outDir, FLAME_JSON);
+        writeAtomic(f, `${JSON.stringify(sweep.flame)}\n`);
+        files.push(f);
       }
     }
     if (o.figures) {
@@ -117,6 +129,20 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
         }
         figures.push(name);
       }
+      // the flame graphs: drawn from the stacks the sweep recorded (nothing is run here)
+      for (const [id, out] of flameOutputsByDesign(flameRows, sweep.experiment)) {
+        const svg = join(o.outDir, flameFileName(id, "svg"));
+        const folded = join(o.outDir, flameFileName(id, "folded"));
+        writeAtomic(svg, out.svg);
+        writeAtomic(folded, out.folded);
+        files.push(svg, folded);
+        if (formats.includes("png")) {
+          const png = join(o.outDir, flameFileName(id, "png"));
+          writeAtomic(png, svgToPng(out.svg));
+          files.push(png);
+        }
+        flames.push(id);
+      }
     }
     const data: ReportData = {
       experiment: sweep.experiment,
@@ -125,7 +151,9 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
       tables,
       breakdown,
       figures,
-      warnings: sweep.warnings,
+      flames,
+      enforcesNothing: probe.enforcesNothing,
+      warnings: [...probe.warnings, ...sweep.warnings],
     };
     const md = join(o.outDir, "report.md");
     writeAtomic(md, reportMarkdown(data));

@@ -6,9 +6,11 @@ import { ExperimentError, loadExperiment } from "../measure/experiment.ts";
 import { LockedError, OutputError } from "../measure/result-dir.ts";
 import { runSweep, type SweepSummary } from "../measure/sweep.ts";
 import { BreakdownError } from "../measure/sweep-breakdown.ts";
+import type { PointLimits } from "../measure/sweep-point.ts";
+import { enforcesNothingWarnings } from "../measure/sweep-probe.ts";
 import { ResultsError } from "../measure/sweep-result.ts";
 import type { Shard } from "../measure/sweep-shard.ts";
-import { EXIT_FAILED, EXIT_OK } from "./exit-codes.ts";
+import { EXIT_BUDGET, EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT } from "./exit-codes.ts";
 import { fmtInt, makeChalk, UsageError } from "./output.ts";
 
 export interface SweepCliOptions {
@@ -18,6 +20,8 @@ export interface SweepCliOptions {
   shard?: Shard;
   maxPoints?: number;
   json: boolean;
+  /** --max-insns, --timeout, --memory for every point's machine, on every worker */
+  limits?: PointLimits;
   /** where notices go (default: stderr) */
   notice?: (message: string) => void;
 }
@@ -41,11 +45,21 @@ export function renderSweep(s: SweepSummary): string {
     lines.push(`excluded: ${[...reasons].map(([r, n]) => `${n} (${r})`).join(", ")}`);
   }
   for (const f of s.failed)
-    lines.push(c.red(`failed: ${f.config.design} ${JSON.stringify(f.config)}: ${f.error}`));
+    lines.push(
+      c.red(
+        `${f.stoppedBy === null ? "failed" : "stopped"}: ${f.config.design} ${JSON.stringify(f.config)}: ${f.error}`,
+      ),
+    );
+  for (const w of enforcesNothingWarnings(s.enforcesNothing)) lines.push(c.yellow(`warning: ${w}`));
+  if (s.unprobed > 0)
+    lines.push(
+      `note: ${fmtInt(s.unprobed)} point${s.unprobed === 1 ? " has" : "s have"} no deny probe (lines from an older syscall-lab)`,
+    );
   const wrote = [
     s.files.jsonl,
     s.files.csv,
     ...(s.files.breakdown !== null ? [s.files.breakdown] : []),
+    ...(s.files.flame !== null ? [s.files.flame] : []),
     s.files.summary,
   ];
   lines.push(`wrote ${wrote.join(", ")}`);
@@ -53,7 +67,17 @@ export function renderSweep(s: SweepSummary): string {
   return lines.join("\n");
 }
 
-/** Output and exit code: 1 if a point failed, 0 otherwise; bad input or an unusable directory is a UsageError. */
+/** The exit code of a sweep: 1 if a point failed outright, else 124 or 125 if a guest limit stopped one, else 0. */
+export function sweepExitCode(s: SweepSummary): number {
+  if (s.failed.some((f) => f.stoppedBy === null)) return EXIT_FAILED;
+  if (s.failed.some((f) => f.stoppedBy === "timeout")) return EXIT_TIMEOUT;
+  if (s.failed.some((f) => f.stoppedBy === "budget")) return EXIT_BUDGET;
+  return EXIT_OK;
+}
+
+/**
+ * Output and exit code (sweepExitCode); bad input or an unusable directory is a UsageError.
+ */
 export async function runSweepCommand(o: SweepCliOptions): Promise<{ output: string; exitCode: number }> {
   let experiment: ReturnType<typeof loadExperiment>;
   try {
@@ -77,6 +101,7 @@ export async function runSweepCommand(o: SweepCliOptions): Promise<{ output: str
       ...(o.jobs !== undefined ? { jobs: o.jobs } : {}),
       ...(o.shard !== undefined ? { shard: o.shard } : {}),
       ...(o.maxPoints !== undefined ? { maxPoints: o.maxPoints } : {}),
+      ...(o.limits !== undefined ? { limits: o.limits } : {}),
       onNotice: notice,
       onProgress: (done, total, last) => {
         if (bar === null) return;
@@ -97,6 +122,6 @@ export async function runSweepCommand(o: SweepCliOptions): Promise<{ output: str
   }
   return {
     output: o.json ? JSON.stringify(summary, null, 2) : renderSweep(summary),
-    exitCode: summary.failed.length > 0 ? EXIT_FAILED : EXIT_OK,
+    exitCode: sweepExitCode(summary),
   };
 }

@@ -154,9 +154,9 @@ const probeKey = (opts: CompareOptions, design: string, depth: number) =>
 /**
  * The probe on the machine a filtered run has just measured (no second boot): the task's cgroup also denies
  * getuid, and a new task in it calls getuid once. getuid returns 0 (uid 0) when it runs and -errno when denied,
- * so the answer does not depend on the errno the run chose.
+ * so the answer does not depend on the errno the run chose. Sweep points run it too (sweep-point.ts).
  */
-function deniesOnMachine(machine: Machine, opts: CompareOptions, depth: number): boolean {
+export function deniesOnMachine(machine: Machine, depth: number, deniedErrno = 38): boolean {
   const path = cgroupPathAt(depth);
   const api = new CgroupHostApi(machine);
   if (api.write(`${path === "/" ? "" : path}/syscalls.deny`, PROBE_NR) !== 0) return false;
@@ -167,7 +167,7 @@ function deniesOnMachine(machine: Machine, opts: CompareOptions, depth: number):
   const task = machine.createTask({ name: "deny-probe", image });
   if (depth > 0) api.move(task, path);
   machine.run({ maxInstructions: 10_000_000 });
-  return task.exitCode === (opts.deniedErrno ?? 38);
+  return task.exitCode === deniedErrno;
 }
 /** getuid(2): the probe's call on a measured machine */
 const PROBE_NR = 102;
@@ -194,7 +194,7 @@ function measure(opts: CompareOptions, design: string, depth: number, mode: Filt
   // every filtered point also checks that the design denies what its cgroup denies (after the measurement)
   if (mode === "filtered" && design !== "none" && machine !== null) {
     const key = probeKey(opts, design, depth);
-    if (!probed.has(key)) probed.set(key, deniesOnMachine(machine, opts, depth));
+    if (!probed.has(key)) probed.set(key, deniesOnMachine(machine, depth, opts.deniedErrno));
   }
   const calls = r.calls.reduce((n, c) => n + c.calls, 0);
   const sysCycles = r.calls.reduce((n, c) => n + c.sysCycles, 0);

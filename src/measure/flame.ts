@@ -99,7 +99,17 @@ const esc = (s: string) =>
  * width, one row per level below it (segment, then function), widths proportional to cycles within the design;
  * every box titled with its cycles and share. Self-contained (no script), so it opens anywhere.
  */
-export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1200): string {
+export function flameSvg(
+  frames: readonly FlameFrame[],
+  title: string,
+  width = 1200,
+  opts: {
+    /** the line under the graphs (default: what a panel per design shows) */
+    footer?: string;
+    /** one cycles-to-width scale for every panel (the largest at full width), so panels compare by length */
+    commonScale?: boolean;
+  } = {},
+): string {
   const roots = new Map<string, Node>();
   let levels = 1;
   for (const f of frames) {
@@ -128,9 +138,10 @@ export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1
   const height = top + roots.size * panelH + 24;
   const boxes: string[] = [];
   let panel = 0;
+  const widest = Math.max(1, ...[...roots.values()].map((r) => r.cycles));
   for (const root of roots.values()) {
     const total = root.cycles || 1;
-    const scale = (width - 20) / total;
+    const scale = (width - 20) / (opts.commonScale === true ? widest : total);
     const y0 = top + panel * panelH;
     const draw = (n: Node, x: number, level: number, segment: string) => {
       const w = n.cycles * scale;
@@ -142,11 +153,20 @@ export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1
       const label =
         level === 0 ? `${n.name}: ${n.cycles} cycles` : `${n.name} (${n.cycles} cycles, ${pct} %)`;
       const chars = Math.floor((w - 6) / 7);
-      const text = chars >= 3 ? (label.length <= chars ? label : `${label.slice(0, chars - 1)}…`) : "";
+      // a panel's own bar too narrow for its name (one scale for every panel): the name goes right of it
+      const outside = level === 0 && label.length > chars;
+      const text = outside
+        ? label
+        : chars >= 3
+          ? label.length <= chars
+            ? label
+            : `${label.slice(0, chars - 1)}…`
+          : "";
+      const tx = outside ? x + w + 6 : x + 4;
       boxes.push(
         `<g><title>${esc(label)}</title><rect x="${x.toFixed(2)}" y="${y}" width="${Math.max(w - 1, 0.5).toFixed(2)}" height="${rowH - 2}" rx="2" fill="hsl(${hue},60%,${light}%)" stroke="#555" stroke-width="0.3"/>` +
           (text
-            ? `<text x="${(x + 4).toFixed(2)}" y="${y + 15}"${level === 0 ? ' font-weight="bold"' : ""}>${esc(text)}</text>`
+            ? `<text x="${tx.toFixed(2)}" y="${y + 15}"${level === 0 ? ' font-weight="bold"' : ""}>${esc(text)}</text>`
             : "") +
           "</g>",
       );
@@ -164,7 +184,7 @@ export function flameSvg(frames: readonly FlameFrame[], title: string, width = 1
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
     ...boxes,
-    `<text x="10" y="${height - 8}" font-size="11" fill="#333">one panel per design; rows: entry-path segment, kernel function; width: share of that design's simulated cycles (hover for figures)</text>`,
+    `<text x="10" y="${height - 8}" font-size="11" fill="#333">${esc(opts.footer ?? "one panel per design; rows: entry-path segment, kernel function; width: share of that design's simulated cycles (hover for figures)")}</text>`,
     "</svg>",
   ].join("\n");
 }

@@ -12,6 +12,8 @@ import { designScales } from "./figure-style.ts";
 import { INPUT_LIMITS, readInputText } from "./input-file.ts";
 import { KEYED_FIELDS } from "./provenance.ts";
 import { BREAKDOWN_JSON, type BreakdownFile, type BreakdownRow, readBreakdown } from "./sweep-breakdown.ts";
+import { FLAME_JSON, type FlameFile, type FlameRow, readFlame } from "./sweep-flame.ts";
+import { denyProbeFindings, type EnforcesNothing, enforcesNothingWarnings } from "./sweep-probe.ts";
 import { readResultsFile, type SweepResult } from "./sweep-result.ts";
 
 export { FONT, renderFigure } from "./figure-render.ts";
@@ -26,6 +28,8 @@ export interface SweepData {
   description: string;
   results: SweepResult[];
   breakdown: BreakdownFile | null;
+  /** flame.json: the collapsed stacks of one call per design and set-up, when the sweep recorded them */
+  flame: FlameFile | null;
   /** what a reader should know: torn lines skipped, several commits */
   warnings: string[];
 }
@@ -49,6 +53,10 @@ export interface ReportData {
   tables: ReportTable[];
   breakdown: BreakdownRow[];
   figures: string[];
+  /** the flame graphs written, by design id: flame-<id>.svg and .folded (and .png) */
+  flames: string[];
+  /** designs the deny probe caught denying nothing (their warnings are in `warnings` too) */
+  enforcesNothing: EnforcesNothing[];
   warnings: string[];
 }
 
@@ -92,6 +100,7 @@ export function loadSweep(dir: string): SweepData {
     description,
     results: inPointOrder(file.results),
     breakdown: readBreakdown(join(dir, BREAKDOWN_JSON)),
+    flame: readFlame(join(dir, FLAME_JSON)),
     warnings,
   };
 }
@@ -158,6 +167,12 @@ export function mergeSweeps(sweeps: readonly SweepData[]): SweepData {
       throw new ReportInputError(
         "cannot merge: breakdown.json differs between the directories (other code or data)",
       );
+  const flames = sweeps.map((s) => s.flame).filter((f): f is FlameFile => f !== null);
+  for (const f of flames.slice(1))
+    if (JSON.stringify(f) !== JSON.stringify(flames[0]))
+      throw new ReportInputError(
+        "cannot merge: flame.json differs between the directories (other code or data)",
+      );
   const names = [...new Set(sweeps.map((s) => s.experiment))];
   return {
     dirs: sweeps.flatMap((s) => s.dirs),
@@ -165,8 +180,57 @@ export function mergeSweeps(sweeps: readonly SweepData[]): SweepData {
     description: names.length === 1 ? sweeps[0]!.description : "",
     results: inPointOrder(results),
     breakdown: breakdowns[0] ?? null,
+    flame: flames[0] ?? null,
     warnings,
   };
+}
+
+/**
+ * The deny probe's warnings for the merged points: each design that denied nothing, with its points, and how many
+ * lines were written before sweeps recorded the probe.
+ */
+export function probeWarnings(results: readonly SweepResult[]): {
+  enforcesNothing: EnforcesNothing[];
+  warnings: string[];
+} {
+  const f = denyProbeFindings(results);
+  const warnings = enforcesNothingWarnings(f.enforcesNothing);
+  if (f.unprobed > 0)
+    warnings.push(
+      `${f.unprobed} point${f.unprobed === 1 ? " was" : "s were"} measured before sweeps recorded the deny probe: whether their designs deny anything is unknown (sweep into the directory again to probe them)`,
+    );
+  return { enforcesNothing: f.enforcesNothing, warnings };
+}
+
+/** The flame rows when they were measured with the same tool version as the results; else a warning. */
+export function flameOf(s: SweepData): FlameRow[] {
+  if (s.flame === null || s.results.length === 0) return [];
+  const version = s.results[0]!.provenance.version;
+  if (!s.flame.key.startsWith(`${version}|`)) {
+    s.warnings.push(
+      `flame.json was measured by another version than the results (${KEYED_FIELDS[0]}): left out`,
+    );
+    return [];
+  }
+  // a profile or design file recorded with other contents than the results' (a key segment "name=sha256")
+  const recorded = new Map(
+    s.flame.key
+      .split("|")
+      .slice(1)
+      .map((seg) => [seg.slice(0, seg.lastIndexOf("=")), seg.slice(seg.lastIndexOf("=") + 1)] as const),
+  );
+  for (const r of s.results) {
+    const want: [string, string][] = [
+      [r.config.profile, r.provenance.profileSha256],
+      [r.config.design, r.provenance.designSha256 ?? "-"],
+    ];
+    for (const [name, hash] of want)
+      if (recorded.has(name) && recorded.get(name) !== hash) {
+        s.warnings.push(`flame.json was measured with other contents of ${name} than the results: left out`);
+        return [];
+      }
+  }
+  return s.flame.rows;
 }
 
 /** The breakdown's rows when it was measured with the same version and contents as the results; else a warning. */
@@ -338,6 +402,17 @@ export function reportMarkdown(d: ReportData): string {
     out.push("");
   }
   for (const f of d.figures) out.push(`![${f}](${f}.png)`, "");
+  if (d.flames.length > 0) {
+    out.push(
+      "## Where the cycles go",
+      "",
+      "One getppid call per design, by entry-path segment and kernel function (a panel per set-up); the `.folded` files are collapsed stacks for flamegraph.pl and speedscope.",
+      "",
+    );
+    for (const id of d.flames)
+      out.push(`- \`${id}\`: [flame-${id}.svg](flame-${id}.svg), [flame-${id}.folded](flame-${id}.folded)`);
+    out.push("");
+  }
   for (const w of d.warnings) out.push(`> ${w}`, "");
   return out.join("\n");
 }

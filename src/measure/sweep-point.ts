@@ -2,10 +2,11 @@
 // task in a cgroup at `depth` below the root, a filtered task's cgroup denying syscalls the workload never makes.
 import { designIds } from "../cgroup/designs/index.ts";
 import { CgroupHostApi } from "../cgroup/host-api.ts";
+import { GuestLimitError, type GuestLimits } from "../kernel/guest-limits.ts";
 import type { Machine } from "../kernel/machine.ts";
 import type { Task } from "../kernel/task.ts";
 import { parseStrace } from "../workload/strace.ts";
-import { cgroupPathAt } from "./compare.ts";
+import { cgroupPathAt, deniesOnMachine, deniesProbe } from "./compare.ts";
 import { isDesignFile, loadDesignFile } from "./design-file.ts";
 import { DENIABLE_NRS, type PointConfig } from "./experiment.ts";
 import { INPUT_LIMITS, readInputFile } from "./input-file.ts";
@@ -31,6 +32,19 @@ export interface PointMeasurement {
   /** callCycles / calls */
   cyclesPerCall: number;
   designMemoryBytes: number;
+  /**
+   * The deny probe, run after the measurement: whether the design denied a call its task's cgroup denies (false:
+   * it enforces nothing, so its figures are not the cost of filtering); null for none, which is not asked to.
+   */
+  probeDenied: boolean | null;
+}
+
+/** The guest limits a sweep gives every point's machine (per machine: no whole-sweep deadline). */
+export type PointLimits = Pick<GuestLimits, "maxInstructions" | "timeoutMs" | "memoryBytes">;
+
+/** Which guest limit stopped a point, if one did (the instruction budget or the time limit). */
+export function stoppedBy(e: unknown): "budget" | "timeout" | null {
+  return e instanceof GuestLimitError ? e.kind : null;
 }
 
 const ERRNO = { ENOSYS: 38, EPERM: 1 } as const;
@@ -77,7 +91,12 @@ function placeTask(machine: Machine, task: Task, c: PointConfig): void {
   }
 }
 
-/** Runs one point on a fresh machine. Throws if the workload does not exit cleanly. */
+/**
+ * Runs one point on a fresh machine, then the deny probe (compare's): on the measured machine for a loop, the
+ * task's cgroup also denies getuid and a new task there calls it once; on a probe machine of its own for a trace
+ * (a replay machine answers from its log), reboot() in a cgroup at depth 1 (the replay's) that denies it. Throws
+ * if the workload does not exit cleanly; a guest limit (--max-insns, --timeout) throws GuestLimitError.
+ */
 export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
   const design = await pointDesignId(c.design);
   if (!designIds().includes(design)) throw new Error(`unknown design "${design}"`);
@@ -102,8 +121,26 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
       callCycles: r.callCycles,
       cyclesPerCall: r.callCycles / r.replayedCalls,
       designMemoryBytes: 0,
+      probeDenied:
+        design === "none"
+          ? null
+          : deniesProbe(
+              {
+                designs: [design],
+                depths: [1],
+                workload: "null",
+                count: 1,
+                modes: ["filtered"],
+                profile,
+                flavour: c.flavour === "linux-3.1" ? "linux-3.1" : "linux-generic",
+                pti: c.flavour === "linux-generic+pti",
+              },
+              design,
+              1,
+            ),
     };
   }
+  let machine: Machine | null = null;
   const r = runWorkload({
     workload: c.workload,
     count: c.count,
@@ -113,9 +150,14 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
     deniedErrno,
     flavour: c.flavour === "linux-3.1" ? "linux-3.1" : "linux-generic",
     pti: c.flavour === "linux-generic+pti",
-    setup: (m, t) => placeTask(m, t, c),
+    setup: (m, t) => {
+      machine = m;
+      placeTask(m, t, c);
+    },
   });
   if (r.exitCode !== 0) throw new Error("the workload did not exit cleanly");
+  const probed = machine as Machine | null;
+  if (probed === null) throw new Error("the workload's machine was not set up");
   const calls = r.calls.reduce((n, x) => n + x.calls, 0);
   const sysCycles = r.calls.reduce((n, x) => n + x.sysCycles, 0);
   const callCycles = r.calls.reduce((n, x) => n + x.cycles, 0);
@@ -128,5 +170,6 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
     callCycles,
     cyclesPerCall: callCycles / calls,
     designMemoryBytes: r.designMemoryBytes,
+    probeDenied: r.design === "none" ? null : deniesOnMachine(probed, c.depth, deniedErrno),
   };
 }

@@ -19,7 +19,7 @@ import type { Provenance } from "./provenance.ts";
 import type { PointMeasurement } from "./sweep-point.ts";
 
 /** One line of results.jsonl: the point's id and configuration, its numbers, and the comparison against none. */
-export interface SweepResult extends PointMeasurement {
+export interface SweepResult extends Omit<PointMeasurement, "probeDenied"> {
   id: string;
   experiment: string;
   config: PointConfig;
@@ -32,6 +32,12 @@ export interface SweepResult extends PointMeasurement {
   /** (callCycles − none's) / calls */
   extraCyclesPerCall: number;
   provenance: Provenance;
+  /**
+   * The deny probe (PointMeasurement.probeDenied): false when the design let through a call its task's cgroup
+   * denies; null for none. Absent from a line written before sweeps recorded it: such a line is read, reported as
+   * unprobed, and measured again by the next sweep into its directory.
+   */
+  probeDenied?: boolean | null;
 }
 
 export class ResultsError extends Error {}
@@ -81,6 +87,8 @@ const TOP_KEYS = [
   "provenance",
   ...NUMBER_KEYS,
 ] as const;
+/** fields a line from an older syscall-lab may lack (see SweepResult) */
+const OPTIONAL_KEYS = ["probeDenied"] as const;
 const PROVENANCE_KEYS = ["version", "commit", "profileSha256", "designSha256"] as const;
 
 /**
@@ -93,7 +101,8 @@ export function validateResult(raw: unknown, where: string): SweepResult {
   };
   if (!isRecord(raw)) return fail("(line)", `must be a JSON object, got ${describe(raw)}`);
   for (const k of Object.keys(raw))
-    if (!(TOP_KEYS as readonly string[]).includes(k)) fail(k, "is not a field of a results line");
+    if (!(TOP_KEYS as readonly string[]).includes(k) && !(OPTIONAL_KEYS as readonly string[]).includes(k))
+      fail(k, "is not a field of a results line");
   for (const k of TOP_KEYS)
     if (!(k in raw)) fail(k, "is missing (written by an older syscall-lab? sweep into a new directory)");
   const str = (path: string, x: unknown, re: RegExp, what: string): string => {
@@ -152,6 +161,17 @@ export function validateResult(raw: unknown, where: string): SweepResult {
     "designMemoryBytes",
   ] as const)
     if ((raw[k] as number) < 0) fail(k, `must not be negative, got ${raw[k]}`);
+
+  if ("probeDenied" in raw) {
+    const none = config.design === "none";
+    if (none && raw.probeDenied !== null)
+      fail("probeDenied", `must be null for none (it is not probed), got ${describe(raw.probeDenied)}`);
+    if (!none && typeof raw.probeDenied !== "boolean")
+      fail(
+        "probeDenied",
+        `must be true or false (the deny probe's answer), got ${describe(raw.probeDenied)}`,
+      );
+  }
 
   const p = raw.provenance;
   if (!isRecord(p)) return fail("provenance", `must be an object, got ${describe(p)}`);

@@ -1,19 +1,30 @@
 // A sweep worker thread: started once per sweep, it measures the work items the main thread posts (points, and
 // the cycle breakdown) one at a time and posts each result back; the main thread hands it the next from its queue.
 import { parentPort, workerData } from "node:worker_threads";
+import { setDefaultGuestLimits } from "../kernel/guest-limits.ts";
 import type { PointConfig } from "./experiment.ts";
 import { type BreakdownRow, type BreakdownSpec, measureBreakdown } from "./sweep-breakdown.ts";
-import { expectDesignHashes, measurePoint, type PointMeasurement } from "./sweep-point.ts";
+import { type FlameRow, type FlameSetup, measureFlame } from "./sweep-flame.ts";
+import {
+  expectDesignHashes,
+  measurePoint,
+  type PointLimits,
+  type PointMeasurement,
+  stoppedBy,
+} from "./sweep-point.ts";
 
 export type WorkerRequest =
   | { kind: "point"; id: string; config: PointConfig }
-  | { kind: "breakdown"; spec: BreakdownSpec };
+  | { kind: "breakdown"; spec: BreakdownSpec }
+  | { kind: "flame"; index: number; spec: FlameSetup };
 
 export type WorkerReply =
   | { kind: "point"; id: string; ok: true; measurement: PointMeasurement; ms: number }
-  | { kind: "point"; id: string; ok: false; error: string }
+  | { kind: "point"; id: string; ok: false; error: string; stoppedBy: "budget" | "timeout" | null }
   | { kind: "breakdown"; ok: true; rows: BreakdownRow[] }
-  | { kind: "breakdown"; ok: false; error: string };
+  | { kind: "breakdown"; ok: false; error: string }
+  | { kind: "flame"; index: number; ok: true; rows: FlameRow[] }
+  | { kind: "flame"; index: number; ok: false; error: string };
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -21,17 +32,29 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export interface WorkerStart {
   /** each design file's SHA-256 as recorded in the points' provenance */
   designSha256: [string, string | null][];
+  /** the guest limits of every machine this thread boots (a worker does not share the main thread's defaults) */
+  limits: PointLimits;
 }
 
 const port = parentPort;
 if (port === null) throw new Error("sweep-worker.ts runs as a worker thread only");
 expectDesignHashes((workerData as WorkerStart).designSha256);
+setDefaultGuestLimits((workerData as WorkerStart).limits);
 port.on("message", (req: WorkerRequest) => {
   if (req.kind === "breakdown") {
     measureBreakdown(req.spec).then(
       (rows) => port.postMessage({ kind: "breakdown", ok: true, rows } satisfies WorkerReply),
       (e: unknown) =>
         port.postMessage({ kind: "breakdown", ok: false, error: message(e) } satisfies WorkerReply),
+    );
+    return;
+  }
+  if (req.kind === "flame") {
+    const index = req.index;
+    measureFlame(req.spec).then(
+      (rows) => port.postMessage({ kind: "flame", index, ok: true, rows } satisfies WorkerReply),
+      (e: unknown) =>
+        port.postMessage({ kind: "flame", index, ok: false, error: message(e) } satisfies WorkerReply),
     );
     return;
   }
@@ -46,6 +69,12 @@ port.on("message", (req: WorkerRequest) => {
         ms: performance.now() - t0,
       } satisfies WorkerReply),
     (e: unknown) =>
-      port.postMessage({ kind: "point", id: req.id, ok: false, error: message(e) } satisfies WorkerReply),
+      port.postMessage({
+        kind: "point",
+        id: req.id,
+        ok: false,
+        error: message(e),
+        stoppedBy: stoppedBy(e),
+      } satisfies WorkerReply),
   );
 });

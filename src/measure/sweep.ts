@@ -1,12 +1,14 @@
 // `sweep`: every point of an experiment (or of one shard of it), in worker threads started once that take points
 // from a queue, one boot per point. Results go to DIR/results.jsonl, one complete line per point (the unit of
 // progress: a resumed sweep skips the points there whose provenance still matches), and at the end to
-// DIR/results.csv, DIR/breakdown.json and DIR/summary.json, each written to a temporary file and renamed.
+// DIR/results.csv, DIR/breakdown.json, DIR/flame.json and DIR/summary.json, each written to a temporary file and
+// renamed.
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { defaultGuestLimits, setDefaultGuestLimits } from "../kernel/guest-limits.ts";
 import { isDesignFile } from "./design-file.ts";
 import {
   baselineOf,
@@ -34,12 +36,29 @@ import {
   measureBreakdown,
   readBreakdown,
 } from "./sweep-breakdown.ts";
-import { expectDesignHashes, measurePoint, type PointMeasurement } from "./sweep-point.ts";
+import {
+  FLAME_JSON,
+  type FlameFile,
+  type FlameRow,
+  type FlameSetup,
+  flameSetups,
+  measureFlame,
+  readFlame,
+} from "./sweep-flame.ts";
+import {
+  expectDesignHashes,
+  measurePoint,
+  type PointLimits,
+  type PointMeasurement,
+  stoppedBy,
+} from "./sweep-point.ts";
+import { denyProbeFindings, type EnforcesNothing } from "./sweep-probe.ts";
 import { readResultsFile, type SweepResult, truncateTo } from "./sweep-result.ts";
 import { type Shard, shardPoints } from "./sweep-shard.ts";
 import type { WorkerReply, WorkerRequest, WorkerStart } from "./sweep-worker.ts";
 
 export { writeAtomic } from "./result-dir.ts";
+export type { EnforcesNothing } from "./sweep-probe.ts";
 export type { SweepResult } from "./sweep-result.ts";
 
 export interface SweepOptions {
@@ -47,7 +66,7 @@ export interface SweepOptions {
   outDir: string;
   /** worker threads; default and cap: the CPUs available (os.availableParallelism()); 1 runs on this thread */
   jobs?: number;
-  /** run only this slice of the points (and the breakdown only in shard 1) */
+  /** run only this slice of the points (and the breakdown and flame stacks only in shard 1) */
   shard?: Shard;
   /** stop starting new points after this many (testing an interrupted sweep) */
   maxPoints?: number;
@@ -55,6 +74,21 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number, last: SweepResult | null) => void;
   /** one line for a person: a design file executed, a capped job count, points re-measured, a torn line */
   onNotice?: (message: string) => void;
+  /**
+   * The guest limits of every point's machine, on every thread (--max-insns, --timeout, --memory): the budget
+   * and the time limit are per point (from its boot), so a long sweep is not cut at a whole-command deadline. A
+   * point they stop is failed with `stoppedBy`; nothing is written to results.jsonl for it. Default: none.
+   */
+  limits?: PointLimits;
+}
+
+/** A point that was not measured, and why. */
+export interface FailedPoint {
+  id: string;
+  config: PointConfig;
+  error: string;
+  /** a guest limit stopped it (the message says which and how to raise it); null: it failed for another reason */
+  stoppedBy: "budget" | "timeout" | null;
 }
 
 export interface SweepSummary {
@@ -70,7 +104,11 @@ export interface SweepSummary {
   remeasureReasons: string[];
   /** points measured by this run */
   ran: number;
-  failed: { id: string; config: PointConfig; error: string }[];
+  failed: FailedPoint[];
+  /** designs the deny probe caught denying nothing, over the points of this run (skipped ones included) */
+  enforcesNothing: EnforcesNothing[];
+  /** points of this run whose line has no deny probe (written by an older syscall-lab) */
+  unprobed: number;
   /** points still to run (after --max-points or failures) */
   remaining: number;
   excluded: { id: string; config: PointConfig; reason: string }[];
@@ -79,7 +117,14 @@ export interface SweepSummary {
   /** what --jobs asked for, when the CPU count capped it */
   jobsRequested: number | null;
   elapsedMs: number;
-  files: { jsonl: string; csv: string; summary: string; breakdown: string | null; superseded: string | null };
+  files: {
+    jsonl: string;
+    csv: string;
+    summary: string;
+    breakdown: string | null;
+    flame: string | null;
+    superseded: string | null;
+  };
 }
 
 export const RESULTS_JSONL = "results.jsonl";
@@ -183,7 +228,8 @@ const PREFETCH = 2;
 
 type Item =
   | { kind: "point"; p: Point }
-  | { kind: "breakdown"; spec: NonNullable<ReturnType<typeof breakdownSpec>> };
+  | { kind: "breakdown"; spec: NonNullable<ReturnType<typeof breakdownSpec>> }
+  | { kind: "flame"; index: number; spec: FlameSetup };
 
 /** Runs the experiment's points not yet in DIR/results.jsonl; resolves when every started point is written. */
 export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
@@ -197,10 +243,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     csv: join(opts.outDir, RESULTS_CSV),
     summary: join(opts.outDir, SUMMARY_JSON),
     breakdown: null as string | null,
+    flame: null as string | null,
     superseded: null as string | null,
   };
   ensureDir(opts.outDir);
   const release = lockDir(opts.outDir, `sweep ${exp.file ?? exp.name}`, notice);
+  // this thread measures points too: its machines get the same per-point limits as the workers' (and not the
+  // command's deadline the CLI sets for commands that run one guest)
+  const limits: PointLimits = { ...(opts.limits ?? {}) };
+  const callerLimits = defaultGuestLimits();
+  setDefaultGuestLimits(limits);
   try {
     // what the numbers will be measured with: the tool, each profile's resolved spec, each design file's bytes
     const version = toolVersion();
@@ -239,6 +291,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
         why.push(`profile ${r.config.profile} changed`);
       if (designHash.has(r.config.design) && designHash.get(r.config.design) !== r.provenance.designSha256)
         why.push(`design ${r.config.design} changed`);
+      if (r.probeDenied === undefined) why.push("measured before the deny probe was recorded");
       if (why.length === 0) keep.push(r);
       else {
         stale.push(r);
@@ -292,8 +345,27 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     let breakdownRows: BreakdownRow[] | null = null;
     let breakdownError: string | null = null;
 
+    // the flame stacks too (shard 1): every set-up traced again when the tool, a profile or a design file changed
+    const fsetups = opts.shard === undefined || opts.shard.index === 1 ? flameSetups(exp) : [];
+    const fpath = join(opts.outDir, FLAME_JSON);
+    const fkey = [
+      version,
+      ...exp.axes.profiles.map((p) => `${p}=${profileHash.get(p)}`),
+      ...exp.axes.designs.map((d) => `${d}=${designHash.get(d) ?? "-"}`),
+    ].join("|");
+    const oldFlame = fsetups.length === 0 ? null : readFlame(fpath);
+    const needFlame =
+      fsetups.length > 0 &&
+      (oldFlame === null ||
+        oldFlame.key !== fkey ||
+        JSON.stringify(oldFlame.setups) !== JSON.stringify(fsetups));
+    if (fsetups.length > 0) files.flame = fpath;
+    const flameRows: (FlameRow[] | null)[] = fsetups.map(() => null);
+    const flameErrors: string[] = [];
+
     const items: Item[] = [
       ...(needBreakdown ? [{ kind: "breakdown" as const, spec: bspec! }] : []),
+      ...(needFlame ? fsetups.map((spec, index) => ({ kind: "flame" as const, index, spec })) : []),
       ...todo.map((p) => ({ kind: "point" as const, p })),
     ];
     const { jobs, capped } = workerCount(opts.jobs, items.length);
@@ -302,7 +374,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     const name = exp.name;
 
     const baselines = new Map<string, PointMeasurement>();
-    for (const r of done.values()) if (r.config.design === "none") baselines.set(r.id, r);
+    for (const r of done.values())
+      if (r.config.design === "none") baselines.set(r.id, { ...r, probeDenied: r.probeDenied ?? null });
     const waiting = new Map<string, { p: Point; m: PointMeasurement }[]>();
     let written = skipped;
     let ran = 0;
@@ -315,10 +388,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       ran++;
       opts.onProgress?.(written, points.length, r);
     };
-    const fail = (p: Point, error: string) => {
-      failed.push({ id: p.id, config: p.config, error });
+    const fail = (p: Point, error: string, stoppedBy: FailedPoint["stoppedBy"] = null) => {
+      failed.push({ id: p.id, config: p.config, error, stoppedBy });
       if (p.config.design === "none") {
-        for (const w of waiting.get(p.id) ?? []) fail(w.p, `its none baseline failed: ${error}`);
+        for (const w of waiting.get(p.id) ?? []) fail(w.p, `its none baseline failed: ${error}`, stoppedBy);
         waiting.delete(p.id);
       }
     };
@@ -348,9 +421,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
         else breakdownError = reply.error;
         return;
       }
+      if (reply.kind === "flame") {
+        if (reply.ok) flameRows[reply.index] = reply.rows;
+        else flameErrors.push(reply.error);
+        return;
+      }
       const p = byId.get(reply.id)!;
       if (reply.ok) finished(p, reply.measurement);
-      else fail(p, reply.error);
+      else fail(p, reply.error, reply.stoppedBy);
     };
     const byId = new Map(todo.map((p) => [p.id, p]));
     const queue = [...items];
@@ -380,11 +458,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
         };
         const send = (w: Worker, it: Item) => {
           inFlight.set(w, inFlight.get(w)! + 1);
-          w.postMessage(
-            (it.kind === "breakdown"
+          const req: WorkerRequest =
+            it.kind === "breakdown"
               ? { kind: "breakdown", spec: it.spec }
-              : { kind: "point", id: it.p.id, config: it.p.config }) satisfies WorkerRequest,
-          );
+              : it.kind === "flame"
+                ? { kind: "flame", index: it.index, spec: it.spec }
+                : { kind: "point", id: it.p.id, config: it.p.config };
+          w.postMessage(req);
         };
         // a worker holds up to PREFETCH items: it starts the next the moment it finishes one, without waiting
         // for this thread to be scheduled (or to finish the point it measures itself)
@@ -400,7 +480,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
           }
         };
         for (let i = 0; i < threads; i++) {
-          const w = spawnWorker({ designSha256: [...designHash] });
+          const w = spawnWorker({ designSha256: [...designHash], limits });
           workers.push(w);
           inFlight.set(w, 0);
           w.on("message", (reply: WorkerReply) => {
@@ -442,11 +522,19 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
               }
               continue;
             }
+            if (it.kind === "flame") {
+              try {
+                handle({ kind: "flame", index: it.index, ok: true, rows: await measureFlame(it.spec) });
+              } catch (e) {
+                handle({ kind: "flame", index: it.index, ok: false, error: message(e) });
+              }
+              continue;
+            }
             let m: PointMeasurement;
             try {
               m = await measurePoint(it.p.config);
             } catch (e) {
-              handle({ kind: "point", id: it.p.id, ok: false, error: message(e) });
+              handle({ kind: "point", id: it.p.id, ok: false, error: message(e), stoppedBy: stoppedBy(e) });
               continue;
             }
             handle({ kind: "point", id: it.p.id, ok: true, measurement: m, ms: 0 });
@@ -459,7 +547,19 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
     }
     for (const list of waiting.values())
       for (const w of list) fail(w.p, "its none baseline was not measured");
-    if (breakdownError !== null) notice(`the cycle breakdown failed: ${breakdownError}`);
+    if (breakdownError !== null) {
+      notice(`the cycle breakdown failed: ${breakdownError}`);
+      if (oldBreakdown === null) files.breakdown = null;
+    }
+    if (flameErrors.length > 0) {
+      notice(`the flame stacks failed: ${flameErrors[0]}`);
+      if (oldFlame === null) files.flame = null;
+    } else if (needFlame && flameRows.every((r) => r !== null))
+      writeAtomic(
+        fpath,
+        `${JSON.stringify({ key: fkey, setups: fsetups, rows: flameRows.flat() as FlameRow[] } satisfies FlameFile)}\n`,
+      );
+    else if (needFlame && oldFlame === null) files.flame = null;
     if (breakdownRows !== null && bspec !== null)
       writeAtomic(
         bpath,
@@ -468,6 +568,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
 
     const rows = points.map((p) => done.get(p.id)).filter((r): r is SweepResult => r !== undefined);
     writeAtomic(files.csv, resultsCsv(rows));
+    const probe = denyProbeFindings(rows);
     const summary: SweepSummary = {
       experiment: name,
       outDir: opts.outDir,
@@ -477,6 +578,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       remeasureReasons,
       ran,
       failed,
+      enforcesNothing: probe.enforcesNothing,
+      unprobed: probe.unprobed,
       remaining: points.length - rows.length,
       excluded: expanded.excluded.map((e) => ({ id: e.id, config: e.config, reason: e.reason })),
       shard: opts.shard ?? null,
@@ -491,10 +594,12 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
       experimentSpec: exp,
       profiles: Object.fromEntries(profileHash),
       designs: Object.fromEntries([...designHash].map(([d, h]) => [d, { sha256: h }])),
+      limits,
     };
     writeAtomic(files.summary, `${JSON.stringify(record, null, 2)}\n`);
     return summary;
   } finally {
+    setDefaultGuestLimits(callerLimits);
     release();
   }
 }

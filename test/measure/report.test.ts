@@ -55,6 +55,7 @@ function fake(design: string, depth: number, mode: "filtered" | "unfiltered", ex
       profileSha256: "a".repeat(64),
       designSha256: /\.(ts|js|mjs)$/.test(design) ? "b".repeat(64) : null,
     },
+    probeDenied: design === "none" ? null : true,
   };
 }
 

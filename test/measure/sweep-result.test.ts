@@ -32,6 +32,7 @@ const line = {
   totalOverheadPct: 5.1,
   extraCyclesPerCall: 18,
   provenance: { version: "0.1.0", commit: null, profileSha256: "a".repeat(64), designSha256: null },
+  probeDenied: true,
 };
 const err = (x: unknown) => {
   try {
@@ -67,6 +68,24 @@ describe("results line schema", () => {
     );
     expect(err({ ...line, provenance: { ...line.provenance, commit: "xyz" } })).toBe(
       'r.jsonl:7: provenance.commit: must be a 40-digit git commit or null, got "xyz"',
+    );
+  });
+
+  it("the deny probe's answer: true or false for a design, null for none; a line without it (older) is read", () => {
+    expect(err({ ...line, probeDenied: false })).toBe("ok");
+    const { probeDenied: _, ...older } = line;
+    expect(err(older)).toBe("ok");
+    expect(err({ ...line, probeDenied: null })).toBe(
+      "r.jsonl:7: probeDenied: must be true or false (the deny probe's answer), got null",
+    );
+    expect(err({ ...line, probeDenied: "yes" })).toBe(
+      'r.jsonl:7: probeDenied: must be true or false (the deny probe\'s answer), got "yes"',
+    );
+    const noneConfig = { ...config, design: "none" };
+    const none = { ...line, config: noneConfig, designId: "none", id: pointId(noneConfig) };
+    expect(err({ ...none, probeDenied: null })).toBe("ok");
+    expect(err({ ...none, probeDenied: true })).toBe(
+      "r.jsonl:7: probeDenied: must be null for none (it is not probed), got true",
     );
   });
 });

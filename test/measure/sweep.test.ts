@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { designIds } from "../../src/cgroup/designs/index.ts";
 import { UsageError } from "../../src/cli/output.ts";
 import { buildReport } from "../../src/cli/report.ts";
-import { runSweepCommand } from "../../src/cli/sweep.ts";
+import { runSweepCommand, sweepExitCode } from "../../src/cli/sweep.ts";
+import { defaultGuestLimits, setDefaultGuestLimits } from "../../src/kernel/guest-limits.ts";
 import { expandPoints, validateExperiment } from "../../src/measure/experiment.ts";
 import { LineAppender, LOCK_FILE, lockDir } from "../../src/measure/result-dir.ts";
 import {
@@ -81,6 +82,7 @@ describe("sweep", () => {
     );
     expect(readdirSync(dir).sort()).toEqual([
       "breakdown.json",
+      "flame.json",
       "results.csv",
       "results.jsonl",
       "summary.json",
@@ -350,6 +352,11 @@ describe("sweep", () => {
     expect(m.tables).toEqual(one.tables);
     expect(m.breakdown).toEqual(one.breakdown);
     expect(m.points).toBe(24);
+    // the flame stacks are traced by shard 1 only, and the merged directory carries them
+    expect(dirs.map((d) => existsSync(join(d, "flame.json")))).toEqual([true, false, false, false]);
+    expect(readFileSync(join(merged, "flame.json"), "utf8")).toBe(
+      readFileSync(join(whole, "flame.json"), "utf8"),
+    );
   });
 
   it("one sweep at a time per directory: a second is refused naming the holder; a stale lock is taken over", async () => {
@@ -393,4 +400,152 @@ describe("sweep", () => {
     expect(workerCount(1, 1000)).toEqual({ jobs: 1, capped: false });
     expect(workerCount(undefined, 1).jobs).toBe(1);
   });
+});
+
+describe("sweep under guest limits (--max-insns, --timeout, --memory)", () => {
+  const one = (count: number, designs: string[] = ["cgroup-walk"]) =>
+    validateExperiment(
+      {
+        name: "lim",
+        axes: { designs, depths: [0], modes: ["filtered"], workloads: ["null"], counts: [count] },
+      },
+      "lim.json",
+    );
+  const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
+
+  it("a point the instruction budget stops is failed with its reason, not written; exit 125; this thread's limits are restored", async () => {
+    const dir = tmp();
+    const before = { maxInstructions: 7e9, timeoutMs: 1e6 };
+    setDefaultGuestLimits(before);
+    const notices: string[] = [];
+    const s = await runSweep({
+      experiment: one(3),
+      outDir: dir,
+      jobs: 1,
+      limits: { maxInstructions: 50 },
+      onNotice: (m) => notices.push(m),
+    });
+    expect(defaultGuestLimits()).toEqual(before);
+    // the traces of the breakdown and the flame stacks run under the same budget: said, and no file is claimed
+    expect(notices).toEqual([
+      "the cycle breakdown failed: stopped by the instruction budget: 50 instructions retired (raise it with --max-insns)",
+      "the flame stacks failed: stopped by the instruction budget: 50 instructions retired (raise it with --max-insns)",
+    ]);
+    expect([s.files.breakdown, s.files.flame]).toEqual([null, null]);
+    setDefaultGuestLimits({});
+    expect(s).toMatchObject({ points: 2, ran: 0, remaining: 2 });
+    expect(s.failed.map((f) => [f.config.design, f.stoppedBy, f.error])).toEqual([
+      [
+        "none",
+        "budget",
+        "stopped by the instruction budget: 50 instructions retired (raise it with --max-insns)",
+      ],
+      [
+        "cgroup-walk",
+        "budget",
+        "stopped by the instruction budget: 50 instructions retired (raise it with --max-insns)",
+      ],
+    ]);
+    expect(readFileSync(join(dir, "results.jsonl"), "utf8")).toBe("");
+    expect(summaryOf(dir).limits).toEqual({ maxInstructions: 50 });
+    expect(summaryOf(dir).failed.map((f: { stoppedBy: string }) => f.stoppedBy)).toEqual([
+      "budget",
+      "budget",
+    ]);
+    expect(sweepExitCode(s)).toBe(125);
+    // the same points with room to run are measured (the budget, not the points, stopped them)
+    const ok = await runSweep({ experiment: one(3), outDir: dir, jobs: 1, limits: { maxInstructions: 1e6 } });
+    expect(ok).toMatchObject({ ran: 2, failed: [] });
+    expect([ok.files.breakdown, ok.files.flame]).toEqual([
+      join(dir, "breakdown.json"),
+      join(dir, "flame.json"),
+    ]);
+    expect(sweepExitCode(ok)).toBe(0);
+  }, 60_000);
+
+  it("worker threads get the limits: a design file's points, measured by a worker only, are stopped too", async () => {
+    const dir = tmp();
+    const design = join(dir, "walk.mjs");
+    // a design file that is cgroup-walk under another id: only worker threads load design files
+    writeFileSync(
+      design,
+      `import { getDesign } from ${JSON.stringify(fileURLToPath(new URL("../../src/cgroup/designs/index.ts", import.meta.url)))};
+export default () => ({ ...getDesign("cgroup-walk"), id: "walk-copy" });
+`,
+    );
+    const s = await runSweep({
+      experiment: one(3, [design]),
+      outDir: dir,
+      jobs: 1,
+      limits: { maxInstructions: 50 },
+    });
+    expect(s.failed.map((f) => f.stoppedBy)).toEqual(["budget", "budget"]);
+    expect(s.failed.find((f) => f.config.design === design)!.error).toMatch(
+      /^stopped by the instruction budget/,
+    );
+  }, 60_000);
+
+  it("the time limit is per point: a long point is stopped (exit 124), a sweep is not cut at a whole-command deadline", async () => {
+    const dir = tmp();
+    const s = await runSweep({ experiment: one(200_000), outDir: dir, jobs: 1, limits: { timeoutMs: 5 } });
+    expect(s.failed.map((f) => f.stoppedBy)).toEqual(["timeout", "timeout"]);
+    expect(s.failed[0]!.error).toMatch(/^stopped by the time limit: 0.005 s of wall-clock time/);
+    expect(sweepExitCode(s)).toBe(124);
+    // a deadline the CLI set for the whole command in the past does not reach the sweep's machines
+    setDefaultGuestLimits({ deadline: performance.now() - 1 });
+    try {
+      expect(await runSweep({ experiment: one(3), outDir: tmp(), jobs: 1 })).toMatchObject({
+        ran: 2,
+        failed: [],
+      });
+    } finally {
+      setDefaultGuestLimits({});
+    }
+  }, 60_000);
+
+  it("the exit code: a point that failed outright (1) before the time limit (124) before the budget (125)", () => {
+    const f = (stoppedBy: "budget" | "timeout" | null) => ({
+      id: "x",
+      config: {} as never,
+      error: "e",
+      stoppedBy,
+    });
+    const s = (...failed: ReturnType<typeof f>[]) => sweepExitCode({ failed } as never);
+    expect(s()).toBe(0);
+    expect(s(f("budget"))).toBe(125);
+    expect(s(f("budget"), f("timeout"))).toBe(124);
+    expect(s(f("timeout"), f(null), f("budget"))).toBe(1);
+  });
+
+  it("CLI: --max-insns reaches every point and the exit code is 125; a bad value is a usage error (2)", () => {
+    const dir = tmp();
+    const exp = join(dir, "e.json");
+    writeFileSync(
+      exp,
+      JSON.stringify({
+        name: "cli-lim",
+        axes: {
+          designs: ["cgroup-walk"],
+          depths: [0],
+          modes: ["filtered"],
+          workloads: ["null"],
+          counts: [3],
+        },
+      }),
+    );
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
+    const r = cli("sweep", exp, "-o", join(dir, "out"), "--jobs", "2", "--max-insns", "50");
+    expect(r.status).toBe(125);
+    expect(
+      r.stdout.match(/^stopped: .*: stopped by the instruction budget: 50 instructions retired/gm),
+    ).toHaveLength(2);
+    const bad = cli("sweep", exp, "-o", join(dir, "out2"), "--max-insns", "lots");
+    expect([bad.status, bad.stderr]).toEqual([
+      2,
+      "syscall-lab: --max-insns must be a positive integer (e.g. 1000000 or 2e9), got 'lots'\n",
+    ]);
+    const mem = cli("sweep", exp, "-o", join(dir, "out3"), "--memory", "1K");
+    expect([mem.status, mem.stderr]).toEqual([2, "syscall-lab: --memory must be from 16M to 1G, got 1K\n"]);
+  }, 120_000);
 });
