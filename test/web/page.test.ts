@@ -1,5 +1,7 @@
 // The web stepper in a real Chromium: it runs the emulator itself, and its cycle counts are `run`'s.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { designIds } from "../../src/cgroup/designs/index.ts";
@@ -17,7 +19,9 @@ declare const document: {
 declare const window: { innerWidth: number; scrollTo(x: number, y: number): void };
 
 if (SKIP_REASON) console.warn(SKIP_REASON);
-const IMG = "docs/img";
+// Screenshots are taken on every run; they replace the docs' images only when asked (UPDATE_SCREENSHOTS=1), so a
+// test run leaves the checkout as it was.
+const IMG = process.env.UPDATE_SCREENSHOTS === "1" ? "docs/img" : mkdtempSync(join(tmpdir(), "web-shots-"));
 
 type Flavour = "linux-3.1" | "linux-generic" | "linux-generic-pti";
 
