@@ -132,8 +132,10 @@ export function loadFixture(): { oracle: string; blocks: FixtureBlock[] } {
   return JSON.parse(readFileSync(FIXTURE, "utf8")) as { oracle: string; blocks: FixtureBlock[] };
 }
 
-export function compareAll(): { oracle: string; rows: Compared[] } {
-  const fx = loadFixture();
+export function compareAll(fx: { oracle: string; blocks: FixtureBlock[] } = loadFixture()): {
+  oracle: string;
+  rows: Compared[];
+} {
   const prod = getProfile("cascadelake-2022").costs;
   const oracleCosts: CostTable = { ...prod, timing: { model: "ooo", uarch: llvmSkx } };
   const timing = prod.timing as Extract<TimingSpec, { model: "ooo" }>;
