@@ -415,13 +415,13 @@ entryBlocks("entry-linux-generic-pti", { flavour: "linux-generic", pti: true });
 const rb = rng(0xb9f);
 assembleAll(
   "bpf-jit",
-  Array.from({ length: 400 }, () => bpfShape(rb)),
+  Array.from({ length: 1000 }, () => bpfShape(rb)),
   work,
 );
 const rg = rng(0x5eed);
 assembleAll(
   "generated",
-  Array.from({ length: 2300 }, () => generated(rg)),
+  Array.from({ length: 8000 }, () => generated(rg)),
   work,
 );
 const rc = rng(0xca1b);

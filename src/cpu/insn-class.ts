@@ -52,7 +52,26 @@ export interface CostTable {
   readonly store: number;
   /** how blocks are priced (src/cpu/timing): absent means "flat", the classes above per instruction */
   readonly timing?: TimingSpec;
+  /** the speculation mitigations the profiled machine's kernel runs with (absent: none); the kernel reads them */
+  readonly mitigations?: SpeculationMitigations;
 }
+
+/**
+ * How the profiled kernel was patched at boot (arch/x86/kernel/alternative.c apply_retpolines/apply_returns):
+ * `retpoline` sends indirect calls through __x86_indirect_thunk_<reg> (X86_FEATURE_RETPOLINE, "Mitigation:
+ * Retpolines" in /sys/devices/system/cpu/vulnerabilities/spectre_v2); `returnThunk` sends returns through
+ * x86_return_thunk (X86_FEATURE_RETHUNK): "srso" is srso_return_thunk, spec_rstack_overflow's "Safe RET".
+ */
+export interface SpeculationMitigations {
+  readonly retpoline: boolean;
+  readonly returnThunk: "none" | "srso";
+}
+
+/** No retpoline, plain returns: a CPU with eIBRS and no return-thunk mitigation, or a pre-2018 kernel. */
+export const NO_MITIGATIONS: SpeculationMitigations = Object.freeze({
+  retpoline: false,
+  returnThunk: "none",
+});
 
 /** A neutral table: one cycle per instruction, memory free. Used by tests and until a profile is chosen. */
 export const UNIT_COSTS: CostTable = {

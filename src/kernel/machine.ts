@@ -9,7 +9,7 @@ import { CgroupHierarchy, ERESTARTNOINTR, type SyncStrategy } from "../cgroup/hi
 import { toLinear } from "../cpu/address.ts";
 import { Cpu, type StopReason } from "../cpu/cpu.ts";
 import { EXCEPTION_NAMES } from "../cpu/exceptions.ts";
-import { type CostTable, INSN_CLASS_INDEX } from "../cpu/insn-class.ts";
+import { type CostTable, INSN_CLASS_INDEX, NO_MITIGATIONS } from "../cpu/insn-class.ts";
 import { AddressSpace, PAGE_SIZE, PhysicalMemory, PTE_NX, PTE_U, PTE_W } from "../cpu/memory.ts";
 import {
   EFER_LMA,
@@ -76,7 +76,12 @@ import {
   SWITCH_FRAME_RFLAGS,
   SWITCH_FRAME_SIZE,
 } from "./sched.ts";
-import { SeccompJit, seccompRunFiltersText } from "./seccomp/jit-image.ts";
+import {
+  mitigationThunksText,
+  SeccompJit,
+  SRSO_RETURN_THUNK,
+  seccompRunFiltersText,
+} from "./seccomp/jit-image.ts";
 import { inheritSeccomp, native_seccomp_filter_done } from "./seccomp-filter-mode.ts";
 import { __KERNEL_CS, __KERNEL_DS, __USER_CS, __USER_DS, STAR_VALUE, SYSCALL_MASK_VALUE } from "./segment.ts";
 import { IA32_SYSCALL_IMPLS, SYSCALL_NAMES_I386_3_1 } from "./syscall-names-i386-3.1.ts";
@@ -452,7 +457,11 @@ export class Machine implements KernelContext {
     const bpfJit = opts.bpfJit ?? generic;
     if (bpfJit && !generic) throw new Error("Machine.boot: bpfJit needs the linux-generic flavour");
     // appended last, so nothing before it moves when the JIT is on
-    const jitText = bpfJit ? `${seccompRunFiltersText()}\t.align 16\n${SECCOMP_FILTER_DONE}:\n\tud2\n` : "";
+    // the profiled machine's retpoline and return thunk decide how the images are called and return
+    const mitigations = opts.costs?.mitigations ?? NO_MITIGATIONS;
+    const jitText = bpfJit
+      ? `${seccompRunFiltersText(mitigations)}${mitigationThunksText(mitigations)}\t.align 16\n${SECCOMP_FILTER_DONE}:\n\tud2\n`
+      : "";
     const text = `${entryText}# natives (C functions of Linux, run by the host)\n${natives}\n\t.align 16\ncpu_idle:\n\tcli\n\thlt\n\tjmp cpu_idle\n${jitText}`;
     this.kernelSource = text;
     this.kernelText = assembleKernelText(text, asmSyms);
@@ -473,6 +482,7 @@ export class Machine implements KernelContext {
           },
           this.sym("seccomp_run_filters"),
           this.sym(SECCOMP_FILTER_DONE),
+          mitigations.returnThunk === "srso" ? this.sym(SRSO_RETURN_THUNK) : null,
         )
       : null;
 

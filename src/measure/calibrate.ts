@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { hostInfo, type Probe, readMitigations } from "./calibrate-probe.ts";
 import { CALIBRATION_INPUTS, CROSS_CHECKS, VALIDATION_SETUPS } from "./calibrate-setups.ts";
-import { type CostProfileSpec, getProfile, type Sourced } from "./profile.ts";
+import { type CostProfileSpec, getProfile, type MitigationsSpec, type Sourced } from "./profile.ts";
 import { type CapturedSetup, modelSetupCycles, type RealCapture } from "./validation.ts";
 
 /** Trials per validation set-up (each a probe run with its own plain-loop reference). */
@@ -69,6 +69,41 @@ export function measureHost(probe: Probe, progress: (line: string) => void = () 
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /**
+ * The profile's retpoline and return thunk from the host's /sys/devices/system/cpu/vulnerabilities (captured in
+ * `cap.mitigations`), as arch/x86/kernel/cpu/bugs.c words them: spectre_v2 "Mitigation: Retpolines" is the generic
+ * retpoline (__x86_indirect_thunk_<reg>); spec_rstack_overflow "Mitigation: Safe RET" is srso_return_thunk. Any
+ * other wording (eIBRS, "LFENCE", retbleed's untrained return thunk, ITS's aligned thunks) is not one of the
+ * modelled forms and leaves the profile's call or return plain; the source says which wording it read.
+ */
+export function hostMitigations(cap: RealCapture, on: string): MitigationsSpec {
+  const read = (file: string): string | null => cap.mitigations?.[file] ?? null;
+  const v2 = read("spectre_v2");
+  const srso = read("spec_rstack_overflow");
+  const said = (file: string, text: string | null) =>
+    text === null ? `${file} was not captured` : `${file} reads "${text}"`;
+  const retpoline = v2 !== null && /\bRetpolines\b/.test(v2);
+  const safeRet = srso !== null && /\bSafe RET\b/.test(srso);
+  return {
+    retpoline: {
+      value: retpoline ? "on" : "off",
+      source:
+        `${on}: ${said("spectre_v2", v2)}` +
+        (retpoline
+          ? ": indirect calls go through __x86_indirect_thunk_<reg> (arch/x86/lib/retpoline.S)"
+          : ": not the generic retpoline, so the call into a BPF JIT image stays `call *%rax`"),
+    },
+    returnThunk: {
+      value: safeRet ? "srso" : "none",
+      source:
+        `${on}: ${said("spec_rstack_overflow", srso)}` +
+        (safeRet
+          ? ": returns go through srso_return_thunk (arch/x86/lib/retpoline.S; bpf_jit_comp.c emit_return)"
+          : "; no modelled return thunk, so a BPF JIT image returns with `ret`"),
+    },
+  };
+}
+
+/**
  * The calibrated profile: cascadelake-2022 with clockHz, classes.sysret, natives.switch_refill,
  * natives.ptrace_tracer_per_stop and natives.ptrace_log_per_stop set from the calibration inputs only (the null
  * round trip and the pipe ping-pong); the JSET slope checks the timing model's price of the JIT code (jsetSlope).
@@ -128,6 +163,7 @@ export function calibratedProfile(cap: RealCapture): CostProfileSpec {
       `flavour linux-generic. Calibration inputs: ${CALIBRATION_INPUTS.map((c) => c.id).join(", ")}. ` +
       `Validation set-ups (never used here): ${VALIDATION_SETUPS.map((s) => s.id).join(", ")}.`,
     clockHz,
+    mitigations: hostMitigations(cap, on),
     classes: {
       ...spec.classes,
       sysret: {

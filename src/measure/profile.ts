@@ -1,7 +1,13 @@
 // Cost profiles: the data that turns executed instructions and natives into simulated cycles.
 // A profile is written as a CostProfileSpec, in which every number carries its source; compileProfile
 // validates it and builds the CostTable the CPU charges from.
-import { type CostTable, INSN_CLASSES, type InsnClass } from "../cpu/insn-class.ts";
+import {
+  type CostTable,
+  INSN_CLASSES,
+  type InsnClass,
+  NO_MITIGATIONS,
+  type SpeculationMitigations,
+} from "../cpu/insn-class.ts";
 import type { TimingSpec } from "../cpu/timing/timing-model.ts";
 import { compileUarch, INSN_FORMS, type InsnForm, type UarchTiming } from "../cpu/timing/uarch.ts";
 import { NATIVE_NAMES, type NativeName, WORK_COST_NAMES } from "../kernel/native-costs.ts";
@@ -44,6 +50,26 @@ export interface UarchSpec {
   forms: Record<InsnForm, FormRow>;
 }
 
+/** A choice among named values and where it comes from. */
+export interface SourcedChoice<T extends string> {
+  value: T;
+  source: string;
+}
+
+/**
+ * The speculation mitigations the profiled machine's kernel runs with, as the kernel reports them in
+ * /sys/devices/system/cpu/vulnerabilities: `retpoline` "on" when spectre_v2 says "Mitigation: Retpolines"
+ * (indirect calls through __x86_indirect_thunk_<reg>), `returnThunk` "srso" when spec_rstack_overflow says
+ * "Mitigation: Safe RET" (returns through srso_return_thunk). They decide how seccomp_run_filters calls a
+ * BPF JIT image and how the image returns (src/kernel/seccomp/jit-image.ts). Absent: neither.
+ */
+export interface MitigationsSpec {
+  retpoline: SourcedChoice<"on" | "off">;
+  returnThunk: SourcedChoice<"none" | "srso">;
+}
+
+const MITIGATION_CHOICES = { retpoline: ["on", "off"], returnThunk: ["none", "srso"] } as const;
+
 /** The µarch tables a profile's `uarch` may name. */
 export const UARCH_TABLES: ReadonlyMap<string, UarchSpec> = new Map([
   [skylakeServerUarch.name, skylakeServerUarch],
@@ -70,6 +96,8 @@ export interface CostProfileSpec {
   timing?: TimingName;
   /** the µarch table of the "ooo" model: a name of UARCH_TABLES */
   uarch?: string;
+  /** retpoline and return thunk of the profiled kernel (absent: neither) */
+  mitigations?: MitigationsSpec;
 }
 
 export interface CostProfile {
@@ -101,6 +129,7 @@ const SPEC_KEYS = [
   "natives",
   "timing",
   "uarch",
+  "mitigations",
 ] as const;
 const SOURCED_KEYS = ["value", "source", "fitted"] as const;
 
@@ -168,6 +197,32 @@ function checkTable<K extends string>(
   return out;
 }
 
+function checkMitigations(x: unknown, fail: (msg: string) => never): MitigationsSpec {
+  if (!isRecord(x))
+    fail(`mitigations must be an object { retpoline, returnThunk } (got ${describeValue(x)})`);
+  for (const k of Object.keys(x)) {
+    if (!Object.hasOwn(MITIGATION_CHOICES, k)) fail(`mitigations.${k} is not a known field`);
+  }
+  const one = <K extends keyof typeof MITIGATION_CHOICES>(k: K) => {
+    const field = `mitigations.${k}`;
+    const v = x[k];
+    if (!isRecord(v)) fail(`${field} must be an object { value, source } (got ${describeValue(v)})`);
+    for (const kk of Object.keys(v))
+      if (kk !== "value" && kk !== "source") fail(`${field}.${kk} is not a known field`);
+    const choices: readonly string[] = MITIGATION_CHOICES[k];
+    if (typeof v.value !== "string" || !choices.includes(v.value))
+      fail(
+        `${field}.value must be one of ${choices.map((c) => `"${c}"`).join(", ")} (got ${describeValue(v.value)})`,
+      );
+    if (typeof v.source !== "string" || v.source.trim() === "")
+      fail(`${field}.source must be a non-empty string naming the citation or derivation`);
+    return Object.freeze({ value: v.value, source: v.source }) as SourcedChoice<
+      (typeof MITIGATION_CHOICES)[K][number]
+    >;
+  };
+  return Object.freeze({ retpoline: one("retpoline"), returnThunk: one("returnThunk") });
+}
+
 function freezeSpec(spec: CostProfileSpec): CostProfileSpec {
   for (const s of [
     spec.clockHz,
@@ -229,6 +284,14 @@ export function compileProfile(spec: CostProfileSpec, origin?: string): CostProf
   } else if (raw.uarch !== undefined) {
     fail('uarch is only read when timing is "ooo"');
   }
+  let mitigations: SpeculationMitigations = NO_MITIGATIONS;
+  if (raw.mitigations !== undefined) {
+    checked.mitigations = checkMitigations(raw.mitigations, fail);
+    const retpoline = checked.mitigations.retpoline.value === "on";
+    const returnThunk = checked.mitigations.returnThunk.value;
+    // none of them: the cost table stays exactly what it was without the field
+    if (retpoline || returnThunk !== "none") mitigations = Object.freeze({ retpoline, returnThunk });
+  }
   const classes = Object.freeze(
     Object.fromEntries(INSN_CLASSES.map((c) => [c, checked.classes[c].value])) as Record<InsnClass, number>,
   );
@@ -239,6 +302,7 @@ export function compileProfile(spec: CostProfileSpec, origin?: string): CostProf
     load: checked.load.value,
     store: checked.store.value,
     ...(uarch === null ? {} : { timing }),
+    ...(mitigations === NO_MITIGATIONS ? {} : { mitigations }),
   });
   const natives = Object.freeze(Object.fromEntries(PRICED_NAMES.map((n) => [n, checked.natives[n].value])));
   return Object.freeze({
@@ -341,8 +405,27 @@ export function describeProfile(p: CostProfile): ProfileRow[] {
             fitted: false,
           },
         ];
+  const m = p.spec.mitigations;
+  const mitigations: ProfileRow[] =
+    m === undefined
+      ? []
+      : [
+          {
+            key: `mitigations.retpoline ${m.retpoline.value}`,
+            cycles: 0,
+            source: m.retpoline.source,
+            fitted: false,
+          },
+          {
+            key: `mitigations.returnThunk ${m.returnThunk.value}`,
+            cycles: 0,
+            source: m.returnThunk.source,
+            fitted: false,
+          },
+        ];
   return [
     ...timing,
+    ...mitigations,
     ...INSN_CLASSES.map((c) => row(`classes.${c}`, p.spec.classes[c])),
     row("load", p.spec.load),
     row("store", p.spec.store),

@@ -223,6 +223,8 @@ describe("sandybridge-2011 data", () => {
     const keys = rows.map((r) => r.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toEqual([
+      "mitigations.retpoline off",
+      "mitigations.returnThunk none",
       ...INSN_CLASSES.map((c) => `classes.${c}`),
       "load",
       "store",

@@ -6,6 +6,7 @@
 // Layouts (the displacements the routine uses; the fields nobody reads here are not stored):
 //   struct seccomp_filter: prev @16, prog @24
 //   struct bpf_prog:       len @12, bpf_func @48, insnsi[] @72 (8 bytes per eBPF instruction)
+import { NO_MITIGATIONS, type SpeculationMitigations } from "../../cpu/insn-class.ts";
 import type { AddressSpace } from "../../cpu/memory.ts";
 import { PAGE_SIZE } from "../../cpu/memory.ts";
 import { BPF_JIT_BASE, BPF_JIT_SIZE } from "../layout.ts";
@@ -28,9 +29,12 @@ const SECCOMP_RET_ACTION_FULL = 0xffff0000;
  * seccomp_run_filters(sd, f) for the JIT: rdi = struct seccomp_data *, rsi = the newest filter (the cache was
  * already consulted by the caller). Calls every filter newest first as bpf_func(ctx, insnsi) and keeps a
  * result only if ACTION_ONLY(cur) < ACTION_ONLY(ret) as signed ints. Returns ret in eax and the matching filter
- * in rdx. The indirect call is the plain `call *%rax` of a kernel without retpolines (Cascade Lake has eIBRS).
+ * in rdx. The indirect call into the image (bpf_dispatcher_nop_func's `bpf_func(ctx, insnsi)`) is compiled by
+ * CONFIG_MITIGATION_RETPOLINE kernels as `call __x86_indirect_thunk_rax`, which apply_retpolines()
+ * (arch/x86/kernel/alternative.c) rewrites to `call *%rax` on a CPU that needs no retpoline (Cascade Lake has
+ * eIBRS): `m.retpoline` says which the profiled machine runs.
  */
-export function seccompRunFiltersText(): string {
+export function seccompRunFiltersText(m: SpeculationMitigations = NO_MITIGATIONS): string {
   return [
     "# seccomp_run_filters(sd, f) (kernel/seccomp.c, Linux 6.x) with the JIT: each filter's image through prog->bpf_func",
     "\t.align 16",
@@ -48,7 +52,7 @@ export function seccompRunFiltersText(): string {
     "\tmovq %r12, %rdi",
     `\tmovq ${BPF_PROG_BPF_FUNC}(%rsi), %rax`,
     `\taddq $${BPF_PROG_INSNSI}, %rsi`,
-    "\tcall *%rax",
+    m.retpoline ? `\tcall ${INDIRECT_THUNK_RAX}` : "\tcall *%rax",
     "# ACTION_ONLY(cur_ret) < ACTION_ONLY(ret), signed",
     "\tmovl %eax, %ecx",
     `\tandl $0x${SECCOMP_RET_ACTION_FULL.toString(16)}, %ecx`,
@@ -71,6 +75,55 @@ export function seccompRunFiltersText(): string {
     "\tret",
     "",
   ].join("\n");
+}
+
+/** __x86_indirect_thunk_rax (arch/x86/lib/retpoline.S) */
+export const INDIRECT_THUNK_RAX = "__x86_indirect_thunk_rax";
+/** srso_return_thunk (arch/x86/lib/retpoline.S): x86_return_thunk with spec_rstack_overflow's "Safe RET" */
+export const SRSO_RETURN_THUNK = "srso_return_thunk";
+
+/**
+ * The thunks `m` needs, as arch/x86/lib/retpoline.S has them after boot-time patching (nothing when `m` needs
+ * none). The retpoline's `call` pushes the address of a speculation trap (pause; lfence; jmp) and its `ret` goes
+ * to %rax instead: the return stack buffer predicts the trap, so every pass mispredicts the return, which is the
+ * retpoline's cost. Its RET is `jmp x86_return_thunk` under CONFIG_MITIGATION_RETHUNK (the RET macro of
+ * arch/x86/include/asm/linkage.h). srso_return_thunk calls srso_safe_ret, which drops that call's return address
+ * (`lea 8(%rsp),%rsp`) and returns to the caller's: the source says "This RET will then mispredict and execution
+ * will continue at the return site read from the top of the stack". (Zen 3/4 kernels run the same two
+ * instructions at the srso_alias_* addresses.)
+ */
+export function mitigationThunksText(m: SpeculationMitigations): string {
+  const ret = m.returnThunk === "srso" ? `\tjmp ${SRSO_RETURN_THUNK}` : "\tret";
+  const out: string[] = [];
+  if (m.retpoline)
+    out.push(
+      "# __x86_indirect_thunk_rax: the RETPOLINE macro of arch/x86/lib/retpoline.S",
+      "\t.align 32",
+      `${INDIRECT_THUNK_RAX}:`,
+      `\tcall ${INDIRECT_THUNK_RAX}_do_rop`,
+      `${INDIRECT_THUNK_RAX}_spec_trap:`,
+      "\tpause",
+      "\tlfence",
+      `\tjmp ${INDIRECT_THUNK_RAX}_spec_trap`,
+      `${INDIRECT_THUNK_RAX}_do_rop:`,
+      "\tmovq %rax, (%rsp)",
+      ret,
+      "\tint3",
+    );
+  if (m.returnThunk === "srso")
+    out.push(
+      "# srso_return_thunk and srso_safe_ret (arch/x86/lib/retpoline.S, spec_rstack_overflow: Safe RET)",
+      "\t.align 64",
+      `${SRSO_RETURN_THUNK}:`,
+      "\tcall srso_safe_ret",
+      "\tud2",
+      "\t.align 16",
+      "srso_safe_ret:",
+      "\tleaq 8(%rsp), %rsp",
+      "\tret",
+      "\tint3",
+    );
+  return out.length === 0 ? "" : `${out.join("\n")}\n`;
 }
 
 /** `name` at the image's entry and `name.pc<k>` where the code of classic instruction k starts, into `out`. */
@@ -127,6 +180,8 @@ export class SeccompJit {
     private readonly host: JitHost,
     readonly runFiltersAddr: number,
     readonly doneAddr: number,
+    /** x86_return_thunk (srso_return_thunk) when the kernel returns through one (emit_return), else null */
+    readonly returnThunk: number | null = null,
   ) {}
 
   /** The struct seccomp_filter of `node` (compiling it and its older filters first, once). */
@@ -138,9 +193,13 @@ export class SeccompJit {
     const ebpf = bpfConvertFilter(node.prog);
     const n = this.records.length + 1;
     const name = `bpf_prog_${n}_seccomp`;
-    // the image's address is only needed for rel32s to outside targets, which a `ret` epilogue has none of
-    const image = bpfIntJitCompile(ebpf, convertedStackDepth(ebpf));
+    // the image's address is only needed for rel32s to outside targets: emit_return's `jmp x86_return_thunk`.
+    // Its length does not depend on the address (a rel32 either way), so a first compile sizes the allocation.
+    const depth = convertedStackDepth(ebpf);
+    const returnThunk = this.returnThunk;
+    let image = bpfIntJitCompile(ebpf, depth, { returnThunk });
     const imageAddr = this.allocText(image.bytes.length);
+    if (returnThunk !== null) image = bpfIntJitCompile(ebpf, depth, { returnThunk, imageAddr });
     ks.writeBytes(imageAddr, image.bytes);
     const prog = this.host.kmalloc(BPF_PROG_INSNSI + 8 * ebpf.length, 8);
     ks.write32(prog + BPF_PROG_LEN, ebpf.length);

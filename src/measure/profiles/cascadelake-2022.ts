@@ -82,6 +82,22 @@ natives.do_notify_resume = carried(
 );
 
 const common = {
+  mitigations: {
+    retpoline: {
+      value: "off",
+      source:
+        "Cascade Lake has enhanced IBRS (IA32_ARCH_CAPABILITIES.IBRS_ALL), which Linux selects for spectre_v2 in place of " +
+        "retpolines (spectre_v2=auto; Documentation/admin-guide/hw-vuln/spectre.rst; the sysfs file reads 'Mitigation: " +
+        "Enhanced IBRS'), so apply_retpolines() leaves indirect calls as `call *%reg`",
+    },
+    returnThunk: {
+      value: "none",
+      source:
+        "no return thunk: retbleed on a CPU with eIBRS is mitigated by eIBRS (Documentation/admin-guide/hw-vuln/" +
+        "retbleed.rst, 'Mitigation: Enhanced IBRS'); spec_rstack_overflow (Safe RET) is AMD-only; Oracle's 6.0-rc5 " +
+        "measurement (Arora 2022) predates the 2025 indirect-target-selection thunks",
+    },
+  },
   clockHz: {
     value: 3.865e9,
     source:

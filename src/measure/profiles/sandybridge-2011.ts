@@ -32,6 +32,17 @@ export const sandybridge2011: CostProfileSpec = {
     value: 3.4e9,
     source: "i7-2600 base clock, the machine assumed by docs/sources.md#profile-2011 header",
   },
+  mitigations: {
+    retpoline: {
+      value: "off",
+      source:
+        "Linux 3.1 (2011) predates retpolines (Linux 4.15, January 2018, arch/x86/lib/retpoline.S); its seccomp has no BPF JIT either",
+    },
+    returnThunk: {
+      value: "none",
+      source: "Linux 3.1 predates return thunks (CONFIG_RETHUNK, Linux 5.19, 2022)",
+    },
+  },
   classes: {
     nop: {
       value: 1,

@@ -124,7 +124,12 @@ export const skylakeServerUarch: UarchSpec = {
       1,
       `${AGNER}: RET near 2 µops (the return-address load on p2/p3 and the branch on p6); LLVM: 3 µops with an RSP dependency`,
     ),
-    jmp: row("1*p6", 1, 1, `${UOPS}: JMP rel32 / JMP r64 1*p6; ${LLVM_SAME}`),
+    jmp: row(
+      "1*p6",
+      1,
+      1,
+      `${UOPS}: JMP rel32 / JMP r64 1*p6 (port 0's branch unit takes only predicted-not-taken branches, so a JMP, always taken, is one per cycle); LLVM's model: 1*p06, two per cycle`,
+    ),
     jcc: row("1*p06", 1, 1, `${UOPS}: Jcc 1*p06 (predicted taken: p6); ${LLVM_SAME}`),
     fused_jcc: row(
       "1*p06",
