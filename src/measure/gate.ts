@@ -2,7 +2,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { DESIGNS } from "../cgroup/designs/index.ts";
 import { compareDesigns, type FilterMode } from "./compare.ts";
-import { INPUT_LIMITS, readInputText } from "./input-file.ts";
+import { readInputText } from "./input-file.ts";
 import type { CostProfile } from "./profile.ts";
 
 /** The overhead regression suite: every catalogued design on the standard workloads, exact cycles. */

@@ -7,7 +7,6 @@ import { parseProfileFile } from "./profile.ts";
 
 /** Reads a user profile: a JSON file in the CostProfileSpec form. */
 export function loadProfileFile(path: string): CostProfile {
-  let text: string;
-  text = readInputText(path, { what: "cost profile file", maxBytes: INPUT_LIMITS.text });
+  const text = readInputText(path, { what: "cost profile file", maxBytes: INPUT_LIMITS.text });
   return parseProfileFile(text, path);
 }
