@@ -64,6 +64,8 @@ interface ProcQueue {
   pushed: number;
   /** the number of calls, once its last has been pushed (-1 before) */
   total: number;
+  /** calls its task entered, once the task has exited and been let go (-1 before) */
+  enteredAtExit: number;
 }
 
 export class ReplayBackend {
@@ -109,7 +111,7 @@ export class ReplayBackend {
 
   /** A new traced process (its number is the count of processes before it). */
   addProcess(pid: number): number {
-    this.procs.push({ pid, calls: [], head: 0, base: 0, pushed: 0, total: -1 });
+    this.procs.push({ pid, calls: [], head: 0, base: 0, pushed: 0, total: -1, enteredAtExit: -1 });
     return this.procs.length - 1;
   }
 
@@ -151,6 +153,7 @@ export class ReplayBackend {
   entered(proc: number): number {
     const t = this.taskOf[proc];
     const p = this.procs[proc]!;
+    if (p.enteredAtExit >= 0) return p.enteredAtExit;
     return t === undefined ? 0 : Math.min(t.acct.syscalls, p.total >= 0 ? p.total : p.pushed);
   }
 
@@ -218,6 +221,7 @@ export class ReplayBackend {
       const r = NATIVES.sys_exit_group(k, cpu);
       if (this.onExit !== null) {
         this.onExit(t, proc);
+        this.procs[proc]!.enteredAtExit = this.entered(proc);
         this.byTask.delete(t);
         this.taskOf[proc] = undefined;
         this.exitBase.delete(t);

@@ -118,6 +118,99 @@ function copiedBytes(c: StraceCall, fromResult: boolean, fromPath: boolean): num
   return 0;
 }
 
+/** The script entry of a recorded call: its number, what it returns, its modelled body cost, its line. */
+export function replayCall(c: StraceCall, costs: ReplayCosts): ReplayCall {
+  const cls = replayCostClass(c.name);
+  const bytes = copiedBytes(c, BYTES_FROM_RESULT.has(cls), BYTES_FROM_PATH.has(cls));
+  return {
+    nr: c.nr,
+    name: c.name,
+    ret: recordedReturn(c.result),
+    cost: replayCallCost(costs, cls, bytes),
+    line: c.line,
+  };
+}
+
+/** One instruction form of the replay programs, assembled once: its bytes, with its immediate as their tail. */
+interface CodeForm {
+  bytes: Uint8Array;
+  immBytes: number;
+}
+
+const forms = new Map<string, CodeForm>();
+
+/** The form assembled from `text` with a sentinel immediate, which must come out as the last immBytes bytes. */
+function codeForm(text: (imm: string) => string, immBytes: number): CodeForm {
+  const key = text("IMM");
+  let f = forms.get(key);
+  if (f !== undefined) return f;
+  const sentinel = immBytes === 8 ? 0x1122334455667788n : immBytes === 4 ? 0x12345678n : 0n;
+  const bytes = new Assembler({ base: USER_TEXT_BASE }).asm(text(`$${sentinel}`)).assemble().bytes;
+  for (let k = 0; k < immBytes; k++)
+    if (bytes[bytes.length - immBytes + k] !== Number((sentinel >> BigInt(8 * k)) & 0xffn))
+      throw new Error(`replay: the immediate of '${key}' is not the tail of its encoding`);
+  f = { bytes, immBytes };
+  forms.set(key, f);
+  return f;
+}
+
+function putForm(out: number[], f: CodeForm, imm: bigint): void {
+  const n = f.bytes.length - f.immBytes;
+  for (let k = 0; k < n; k++) out.push(f.bytes[k]!);
+  const u = BigInt.asUintN(8 * f.immBytes, imm);
+  for (let k = 0; k < f.immBytes; k++) out.push(Number((u >> BigInt(8 * k)) & 0xffn));
+}
+
+/**
+ * The machine code of one recorded call, byte for byte what buildReplay assembles for it without gaps (argument
+ * loads, `movl $nr, %eax`, `syscall`): each instruction form is assembled once, then its immediate is patched.
+ */
+export function replayCallCode(c: StraceCall): Uint8Array {
+  const out: number[] = [];
+  const n = Math.min(c.args.length, ARG_REGS.length);
+  for (let k = 0; k < n; k++) {
+    const reg = ARG_REGS[k]!;
+    const v = BigInt.asIntN(64, argValue(c.args[k]!));
+    if (v === 0n)
+      putForm(
+        out,
+        codeForm(() => `xorl ${LOW32[reg]}, ${LOW32[reg]}`, 0),
+        0n,
+      );
+    else if (v >= -0x80000000n && v <= 0x7fffffffn)
+      putForm(
+        out,
+        codeForm((i) => `movq ${i}, ${reg}`, 4),
+        v,
+      );
+    else
+      putForm(
+        out,
+        codeForm((i) => `movabsq ${i}, ${reg}`, 8),
+        v,
+      );
+  }
+  putForm(
+    out,
+    codeForm((i) => `movl ${i}, %eax`, 4),
+    BigInt(c.nr),
+  );
+  putForm(
+    out,
+    codeForm(() => "syscall", 0),
+    0n,
+  );
+  return Uint8Array.from(out);
+}
+
+/** A replay program's first instruction (`xorl %r12d, %r12d`) and its end (`exit_group(0)`, then `ud2`). */
+export function replayProgramEnds(): { prologue: Uint8Array; epilogue: Uint8Array } {
+  return {
+    prologue: codeForm(() => "xorl %r12d, %r12d", 0).bytes,
+    epilogue: codeForm(() => "movl $231, %eax\n  xorl %edi, %edi\n  syscall\n  ud2", 0).bytes,
+  };
+}
+
 /** The low 32 bits of each argument register (a 32-bit write zeroes the upper half). */
 const LOW32: Readonly<Record<string, string>> = {
   "%rdi": "%edi",
@@ -210,15 +303,7 @@ export function buildReplay(log: StraceLog, opts: ReplayBuildOptions): ReplayPla
     let cappedGaps = 0;
     let longest = 0;
     calls.forEach((c, i) => {
-      const cls = replayCostClass(c.name);
-      const bytes = copiedBytes(c, BYTES_FROM_RESULT.has(cls), BYTES_FROM_PATH.has(cls));
-      script.push({
-        nr: c.nr,
-        name: c.name,
-        ret: recordedReturn(c.result),
-        cost: replayCallCost(opts.costs, cls, bytes),
-        line: c.line,
-      });
+      script.push(replayCall(c, opts.costs));
       const loads = c.args.slice(0, ARG_REGS.length).map((a, k) => loadImm(ARG_REGS[k]!, argValue(a)));
       body += `${loads.map((l) => `  ${l}\n`).join("")}  movl $${c.nr}, %eax\n  syscall\n`;
       const next = calls[i + 1];
