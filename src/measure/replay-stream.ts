@@ -26,6 +26,9 @@ import { resolveTif } from "./run-workload.ts";
 const EXIT_GROUP = 231;
 const FORKS = new Set(["clone", "clone3", "fork", "vfork"]);
 
+/** Calls the second pass reads ahead at a time. */
+const FEED_BATCH = 256;
+
 /** Unparsed lines a streamed replay keeps for its report (all are counted). */
 export const STREAM_UNPARSED_KEPT = 10_000;
 
@@ -177,7 +180,10 @@ class StreamFeed implements ReplayFeed {
 
   more(): boolean {
     const before = this.pushed;
-    while (!this.done && (this.pushed === before || this.needNext.size > 0)) {
+    // a batch at a time: each append to a program drops the decoded instructions of its page, so fewer, larger
+    // appends decode less (reading ahead creates tasks earlier, which changes no result: a task waits in the run
+    // queue until the log's order picks it)
+    while (!this.done && (this.pushed - before < FEED_BATCH || this.needNext.size > 0)) {
       const l = this.lines.next();
       if (l === null) {
         this.stream.end();

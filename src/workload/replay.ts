@@ -157,8 +157,14 @@ function codeForm(text: (imm: string) => string, immBytes: number): CodeForm {
 function putForm(out: number[], f: CodeForm, imm: bigint): void {
   const n = f.bytes.length - f.immBytes;
   for (let k = 0; k < n; k++) out.push(f.bytes[k]!);
+  if (f.immBytes === 0) return;
   const u = BigInt.asUintN(8 * f.immBytes, imm);
-  for (let k = 0; k < f.immBytes; k++) out.push(Number((u >> BigInt(8 * k)) & 0xffn));
+  const lo = Number(u & 0xffffffffn);
+  for (let k = 0; k < 4; k++) out.push((lo >>> (8 * k)) & 0xff);
+  if (f.immBytes === 8) {
+    const hi = Number(u >> 32n);
+    for (let k = 0; k < 4; k++) out.push((hi >>> (8 * k)) & 0xff);
+  }
 }
 
 /**
@@ -169,38 +175,35 @@ export function replayCallCode(c: StraceCall): Uint8Array {
   const out: number[] = [];
   const n = Math.min(c.args.length, ARG_REGS.length);
   for (let k = 0; k < n; k++) {
-    const reg = ARG_REGS[k]!;
     const v = BigInt.asIntN(64, argValue(c.args[k]!));
-    if (v === 0n)
-      putForm(
-        out,
-        codeForm(() => `xorl ${LOW32[reg]}, ${LOW32[reg]}`, 0),
-        0n,
-      );
-    else if (v >= -0x80000000n && v <= 0x7fffffffn)
-      putForm(
-        out,
-        codeForm((i) => `movq ${i}, ${reg}`, 4),
-        v,
-      );
-    else
-      putForm(
-        out,
-        codeForm((i) => `movabsq ${i}, ${reg}`, 8),
-        v,
-      );
+    const kind = v === 0n ? 0 : v >= -0x80000000n && v <= 0x7fffffffn ? 1 : 2;
+    putForm(out, argForm(k, kind), v);
   }
-  putForm(
-    out,
-    codeForm((i) => `movl ${i}, %eax`, 4),
-    BigInt(c.nr),
-  );
-  putForm(
-    out,
-    codeForm(() => "syscall", 0),
-    0n,
-  );
+  if (MOVL_EAX === undefined) MOVL_EAX = codeForm((i) => `movl ${i}, %eax`, 4);
+  if (SYSCALL === undefined) SYSCALL = codeForm(() => "syscall", 0);
+  putForm(out, MOVL_EAX, BigInt(c.nr));
+  putForm(out, SYSCALL, 0n);
   return Uint8Array.from(out);
+}
+
+let MOVL_EAX: CodeForm | undefined;
+let SYSCALL: CodeForm | undefined;
+/** per argument register: xor (0), movq $imm32 (1), movabsq $imm64 (2) */
+const ARG_FORMS: (CodeForm | undefined)[] = [];
+
+function argForm(k: number, kind: number): CodeForm {
+  const i = 3 * k + kind;
+  const f = ARG_FORMS[i];
+  if (f !== undefined) return f;
+  const reg = ARG_REGS[k]!;
+  const made =
+    kind === 0
+      ? codeForm(() => `xorl ${LOW32[reg]}, ${LOW32[reg]}`, 0)
+      : kind === 1
+        ? codeForm((imm) => `movq ${imm}, ${reg}`, 4)
+        : codeForm((imm) => `movabsq ${imm}, ${reg}`, 8);
+  ARG_FORMS[i] = made;
+  return made;
 }
 
 /** A replay program's first instruction (`xorl %r12d, %r12d`) and its end (`exit_group(0)`, then `ud2`). */
