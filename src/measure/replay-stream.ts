@@ -13,7 +13,7 @@ import { USER_STACK_SIZE, USER_STACK_TOP } from "../kernel/layout.ts";
 import { Machine } from "../kernel/machine.ts";
 import { REPLAY_NR_SYSCALLS, type ReplayBackend, type ReplayFeed } from "../kernel/replay-backend.ts";
 import type { Task } from "../kernel/task.ts";
-import { replayCall, replayCallCode, replayProgramEnds } from "../workload/replay.ts";
+import { type CompactCall, compactCall, replayCallOf, replayProgramEnds } from "../workload/replay.ts";
 import { type StraceCall, StraceStream, type StraceUnparsed } from "../workload/strace.ts";
 import { USER_TEXT_BASE } from "../workload/user-program.ts";
 import type { LineReader } from "./input-file.ts";
@@ -48,8 +48,8 @@ export interface StraceSummary {
   root: number | null;
   /** pid (after root) → line of its last replayable call */
   lastLine: Map<number, number>;
-  /** replayable calls strace split over lines, by their first line */
-  split: Map<number, StraceCall>;
+  /** replayable calls strace split over lines, by their first line (compacted: no parsed arguments) */
+  split: Map<number, CompactCall>;
   /** processes with a replayable call */
   processes: number;
 }
@@ -88,7 +88,7 @@ export function summarizeStrace(lines: LineReader, options: { maxLineLength?: nu
         }
         s.replayedCalls++;
         if (c.line > (s.lastLine.get(c.pid) ?? 0)) s.lastLine.set(c.pid, c.line);
-        if (c.resumedLine !== undefined || c.unfinished === true) s.split.set(c.line, c);
+        if (c.resumedLine !== undefined || c.unfinished === true) s.split.set(c.line, compactCall(c));
       },
       event: () => {
         s.events++;
@@ -165,7 +165,7 @@ class StreamFeed implements ReplayFeed {
   ) {
     this.stream = new StraceStream({
       call: (c) => {
-        if (c.resumedLine === undefined && c.unfinished !== true) this.take(c);
+        if (c.resumedLine === undefined && c.unfinished !== true && replayable(c)) this.take(compactCall(c));
       },
       event: () => {},
       unparsed: () => {},
@@ -210,8 +210,12 @@ class StreamFeed implements ReplayFeed {
     p.codeEnd = end;
   }
 
-  private take(c: StraceCall): void {
-    if (!replayable(c)) return;
+  /** A process whose task has exited and been released: nothing of it is kept. */
+  forget(pid: number): void {
+    this.procs.delete(pid);
+  }
+
+  private take(c: CompactCall): void {
     const pid = c.pid === 0 && this.summary.root !== null ? this.summary.root : c.pid;
     let p = this.procs.get(pid);
     if (p === undefined) {
@@ -231,11 +235,11 @@ class StreamFeed implements ReplayFeed {
       this.onTask(task, pid);
     }
     const last = this.summary.lastLine.get(pid) === c.line;
-    this.write(p, replayCallCode(c));
+    this.write(p, c.code);
     if (last) this.write(p, this.ends.epilogue);
     this.needNext.delete(p.proc);
     if (this.deny.has(c.nr) && !last) this.needNext.add(p.proc);
-    this.backend.push(p.proc, replayCall(c, this.costs), last);
+    this.backend.push(p.proc, replayCallOf(c, this.costs), last);
     p.calls++;
     this.pushed++;
     if (!this.firstLine.has(c.nr)) {
@@ -339,7 +343,9 @@ export function replayStream(
     rowOf.delete(t);
   };
   backend.onExit = (t, proc) => {
+    const pid = rowOf.get(t)!.pid;
     fold(t, proc);
+    feed.forget(pid);
     machine.releaseTask(t);
   };
   backend.setFeed(feed);

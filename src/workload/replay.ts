@@ -120,13 +120,42 @@ function copiedBytes(c: StraceCall, fromResult: boolean, fromPath: boolean): num
 
 /** The script entry of a recorded call: its number, what it returns, its modelled body cost, its line. */
 export function replayCall(c: StraceCall, costs: ReplayCosts): ReplayCall {
+  return replayCallOf(compactCall(c), costs);
+}
+
+/** What the replay needs of a recorded call, without its parsed arguments (kept for calls read ahead). */
+export interface CompactCall {
+  pid: number;
+  line: number;
+  nr: number;
+  name: string;
+  ret: bigint;
+  /** bytes its body copies (replay-costs.ts) */
+  copied: number;
+  /** its machine code (replayCallCode) */
+  code: Uint8Array;
+}
+
+export function compactCall(c: StraceCall): CompactCall {
   const cls = replayCostClass(c.name);
-  const bytes = copiedBytes(c, BYTES_FROM_RESULT.has(cls), BYTES_FROM_PATH.has(cls));
   return {
+    pid: c.pid,
+    line: c.line,
     nr: c.nr,
     name: c.name,
     ret: recordedReturn(c.result),
-    cost: replayCallCost(costs, cls, bytes),
+    copied: copiedBytes(c, BYTES_FROM_RESULT.has(cls), BYTES_FROM_PATH.has(cls)),
+    code: replayCallCode(c),
+  };
+}
+
+/** The script entry of a compacted call under `costs`. */
+export function replayCallOf(c: CompactCall, costs: ReplayCosts): ReplayCall {
+  return {
+    nr: c.nr,
+    name: c.name,
+    ret: c.ret,
+    cost: replayCallCost(costs, replayCostClass(c.name), c.copied),
     line: c.line,
   };
 }
