@@ -256,7 +256,10 @@ class StreamFeed implements ReplayFeed {
 export function replayStream(
   summary: StraceSummary,
   lines: LineReader,
-  opts: Omit<ReplayRunOptions, "plan" | "after" | "gaps" | "gapCap">,
+  opts: Omit<ReplayRunOptions, "plan" | "after" | "gaps" | "gapCap"> & {
+    /** runs after the machine stopped (every replayed task released by then) */
+    after?: (machine: Machine) => void;
+  },
 ): ReplayReport {
   if (summary.replayedCalls === 0) throw new Error("replay: the trace has no replayable call");
   const deny = [...new Set(opts.cgroupDeny ?? [])].sort((a, b) => a - b);
@@ -358,6 +361,7 @@ export function replayStream(
   } finally {
     lines.close();
   }
+  opts.after?.(machine);
   // a task that did not reach its final exit_group through sys_replay (killed): its figures as they stand
   for (const p of feed.procs.values()) if (rowOf.has(p.task)) fold(p.task, p.proc);
   if (killed > 0)

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeStraceLog } from "../../bench/strace-log.ts";
 import { linesOfText, openInputLines } from "../../src/measure/input-file.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 import { replayStream, summarizeStrace } from "../../src/measure/replay-stream.ts";
@@ -69,4 +70,42 @@ describe("streamed replay", () => {
     const r2 = openInputLines(join(dir, "n"), { what: "t", maxBytes: 1 << 30, maxLineLength: 10 });
     expect([r2.next(), r2.next(), r2.next()]).toEqual(["a", "", null]);
   });
+});
+
+describe("streamed replay of a long generated log", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gen-"));
+  const run = (lines: number, processes: number) => {
+    const path = join(dir, `g-${lines}.log`);
+    const written = writeStraceLog(path, { lines, processes });
+    const open = () => openInputLines(path, { what: "log", maxBytes: 1 << 30, maxLineLength: 1 << 20 });
+    const sum = summarizeStrace(open());
+    let frames = 0;
+    let kernelPages = 0;
+    let tasks = -1;
+    const r = replayStream(sum, open(), {
+      profile: getProfile("sandybridge-2011"),
+      after: (m) => {
+        frames = m.phys.framesInUse;
+        kernelPages = m.kspace.ptes.size;
+        tasks = m.tasks.length;
+      },
+    });
+    return { written, sum, r, frames, kernelPages, tasks, text: readFileSync(path, "utf8") };
+  };
+
+  it("the generator is deterministic and every line parses; tasks are released as they exit: memory flat", () => {
+    const small = run(2_000, 8);
+    const big = run(20_000, 80);
+    expect(run(2_000, 8).text).toBe(small.text);
+    for (const x of [small, big]) {
+      expect(x.sum.unparsedCount).toBe(0);
+      expect(x.r.processes).toBe(x === small ? 8 : 80);
+      expect(x.r.mismatches).toBe(0);
+      expect(x.tasks).toBe(0); // every task released at its exit
+      expect(x.sum.split.size).toBeGreaterThan(0); // the log has split calls
+    }
+    // ten times the log and the processes: the same guest memory and kernel mappings at the end
+    expect(big.frames).toBe(small.frames);
+    expect(big.kernelPages).toBe(small.kernelPages);
+  }, 300_000);
 });
