@@ -742,7 +742,7 @@ export class Machine implements KernelContext {
     for (const c of zombies) this.releaseTask(c);
     if (!t.hostRef) {
       this.dropTask(t);
-      if (t.parent !== null && t.parent.exited) this.releaseTask(t);
+      if (t.parent?.exited) this.releaseTask(t);
     }
     this.reclaimDead();
   }
