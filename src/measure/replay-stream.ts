@@ -138,6 +138,11 @@ interface StreamProc {
   codeEnd: number;
   /** pages mapped for its code */
   pagesMapped: number;
+  /** pages below this one were run through and are unmapped */
+  pagesFreed: number;
+  /** code offsets of its calls from number `startsBase` on */
+  starts: number[];
+  startsBase: number;
   calls: number;
 }
 
@@ -210,6 +215,22 @@ class StreamFeed implements ReplayFeed {
     p.codeEnd = end;
   }
 
+  /**
+   * Unmaps the pages of a program its task has run through (the code before its current call's; programs never
+   * branch back), so that a process with millions of calls holds a few pages, not all its code.
+   */
+  private dropRun(p: StreamProc): void {
+    const cur = this.backend.entered(p.proc) - 1;
+    if (cur <= p.startsBase) return;
+    const k = cur - p.startsBase;
+    const page = Math.floor(p.starts[k]! / PAGE_SIZE);
+    p.starts = p.starts.slice(k);
+    p.startsBase = cur;
+    if (page <= p.pagesFreed) return;
+    p.task.space.unmap(Number(USER_TEXT_BASE) + p.pagesFreed * PAGE_SIZE, (page - p.pagesFreed) * PAGE_SIZE);
+    p.pagesFreed = page;
+  }
+
   /** A process whose task has exited and been released: nothing of it is kept. */
   forget(pid: number): void {
     this.procs.delete(pid);
@@ -229,12 +250,14 @@ class StreamFeed implements ReplayFeed {
         },
       });
       this.backend.bind(task, proc);
-      p = { proc, pid, task, codeEnd: 0, pagesMapped: 0, calls: 0 };
+      p = { proc, pid, task, codeEnd: 0, pagesMapped: 0, pagesFreed: 0, starts: [], startsBase: 0, calls: 0 };
       this.procs.set(pid, p);
       this.write(p, this.ends.prologue);
       this.onTask(task, pid);
     }
     const last = this.summary.lastLine.get(pid) === c.line;
+    this.dropRun(p);
+    p.starts.push(p.codeEnd);
     this.write(p, c.code);
     if (last) this.write(p, this.ends.epilogue);
     this.needNext.delete(p.proc);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeStraceLog } from "../../bench/strace-log.ts";
+import { PhysicalMemory } from "../../src/cpu/memory.ts";
 import { linesOfText, openInputLines } from "../../src/measure/input-file.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 import { replayStream, summarizeStrace } from "../../src/measure/replay-stream.ts";
@@ -108,4 +109,31 @@ describe("streamed replay of a long generated log", () => {
     expect(big.frames).toBe(small.frames);
     expect(big.kernelPages).toBe(small.kernelPages);
   }, 300_000);
+});
+
+describe("streamed replay of one long process", () => {
+  it("unmaps the code its task has run through: 50,000 calls hold a few pages, not 300", () => {
+    const text = `${Array.from({ length: 50_000 }, (_, i) => `read(3, "x", ${4096 + (i % 7)}) = 1`).join("\n")}\n`;
+    const alloc = PhysicalMemory.prototype.allocFrame;
+    let peak = 0;
+    PhysicalMemory.prototype.allocFrame = function (this: PhysicalMemory) {
+      const pa = alloc.call(this);
+      peak = Math.max(peak, this.framesInUse);
+      return pa;
+    };
+    let atBoot = 0;
+    try {
+      const r = replayStream(summarizeStrace(linesOfText(text)), linesOfText(text), {
+        profile: getProfile("sandybridge-2011"),
+        after: (m) => {
+          atBoot = m.phys.framesInUse; // everything of the task given back
+        },
+      });
+      expect(r.replayedCalls).toBe(50_000);
+    } finally {
+      PhysicalMemory.prototype.allocFrame = alloc;
+    }
+    // its code is 50,000 × 24 bytes (about 300 pages); the stack is 32
+    expect(peak - atBoot).toBeLessThan(32 + 16);
+  }, 120_000);
 });
