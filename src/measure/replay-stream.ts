@@ -344,6 +344,7 @@ export function replayStream(
   let sysCycles = 0;
   let entered = 0;
   let killed = 0;
+  let firstKill = "";
   /** a task's figures, once it has exited (or at the end, for one that never did) */
   const fold = (t: Task, proc: number) => {
     for (const [nr, e] of backend.replayedAccounting(t)) {
@@ -365,7 +366,11 @@ export function replayStream(
     row.sysCycles = t.acct.sysCycles;
     row.exitCode = t.exitCode;
     row.killedBy = t.killedBy;
-    if (t.killedBy !== null) killed++;
+    if (t.killedBy !== null) {
+      killed++;
+      if (firstKill === "")
+        firstKill = `pid ${row.pid}: signal ${t.killedBy}${t.fault !== null ? `, ${t.fault.detail}` : ""}`;
+    }
     rowOf.delete(t);
   };
   backend.onExit = (t, proc) => {
@@ -388,7 +393,9 @@ export function replayStream(
   // a task that did not reach its final exit_group through sys_replay (killed): its figures as they stand
   for (const p of feed.procs.values()) if (rowOf.has(p.task)) fold(p.task, p.proc);
   if (killed > 0)
-    throw new Error(`replay: ${killed} replayed task(s) were killed (the log was read out of step)`);
+    throw new Error(
+      `replay: ${killed} replayed task(s) were killed (first: ${firstKill}; guest memory ran out, or the log was read out of step)`,
+    );
   const calls = [...rows.values()].sort(
     (a, b) => (feed.firstLine.get(a.nr) ?? Infinity) - (feed.firstLine.get(b.nr) ?? Infinity) || a.nr - b.nr,
   );

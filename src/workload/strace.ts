@@ -307,6 +307,11 @@ export interface StraceSink {
   line?(lineNo: number): void;
 }
 
+/** An error thrown by a sink callback: it passes through the parser's own error handling to push()'s caller. */
+class SinkError {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * The strace parser over a stream of lines: push them one at a time (without the newline), then end(). It holds
  * one line back (strace may splice "Process N attached" into a call line, whose rest is the next line) and the
@@ -340,6 +345,14 @@ export class StraceStream {
     if (this.held !== null) this.take(this.held, undefined);
     this.held = null;
     for (const pid of [...this.pending.keys()]) this.flush(pid);
+  }
+
+  private deliver(c: StraceCall): void {
+    try {
+      this.sink.call(c);
+    } catch (e) {
+      throw new SinkError(e);
+    }
   }
 
   private addProcess(pid: number): void {
@@ -377,8 +390,9 @@ export class StraceStream {
       const call = this.newCall(pid, u.line, u.time, parseCallText(`${head})`, true));
       call.unfinished = true;
       if (u.continuedLine !== undefined) call.continuedLine = u.continuedLine;
-      this.sink.call(call);
+      this.deliver(call);
     } catch (e) {
+      if (e instanceof SinkError) throw e.error;
       this.bad(u.line, u.text, `unfinished call never resumed, unreadable: ${describe(e)}`);
       if (u.continuedLine !== undefined)
         this.bad(u.continuedLine, u.continuedText ?? "", "continuation of an unreadable line");
@@ -540,7 +554,7 @@ export class StraceStream {
         if (u.continuedLine !== undefined) call.continuedLine = u.continuedLine;
         if (time !== undefined) call.resumedTime = time;
         if (continuedLine !== undefined) call.continuedLine = continuedLine;
-        sink.call(call);
+        this.deliver(call);
         return consumed;
       }
 
@@ -568,8 +582,9 @@ export class StraceStream {
 
       const call = this.newCall(pid, lineNo, time, parseCallText(body, false));
       if (continuedLine !== undefined) call.continuedLine = continuedLine;
-      sink.call(call);
+      this.deliver(call);
     } catch (e) {
+      if (e instanceof SinkError) throw e.error;
       badHere(describe(e));
     }
     return consumed;
