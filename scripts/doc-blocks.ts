@@ -17,6 +17,7 @@ export const DOC_FILES = [
   "docs/validation.md",
   "docs/ci.md",
   "docs/exec.md",
+  "docs/replay.md",
 ];
 const BLOCK = /(<!-- output: syscall-lab ([^>]*?) -->\n)```text\n[\s\S]*?```\n(<!-- \/output -->)/g;
 

@@ -4,11 +4,19 @@ import { designIds } from "../cgroup/designs/index.ts";
 import { GuestLimitError } from "../kernel/guest-limits.ts";
 import { straceSyscallNumber } from "../kernel/syscall-names-x86_64.ts";
 import { flavourBlocks } from "../measure/compare.ts";
-import { INPUT_LIMITS, InputFileError, readInputFile } from "../measure/input-file.ts";
+import {
+  INPUT_LIMITS,
+  InputFileError,
+  type LineReader,
+  linesOfText,
+  openInputLines,
+  readInputFile,
+} from "../measure/input-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
+import { replayStream, summarizeStrace } from "../measure/replay-stream.ts";
 import { planReplay, type ReplayReport, replayLog } from "../measure/run-replay.ts";
 import { GAP_CAP_INSTRUCTIONS } from "../workload/replay.ts";
-import { parseStrace } from "../workload/strace.ts";
+import { DEFAULT_MAX_LINE_LENGTH, parseStrace } from "../workload/strace.ts";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 import { fmtFixed, fmtInt, table } from "./output.ts";
 
@@ -168,17 +176,32 @@ function render(
 
 /** Replays `file`; never throws for bad input: errors are one line with exit code 2. */
 export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResult {
-  let bytes: Uint8Array;
+  const design = o.design ?? "none";
+  const flavour = o.flavour ?? "linux-3.1";
+  const gaps = o.gaps === true;
+  // --gaps needs every timestamp before the first call runs: the whole log in memory; else the log is streamed
+  let bytes: Uint8Array | null = null;
+  let open: () => LineReader;
   try {
-    bytes = readInputFile(file, { what: "strace log", maxBytes: INPUT_LIMITS.trace, allowStdin: true });
+    if (gaps || file === "-") {
+      bytes = readInputFile(file, { what: "strace log", maxBytes: INPUT_LIMITS.trace, allowStdin: true });
+      const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+      open = () => linesOfText(text);
+    } else {
+      const o2 = {
+        what: "strace log",
+        maxBytes: INPUT_LIMITS.traceStream,
+        maxLineLength: DEFAULT_MAX_LINE_LENGTH,
+      };
+      open = () => openInputLines(file, o2);
+      open().close(); // the file's checks before anything else
+    }
   } catch (e) {
     if (e instanceof InputFileError) return fail(e.message);
     throw e;
   }
-  const design = o.design ?? "none";
   if (!designIds().includes(design))
     return fail(`unknown design '${design}' (known: ${designIds().join(", ")})`);
-  const flavour = o.flavour ?? "linux-3.1";
   if (o.pti === true && flavour !== "linux-generic") return fail("--pti needs --flavour linux-generic");
   const blocked = flavourBlocks(design, flavour);
   if (blocked !== null) return fail(`design ${design} cannot be built into ${flavour}: ${blocked}`);
@@ -188,31 +211,55 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
   } catch (e) {
     return fail((e as Error).message);
   }
-  const log = parseStrace(bytes);
-  if (
-    log.calls.length === 0 &&
-    log.unparsed.length === 0 &&
-    log.events.length === 0 &&
-    log.messages.length === 0
-  )
-    return fail(`${file}: empty trace`);
-  if (log.calls.length === 0)
-    return fail(`${file}: no parseable syscall (${log.unparsed.length} unparsed lines)`);
-  const gaps = o.gaps === true;
-  const plan = planReplay(log, o.profile, gaps, o.gapCap ?? GAP_CAP_INSTRUCTIONS);
-  if (plan.replayedCalls === 0)
-    return fail(`${file}: no replayable syscall (every parsed call has an unknown name)`);
-  const run = (d: string, withDeny: boolean) =>
-    replayLog(log, {
-      profile: o.profile,
-      design: d,
-      gaps,
-      plan,
-      ...(withDeny ? { cgroupDeny: deny } : {}),
-      ...(o.deniedErrno !== undefined ? { deniedErrno: o.deniedErrno } : {}),
-      flavour,
-      pti: o.pti === true,
-    });
+  let run: (d: string, withDeny: boolean) => ReplayReport;
+  try {
+    if (gaps) {
+      const log = parseStrace(bytes!);
+      if (
+        log.calls.length === 0 &&
+        log.unparsed.length === 0 &&
+        log.events.length === 0 &&
+        log.messages.length === 0
+      )
+        return fail(`${file}: empty trace`);
+      if (log.calls.length === 0)
+        return fail(`${file}: no parseable syscall (${log.unparsed.length} unparsed lines)`);
+      const plan = planReplay(log, o.profile, gaps, o.gapCap ?? GAP_CAP_INSTRUCTIONS);
+      if (plan.replayedCalls === 0)
+        return fail(`${file}: no replayable syscall (every parsed call has an unknown name)`);
+      run = (d, withDeny) =>
+        replayLog(log, {
+          profile: o.profile,
+          design: d,
+          gaps,
+          plan,
+          ...(withDeny ? { cgroupDeny: deny } : {}),
+          ...(o.deniedErrno !== undefined ? { deniedErrno: o.deniedErrno } : {}),
+          flavour,
+          pti: o.pti === true,
+        });
+    } else {
+      const sum = summarizeStrace(open());
+      if (sum.parsedCalls === 0 && sum.unparsedCount === 0 && sum.events === 0 && sum.messages === 0)
+        return fail(`${file}: empty trace`);
+      if (sum.parsedCalls === 0)
+        return fail(`${file}: no parseable syscall (${sum.unparsedCount} unparsed lines)`);
+      if (sum.replayedCalls === 0)
+        return fail(`${file}: no replayable syscall (every parsed call has an unknown name)`);
+      run = (d, withDeny) =>
+        replayStream(sum, open(), {
+          profile: o.profile,
+          design: d,
+          ...(withDeny ? { cgroupDeny: deny } : {}),
+          ...(o.deniedErrno !== undefined ? { deniedErrno: o.deniedErrno } : {}),
+          flavour,
+          pti: o.pti === true,
+        });
+    }
+  } catch (e) {
+    if (e instanceof InputFileError) return fail(e.message);
+    throw e;
+  }
   let report: ReplayReport;
   let base: ReplayReport | null = null;
   try {

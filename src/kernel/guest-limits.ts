@@ -1,10 +1,10 @@
 // The bounds a machine runs its guest under (docs/architecture.md, "Kernel resources are freed and bounded"):
-// live tasks (fork/clone give EAGAIN past it, as RLIMIT_NPROC does), guest physical memory (mmap/brk/fork give
+// tasks not yet reaped (fork/clone give EAGAIN past it, as RLIMIT_NPROC does), guest physical memory (mmap/brk/fork give
 // ENOMEM), instructions retired over the machine's life, and wall-clock time since boot. The last two end the
 // run with a GuestLimitError the commands turn into exit codes 125 and 124.
 
 export interface GuestLimits {
-  /** tasks alive at once (created and not yet exited); fork and clone return -EAGAIN at the limit */
+  /** tasks not yet reaped (zombies count, as for RLIMIT_NPROC); fork and clone return -EAGAIN at the limit */
   maxTasks?: number;
   /** guest physical memory in bytes (a multiple of 4096, at most 1 GiB) */
   memoryBytes?: number;

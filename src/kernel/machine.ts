@@ -174,6 +174,11 @@ export interface CreateTaskOptions {
   gid?: number;
   /** the CPU whose run queue the task joins (default: the parent's, else 0) */
   cpu?: number;
+  /**
+   * The host holds the task's mm and kernel stack until it calls releaseTask (default true: the host may read a
+   * finished program's memory). A guest fork passes false: the child's memory goes back at its exit.
+   */
+  hostRef?: boolean;
 }
 
 export interface RunOptions {
@@ -329,6 +334,8 @@ export class Machine implements KernelContext {
   private readonly maxOutputBytes: number;
   /** task_struct slots of released tasks (task_struct_cachep) */
   private readonly freeTaskStructs: number[] = [];
+  /** dropped tasks whose page tables are still to be freed (reclaimDead) */
+  private readonly dead = new Set<Task>();
   private readonly bootedAt = performance.now();
   /** performance.now() past which run() stops with GuestLimitError("timeout") */
   private readonly deadline: number;
@@ -715,20 +722,68 @@ export class Machine implements KernelContext {
     exitPtrace(this, t);
     this.hierarchy.exit(t);
     this.sched.retire(t);
+    // exit_mm: a task the host holds no reference to gives back its user half now; a zombie keeps only its
+    // task_struct and what wait4 reads (exit code, accounting)
+    if (!t.hostRef) exitMmap(t);
     const next = this.sched.pickNext(t);
     if (next !== null) {
       this.sched.loadContext(next, this.inNative);
-      return;
-    }
-    this.sched.current = null;
-    const idle = this.sym("cpu_idle");
-    if (this.inNative) {
-      this.cpu.redirect(idle);
     } else {
-      enterKernelMode(this.cpu, this.sched.percpu);
-      this.cpu.rip = idle;
+      this.sched.current = null;
+      const idle = this.sym("cpu_idle");
+      if (this.inNative) {
+        this.cpu.redirect(idle);
+      } else {
+        enterKernelMode(this.cpu, this.sched.percpu);
+        this.cpu.rip = idle;
+      }
+      this.cpu.setRflags(FIXED1);
     }
-    this.cpu.setRflags(FIXED1);
+    this.afterExit(t);
+  }
+
+  /**
+   * The rest of do_exit once the CPU has left the task: forget_original_parent hands its children to init, which
+   * reaps the zombies among them at once (and the others when they exit); a task whose parent has already exited
+   * is reaped by init too. Then finish_task_switch's part: kernel stacks and page tables no CPU runs on go back.
+   */
+  private afterExit(t: Task): void {
+    const zombies = this.tasks.filter((c) => c.parent === t && c.exited && !c.hostRef);
+    for (const c of zombies) this.releaseTask(c);
+    if (!t.hostRef) {
+      this.dropTask(t);
+      if (t.parent?.exited) this.releaseTask(t);
+    }
+    this.reclaimDead();
+  }
+
+  /**
+   * An exited task no one holds any more (its exit, or the host's releaseTask): its user half, then its kernel
+   * stack (put_task_stack: no CPU runs on it, the idle loop uses no stack), whose thread_info flags move to a host
+   * copy as the frames are reused; its page tables follow in reclaimDead.
+   */
+  private dropTask(t: Task): void {
+    exitMmap(t);
+    t.detachThreadInfo();
+    this.kspace.unmap(t.threadInfo, THREAD_SIZE);
+    this.dead.add(t);
+  }
+
+  /**
+   * mmdrop: page tables of dropped tasks go back once no CPU has them loaded (an idle CPU stays on the last
+   * task's until it is given another, like a lazy-TLB active_mm).
+   */
+  private reclaimDead(): void {
+    for (const t of this.dead) {
+      const user = this.ptiUser.get(t.space);
+      const spaces = user !== undefined ? [t.space, user] : [t.space];
+      if (this.cpus.some((c) => spaces.some((s) => c.cr3 === s.cr3))) continue;
+      this.dead.delete(t);
+      for (const c of this.cpus) for (const s of spaces) c.unregisterSpace(s);
+      this.ptiUser.delete(t.space);
+      this.phys.freeFrame(t.space.cr3);
+      if (this.pti) this.phys.freeFrame(t.space.cr3 + PAGE_SIZE);
+    }
   }
 
   scheduleFromNative(resumeRax: number): boolean {
@@ -763,6 +818,7 @@ export class Machine implements KernelContext {
     const cpuNr = opts.cpu ?? (parent !== null ? (this.taskCpu.get(parent) ?? 0) : 0);
     if (!Number.isInteger(cpuNr) || cpuNr < 0 || cpuNr >= this.cpus.length)
       throw new Error(`createTask: no CPU ${opts.cpu} (the machine has ${this.cpus.length})`);
+    this.reclaimDead();
     const pid = this.nextPid++;
     const slot = KSTACK_BASE + (pid - 1) * KSTACK_SLOT;
 
@@ -848,6 +904,7 @@ export class Machine implements KernelContext {
     w64(sp + SWITCH_FRAME_RET, this.sym("ret_from_fork"));
     task.threadSp = sp;
     task.usersp = userRsp;
+    task.hostRef = opts.hostRef ?? true;
     this.tasks.push(task);
     this.taskCpu.set(task, cpuNr);
     (this.scheds[cpuNr]!.runQueue as Task[]).push(task);
@@ -875,20 +932,22 @@ export class Machine implements KernelContext {
   }
 
   /**
-   * copy_process's checks before a guest fork: -EAGAIN at limits.maxTasks live tasks (RLIMIT_NPROC), -ENOMEM
+   * copy_process's checks before a guest fork: -EAGAIN at limits.maxTasks tasks not yet reaped (zombies count, as
+   * RLIMIT_NPROC's count of a user's processes drops only in release_task), -ENOMEM
    * when `userPages` copied pages plus the new task's page tables and kernel stack do not fit in guest memory.
    */
   forkCheck(userPages: number): number {
-    if (this.liveTasks >= this.limits.maxTasks) return -EAGAIN;
+    if (this.tasks.length >= this.limits.maxTasks) return -EAGAIN;
     const kernelFrames = 2 + THREAD_SIZE / PAGE_SIZE + 1; // PGD(s), the stack, a kernel-heap page
     if (userPages + kernelFrames > this.phys.frameCount - this.phys.framesInUse) return -ENOMEM;
     return 0;
   }
 
   /**
-   * release_task: a reaped zombie gives back its user memory (exit_mm's part: kept until now so that the host can
-   * read a finished program's memory), kernel stack, task_struct and page tables, and leaves `tasks` and its run
-   * queue; its accounting is added to `reaped`. A zombie whose parent exited without waiting is never reaped.
+   * release_task: a reaped zombie gives back its task_struct and leaves `tasks` and its run queue; its accounting
+   * is added to `reaped`. A task the host held (CreateTaskOptions.hostRef) gives back its user memory, kernel stack
+   * and page tables now too (a guest-forked task gave them back at its exit). wait4 calls it; the host calls it for
+   * the tasks it created.
    */
   releaseTask(t: Task): void {
     if (!t.exited) throw new Error(`releaseTask: task ${t.pid} has not exited`);
@@ -911,20 +970,15 @@ export class Machine implements KernelContext {
         s.instret += e.instret;
       }
     }
-    this.kspace.unmap(t.threadInfo, THREAD_SIZE);
     this.freeTaskStructs.push(t.taskStruct);
     const q = this.scheds[this.cpuOf(t)]!.runQueue as Task[];
     q.splice(q.indexOf(t), 1);
     this.taskCpu.delete(t);
-    // the page tables go unless a CPU still has them loaded (an idle CPU after the task's exit): then they stay
-    const user = this.ptiUser.get(t.space);
-    const spaces = user !== undefined ? [t.space, user] : [t.space];
-    exitMmap(t);
-    if (this.cpus.some((c) => spaces.some((s) => c.cr3 === s.cr3))) return;
-    for (const c of this.cpus) for (const s of spaces) c.unregisterSpace(s);
-    this.ptiUser.delete(t.space);
-    this.phys.freeFrame(t.space.cr3);
-    if (this.pti) this.phys.freeFrame(t.space.cr3 + PAGE_SIZE);
+    if (t.hostRef) {
+      t.hostRef = false;
+      this.dropTask(t);
+    }
+    this.reclaimDead();
   }
 
   /** Send a signal: it is delivered (default action: terminate) by do_notify_resume on the way to user mode. */

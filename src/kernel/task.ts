@@ -222,6 +222,13 @@ export class Task {
     clear(bit: number): void;
     test(bit: number): boolean;
   };
+  /** the thread_info flags' home: guest memory while the kernel stack exists, a host copy after it is freed */
+  private tifWord: Task["tif"];
+  /**
+   * The host holds a reference to this task's mm and kernel stack (a task the host created: it may read a finished
+   * program's memory), dropped by Machine.releaseTask; a task forked by the guest gives them back at its exit.
+   */
+  hostRef = true;
 
   constructor(init: TaskInit) {
     this.pid = init.pid;
@@ -238,7 +245,33 @@ export class Task {
     this.cwd = init.cwd;
     this.startBrk = init.brk;
     this.brk = init.brk;
-    this.tif = init.tif ?? Task.tif31(init);
+    this.tifWord = init.tif ?? Task.tif31(init);
+    this.tif = {
+      get: () => this.tifWord.get(),
+      set: (bit) => this.tifWord.set(bit),
+      clear: (bit) => this.tifWord.clear(bit),
+      test: (bit) => this.tifWord.test(bit),
+    };
+  }
+
+  /** The kernel stack holding thread_info was freed: its flags live on in a host copy (its frames are reused). */
+  detachThreadInfo(): void {
+    let w = this.tifWord.get();
+    const bitOk = (bit: number) => {
+      if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new Error(`TIF bit ${bit} out of range 0..31`);
+    };
+    this.tifWord = {
+      get: () => w,
+      set: (bit) => {
+        bitOk(bit);
+        w = (w | (1 << bit)) >>> 0;
+      },
+      clear: (bit) => {
+        bitOk(bit);
+        w = (w & ~(1 << bit)) >>> 0;
+      },
+      test: (bit) => ((w >>> bit) & 1) === 1,
+    };
   }
 
   /** Task.tif over 3.1's thread_info.flags. */

@@ -223,7 +223,7 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
       instructions: plan.programs.reduce((n, p) => n + p.gapInstructions, 0),
       capped: plan.programs.reduce((n, p) => n + p.cappedGaps, 0),
       capInstructions: plan.gapCap,
-      relativeTimes: plan.relativeTimes,
+      relativeTimes: plan.gaps && plan.relativeTimes,
     },
     calls,
     callSysCycles: calls.reduce((n, r) => n + r.sysCycles, 0),

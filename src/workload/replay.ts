@@ -118,6 +118,131 @@ function copiedBytes(c: StraceCall, fromResult: boolean, fromPath: boolean): num
   return 0;
 }
 
+/** The script entry of a recorded call: its number, what it returns, its modelled body cost, its line. */
+export function replayCall(c: StraceCall, costs: ReplayCosts): ReplayCall {
+  return replayCallOf(compactCall(c), costs);
+}
+
+/** What the replay needs of a recorded call, without its parsed arguments (kept for calls read ahead). */
+export interface CompactCall {
+  pid: number;
+  line: number;
+  nr: number;
+  name: string;
+  ret: bigint;
+  /** bytes its body copies (replay-costs.ts) */
+  copied: number;
+  /** its machine code (replayCallCode) */
+  code: Uint8Array;
+}
+
+export function compactCall(c: StraceCall): CompactCall {
+  const cls = replayCostClass(c.name);
+  return {
+    pid: c.pid,
+    line: c.line,
+    nr: c.nr,
+    name: c.name,
+    ret: recordedReturn(c.result),
+    copied: copiedBytes(c, BYTES_FROM_RESULT.has(cls), BYTES_FROM_PATH.has(cls)),
+    code: replayCallCode(c),
+  };
+}
+
+/** The script entry of a compacted call under `costs`. */
+export function replayCallOf(c: CompactCall, costs: ReplayCosts): ReplayCall {
+  return {
+    nr: c.nr,
+    name: c.name,
+    ret: c.ret,
+    cost: replayCallCost(costs, replayCostClass(c.name), c.copied),
+    line: c.line,
+  };
+}
+
+/** One instruction form of the replay programs, assembled once: its bytes, with its immediate as their tail. */
+interface CodeForm {
+  bytes: Uint8Array;
+  immBytes: number;
+}
+
+const forms = new Map<string, CodeForm>();
+
+/** The form assembled from `text` with a sentinel immediate, which must come out as the last immBytes bytes. */
+function codeForm(text: (imm: string) => string, immBytes: number): CodeForm {
+  const key = text("IMM");
+  let f = forms.get(key);
+  if (f !== undefined) return f;
+  const sentinel = immBytes === 8 ? 0x1122334455667788n : immBytes === 4 ? 0x12345678n : 0n;
+  const bytes = new Assembler({ base: USER_TEXT_BASE }).asm(text(`$${sentinel}`)).assemble().bytes;
+  for (let k = 0; k < immBytes; k++)
+    if (bytes[bytes.length - immBytes + k] !== Number((sentinel >> BigInt(8 * k)) & 0xffn))
+      throw new Error(`replay: the immediate of '${key}' is not the tail of its encoding`);
+  f = { bytes, immBytes };
+  forms.set(key, f);
+  return f;
+}
+
+function putForm(out: number[], f: CodeForm, imm: bigint): void {
+  const n = f.bytes.length - f.immBytes;
+  for (let k = 0; k < n; k++) out.push(f.bytes[k]!);
+  if (f.immBytes === 0) return;
+  const u = BigInt.asUintN(8 * f.immBytes, imm);
+  const lo = Number(u & 0xffffffffn);
+  for (let k = 0; k < 4; k++) out.push((lo >>> (8 * k)) & 0xff);
+  if (f.immBytes === 8) {
+    const hi = Number(u >> 32n);
+    for (let k = 0; k < 4; k++) out.push((hi >>> (8 * k)) & 0xff);
+  }
+}
+
+/**
+ * The machine code of one recorded call, byte for byte what buildReplay assembles for it without gaps (argument
+ * loads, `movl $nr, %eax`, `syscall`): each instruction form is assembled once, then its immediate is patched.
+ */
+export function replayCallCode(c: StraceCall): Uint8Array {
+  const out: number[] = [];
+  const n = Math.min(c.args.length, ARG_REGS.length);
+  for (let k = 0; k < n; k++) {
+    const v = BigInt.asIntN(64, argValue(c.args[k]!));
+    const kind = v === 0n ? 0 : v >= -0x80000000n && v <= 0x7fffffffn ? 1 : 2;
+    putForm(out, argForm(k, kind), v);
+  }
+  if (MOVL_EAX === undefined) MOVL_EAX = codeForm((i) => `movl ${i}, %eax`, 4);
+  if (SYSCALL === undefined) SYSCALL = codeForm(() => "syscall", 0);
+  putForm(out, MOVL_EAX, BigInt(c.nr));
+  putForm(out, SYSCALL, 0n);
+  return Uint8Array.from(out);
+}
+
+let MOVL_EAX: CodeForm | undefined;
+let SYSCALL: CodeForm | undefined;
+/** per argument register: xor (0), movq $imm32 (1), movabsq $imm64 (2) */
+const ARG_FORMS: (CodeForm | undefined)[] = [];
+
+function argForm(k: number, kind: number): CodeForm {
+  const i = 3 * k + kind;
+  const f = ARG_FORMS[i];
+  if (f !== undefined) return f;
+  const reg = ARG_REGS[k]!;
+  const made =
+    kind === 0
+      ? codeForm(() => `xorl ${LOW32[reg]}, ${LOW32[reg]}`, 0)
+      : kind === 1
+        ? codeForm((imm) => `movq ${imm}, ${reg}`, 4)
+        : codeForm((imm) => `movabsq ${imm}, ${reg}`, 8);
+  ARG_FORMS[i] = made;
+  return made;
+}
+
+/** A replay program's first instruction (`xorl %r12d, %r12d`) and its end (`exit_group(0)`, then `ud2`). */
+export function replayProgramEnds(): { prologue: Uint8Array; epilogue: Uint8Array } {
+  return {
+    prologue: codeForm(() => "xorl %r12d, %r12d", 0).bytes,
+    epilogue: codeForm(() => "movl $231, %eax\n  xorl %edi, %edi\n  syscall\n  ud2", 0).bytes,
+  };
+}
+
 /** The low 32 bits of each argument register (a 32-bit write zeroes the upper half). */
 const LOW32: Readonly<Record<string, string>> = {
   "%rdi": "%edi",
@@ -210,15 +335,7 @@ export function buildReplay(log: StraceLog, opts: ReplayBuildOptions): ReplayPla
     let cappedGaps = 0;
     let longest = 0;
     calls.forEach((c, i) => {
-      const cls = replayCostClass(c.name);
-      const bytes = copiedBytes(c, BYTES_FROM_RESULT.has(cls), BYTES_FROM_PATH.has(cls));
-      script.push({
-        nr: c.nr,
-        name: c.name,
-        ret: recordedReturn(c.result),
-        cost: replayCallCost(opts.costs, cls, bytes),
-        line: c.line,
-      });
+      script.push(replayCall(c, opts.costs));
       const loads = c.args.slice(0, ARG_REGS.length).map((a, k) => loadImm(ARG_REGS[k]!, argValue(a)));
       body += `${loads.map((l) => `  ${l}\n`).join("")}  movl $${c.nr}, %eax\n  syscall\n`;
       const next = calls[i + 1];

@@ -127,6 +127,8 @@ interface Pending {
   head: string;
   text: string;
   continuedLine: number | undefined;
+  /** the text of the continuation line */
+  continuedText?: string;
 }
 
 function isDigitAt(s: string, i: number): boolean {
@@ -293,30 +295,77 @@ function clip(text: string): string {
   return text.length > UNPARSED_TEXT_MAX ? `${text.slice(0, UNPARSED_TEXT_MAX)}...` : text;
 }
 
-/** Parses strace output. Never throws; unreadable lines are listed in `unparsed`. */
-export function parseStrace(input: string | Uint8Array, options: StraceParseOptions = {}): StraceLog {
-  const text = typeof input === "string" ? input : new TextDecoder("utf-8", { fatal: false }).decode(input);
-  const maxLen = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
-  const lines = text.split("\n");
-  const calls: StraceCall[] = [];
-  const events: (SignalEvent | ExitEvent)[] = [];
-  const unparsed: StraceUnparsed[] = [];
-  const messages: StraceMessage[] = [];
-  const processes = new Set<number>();
-  const unknownNames = new Map<string, number>();
-  const pending = new Map<number, Pending>();
-  const live = new Set<number>();
+/** Where a StraceStream delivers what it reads. Calls arrive when complete: a split call at its `resumed` line. */
+export interface StraceSink {
+  call(c: StraceCall): void;
+  event(e: SignalEvent | ExitEvent): void;
+  unparsed(u: StraceUnparsed): void;
+  message(m: StraceMessage): void;
+  /** a pid seen for the first time (0 stands for unprefixed lines) */
+  process(pid: number): void;
+  /** called as each physical line is taken up, before anything it yields */
+  line?(lineNo: number): void;
+}
 
-  const bad = (line: number, t: string, reason: string): void => {
-    unparsed.push({ line, text: clip(t), reason });
-  };
+/** An error thrown by a sink callback: it passes through the parser's own error handling to push()'s caller. */
+class SinkError {
+  constructor(readonly error: unknown) {}
+}
 
-  const addCall = (call: StraceCall): void => {
-    if (call.nr < 0) unknownNames.set(call.name, (unknownNames.get(call.name) ?? 0) + 1);
-    calls.push(call);
-  };
+/**
+ * The strace parser over a stream of lines: push them one at a time (without the newline), then end(). It holds
+ * one line back (strace may splice "Process N attached" into a call line, whose rest is the next line) and the
+ * unfinished calls, nothing else. Never throws on input: unreadable lines go to sink.unparsed.
+ */
+export class StraceStream {
+  private readonly maxLen: number;
+  private readonly pending = new Map<number, Pending>();
+  private readonly live = new Set<number>();
+  private readonly seen = new Set<number>();
+  private held: string | null = null;
+  private lineNo = 0;
 
-  const newCall = (pid: number, line: number, time: number | undefined, p: ParsedCall): StraceCall => {
+  constructor(
+    private readonly sink: StraceSink,
+    options: StraceParseOptions = {},
+  ) {
+    this.maxLen = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  }
+
+  /** The next line of the log. */
+  push(line: string): void {
+    const prev = this.held;
+    this.held = line;
+    if (prev === null) return;
+    if (this.take(prev, line)) this.held = null; // the line continued prev
+  }
+
+  /** The end of the log: the held line, then every call left unfinished. */
+  end(): void {
+    if (this.held !== null) this.take(this.held, undefined);
+    this.held = null;
+    for (const pid of [...this.pending.keys()]) this.flush(pid);
+  }
+
+  private deliver(c: StraceCall): void {
+    try {
+      this.sink.call(c);
+    } catch (e) {
+      throw new SinkError(e);
+    }
+  }
+
+  private addProcess(pid: number): void {
+    if (this.seen.has(pid)) return;
+    this.seen.add(pid);
+    this.sink.process(pid);
+  }
+
+  private bad(line: number, t: string, reason: string): void {
+    this.sink.unparsed({ line, text: clip(t), reason });
+  }
+
+  private newCall(pid: number, line: number, time: number | undefined, p: ParsedCall): StraceCall {
     const call: StraceCall = {
       pid,
       line,
@@ -328,40 +377,49 @@ export function parseStrace(input: string | Uint8Array, options: StraceParseOpti
     if (time !== undefined) call.time = time;
     if (p.duration !== undefined) call.duration = p.duration;
     return call;
-  };
+  }
 
   /** An unfinished call that will never be resumed: keep its arguments, no result. */
-  const flush = (pid: number): void => {
-    const u = pending.get(pid);
+  private flush(pid: number): void {
+    const u = this.pending.get(pid);
     if (u === undefined) return;
-    pending.delete(pid);
+    this.pending.delete(pid);
     let head = u.head.trimEnd();
     if (head.endsWith(",")) head = head.slice(0, -1);
     try {
-      const call = newCall(pid, u.line, u.time, parseCallText(`${head})`, true));
+      const call = this.newCall(pid, u.line, u.time, parseCallText(`${head})`, true));
       call.unfinished = true;
       if (u.continuedLine !== undefined) call.continuedLine = u.continuedLine;
-      addCall(call);
+      this.deliver(call);
     } catch (e) {
-      bad(u.line, u.text, `unfinished call never resumed, unreadable: ${describe(e)}`);
+      if (e instanceof SinkError) throw e.error;
+      this.bad(u.line, u.text, `unfinished call never resumed, unreadable: ${describe(e)}`);
       if (u.continuedLine !== undefined)
-        bad(u.continuedLine, lines[u.continuedLine - 1]!, "continuation of an unreadable line");
+        this.bad(u.continuedLine, u.continuedText ?? "", "continuation of an unreadable line");
     }
-  };
+  }
 
-  for (let i = 0; i < lines.length; i++) {
-    const lineNo = i + 1;
-    let raw = lines[i]!;
+  /** One physical line (`next`: the line after it, if any); true when it consumed `next` as its continuation. */
+  private take(raw0: string, next: string | undefined): boolean {
+    const lineNo = ++this.lineNo;
+    this.sink.line?.(lineNo);
+    const sink = this.sink;
+    const pending = this.pending;
+    const live = this.live;
+    const maxLen = this.maxLen;
+    let raw = raw0;
     if (raw.endsWith("\r")) raw = raw.slice(0, -1);
-    if (raw.trim() === "") continue;
+    if (raw.trim() === "") return false;
     if (raw.length > maxLen) {
-      bad(lineNo, raw, `line longer than ${maxLen} characters`);
-      continue;
+      this.bad(lineNo, raw, `line longer than ${maxLen} characters`);
+      return false;
     }
     let continuedLine: number | undefined;
+    let continuedText: string | undefined;
+    let consumed = false;
     const badHere = (reason: string): void => {
-      bad(lineNo, raw, reason);
-      if (continuedLine !== undefined) bad(continuedLine, lines[continuedLine - 1]!, reason);
+      this.bad(lineNo, raw, reason);
+      if (continuedLine !== undefined) this.bad(continuedLine, continuedText!, reason);
     };
     try {
       const { pid: prefixPid, time, body: firstBody } = readPrefix(raw);
@@ -373,30 +431,32 @@ export function parseStrace(input: string | Uint8Array, options: StraceParseOpti
         // On stderr strace drops the [pid N] prefix whenever a single process is traced.
         pid = live.values().next().value!;
       }
-      processes.add(pid);
+      this.addProcess(pid);
       let body = firstBody;
       // On stderr strace may print "strace: Process N attached" in the middle of a call line;
       // the rest of the call then follows on the next line.
-      if (ATTACHED.test(body) && !body.startsWith("strace: ") && i + 1 < lines.length) {
+      if (ATTACHED.test(body) && !body.startsWith("strace: ") && next !== undefined) {
         const k = body.lastIndexOf("strace: Process ");
         const child = Number(body.slice(k + 16, body.indexOf(" ", k + 16)));
-        let next = lines[i + 1]!;
-        if (next.endsWith("\r")) next = next.slice(0, -1);
-        if (k + next.length <= maxLen) {
-          messages.push({ pid: child, line: lineNo, text: body.slice(k) });
-          processes.add(child);
-          body = body.slice(0, k) + next;
+        let nx = next;
+        if (nx.endsWith("\r")) nx = nx.slice(0, -1);
+        if (k + nx.length <= maxLen) {
+          sink.message({ pid: child, line: lineNo, text: body.slice(k) });
+          this.addProcess(child);
+          body = body.slice(0, k) + nx;
           continuedLine = lineNo + 1;
-          i++;
+          continuedText = next;
+          this.lineNo++;
+          consumed = true;
         }
       }
 
       if (body.startsWith("strace: ") || body.startsWith("[ Process PID=")) {
         const m = /^strace: Process (\d{1,10}) (?:attached|detached)/.exec(body);
         const msgPid = m ? Number(m[1]) : pid;
-        if (m) processes.add(msgPid);
-        messages.push({ pid: msgPid, line: lineNo, text: body });
-        continue;
+        if (m) this.addProcess(msgPid);
+        sink.message({ pid: msgPid, line: lineNo, text: body });
+        return consumed;
       }
 
       if (body.startsWith("--- ") && body.endsWith(" ---") && body.length >= 8) {
@@ -417,8 +477,8 @@ export function parseStrace(input: string | Uint8Array, options: StraceParseOpti
             if (!r.atEnd()) r.fail("unexpected text in signal line");
           }
         }
-        events.push(ev);
-        continue;
+        sink.event(ev);
+        return consumed;
       }
 
       if (body.startsWith("+++ ") && body.endsWith(" +++") && body.length >= 8) {
@@ -442,19 +502,19 @@ export function parseStrace(input: string | Uint8Array, options: StraceParseOpti
         } else if (superseded) ev.supersededBy = Number(superseded[1]);
         else {
           badHere("unknown +++ line");
-          continue;
+          return consumed;
         }
-        flush(pid);
+        this.flush(pid);
         live.delete(pid);
-        events.push(ev);
-        continue;
+        sink.event(ev);
+        return consumed;
       }
 
       if (body.startsWith("<... ")) {
         const close = body.indexOf(" resumed>");
         if (close < 0) {
           badHere("malformed '<... resumed>'");
-          continue;
+          return consumed;
         }
         const name = body.slice(5, close);
         let u = pending.get(pid);
@@ -466,7 +526,7 @@ export function parseStrace(input: string | Uint8Array, options: StraceParseOpti
               ? `'${name}' resumed without an unfinished call`
               : `'${name}' resumed but '${u.name}' is unfinished`,
           );
-          continue;
+          return consumed;
         }
         pending.delete(u.pid);
         let rest = body.slice(close + 9);
@@ -483,19 +543,19 @@ export function parseStrace(input: string | Uint8Array, options: StraceParseOpti
           parsed = parseCallText(head + rest, false);
         } catch (e) {
           const reason = `unfinished/resumed pair unreadable: ${describe(e)}`;
-          bad(u.line, u.text, reason);
-          if (u.continuedLine !== undefined) bad(u.continuedLine, lines[u.continuedLine - 1]!, reason);
+          this.bad(u.line, u.text, reason);
+          if (u.continuedLine !== undefined) this.bad(u.continuedLine, u.continuedText ?? "", reason);
           badHere(reason);
-          continue;
+          return consumed;
         }
-        const call = newCall(pid, u.line, u.time, parsed);
+        const call = this.newCall(pid, u.line, u.time, parsed);
         call.resumedLine = lineNo;
         if (killed) call.unfinished = true;
         if (u.continuedLine !== undefined) call.continuedLine = u.continuedLine;
         if (time !== undefined) call.resumedTime = time;
         if (continuedLine !== undefined) call.continuedLine = continuedLine;
-        addCall(call);
-        continue;
+        this.deliver(call);
+        return consumed;
       }
 
       if (body.endsWith(UNFINISHED)) {
@@ -503,10 +563,10 @@ export function parseStrace(input: string | Uint8Array, options: StraceParseOpti
         const m = /^[A-Za-z_][A-Za-z0-9_]*\(/.exec(head.slice(0, 64));
         if (!m) {
           badHere("unfinished line without 'name('");
-          continue;
+          return consumed;
         }
-        flush(pid);
-        pending.set(pid, {
+        this.flush(pid);
+        const p: Pending = {
           pid,
           line: lineNo,
           time,
@@ -514,21 +574,50 @@ export function parseStrace(input: string | Uint8Array, options: StraceParseOpti
           head,
           text: raw,
           continuedLine,
-        });
-        continue;
+        };
+        if (continuedText !== undefined) p.continuedText = continuedText;
+        pending.set(pid, p);
+        return consumed;
       }
 
-      const call = newCall(pid, lineNo, time, parseCallText(body, false));
+      const call = this.newCall(pid, lineNo, time, parseCallText(body, false));
       if (continuedLine !== undefined) call.continuedLine = continuedLine;
-      addCall(call);
+      this.deliver(call);
     } catch (e) {
+      if (e instanceof SinkError) throw e.error;
       badHere(describe(e));
     }
+    return consumed;
   }
-  for (const pid of [...pending.keys()]) flush(pid);
+}
+
+/** Parses strace output. Never throws; unreadable lines are listed in `unparsed`. */
+export function parseStrace(input: string | Uint8Array, options: StraceParseOptions = {}): StraceLog {
+  const text = typeof input === "string" ? input : new TextDecoder("utf-8", { fatal: false }).decode(input);
+  const calls: StraceCall[] = [];
+  const events: (SignalEvent | ExitEvent)[] = [];
+  const unparsed: StraceUnparsed[] = [];
+  const messages: StraceMessage[] = [];
+  const processes: number[] = [];
+  const unknownNames = new Map<string, number>();
+  const stream = new StraceStream(
+    {
+      call: (c) => {
+        if (c.nr < 0) unknownNames.set(c.name, (unknownNames.get(c.name) ?? 0) + 1);
+        calls.push(c);
+      },
+      event: (e) => events.push(e),
+      unparsed: (u) => unparsed.push(u),
+      message: (m) => messages.push(m),
+      process: (pid) => processes.push(pid),
+    },
+    options,
+  );
+  for (const line of text.split("\n")) stream.push(line);
+  stream.end();
   calls.sort((a, b) => a.line - b.line);
   unparsed.sort((a, b) => a.line - b.line);
-  const log = { calls, events, unparsed, processes: [...processes], messages, unknownNames };
+  const log = { calls, events, unparsed, processes, messages, unknownNames };
   nameInitialProcess(log);
   return log;
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { runExec } from "../../src/cli/exec.ts";
 import { PAGE_SIZE } from "../../src/cpu/memory.ts";
 import { Machine } from "../../src/kernel/machine.ts";
+import { TASK_STRUCT_SIZE } from "../../src/kernel/task-struct.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 import { userImage } from "./user-program.ts";
 
@@ -99,6 +100,85 @@ describe("task lifecycle: reaped tasks give everything back", () => {
     expect(r.stdout).toBe("reaped 1000 children\n");
     expect(r.exitCode).toBe(0);
     expect(r.tasks).toBe(1001);
+  });
+});
+
+/** fork until fork fails, yielding after each fork so that the child runs and exits; children are never waited
+ *  for; the parent keeps -errno in r13, the
+ *  number of children in r12, then calls sched_yield for ever (the zombies stay). */
+const FORK_NO_WAIT = `_start:
+  xorl %r12d, %r12d
+again:
+  movl $57, %eax
+  syscall
+  testq %rax, %rax
+  jz child
+  js failed
+  incq %r12
+  movl $24, %eax
+  syscall
+  jmp again
+child:
+  movl $60, %eax
+  movl $7, %edi
+  syscall
+failed:
+  movq %rax, %r13
+spin:
+  movl $24, %eax
+  syscall
+  jmp spin
+`;
+
+function zombies(maxTasks: number) {
+  const m = Machine.boot({ limits: { maxTasks } });
+  const t = m.createTask({ name: "parent", image: userImage(FORK_NO_WAIT) });
+  // the parent spins once fork has failed: run until every child has exited and the parent is spinning
+  for (let i = 0; i < 100; i++) {
+    m.run({ maxInstructions: 2_000_000 });
+    if (m.tasks.length === maxTasks && m.tasks.every((c) => c === t || c.exited)) break;
+  }
+  return { m, t, children: m.tasks.filter((c) => c !== t) };
+}
+
+describe("task lifecycle: memory goes back at exit, not at reaping", () => {
+  it("children that exit and are never waited for: zombies count toward the task limit (EAGAIN), memory stays flat", () => {
+    const few = zombies(16);
+    const many = zombies(4096);
+    for (const z of [few, many]) {
+      expect(z.children.length).toBe(z.m.limits.maxTasks - 1);
+      expect(z.children.every((c) => c.exited && c.exitCode === 7)).toBe(true);
+      expect(z.m.cpu.getReg(13)).toBe(BigInt.asUintN(64, -11n)); // fork: -EAGAIN
+      expect(z.m.cpu.getReg(12)).toBe(BigInt(z.m.limits.maxTasks - 1));
+      // a zombie has no user pages and no kernel stack left
+      expect(z.children.every((c) => c.space.ptes.size === 0 && z.m.kspace.lookup(c.threadInfo) === 0)).toBe(
+        true,
+      );
+    }
+    // 4,080 more zombies cost only their task_structs (kernel heap pages): before, each kept its user pages, page
+    // tables and kernel stack (≥ 5 frames)
+    const heapPages = Math.ceil(((4096 - 16) * TASK_STRUCT_SIZE) / PAGE_SIZE) + 1;
+    expect(many.m.phys.framesInUse - few.m.phys.framesInUse).toBeLessThanOrEqual(heapPages);
+    expect(many.m.kspace.ptes.size - few.m.kspace.ptes.size).toBeLessThanOrEqual(heapPages);
+  }, 300_000);
+
+  it("zombies whose parent exits are reaped by init: their accounting moves to `reaped`", () => {
+    const m = Machine.boot({ limits: { maxTasks: 40 } });
+    const t = m.createTask({
+      name: "parent",
+      image: userImage(
+        FORK_NO_WAIT.replace(
+          "spin:\n  movl $24, %eax\n  syscall\n  jmp spin",
+          "  movl $60, %eax\n  xorl %edi, %edi\n  syscall",
+        ),
+      ),
+    });
+    const r = m.run({ maxInstructions: 10_000_000 });
+    expect(r.reason).toBe("exited");
+    expect(t.exitCode).toBe(0);
+    expect(m.tasks).toEqual([t]); // the host-created parent stays until the host releases it
+    expect(m.reaped.tasks).toBe(39);
+    expect(m.reaped.perSyscall.get(60)?.calls).toBe(39);
   });
 });
 

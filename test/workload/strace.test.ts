@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SYSCALLS_X86_64, straceSyscallNumber } from "../../src/kernel/syscall-names-x86_64.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../../src/kernel/syscall-names-x86_64-3.1.ts";
-import { parseStrace, type StraceCall, structField } from "../../src/workload/strace.ts";
+import { parseStrace, type StraceCall, StraceStream, structField } from "../../src/workload/strace.ts";
 
 const FIXTURES = new URL("../fixtures/strace/", import.meta.url);
 const fixture = (name: string): string => readFileSync(new URL(name, FIXTURES), "utf8");
@@ -567,5 +567,33 @@ describe("recorded fixtures", () => {
     expect(log.calls.find((c) => c.name === "syscall_0x1c8")?.nr).toBe(456);
     expect(log.calls.filter((c) => c.unfinished).map((c) => c.name)).toEqual(["futex", "rt_sigsuspend"]);
     expect(log.events.map((e) => e.kind)).toEqual(["exit", "signal", "signal", "exit"]);
+  });
+});
+
+describe("StraceStream", () => {
+  it("lets an error of its sink through (a reader's failure is not an unparsed line)", () => {
+    const boom = new Error("sink failed");
+    const s = new StraceStream({
+      call: () => {
+        throw boom;
+      },
+      event: () => {},
+      unparsed: () => {},
+      message: () => {},
+      process: () => {},
+    });
+    s.push("getpid() = 1");
+    expect(() => s.push("")).toThrow(boom);
+    const t = new StraceStream({
+      call: () => {
+        throw boom;
+      },
+      event: () => {},
+      unparsed: () => {},
+      message: () => {},
+      process: () => {},
+    });
+    t.push("1 read(0, <unfinished ...>");
+    expect(() => t.end()).toThrow(boom); // the unfinished call flushed at the end
   });
 });

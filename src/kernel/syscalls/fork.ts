@@ -60,6 +60,7 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
   const child = m.createTask({
     name: parent.name,
     parent,
+    hostRef: false,
     image: (space) => {
       for (const [vpn, pte] of userPages) {
         const va = vpn * PAGE_SIZE;

@@ -1,0 +1,429 @@
+// Replay of an strace log as a stream (docs/replay.md, "Long logs"): the log is read twice, line by line, and
+// never held. The first pass (summarizeStrace) keeps per process only the line of its last replayable call, plus
+// the calls strace split (`<unfinished ...>` … `<... resumed>`) and the counts the report needs. The second pass
+// runs inside the replay (the backend's ReplayFeed): each call read becomes a script entry and its machine code,
+// appended to its task's program at the same address buildReplay gives it; a task is created when the log first
+// shows its process and released (user memory, kernel stack, page tables) at its exit. A split call is taken up
+// at its first line, in log order, from the first pass. Results are those of replayLog, exactly (gaps excepted:
+// --gaps needs every timestamp first and runs through replayLog).
+import { getDesign } from "../cgroup/designs/index.ts";
+import { CgroupHostApi } from "../cgroup/host-api.ts";
+import { PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../cpu/memory.ts";
+import { USER_STACK_SIZE, USER_STACK_TOP } from "../kernel/layout.ts";
+import { Machine } from "../kernel/machine.ts";
+import { REPLAY_NR_SYSCALLS, type ReplayBackend, type ReplayFeed } from "../kernel/replay-backend.ts";
+import type { Task } from "../kernel/task.ts";
+import { type CompactCall, compactCall, replayCallOf, replayProgramEnds } from "../workload/replay.ts";
+import { type StraceCall, StraceStream, type StraceUnparsed } from "../workload/strace.ts";
+import { USER_TEXT_BASE } from "../workload/user-program.ts";
+import type { LineReader } from "./input-file.ts";
+import type { ReplayCosts } from "./replay-costs.ts";
+import { replayCosts } from "./replay-costs.ts";
+import type { ReplayCallRow, ReplayReport, ReplayRunOptions, ReplayTaskRow } from "./run-replay.ts";
+import { REPLAY_CGROUP } from "./run-replay.ts";
+import { resolveTif } from "./run-workload.ts";
+
+const EXIT_GROUP = 231;
+const FORKS = new Set(["clone", "clone3", "fork", "vfork"]);
+
+/** Calls the second pass reads ahead at a time. */
+const FEED_BATCH = 256;
+
+/** Unparsed lines a streamed replay keeps for its report (all are counted). */
+export const STREAM_UNPARSED_KEPT = 10_000;
+
+/** What the first pass keeps of a log: counts, and per process the line of its last replayable call. */
+export interface StraceSummary {
+  lines: number;
+  parsedCalls: number;
+  replayedCalls: number;
+  /** parsed calls left out (no x86_64 number, or outside the table): per name */
+  skipped: Map<string, number>;
+  skippedCalls: number;
+  unparsed: StraceUnparsed[];
+  unparsedCount: number;
+  events: number;
+  messages: number;
+  /** the pid the unprefixed lines belong to (parseStrace's nameInitialProcess), or null */
+  root: number | null;
+  /** pid (after root) → line of its last replayable call */
+  lastLine: Map<number, number>;
+  /** replayable calls strace split over lines, by their first line (compacted: no parsed arguments) */
+  split: Map<number, CompactCall>;
+  /** processes with a replayable call */
+  processes: number;
+}
+
+const replayable = (c: StraceCall) => c.nr >= 0 && c.nr < REPLAY_NR_SYSCALLS;
+
+/** The first pass: reads every line once and keeps only what the second needs. */
+export function summarizeStrace(lines: LineReader, options: { maxLineLength?: number } = {}): StraceSummary {
+  const s: StraceSummary = {
+    lines: 0,
+    parsedCalls: 0,
+    replayedCalls: 0,
+    skipped: new Map(),
+    skippedCalls: 0,
+    unparsed: [],
+    unparsedCount: 0,
+    events: 0,
+    messages: 0,
+    root: null,
+    lastLine: new Map(),
+    split: new Map(),
+    processes: 0,
+  };
+  const order: number[] = [];
+  const children = new Set<number>();
+  const stream = new StraceStream(
+    {
+      call: (c) => {
+        s.parsedCalls++;
+        if (c.pid === 0 && FORKS.has(c.name) && c.result !== null && c.result.value !== null)
+          children.add(Number(c.result.value));
+        if (!replayable(c)) {
+          s.skippedCalls++;
+          s.skipped.set(c.name, (s.skipped.get(c.name) ?? 0) + 1);
+          return;
+        }
+        s.replayedCalls++;
+        if (c.line > (s.lastLine.get(c.pid) ?? 0)) s.lastLine.set(c.pid, c.line);
+        if (c.resumedLine !== undefined || c.unfinished === true) s.split.set(c.line, compactCall(c));
+      },
+      event: () => {
+        s.events++;
+      },
+      unparsed: (u) => {
+        s.unparsedCount++;
+        if (s.unparsed.length < STREAM_UNPARSED_KEPT) s.unparsed.push(u);
+      },
+      message: () => {
+        s.messages++;
+      },
+      process: (pid) => order.push(pid),
+      line: (n) => {
+        s.lines = n;
+      },
+    },
+    options,
+  );
+  try {
+    for (let l = lines.next(); l !== null; l = lines.next()) stream.push(l);
+  } finally {
+    lines.close();
+  }
+  stream.end();
+  s.unparsed.sort((a, b) => a.line - b.line);
+  if (order.includes(0) && children.size > 0) {
+    const root = order.find((p) => p !== 0 && !children.has(p));
+    if (root !== undefined) {
+      s.root = root;
+      const zero = s.lastLine.get(0);
+      if (zero !== undefined) {
+        s.lastLine.delete(0);
+        s.lastLine.set(root, Math.max(zero, s.lastLine.get(root) ?? 0));
+      }
+    }
+  }
+  s.processes = s.lastLine.size;
+  return s;
+}
+
+/** One traced process during the second pass. */
+interface StreamProc {
+  proc: number;
+  pid: number;
+  task: Task;
+  /** where its next call's code goes (offset from USER_TEXT_BASE) */
+  codeEnd: number;
+  /** pages mapped for its code */
+  pagesMapped: number;
+  /** pages below this one were run through and are unmapped */
+  pagesFreed: number;
+  /** code offsets of its calls from number `startsBase` on */
+  starts: number[];
+  startsBase: number;
+  calls: number;
+}
+
+/** The second pass: reads the log on as the replay needs calls (ReplayFeed). */
+class StreamFeed implements ReplayFeed {
+  readonly procs = new Map<number, StreamProc>();
+  /** calls read so far */
+  pushed = 0;
+  /** processes whose last call read was denied: their next call must be written before they run on */
+  private readonly needNext = new Set<number>();
+  private readonly stream: StraceStream;
+  private done = false;
+  private readonly ends = replayProgramEnds();
+  readonly firstLine = new Map<number, number>();
+  readonly nameOf = new Map<number, string>();
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly backend: ReplayBackend,
+    private readonly summary: StraceSummary,
+    private readonly lines: LineReader,
+    private readonly costs: ReplayCosts,
+    private readonly deny: ReadonlySet<number>,
+    private readonly onTask: (t: Task, pid: number) => void,
+  ) {
+    this.stream = new StraceStream({
+      call: (c) => {
+        if (c.resumedLine === undefined && c.unfinished !== true && replayable(c)) this.take(compactCall(c));
+      },
+      event: () => {},
+      unparsed: () => {},
+      message: () => {},
+      process: () => {},
+      line: (n) => {
+        const c = this.summary.split.get(n);
+        if (c !== undefined) this.take(c);
+      },
+    });
+  }
+
+  more(): boolean {
+    const before = this.pushed;
+    // a batch at a time: each append to a program drops the decoded instructions of its page, so fewer, larger
+    // appends decode less (reading ahead creates tasks earlier, which changes no result: a task waits in the run
+    // queue until the log's order picks it)
+    while (!this.done && (this.pushed - before < FEED_BATCH || this.needNext.size > 0)) {
+      const l = this.lines.next();
+      if (l === null) {
+        this.stream.end();
+        this.lines.close();
+        this.done = true;
+      } else this.stream.push(l);
+    }
+    return this.pushed > before;
+  }
+
+  /** Writes `bytes` at the end of the process's program, mapping its pages as it grows. */
+  private write(p: StreamProc, bytes: Uint8Array): void {
+    const end = p.codeEnd + bytes.length;
+    const pages = Math.ceil(end / PAGE_SIZE);
+    if (pages > p.pagesMapped) {
+      p.task.space.map(
+        Number(USER_TEXT_BASE) + p.pagesMapped * PAGE_SIZE,
+        (pages - p.pagesMapped) * PAGE_SIZE,
+        PTE_U | PTE_W,
+      );
+      p.pagesMapped = pages;
+    }
+    p.task.space.writeBytes(Number(USER_TEXT_BASE) + p.codeEnd, bytes);
+    p.codeEnd = end;
+  }
+
+  /**
+   * Unmaps the pages of a program its task has run through (the code before its current call's; programs never
+   * branch back), so that a process with millions of calls holds a few pages, not all its code.
+   */
+  private dropRun(p: StreamProc): void {
+    const cur = this.backend.entered(p.proc) - 1;
+    if (cur <= p.startsBase) return;
+    const k = cur - p.startsBase;
+    const page = Math.floor(p.starts[k]! / PAGE_SIZE);
+    p.starts = p.starts.slice(k);
+    p.startsBase = cur;
+    if (page <= p.pagesFreed) return;
+    p.task.space.unmap(Number(USER_TEXT_BASE) + p.pagesFreed * PAGE_SIZE, (page - p.pagesFreed) * PAGE_SIZE);
+    p.pagesFreed = page;
+  }
+
+  /** A process whose task has exited and been released: nothing of it is kept. */
+  forget(pid: number): void {
+    this.procs.delete(pid);
+  }
+
+  private take(c: CompactCall): void {
+    const pid = c.pid === 0 && this.summary.root !== null ? this.summary.root : c.pid;
+    let p = this.procs.get(pid);
+    if (p === undefined) {
+      const proc = this.backend.addProcess(pid);
+      const task = this.machine.createTask({
+        name: `pid ${pid}`,
+        // the layout createTask gives a flat image: the program at USER_TEXT_BASE, a zeroed stack
+        image: (space) => {
+          space.map(USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE, PTE_U | PTE_W | PTE_NX);
+          return { entry: Number(USER_TEXT_BASE), rsp: USER_STACK_TOP - 64, brk: Number(USER_TEXT_BASE) };
+        },
+      });
+      this.backend.bind(task, proc);
+      p = { proc, pid, task, codeEnd: 0, pagesMapped: 0, pagesFreed: 0, starts: [], startsBase: 0, calls: 0 };
+      this.procs.set(pid, p);
+      this.write(p, this.ends.prologue);
+      this.onTask(task, pid);
+    }
+    const last = this.summary.lastLine.get(pid) === c.line;
+    this.dropRun(p);
+    p.starts.push(p.codeEnd);
+    this.write(p, c.code);
+    if (last) this.write(p, this.ends.epilogue);
+    this.needNext.delete(p.proc);
+    if (this.deny.has(c.nr) && !last) this.needNext.add(p.proc);
+    this.backend.push(p.proc, replayCallOf(c, this.costs), last);
+    p.calls++;
+    this.pushed++;
+    if (!this.firstLine.has(c.nr)) {
+      this.firstLine.set(c.nr, c.line);
+      this.nameOf.set(c.nr, c.name);
+    }
+  }
+}
+
+/**
+ * Replays a log streamed from `lines` (the second pass; `summary` is the first's): the report replayLog gives for
+ * the whole log, without holding it. Gaps are not available here.
+ */
+export function replayStream(
+  summary: StraceSummary,
+  lines: LineReader,
+  opts: Omit<ReplayRunOptions, "plan" | "after" | "gaps" | "gapCap"> & {
+    /** runs after the machine stopped (every replayed task released by then) */
+    after?: (machine: Machine) => void;
+  },
+): ReplayReport {
+  if (summary.replayedCalls === 0) throw new Error("replay: the trace has no replayable call");
+  const deny = [...new Set(opts.cgroupDeny ?? [])].sort((a, b) => a - b);
+  for (const nr of deny) {
+    if (!Number.isInteger(nr) || nr < 0 || nr >= REPLAY_NR_SYSCALLS)
+      throw new Error(`replay: cannot deny ${nr}: numbers run from 0 to ${REPLAY_NR_SYSCALLS - 1}`);
+    if (nr === EXIT_GROUP)
+      throw new Error("replay: cannot deny exit_group (231): every replayed task ends with it");
+  }
+  const tifs = (opts.tif ?? []).map(resolveTif);
+  const design = getDesign(opts.design ?? "none");
+  const machine = Machine.boot({
+    ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
+    ...(opts.pti === true ? { pti: true } : {}),
+    costs: opts.profile.costs,
+    natives: opts.profile.natives,
+    clockHz: opts.profile.clockHz,
+    design,
+    replay: { processes: [] },
+    ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
+  });
+  const backend = machine.replay!;
+  const api = new CgroupHostApi(machine);
+  if (deny.length > 0) {
+    const mk = api.mkdir(REPLAY_CGROUP);
+    if (mk !== 0) throw new Error(`replay: mkdir ${REPLAY_CGROUP} failed (${mk})`);
+    for (const nr of deny) {
+      const r = api.write(`${REPLAY_CGROUP}/syscalls.deny`, nr);
+      if (r !== 0) throw new Error(`replay: deny ${nr} failed (${r})`);
+    }
+  }
+  const taskRows: ReplayTaskRow[] = [];
+  const rowOf = new Map<Task, ReplayTaskRow>();
+  const feed = new StreamFeed(
+    machine,
+    backend,
+    summary,
+    lines,
+    replayCosts(opts.profile),
+    new Set(deny),
+    (t, pid) => {
+      for (const f of tifs) t.tif.set(f.bit);
+      if (deny.length > 0) api.move(t, REPLAY_CGROUP);
+      const row: ReplayTaskRow = {
+        pid,
+        taskPid: t.pid,
+        calls: 0,
+        userCycles: 0,
+        sysCycles: 0,
+        exitCode: null,
+        killedBy: null,
+      };
+      taskRows.push(row);
+      rowOf.set(t, row);
+    },
+  );
+  const rows = new Map<number, ReplayCallRow>();
+  let userCycles = 0;
+  let sysCycles = 0;
+  let entered = 0;
+  let killed = 0;
+  let firstKill = "";
+  /** a task's figures, once it has exited (or at the end, for one that never did) */
+  const fold = (t: Task, proc: number) => {
+    for (const [nr, e] of backend.replayedAccounting(t)) {
+      let r = rows.get(nr);
+      if (r === undefined) {
+        r = { name: feed.nameOf.get(nr) ?? `nr ${nr}`, nr, calls: 0, cycles: 0, sysCycles: 0 };
+        rows.set(nr, r);
+      }
+      r.calls += e.calls;
+      r.cycles += e.cycles;
+      r.sysCycles += e.sysCycles;
+    }
+    userCycles += t.acct.userCycles;
+    sysCycles += t.acct.sysCycles;
+    entered += backend.entered(proc);
+    const row = rowOf.get(t)!;
+    row.calls = backend.callCount(proc);
+    row.userCycles = t.acct.userCycles;
+    row.sysCycles = t.acct.sysCycles;
+    row.exitCode = t.exitCode;
+    row.killedBy = t.killedBy;
+    if (t.killedBy !== null) {
+      killed++;
+      if (firstKill === "")
+        firstKill = `pid ${row.pid}: signal ${t.killedBy}${t.fault !== null ? `, ${t.fault.detail}` : ""}`;
+    }
+    rowOf.delete(t);
+  };
+  backend.onExit = (t, proc) => {
+    const pid = rowOf.get(t)!.pid;
+    fold(t, proc);
+    feed.forget(pid);
+    machine.releaseTask(t);
+  };
+  backend.setFeed(feed);
+  try {
+    if (!feed.more()) throw new Error("replay: the trace has no replayable call");
+    const result = machine.run({ maxInstructions: Number.MAX_SAFE_INTEGER });
+    if (result.reason === "fault")
+      throw new Error(`replay: the machine stopped: ${machine.oops ?? result.stop.kind}`);
+    if (result.reason !== "exited") throw new Error(`replay: the run ended early (${result.reason})`);
+  } finally {
+    lines.close();
+  }
+  opts.after?.(machine);
+  // a task that did not reach its final exit_group through sys_replay (killed): its figures as they stand
+  for (const p of feed.procs.values()) if (rowOf.has(p.task)) fold(p.task, p.proc);
+  if (killed > 0)
+    throw new Error(
+      `replay: ${killed} replayed task(s) were killed (first: ${firstKill}; guest memory ran out, or the log was read out of step)`,
+    );
+  const calls = [...rows.values()].sort(
+    (a, b) => (feed.firstLine.get(a.nr) ?? Infinity) - (feed.firstLine.get(b.nr) ?? Infinity) || a.nr - b.nr,
+  );
+  const skipped: Record<string, number> = Object.create(null);
+  for (const [name, n] of summary.skipped) skipped[name] = n;
+  return {
+    design: design.id,
+    profile: opts.profile.name,
+    flavour: machine.flavour,
+    pti: machine.pti,
+    processes: taskRows.length,
+    parsedCalls: summary.parsedCalls,
+    replayedCalls: summary.replayedCalls,
+    skipped,
+    skippedCalls: summary.skippedCalls,
+    unparsedCount: summary.unparsedCount,
+    unparsed: summary.unparsed,
+    denied: entered - backend.served,
+    cgroupDeny: deny,
+    gaps: { enabled: false, instructions: 0, capped: 0, capInstructions: 0, relativeTimes: false },
+    calls,
+    callSysCycles: calls.reduce((n, r) => n + r.sysCycles, 0),
+    callCycles: calls.reduce((n, r) => n + r.cycles, 0),
+    userCycles,
+    sysCycles,
+    totalCycles: userCycles + sysCycles,
+    contextSwitches: machine.scheds.reduce((n, s) => n + s.switches, 0),
+    mismatches: backend.mismatches,
+    tasks: taskRows,
+  };
+}
