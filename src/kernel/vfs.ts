@@ -51,6 +51,10 @@ export interface OpenFile {
   pipe?: Pipe;
   /** f_flags above O_ACCMODE (O_APPEND, O_NONBLOCK, …) as fcntl(F_GETFL) reports them */
   flags?: number;
+  /** kinds "reg" and "dir" of the lower layer: the host's stat fields */
+  meta?: NodeMeta;
+  /** kind "dir": the entries getdents64 returns, listed at its first call (f_pos indexes them) */
+  dirents?: string[];
 }
 
 /**
