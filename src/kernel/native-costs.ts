@@ -91,6 +91,9 @@ export const NATIVE_NAMES = [
   "sys_getrandom",
   "sys_sched_getaffinity",
   "sys_sysinfo",
+  "sys_getxattr",
+  "sys_lgetxattr",
+  "sys_fgetxattr",
 ] as const;
 
 export type NativeName = (typeof NATIVE_NAMES)[number];

@@ -37,7 +37,15 @@ import {
 } from "./syscalls/file-io.ts";
 import { sys_clone, sys_fork, sys_vfork, sys_wait4 } from "./syscalls/fork.ts";
 import { sys_chdir, sys_close, sys_dup, sys_getcwd, sys_mkdir, sys_rmdir, sys_umask } from "./syscalls/fs.ts";
-import { sys_access, sys_faccessat, sys_faccessat2, sys_getdents64 } from "./syscalls/fs-lookup.ts";
+import {
+  sys_access,
+  sys_faccessat,
+  sys_faccessat2,
+  sys_fgetxattr,
+  sys_getdents64,
+  sys_getxattr,
+  sys_lgetxattr,
+} from "./syscalls/fs-lookup.ts";
 import {
   sys_clock_gettime,
   sys_getpid,
@@ -166,6 +174,9 @@ export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
   sys_getrandom,
   sys_sched_getaffinity,
   sys_sysinfo,
+  sys_getxattr,
+  sys_lgetxattr,
+  sys_fgetxattr,
 };
 
 /** sys_call_table entries with a body: syscall name → native. */
@@ -243,4 +254,7 @@ export const SYSCALL_IMPLS: Partial<Record<SyscallName, NativeName>> = {
   readlinkat: "sys_readlinkat",
   sched_getaffinity: "sys_sched_getaffinity",
   sysinfo: "sys_sysinfo",
+  getxattr: "sys_getxattr",
+  lgetxattr: "sys_lgetxattr",
+  fgetxattr: "sys_fgetxattr",
 };

@@ -91,6 +91,8 @@ export interface NodeMeta {
   size: number;
   mtimeMs: number;
   nlink: number;
+  /** st_blocks (512-byte units) */
+  blocks: number;
 }
 
 export type Node =
@@ -210,6 +212,8 @@ export class Vfs {
   /** Host API: the read-only layer under the overlay (the guest root); set before any task runs. */
   setLower(lower: LowerFs): void {
     this.lower = lower;
+    const root = lower.entry("/");
+    this.nodes.set("/", root !== undefined ? { type: "dir", meta: root.meta } : { type: "dir" });
   }
 
   /** Host API: a regular file at `path` (missing parent directories are created). */

@@ -143,5 +143,6 @@ function metaOf(st: Stats): NodeMeta {
     size: st.size,
     mtimeMs: st.mtimeMs,
     nlink: st.nlink,
+    blocks: st.blocks,
   };
 }

@@ -18,17 +18,16 @@ import {
   ENOTDIR,
   EPERM,
 } from "../errno.ts";
-import { exePathOf } from "../exec.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
 import type { Task } from "../task.ts";
 import { copyFromUser, copyToUser, strncpyFromUser } from "../uaccess.ts";
 import {
   isDir,
+  loadReg,
   type Node,
   type NodeMeta,
   NR_OPEN_DEFAULT,
-  normalize,
   O_ACCMODE,
   O_RDONLY,
   O_WRONLY,
@@ -36,19 +35,18 @@ import {
   PATH_MAX,
   type Pipe,
   parentOf,
-  loadReg,
   regSize,
 } from "../vfs.ts";
 import { EACCES, EAGAIN, ENOTTY, EPIPE, ESPIPE, EXDEV } from "./errno-extra.ts";
 import {
   AT_FDCWD,
-  O_NOFOLLOW,
-  selfOf,
   sys_open as fsOpen,
   sys_openat as fsOpenat,
   sys_read as fsRead,
   sys_write as fsWrite,
   O_CREAT,
+  O_NOFOLLOW,
+  selfOf,
 } from "./fs.ts";
 import { blockAndRetry, SIGPIPE, sendSignal } from "./signal.ts";
 
@@ -59,6 +57,8 @@ export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 export const AT_EMPTY_PATH = 0x1000;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
+/** no automount point is triggered (nothing here automounts): accepted and ignored, as vfs_fstatat of 3.1 does */
+export const AT_NO_AUTOMOUNT = 0x800;
 const MAX_RW_COUNT = 0x7ffff000;
 const UIO_MAXIOV = 1024;
 
@@ -361,6 +361,7 @@ function statBytes(
   v.setBigInt64(64, BigInt(Math.ceil(size / 512)), true);
   if (meta !== undefined) {
     v.setBigUint64(16, BigInt(meta.nlink), true);
+    v.setBigInt64(64, BigInt(meta.blocks), true);
     // st_atime, st_mtime, st_ctime (seconds, nanoseconds): the host file's mtime for all three
     const sec = Math.floor(meta.mtimeMs / 1000);
     const nsec = Math.floor((meta.mtimeMs - sec * 1000) * 1e6);
@@ -404,7 +405,8 @@ export function statOfNode(path: string, n: Node): Uint8Array {
   if (n.type === "dir") return statBytes(S_IFDIR | 0o755, n.meta?.size ?? 4096, 0, inoOf(path), 0, n.meta);
   if (isDir(n)) return statBytes(S_IFDIR | 0o755, 4096, 0, inoOf(path));
   if (n.type === "reg") return statBytes(S_IFREG | 0o644, regSize(n.file), 0, inoOf(path), 0, n.meta);
-  if (n.type === "lnk") return statBytes(S_IFLNK | 0o777, utf8Encode(n.target).length, 0, inoOf(path), 0, n.meta);
+  if (n.type === "lnk")
+    return statBytes(S_IFLNK | 0o777, utf8Encode(n.target).length, 0, inoOf(path), 0, n.meta);
   if (n.type === "chr") return statBytes(S_IFCHR | 0o666, 0, RDEV[n.kind]!, inoOf(path));
   return statBytes(S_IFREG | 0o644, 0, 0, inoOf(path));
 }
@@ -422,7 +424,14 @@ export function sys_newfstat(k: KernelContext, cpu: Cpu): number {
   return putStat(t, argNum(cpu, 1), statOfFile(f));
 }
 
-function statPath(k: KernelContext, t: Task, dir: string, path: string, buf: number, nofollow = false): number {
+function statPath(
+  k: KernelContext,
+  t: Task,
+  dir: string,
+  path: string,
+  buf: number,
+  nofollow = false,
+): number {
   const r = k.vfs.lookup(dir, path, { self: selfOf(t), nofollow });
   if (r.notDirOnWay) return -ENOTDIR;
   if (r.node === undefined) return r.error ?? -ENOENT;
@@ -450,7 +459,7 @@ export function sys_newfstatat(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
   const dfd = argInt(cpu, 0);
   const flag = argInt(cpu, 3);
-  if ((flag & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) return -EINVAL;
+  if ((flag & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) !== 0) return -EINVAL;
   const raw = strncpyFromUser(t.space, argNum(cpu, 1), PATH_MAX - 1);
   if (raw === null) return -EFAULT;
   if (raw === "toolong") return -ENAMETOOLONG;

@@ -1,5 +1,6 @@
 // Path queries over the VFS that dynamically linked programs make (ld.so, glibc, python's import system):
-// access/faccessat/faccessat2 (fs/open.c do_faccessat) and getdents64 (fs/readdir.c). Permission checks follow
+// access/faccessat/faccessat2 (fs/open.c do_faccessat), getdents64 (fs/readdir.c) and the getxattr family
+// (fs/xattr.c; no attributes here). Permission checks follow
 // generic_permission for the task's fsuid: root may read and write anything and execute a regular file with any x
 // bit; others get the owner or "other" bits of the object's mode (groups are not modelled).
 import type { Cpu } from "../../cpu/cpu.ts";
@@ -40,7 +41,14 @@ function permits(t: Task, n: Node, mode: number): boolean {
   return (mode & bits) === mode;
 }
 
-function doAccess(k: KernelContext, t: Task, dfd: number, pathAddr: number, mode: number, flags: number): number {
+function doAccess(
+  k: KernelContext,
+  t: Task,
+  dfd: number,
+  pathAddr: number,
+  mode: number,
+  flags: number,
+): number {
   if ((mode & ~7) !== 0) return -EINVAL;
   if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) !== 0) return -EINVAL;
   const path = getUserPath(k, pathAddr);
@@ -120,4 +128,35 @@ export function sys_getdents64(k: KernelContext, cpu: Cpu): number {
   k.charge("copy_user_per_byte", used);
   f.pos = pos;
   return used;
+}
+
+/** ENODATA: the object has no such extended attribute */
+export const ENODATA = 61;
+
+function doGetxattr(k: KernelContext, t: Task, pathAddr: number, nofollow: boolean): number {
+  const path = getUserPath(k, pathAddr);
+  if (typeof path === "number") return path;
+  const r = k.vfs.lookup(t.cwd, path, { self: selfOf(t), nofollow });
+  if (r.notDirOnWay) return -ENOTDIR;
+  if (r.node === undefined) return r.error ?? -ENOENT;
+  return -ENODATA;
+}
+
+/**
+ * ssize_t getxattr(const char __user *pathname, const char __user *name, void __user *value, size_t size): no
+ * object here carries extended attributes (the guest root's xattrs, ACLs and security labels are not exposed), so
+ * an existing path answers -ENODATA as ext4 does for an attribute that is not set.
+ */
+export function sys_getxattr(k: KernelContext, cpu: Cpu): number {
+  return doGetxattr(k, k.current(), argNum(cpu, 0), false);
+}
+
+/** ssize_t lgetxattr(…): getxattr without following a final symlink */
+export function sys_lgetxattr(k: KernelContext, cpu: Cpu): number {
+  return doGetxattr(k, k.current(), argNum(cpu, 0), true);
+}
+
+/** ssize_t fgetxattr(int fd, …): -ENODATA for any open descriptor */
+export function sys_fgetxattr(k: KernelContext, cpu: Cpu): number {
+  return k.current().files.get(argU32(cpu, 0)) === undefined ? -EBADF : -ENODATA;
 }

@@ -19,7 +19,6 @@ import {
   EPERM,
   ERANGE,
 } from "../errno.ts";
-import { ELOOP } from "./errno-extra.ts";
 import { exePathOf } from "../exec.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
@@ -37,6 +36,7 @@ import {
   type ProcSelf,
   parentOf,
 } from "../vfs.ts";
+import { ELOOP } from "./errno-extra.ts";
 
 /** The task as /proc/self shows it to its own lookups. */
 export function selfOf(t: Task): ProcSelf {

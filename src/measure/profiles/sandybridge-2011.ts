@@ -500,6 +500,18 @@ export const sandybridge2011: CostProfileSpec = {
       value: 500,
       source: `est.: ~700 instructions (do_sysinfo: get_monotonic_boottime, the load averages, si_meminfo and si_swapinfo with the swap lock, nr_threads, the 112-byte copy_to_user; Linux 3.1 kernel/timer.c) / ${IPC} = 476, + 1 atomic at ${LOCKED}, rounded`,
     },
+    sys_getxattr: {
+      value: 700,
+      source: `= natives.sys_chdir 510's lookup (getname, RCU-walk, putname) + ~280 instructions of getxattr (the name's strncpy_from_user, xattr_permission, security_inode_getxattr, vfs_getxattr reaching the file system's handler that finds no attribute; Linux 3.1 fs/xattr.c) / ${IPC} = 190, rounded`,
+    },
+    sys_lgetxattr: {
+      value: 700,
+      source: `= natives.sys_getxattr 700: the same lookup without following a final symlink (Linux 3.1 fs/xattr.c)`,
+    },
+    sys_fgetxattr: {
+      value: 250,
+      source: `= natives.sys_getxattr 700 without the path lookup (fget_light instead of ~450 cycles of getname and RCU-walk; Linux 3.1 fs/xattr.c), rounded`,
+    },
     copy_user_per_byte: {
       value: 0.125,
       source:
