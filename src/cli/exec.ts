@@ -2,7 +2,7 @@
 // stdout/stderr through as it produced them, then report the exact cycle accounting. With `--root DIR` the
 // program, its ELF interpreter and every file it opens come from DIR (read-only, writes kept in memory).
 import { getDesign } from "../cgroup/designs/index.ts";
-import { execTask, InterpError } from "../kernel/exec.ts";
+import { execTask, InterpError, setExePath } from "../kernel/exec.ts";
 import { HostDirFs, HostRootError } from "../kernel/fs/host-dir.ts";
 import { GENERIC_SYSCALL_NAMES } from "../kernel/generic-entry.ts";
 import { defaultGuestLimits, GuestLimitError, type GuestLimits } from "../kernel/guest-limits.ts";
@@ -127,7 +127,7 @@ function readHost(path: string, what: string, allowStdin = false): Uint8Array {
 }
 
 /** The program's bytes from inside the guest root (symlinks resolved there). */
-function guestProgram(machine: Machine, program: string, root: string): Uint8Array {
+function guestProgram(machine: Machine, program: string, root: string): { bytes: Uint8Array; path: string } {
   if (!program.startsWith("/"))
     throw new UsageError(`with --root the program must be an absolute guest path, got '${program}'`);
   const r = machine.vfs.lookup("/", program);
@@ -136,7 +136,7 @@ function guestProgram(machine: Machine, program: string, root: string): Uint8Arr
   if (n.type !== "reg") throw new UsageError(`${program}: not a regular file in --root ${root}`);
   const e = loadReg(n.file);
   if (e < 0) throw new UsageError(`${program}: cannot be read from --root ${root} (errno ${-e})`);
-  return n.file.data;
+  return { bytes: n.file.data, path: r.path };
 }
 
 /** The instruction budget of `exec` when --max-insns is not given (about a minute of host time). */
@@ -196,8 +196,10 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
   const argv = [opts.argv0 ?? opts.program, ...opts.args];
   let task: ReturnType<typeof execTask>;
   try {
-    const program = bytes ?? guestProgram(machine, opts.program, opts.root!);
-    task = execTask(machine, { bytes: program, argv, path: argv[0]!, envp: opts.env ?? [] });
+    const guest = bytes === null ? guestProgram(machine, opts.program, opts.root!) : null;
+    task = execTask(machine, { bytes: bytes ?? guest!.bytes, argv, path: argv[0]!, envp: opts.env ?? [] });
+    // /proc/self/exe names the file itself (symlinks resolved), as d_path of the exec'd file does
+    if (guest !== null) setExePath(task, guest.path);
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(`${opts.program}: ${e.message}`);
     if (e instanceof InterpError) throw new UsageError(`${opts.program}: ${e.message}`);
