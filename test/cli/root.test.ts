@@ -1,0 +1,78 @@
+// `syscall-lab exec --root DIR`: bad input is a clear usage error (exit 2); Debian's own dynamically linked programs,
+// where this host has them, print what they print natively.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runExec } from "../../src/cli/exec.ts";
+import { getProfile } from "../../src/measure/profile.ts";
+
+const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
+const FIX = fileURLToPath(new URL("../fixtures/", import.meta.url));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("exec --root: bad input", () => {
+  it("a missing root", () => {
+    const r = cli("exec", "--root", `${FIX}no-such-root`, "/bin/true");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`--root ${FIX}no-such-root: no such directory`);
+  });
+
+  it("a root that is not a directory", () => {
+    const r = cli("exec", "--root", `${FIX}src/hello.c`, "/bin/true");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("not a directory");
+  });
+
+  it("a program missing from the root, and a relative program path", () => {
+    const a = cli("exec", "--root", `${FIX}root`, "/bin/nope");
+    expect(a.status).toBe(2);
+    expect(a.stderr).toContain(`/bin/nope: not found in --root ${FIX}root`);
+    const b = cli("exec", "--root", `${FIX}root`, "bin/hello-dyn");
+    expect(b.status).toBe(2);
+    expect(b.stderr).toContain("must be an absolute guest path");
+  });
+
+  it("a dynamically linked program without a root: its interpreter is missing", () => {
+    const r = cli("exec", `${FIX}root/usr/bin/hello-dyn`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      "ELF interpreter /lib64/ld-linux-x86-64.so.2 is not in the guest file system (is --root set?)",
+    );
+  });
+});
+
+// Debian's own binaries, with the host's libc: only where the host is a Debian-like x86-64 system
+const HOST_LIBC = "/lib/x86_64-linux-gnu/libc.so.6";
+const haveHost = existsSync(HOST_LIBC) && existsSync("/usr/bin/env") && process.arch === "x64";
+
+describe.skipIf(!haveHost)(
+  `exec --root /: the host's dynamic programs (skipped without ${HOST_LIBC})`,
+  () => {
+    const profile = getProfile("sandybridge-2011");
+    const cases: { program: string; args: string[]; env: string[] }[] = [
+      { program: "/bin/true", args: [], env: [] },
+      { program: "/bin/echo", args: ["hello", "from", "the", "root"], env: [] },
+      { program: "/usr/bin/env", args: [], env: ["A=1", "B=two words"] },
+    ];
+    for (const c of cases) {
+      it(`${c.program} ${c.args.join(" ")}`, () => {
+        const native = spawnSync(c.program, c.args, {
+          encoding: "utf8",
+          env: Object.fromEntries(c.env.map((e) => e.split("=", 2) as [string, string])),
+        });
+        const r = runExec({ program: c.program, args: c.args, env: c.env, profile, root: "/" });
+        expect(r.stdout).toBe(native.stdout);
+        expect(r.exitCode).toBe(native.status);
+      });
+    }
+  },
+);
