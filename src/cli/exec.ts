@@ -201,7 +201,7 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     // /proc/self/exe names the file itself (symlinks resolved), as d_path of the exec'd file does
     if (guest !== null) setExePath(task, guest.path);
   } catch (e) {
-    if (e instanceof ElfError) throw new UsageError(`${opts.program}: ${e.message}`);
+    if (e instanceof ElfError) throw new UsageError(e.message);
     if (e instanceof InterpError) throw new UsageError(`${opts.program}: ${e.message}`);
     if (e instanceof Error && e.message === "out of guest physical memory")
       throw new UsageError(

@@ -385,7 +385,7 @@ function procNode(p: string, self: ProcSelf): Node | undefined {
   if (parts.length > 2) return undefined;
   switch (parts[1]) {
     case "exe":
-      return self.exe === undefined ? undefined : { type: "lnk", target: self.exe };
+      return self.exe === undefined ? undefined : { type: "lnk", target: normalize("/", self.exe) };
     case "cwd":
       return { type: "lnk", target: self.cwd };
     case "root":
