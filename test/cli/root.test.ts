@@ -62,6 +62,8 @@ describe.skipIf(!haveHost)(
       { program: "/bin/true", args: [], env: [] },
       { program: "/bin/echo", args: ["hello", "from", "the", "root"], env: [] },
       { program: "/usr/bin/env", args: [], env: ["A=1", "B=two words"] },
+      // env execve's echo: the guest's execve loads echo's PT_INTERP from the root
+      { program: "/usr/bin/env", args: ["/bin/echo", "exec'd by env"], env: [] },
     ];
     for (const c of cases) {
       it(`${c.program} ${c.args.join(" ")}`, () => {

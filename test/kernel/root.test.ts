@@ -144,6 +144,17 @@ describe("dynamically linked programs from the fixture root", () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it("--file still adds a host file on top of the root", () => {
+    const r = runExec({
+      program: "/bin/rootcheck",
+      args: ["/etc/greeting"],
+      profile,
+      root: ROOT,
+      files: [`${FIX}src/input.txt:/etc/greeting`],
+    });
+    expect(r.stdout.split("\n")[0]).toBe("open /etc/greeting: ok: The quick brown fox");
+  });
+
   it("runs on the linux-generic flavour too (getrandom exists there; rseq stays ENOSYS)", () => {
     const r = runExec({
       program: "/bin/hello-dyn",

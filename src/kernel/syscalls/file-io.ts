@@ -610,6 +610,11 @@ function openReg(k: KernelContext, t: Task, dir: string, path: string, flags: nu
   if (n.type !== "reg") return null;
   const acc = flags & O_ACCMODE;
   if (acc !== O_RDONLY && !n.file.writable) return -EACCES;
+  // a file of the guest root: a task other than root writes only where the host mode lets it (owner or other bits)
+  if (acc !== O_RDONLY && n.meta !== undefined && t.creds.fsuid !== 0) {
+    const bits = t.creds.fsuid === n.meta.uid ? n.meta.perm >> 6 : n.meta.perm;
+    if ((bits & 2) === 0) return -EACCES;
+  }
   if (flags & O_TRUNC && acc !== O_RDONLY) n.file.data = new Uint8Array(0);
   else {
     const e = loadReg(n.file);
