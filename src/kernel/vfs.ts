@@ -172,6 +172,8 @@ export interface ProcSelf {
   /** the executable's path (readlink /proc/self/exe) */
   exe: string | undefined;
   cwd: string;
+  /** the text of /proc/self/maps, made when it is opened */
+  maps?: () => string;
 }
 
 export interface LookupResult {
@@ -374,9 +376,12 @@ export class Vfs {
   }
 }
 
-const PROC_PID_ENTRIES = ["cwd", "exe", "root"];
+const PROC_PID_ENTRIES = ["cwd", "exe", "maps", "root"];
 
-/** /proc/self and /proc/PID of the looking task: exe, cwd and root are links ("/proc/self/root" is the guest's "/"). */
+/**
+ * /proc/self and /proc/PID of the looking task: exe, cwd and root are links ("/proc/self/root" is the guest's "/"),
+ * maps a read-only file made at each lookup.
+ */
 function procNode(p: string, self: ProcSelf): Node | undefined {
   const parts = p.split("/").slice(2);
   if (parts[0] === "self") return parts.length === 1 ? { type: "lnk", target: String(self.pid) } : undefined;
@@ -390,6 +395,10 @@ function procNode(p: string, self: ProcSelf): Node | undefined {
       return { type: "lnk", target: self.cwd };
     case "root":
       return { type: "lnk", target: "/" };
+    case "maps":
+      return self.maps === undefined
+        ? undefined
+        : { type: "reg", file: { data: new TextEncoder().encode(self.maps()), writable: false } };
     default:
       return undefined;
   }

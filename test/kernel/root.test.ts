@@ -144,6 +144,19 @@ describe("dynamically linked programs from the fixture root", () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it("/proc/self/maps: runs of pages from the page table, the stack named", () => {
+    const r = runExec({ program: `${FIX}bin/cat`, args: ["/proc/self/maps"], profile });
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("00400000-00401000 r--p 00000000 00:00 0");
+    expect(lines[1]).toMatch(/^00401000-[0-9a-f]{8} r-xp 00000000 00:00 0$/);
+    expect(lines.at(-1)).toBe(`7fffffeff000-7ffffffff000 rw-p 00000000 00:00 0${" ".repeat(26)}[stack]`);
+    const d = runExec({ program: "/bin/rootcheck", args: ["/proc/self/maps"], profile, root: ROOT });
+    // the PIE's first page, at 3.1's ELF_ET_DYN_BASE
+    expect(d.stdout.split("\n")[0]).toBe(
+      "open /proc/self/maps: ok: 555555554000-555555555000 r--p 00000000 00:00 0",
+    );
+  });
+
   it("--file still adds a host file on top of the root", () => {
     const r = runExec({
       program: "/bin/rootcheck",

@@ -20,6 +20,7 @@ import {
   ERANGE,
 } from "../errno.ts";
 import { exePathOf } from "../exec.ts";
+import { procMaps } from "../fs/proc-maps.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
 import type { Task } from "../task.ts";
@@ -40,7 +41,7 @@ import { ELOOP } from "./errno-extra.ts";
 
 /** The task as /proc/self shows it to its own lookups. */
 export function selfOf(t: Task): ProcSelf {
-  return { pid: t.pid, exe: exePathOf(t), cwd: t.cwd };
+  return { pid: t.pid, exe: exePathOf(t), cwd: t.cwd, maps: () => procMaps(t) };
 }
 
 export const O_NOFOLLOW = 0o400000;
