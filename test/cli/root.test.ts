@@ -78,3 +78,15 @@ describe.skipIf(!haveHost)(
     }
   },
 );
+
+const PYTHON = "/usr/bin/python3";
+describe.skipIf(!haveHost || !existsSync(PYTHON))(`exec --root /: ${PYTHON} (skipped without it)`, () => {
+  it("python3 -c 'print(2**100)' prints what it prints natively", { timeout: 600_000 }, () => {
+    const args = ["-c", "print(2**100)"];
+    const native = spawnSync(PYTHON, args, { encoding: "utf8", env: {} });
+    const r = runExec({ program: PYTHON, args, profile: getProfile("sandybridge-2011"), root: "/" });
+    expect(r.stdout).toBe(native.stdout);
+    expect(r.stdout).toBe("1267650600228229401496703205376\n");
+    expect(r.exitCode).toBe(0);
+  });
+});
