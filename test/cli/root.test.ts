@@ -58,20 +58,34 @@ describe.skipIf(!haveHost)(
   `exec --root /: the host's dynamic programs (skipped without ${HOST_LIBC})`,
   () => {
     const profile = getProfile("sandybridge-2011");
-    const cases: { program: string; args: string[]; env: string[] }[] = [
+    const cases: { program: string; args: string[]; env: string[]; native?: string[]; files?: string[] }[] = [
       { program: "/bin/true", args: [], env: [] },
       { program: "/bin/echo", args: ["hello", "from", "the", "root"], env: [] },
       { program: "/usr/bin/env", args: [], env: ["A=1", "B=two words"] },
       // env execve's echo: the guest's execve loads echo's PT_INTERP from the root
       { program: "/usr/bin/env", args: ["/bin/echo", "exec'd by env"], env: [] },
+      {
+        program: "/usr/bin/sort",
+        args: ["-r", "/in.txt"],
+        env: ["LC_ALL=C"],
+        native: ["-r", `${FIX}src/input.txt`],
+        files: [`${FIX}src/input.txt:/in.txt`],
+      },
     ];
     for (const c of cases) {
-      it(`${c.program} ${c.args.join(" ")}`, () => {
-        const native = spawnSync(c.program, c.args, {
+      it.skipIf(!existsSync(c.program))(`${c.program} ${c.args.join(" ")}`, () => {
+        const native = spawnSync(c.program, c.native ?? c.args, {
           encoding: "utf8",
           env: Object.fromEntries(c.env.map((e) => e.split("=", 2) as [string, string])),
         });
-        const r = runExec({ program: c.program, args: c.args, env: c.env, profile, root: "/" });
+        const r = runExec({
+          program: c.program,
+          args: c.args,
+          env: c.env,
+          profile,
+          root: "/",
+          ...(c.files !== undefined ? { files: c.files } : {}),
+        });
         expect(r.stdout).toBe(native.stdout);
         expect(r.exitCode).toBe(native.status);
       });
