@@ -96,6 +96,10 @@ export interface ExecReport {
   limit: string | null;
   /** output bytes not kept (past 64 MiB per stream, without an output sink) */
   outputDropped: number;
+  /** the guest root (--root), null without one */
+  root: string | null;
+  /** CPUID answered as the x86-64 baseline (vendor GenuineIntel; FPU, CX8, MMX reported but not executed) */
+  cpuidBaselineClaims: boolean;
 }
 
 function parseFileSpec(spec: string): { host: string; guest: string; rw: boolean } {
@@ -288,6 +292,8 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     timedOut: stoppedBy?.kind === "timeout",
     limit: stoppedBy?.message ?? null,
     outputDropped: machine.outputDropped.stdout + machine.outputDropped.stderr,
+    root: opts.root ?? null,
+    cpuidBaselineClaims: machine.cpus[0]!.cpuidBaselineClaims,
   };
 }
 
@@ -326,6 +332,12 @@ export function formatExecReport(r: ExecReport): string {
     `syscall-lab exec: ${r.argv.join(" ")}: ${describeEnd(r)}`,
     // the default flavour's line is unchanged; another flavour says so
     `profile ${r.profile}, design ${r.design}${r.flavour === "linux-3.1" ? "" : `, kernel ${r.flavour}${r.pti ? " with PTI" : ""}`}, ${r.tasks} task${r.tasks === 1 ? "" : "s"}`,
+    // only with a root: the default report is unchanged
+    ...(r.root !== null
+      ? [
+          `root ${r.root} (read-only, writes discarded)${r.cpuidBaselineClaims ? "; CPUID claims the x86-64 baseline: vendor GenuineIntel, FPU/CX8/MMX reported but not executed" : ""}`,
+        ]
+      : []),
     table(
       ["user cycles", "sys cycles", "total cycles", "instructions", "syscalls"],
       [[r.userCycles, r.sysCycles, r.userCycles + r.sysCycles, r.instructions, r.syscalls].map(fmtInt)],

@@ -319,7 +319,6 @@ export class Vfs {
     const here = () => `/${stack.join("/")}`;
     while (todo.length > 0) {
       const c = todo.pop()!;
-      if (c === ".") continue;
       if (c === "..") {
         stack.pop();
         continue;
