@@ -84,6 +84,7 @@ export const GENERIC_SYSCALL_EXTRA: Readonly<Record<string, NativeName>> = {
   seccomp: "sys_seccomp",
   getrandom: "sys_getrandom",
   faccessat2: "sys_faccessat2",
+  statx: "sys_statx",
 };
 
 /** sys_call_table[nr]: the native of a name this kernel implements, else sys_ni_syscall. */

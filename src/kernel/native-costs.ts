@@ -94,6 +94,7 @@ export const NATIVE_NAMES = [
   "sys_getxattr",
   "sys_lgetxattr",
   "sys_fgetxattr",
+  "sys_statx",
 ] as const;
 
 export type NativeName = (typeof NATIVE_NAMES)[number];

@@ -45,6 +45,7 @@ import {
   sys_getdents64,
   sys_getxattr,
   sys_lgetxattr,
+  sys_statx,
 } from "./syscalls/fs-lookup.ts";
 import {
   sys_clock_gettime,
@@ -177,6 +178,7 @@ export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
   sys_getxattr,
   sys_lgetxattr,
   sys_fgetxattr,
+  sys_statx,
 };
 
 /** sys_call_table entries with a body: syscall name → native. */

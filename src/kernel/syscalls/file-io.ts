@@ -381,7 +381,7 @@ export function inoOf(path: string): number {
 
 const RDEV: Record<string, number> = { null: 0x103, zero: 0x105, urandom: 0x109 };
 
-function statOfFile(f: OpenFile): Uint8Array {
+export function statOfFile(f: OpenFile): Uint8Array {
   switch (f.kind) {
     case "reg":
       return statBytes(S_IFREG | 0o644, regSize(f.reg!), 0, inoOf(f.path), 0, f.meta);

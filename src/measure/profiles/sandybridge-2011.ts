@@ -512,6 +512,10 @@ export const sandybridge2011: CostProfileSpec = {
       value: 250,
       source: `= natives.sys_getxattr 700 without the path lookup (fget_light instead of ~450 cycles of getname and RCU-walk; Linux 3.1 fs/xattr.c), rounded`,
     },
+    sys_statx: {
+      value: 700,
+      source: `= natives.sys_newfstatat 684 + ~20 instructions of cp_statx filling the larger struct statx (Linux 4.11+ fs/stat.c) / ${IPC} = 14, rounded; the linux-generic table only (3.1 has no number 332)`,
+    },
     copy_user_per_byte: {
       value: 0.125,
       source:
