@@ -49,6 +49,7 @@ interface ExecCliOptions {
   errno: string;
   file: string[];
   stdin?: string;
+  root?: string;
   env: string[];
   profile?: string;
   flavour: string;
@@ -609,7 +610,9 @@ export function registerCommands(program: Command): void {
     );
 
   addGuestLimitOptions(program.command("exec"))
-    .description("run an unmodified static x86-64 Linux executable and report its exact cycles")
+    .description(
+      "run an unmodified x86-64 Linux executable (static, or dynamic with --root) and report its exact cycles",
+    )
     .argument("<program>", "static ELF executable (glibc or musl, ET_EXEC or static-PIE)")
     .argument("[args...]", "its arguments (put -- before arguments that start with -)")
     .option(
@@ -621,6 +624,10 @@ export function registerCommands(program: Command): void {
     .option("--deny <list>", "comma-separated syscall names or numbers the --cgroup denies")
     .option("--errno <name>", "what a denied call returns: ENOSYS or EPERM", "ENOSYS")
     .option("--file <host:guest[:rw]>", "make a host file visible in the guest (repeatable)", collect, [])
+    .option(
+      "--root <dir>",
+      "host directory mounted read-only as the guest's / (PROGRAM is then a guest path)",
+    )
     .option("--stdin <file>", "host file the program reads as standard input")
     .option("--env <NAME=value>", "environment string (repeatable; default: empty environment)", collect, [])
     .option("--argv0 <name>", "argv[0] and AT_EXECFN the program sees (default: the program path)")
@@ -653,6 +660,7 @@ export function registerCommands(program: Command): void {
         deniedErrno: errno,
         files: o.file,
         env: o.env,
+        ...(o.root !== undefined ? { root: o.root } : {}),
         ...(o.cgroup !== undefined ? { cgroup: o.cgroup } : {}),
         ...(o.deny !== undefined ? { deny: o.deny.split(",").filter((x) => x.trim() !== "") } : {}),
         ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),

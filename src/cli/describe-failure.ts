@@ -1,5 +1,7 @@
 // The message and exit code of an error that reaches the top of a command (src/cli/exit-codes.ts): bad input and
 // unusable paths exit 2, the guest limits 124/125, a full disk and anything unexpected 3 ("internal error").
+
+import { InterpError } from "../kernel/exec.ts";
 import { GuestLimitError } from "../kernel/guest-limits.ts";
 import { FilterFileError } from "../kernel/seccomp/filter-file.ts";
 import { ExperimentError } from "../measure/experiment.ts";
@@ -17,6 +19,7 @@ export function describeFailure(e: unknown): { message: string; code: number } {
     e instanceof UsageError ||
     e instanceof InputFileError ||
     e instanceof ElfError ||
+    e instanceof InterpError ||
     e instanceof ExperimentError ||
     e instanceof FilterFileError
   )

@@ -1,11 +1,14 @@
-// `syscall-lab exec PROGRAM [ARGS…]`: run an unmodified static x86-64 Linux executable on the emulated machine,
-// pass its stdout/stderr through as it produced them, then report the exact cycle accounting.
+// `syscall-lab exec PROGRAM [ARGS…]`: run an unmodified x86-64 Linux executable on the emulated machine, pass its
+// stdout/stderr through as it produced them, then report the exact cycle accounting. With `--root DIR` the
+// program, its ELF interpreter and every file it opens come from DIR (read-only, writes kept in memory).
 import { getDesign } from "../cgroup/designs/index.ts";
-import { execTask } from "../kernel/exec.ts";
+import { execTask, InterpError, setExePath } from "../kernel/exec.ts";
+import { HostDirFs, HostRootError } from "../kernel/fs/host-dir.ts";
 import { GENERIC_SYSCALL_NAMES } from "../kernel/generic-entry.ts";
 import { defaultGuestLimits, GuestLimitError, type GuestLimits } from "../kernel/guest-limits.ts";
 import { Machine } from "../kernel/machine.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
+import { loadReg } from "../kernel/vfs.ts";
 import { flavourBlocks } from "../measure/compare.ts";
 import { INPUT_LIMITS, readInputFile } from "../measure/input-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
@@ -14,7 +17,15 @@ import { exitForGuest } from "./exit-codes.ts";
 import { fmtInt, table, UsageError } from "./output.ts";
 
 export interface ExecCommandOptions {
+  /** a host path; with `root`, a path inside the guest root */
   program: string;
+  /** host directory mounted read-only as the guest's "/" (with an in-memory overlay that is discarded) */
+  root?: string;
+  /**
+   * CPUID also reports FPU, CX8 and MMX (the rest of the x86-64 baseline, still #UD here), so that a distribution's
+   * libc.so.6 passes its ISA-level check; default: on with `root`
+   */
+  cpuidBaseline?: boolean;
   args: string[];
   /** argv[0] and the exec path the program sees (AT_EXECFN, /proc/self/exe); default `program` */
   argv0?: string;
@@ -85,6 +96,10 @@ export interface ExecReport {
   limit: string | null;
   /** output bytes not kept (past 64 MiB per stream, without an output sink) */
   outputDropped: number;
+  /** the guest root (--root), null without one */
+  root: string | null;
+  /** CPUID answered as the x86-64 baseline (vendor GenuineIntel; FPU, CX8, MMX reported but not executed) */
+  cpuidBaselineClaims: boolean;
 }
 
 function parseFileSpec(spec: string): { host: string; guest: string; rw: boolean } {
@@ -115,12 +130,34 @@ function readHost(path: string, what: string, allowStdin = false): Uint8Array {
   }
 }
 
+/** The program's bytes from inside the guest root (symlinks resolved there). */
+function guestProgram(machine: Machine, program: string, root: string): { bytes: Uint8Array; path: string } {
+  if (!program.startsWith("/"))
+    throw new UsageError(`with --root the program must be an absolute guest path, got '${program}'`);
+  const r = machine.vfs.lookup("/", program);
+  const n = r.node;
+  if (n === undefined) throw new UsageError(`${program}: not found in --root ${root}`);
+  if (n.type !== "reg") throw new UsageError(`${program}: not a regular file in --root ${root}`);
+  const e = loadReg(n.file);
+  if (e < 0) throw new UsageError(`${program}: cannot be read from --root ${root} (errno ${-e})`);
+  return { bytes: n.file.data, path: r.path };
+}
+
 /** The instruction budget of `exec` when --max-insns is not given (about a minute of host time). */
 export const DEFAULT_EXEC_MAX_INSTRUCTIONS = 2_000_000_000;
 
 /** Boots a machine, runs the program (and whatever it forks) to the end, and reports. */
 export function runExec(opts: ExecCommandOptions): ExecReport {
-  const bytes = readHost(opts.program, "exec");
+  let lower: HostDirFs | null = null;
+  if (opts.root !== undefined) {
+    try {
+      lower = new HostDirFs(opts.root);
+    } catch (e) {
+      if (e instanceof HostRootError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const bytes = lower === null ? readHost(opts.program, "exec") : null;
   const flavour = opts.flavour ?? "linux-3.1";
   if (opts.pti === true && flavour !== "linux-generic")
     throw new UsageError("--pti needs --flavour linux-generic");
@@ -149,6 +186,8 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
     ...(opts.stdin !== undefined ? { stdin: readHost(opts.stdin, "--stdin", true) } : {}),
   });
+  if (lower !== null) machine.vfs.setLower(lower);
+  if (opts.cpuidBaseline ?? lower !== null) for (const c of machine.cpus) c.cpuidBaselineClaims = true;
   for (const spec of opts.files ?? []) {
     const f = parseFileSpec(spec);
     try {
@@ -161,9 +200,13 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
   const argv = [opts.argv0 ?? opts.program, ...opts.args];
   let task: ReturnType<typeof execTask>;
   try {
-    task = execTask(machine, { bytes, argv, path: argv[0]!, envp: opts.env ?? [] });
+    const guest = bytes === null ? guestProgram(machine, opts.program, opts.root!) : null;
+    task = execTask(machine, { bytes: bytes ?? guest!.bytes, argv, path: argv[0]!, envp: opts.env ?? [] });
+    // /proc/self/exe names the file itself (symlinks resolved), as d_path of the exec'd file does
+    if (guest !== null) setExePath(task, guest.path);
   } catch (e) {
     if (e instanceof ElfError) throw new UsageError(e.message);
+    if (e instanceof InterpError) throw new UsageError(`${opts.program}: ${e.message}`);
     if (e instanceof Error && e.message === "out of guest physical memory")
       throw new UsageError(
         `${opts.program}: does not fit in the guest's ${machine.phys.frameCount / 256} MiB of memory (--memory)`,
@@ -249,6 +292,8 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     timedOut: stoppedBy?.kind === "timeout",
     limit: stoppedBy?.message ?? null,
     outputDropped: machine.outputDropped.stdout + machine.outputDropped.stderr,
+    root: opts.root ?? null,
+    cpuidBaselineClaims: machine.cpus[0]!.cpuidBaselineClaims,
   };
 }
 
@@ -287,6 +332,12 @@ export function formatExecReport(r: ExecReport): string {
     `syscall-lab exec: ${r.argv.join(" ")}: ${describeEnd(r)}`,
     // the default flavour's line is unchanged; another flavour says so
     `profile ${r.profile}, design ${r.design}${r.flavour === "linux-3.1" ? "" : `, kernel ${r.flavour}${r.pti ? " with PTI" : ""}`}, ${r.tasks} task${r.tasks === 1 ? "" : "s"}`,
+    // only with a root: the default report is unchanged
+    ...(r.root !== null
+      ? [
+          `root ${r.root} (read-only, writes discarded)${r.cpuidBaselineClaims ? "; CPUID claims the x86-64 baseline: vendor GenuineIntel, FPU/CX8/MMX reported but not executed" : ""}`,
+        ]
+      : []),
     table(
       ["user cycles", "sys cycles", "total cycles", "instructions", "syscalls"],
       [[r.userCycles, r.sysCycles, r.userCycles + r.sysCycles, r.instructions, r.syscalls].map(fmtInt)],

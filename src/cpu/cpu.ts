@@ -134,6 +134,11 @@ export class Cpu {
 
   /** CPUID / scratch */
   readonly scratch = new Int32Array(4);
+  /**
+   * CPUID answers as the x86-64 baseline a distribution's libc.so.6 demands (cpuid.ts withBaselineClaims): vendor
+   * GenuineIntel and FPU, CX8, MMX in leaf 1, which still raise #UD here. Off by default; `exec --root` sets it.
+   */
+  cpuidBaselineClaims = false;
   readonly fetchBuf = new Uint8Array(MAX_INSN_LENGTH + 1);
 
   constructor(opts: { space: AddressSpace; costs?: CostTable; id?: number }) {

@@ -23,6 +23,27 @@ const LEAF1_EDX =
   (1 << 24) | // FXSR
   (1 << 25) | // SSE
   (1 << 26); // SSE2
+/**
+ * FPU (bit 0), CX8 (bit 8) and MMX (bit 23): the rest of the x86-64 baseline ISA level. glibc 2.33+ refuses to load
+ * a shared object marked GNU_PROPERTY_X86_ISA_1_BASELINE (Debian's libc.so.6 is) unless CPUID reports all of CMOV,
+ * CX8, FPU, FXSR, MMX, SSE and SSE2 (sysdeps/x86/get-isa-level.h), and it reads leaf 1 at all only for the vendors
+ * it knows (sysdeps/x86/cpu-features.c init_cpu_features: GenuineIntel, AuthenticAMD, … ; any other vendor gets
+ * ISA level 0). No string-function choice depends on these three bits (glibc picks by SSSE3, AVX2, ERMS, …).
+ */
+export const CPUID_BASELINE_CLAIMS = (1 << 0) | (1 << 8) | (1 << 23);
+export const CPUID_CLAIMED_VENDOR = "GenuineIntel";
+
+/**
+ * The answer as a machine that opted in (Cpu.cpuidBaselineClaims) gives it: vendor GenuineIntel in leaf 0 and
+ * CPUID_BASELINE_CLAIMS added to leaf 1's EDX. Every other answer is unchanged; x87, MMX and CMPXCHG8B stay #UD.
+ */
+export function withBaselineClaims(leaf: number, out: Int32Array): void {
+  if (leaf >>> 0 === 0) {
+    out[1] = word(CPUID_CLAIMED_VENDOR, 0);
+    out[3] = word(CPUID_CLAIMED_VENDOR, 4);
+    out[2] = word(CPUID_CLAIMED_VENDOR, 8);
+  } else if (leaf >>> 0 === 1) out[3] = out[3]! | CPUID_BASELINE_CLAIMS;
+}
 export const CPUID_EXT_EDX_SYSCALL = 1 << 11;
 export const CPUID_EXT_EDX_NX = 1 << 20;
 export const CPUID_EXT_EDX_LM = 1 << 29;

@@ -2,7 +2,7 @@
 // pages; docs/sources.md#sdm). Each checks everything before changing any state.
 import { isCanonical } from "./address.ts";
 import type { Cpu } from "./cpu.ts";
-import { cpuid } from "./cpuid.ts";
+import { cpuid, withBaselineClaims } from "./cpuid.ts";
 import { GP, SS_VEC, UD } from "./exceptions.ts";
 import { raise } from "./fault.ts";
 import { EFER_SCE } from "./msr.ts";
@@ -238,6 +238,7 @@ export function doCpuid(cpu: Cpu): void {
   const regs = cpu.regs;
   const out = cpu.scratch;
   cpuid(regs[2 * RAX]!, regs[2 * RCX]!, cpu.id, out);
+  if (cpu.cpuidBaselineClaims) withBaselineClaims(regs[2 * RAX]!, out);
   regs[2 * RAX] = out[0]!;
   regs[2 * RBX] = out[1]!;
   regs[2 * RCX] = out[2]!;

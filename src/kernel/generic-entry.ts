@@ -80,7 +80,12 @@ export const GENERIC_SYSCALL_NAMES: readonly (string | undefined)[] = (() => {
 export const GENERIC_NR_SYSCALLS = GENERIC_SYSCALL_NAMES.length;
 
 /** Table entries past 3.1's NR_syscalls (modern names) that this kernel implements. */
-export const GENERIC_SYSCALL_EXTRA: Readonly<Record<string, NativeName>> = { seccomp: "sys_seccomp" };
+export const GENERIC_SYSCALL_EXTRA: Readonly<Record<string, NativeName>> = {
+  seccomp: "sys_seccomp",
+  getrandom: "sys_getrandom",
+  faccessat2: "sys_faccessat2",
+  statx: "sys_statx",
+};
 
 /** sys_call_table[nr]: the native of a name this kernel implements, else sys_ni_syscall. */
 export function genericSyscallImpl(nr: number): NativeName {

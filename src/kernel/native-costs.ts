@@ -82,6 +82,19 @@ export const NATIVE_NAMES = [
   "sys_execve",
   "sys_ptrace",
   "sys_seccomp",
+  // the guest root and dynamic linking (appended last, so no earlier native moves)
+  "sys_access",
+  "sys_faccessat",
+  "sys_faccessat2",
+  "sys_getdents64",
+  "sys_readlinkat",
+  "sys_getrandom",
+  "sys_sched_getaffinity",
+  "sys_sysinfo",
+  "sys_getxattr",
+  "sys_lgetxattr",
+  "sys_fgetxattr",
+  "sys_statx",
 ] as const;
 
 export type NativeName = (typeof NATIVE_NAMES)[number];

@@ -19,6 +19,7 @@ import {
   sys_lseek,
   sys_newfstat,
   sys_newfstatat,
+  sys_newlstat,
   sys_newstat,
   sys_open,
   sys_openat,
@@ -27,6 +28,7 @@ import {
   sys_pread64,
   sys_read,
   sys_readlink,
+  sys_readlinkat,
   sys_readv,
   sys_rename,
   sys_unlink,
@@ -35,7 +37,26 @@ import {
 } from "./syscalls/file-io.ts";
 import { sys_clone, sys_fork, sys_vfork, sys_wait4 } from "./syscalls/fork.ts";
 import { sys_chdir, sys_close, sys_dup, sys_getcwd, sys_mkdir, sys_rmdir, sys_umask } from "./syscalls/fs.ts";
-import { sys_clock_gettime, sys_getpid, sys_getppid, sys_gettid, sys_newuname } from "./syscalls/info.ts";
+import {
+  sys_access,
+  sys_faccessat,
+  sys_faccessat2,
+  sys_fgetxattr,
+  sys_getdents64,
+  sys_getxattr,
+  sys_lgetxattr,
+  sys_statx,
+} from "./syscalls/fs-lookup.ts";
+import {
+  sys_clock_gettime,
+  sys_getpid,
+  sys_getppid,
+  sys_getrandom,
+  sys_gettid,
+  sys_newuname,
+  sys_sched_getaffinity,
+  sys_sysinfo,
+} from "./syscalls/info.ts";
 import { sys_brk } from "./syscalls/mm.ts";
 import { sys_prctl } from "./syscalls/prctl.ts";
 import {
@@ -127,7 +148,7 @@ export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
   sys_lseek,
   sys_newfstat,
   sys_newstat,
-  sys_newlstat: sys_newstat,
+  sys_newlstat,
   sys_newfstatat,
   sys_ioctl,
   sys_fcntl,
@@ -146,6 +167,18 @@ export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
   sys_ptrace,
   // seccomp(2): only the linux-generic table has an entry for it (GENERIC_SYSCALL_EXTRA in generic-entry.ts)
   sys_seccomp,
+  sys_access,
+  sys_faccessat,
+  sys_faccessat2,
+  sys_getdents64,
+  sys_readlinkat,
+  sys_getrandom,
+  sys_sched_getaffinity,
+  sys_sysinfo,
+  sys_getxattr,
+  sys_lgetxattr,
+  sys_fgetxattr,
+  sys_statx,
 };
 
 /** sys_call_table entries with a body: syscall name → native. */
@@ -217,4 +250,13 @@ export const SYSCALL_IMPLS: Partial<Record<SyscallName, NativeName>> = {
   wait4: "sys_wait4",
   execve: "sys_execve",
   ptrace: "sys_ptrace",
+  access: "sys_access",
+  faccessat: "sys_faccessat",
+  getdents64: "sys_getdents64",
+  readlinkat: "sys_readlinkat",
+  sched_getaffinity: "sys_sched_getaffinity",
+  sysinfo: "sys_sysinfo",
+  getxattr: "sys_getxattr",
+  lgetxattr: "sys_lgetxattr",
+  fgetxattr: "sys_fgetxattr",
 };

@@ -1,5 +1,6 @@
-// ELF64 x86-64 static executables (System V gABI, x86-64 psABI): header and program-header validation and
-// the page image Linux's load_elf_binary would map. Static only: ET_EXEC, or static-PIE ET_DYN, never PT_INTERP.
+// ELF64 x86-64 executables (System V gABI, x86-64 psABI): header and program-header validation and the page image
+// Linux's load_elf_binary would map. ET_EXEC or ET_DYN; a PT_INTERP (dynamic linking) is refused unless the caller
+// loads interpreters (`allowInterp`: exec does, and maps the interpreter the header names as a second image).
 
 export interface ElfSegment {
   /** load address, load bias included */
@@ -35,6 +36,8 @@ export interface ElfImage {
   phdrVaddr: bigint;
   /** 0 for ET_EXEC */
   loadBias: bigint;
+  /** PT_INTERP: the program interpreter's path (parsed only with allowInterp) */
+  interp?: string;
 }
 
 export class ElfError extends Error {
@@ -136,7 +139,7 @@ function interpName(bytes: Uint8Array, ph: RawPhdr): string {
  * Parses and validates a static ELF64 x86-64 executable. A PIE is placed at `loadBias` (default
  * DEFAULT_PIE_LOAD_BIAS); the returned addresses include the bias. Throws ElfError (only) on a bad file.
  */
-export function parseElf(bytes: Uint8Array, opts?: { loadBias?: bigint }): ElfImage {
+export function parseElf(bytes: Uint8Array, opts?: { loadBias?: bigint; allowInterp?: boolean }): ElfImage {
   if (bytes.length < EHDR_SIZE) fail(`file too short for an ELF header (${bytes.length} bytes, need 64)`);
   if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     const got = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
@@ -173,8 +176,20 @@ export function parseElf(bytes: Uint8Array, opts?: { loadBias?: bigint }): ElfIm
   const phdrs: RawPhdr[] = [];
   for (let i = 0; i < phnum; i++) phdrs.push(readPhdr(view, Number(phoff) + i * PHDR_SIZE, i));
   const interp = phdrs.find((p) => p.type === PT_INTERP);
-  if (interp) {
+  let interpPath: string | undefined;
+  if (interp && opts?.allowInterp !== true) {
     fail(`dynamically linked executables are not supported (PT_INTERP ${interpName(bytes, interp)})`);
+  }
+  if (interp) {
+    // load_elf_binary: p_filesz within PATH_MAX and 2.., the file range inside the file, NUL-terminated there
+    if (interp.filesz < 2n || interp.filesz > 4096n)
+      fail(`PT_INTERP p_filesz ${interp.filesz} is not 2..4096`);
+    if (!inFile(interp.offset, interp.filesz, bytes.length)) fail("PT_INTERP is outside the file");
+    const at = Number(interp.offset);
+    const end = at + Number(interp.filesz) - 1;
+    if (bytes[end] !== 0) fail("PT_INTERP is not NUL-terminated");
+    interpPath = new TextDecoder().decode(bytes.subarray(at, end));
+    if (interpPath.includes("\0") || interpPath === "") fail("PT_INTERP holds an empty or NUL-broken path");
   }
 
   const loads: RawPhdr[] = [];
@@ -271,6 +286,7 @@ export function parseElf(bytes: Uint8Array, opts?: { loadBias?: bigint }): ElfIm
     loadBias: bias,
   };
   if (tls) image.tls = tls;
+  if (interpPath !== undefined) image.interp = interpPath;
   return image;
 }
 

@@ -67,6 +67,8 @@ export interface InitialStackInput {
   /** the path given to execve (AT_EXECFN points at a copy of it) */
   execfn: string;
   image: ElfImage;
+  /** where the program interpreter (ld.so) was loaded: AT_BASE (0, the default, for a static program) */
+  interpBase?: bigint;
   /** 16 bytes for AT_RANDOM */
   random: Uint8Array;
   uid: number;
@@ -166,7 +168,7 @@ export function buildInitialStack(inp: InitialStackInput): InitialStack {
     [AT_PHDR, inp.image.phdrVaddr],
     [AT_PHENT, BigInt(inp.image.phentsize)],
     [AT_PHNUM, BigInt(inp.image.phnum)],
-    [AT_BASE, 0n],
+    [AT_BASE, inp.interpBase ?? 0n],
     [AT_FLAGS, 0n],
     [AT_ENTRY, inp.image.entry],
     [AT_UID, BigInt(inp.uid >>> 0)],

@@ -1,4 +1,5 @@
-// execve (fs/exec.c do_execve + fs/binfmt_elf.c load_elf_binary of 3.1, static ELF only): the calling task keeps
+// execve (fs/exec.c do_execve + fs/binfmt_elf.c load_elf_binary of 3.1; a PT_INTERP's ld.so comes from the VFS,
+// a missing one is ENOENT as on Linux): the calling task keeps
 // its pid, descriptors (but FD_CLOEXEC ones), blocked mask and ignored signals; its user half is replaced by the
 // program from the VFS. Like stub_execve's `jmp int_ret_from_sys_call`, the new image is entered by IRET: the
 // native hands the start registers to do_notify_resume (TIF_NOTIFY_RESUME), which writes them to pt_regs.
@@ -8,14 +9,14 @@ import { FIXED1, IF } from "../../cpu/rflags.ts";
 import { latin1Encode, utf8Decode } from "../../cpu/text-bytes.ts";
 import { ElfError } from "../../workload/elf.ts";
 import { E2BIG, EACCES, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR } from "../errno.ts";
-import { prepareExec, setExePath } from "../exec.ts";
+import { exePathOf, InterpError, prepareExec, setExePath } from "../exec.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { resetMm } from "../mm.ts";
 import { argNum } from "../native-args.ts";
 import type { Task } from "../task.ts";
 import { TASK_SIZE_MAX } from "../thread-info.ts";
 import { copyFromUser, strncpyFromUser } from "../uaccess.ts";
-import { isDir, PATH_MAX } from "../vfs.ts";
+import { isDir, loadReg, PATH_MAX } from "../vfs.ts";
 import { procOf } from "./process.ts";
 import { isPtraced } from "./ptrace.ts";
 import { flushSignalHandlers, SIGKILL, SIGTRAP, sendSignal, setResumeRegs } from "./signal.ts";
@@ -73,11 +74,14 @@ export function sys_execve(k: KernelContext, cpu: Cpu): number | undefined {
   if (typeof argv === "number") return argv;
   const envp = copyStrings(k, t, argNum(cpu, 2), budget);
   if (typeof envp === "number") return envp;
-  const r = k.vfs.lookup(t.cwd, name);
+  const r = k.vfs.lookup(t.cwd, name, { self: { pid: t.pid, exe: exePathOf(t), cwd: t.cwd } });
   if (r.notDirOnWay) return -ENOTDIR;
+  if (r.error !== undefined) return r.error;
   const n = r.node;
   if (n === undefined) return -ENOENT;
   if (isDir(n) || n.type !== "reg") return -EACCES; // may_open's S_ISREG test (open_exec)
+  const le = loadReg(n.file);
+  if (le < 0) return le;
   const bytes = n.file.data;
   let loader: ReturnType<typeof prepareExec>;
   try {
@@ -91,6 +95,7 @@ export function sys_execve(k: KernelContext, cpu: Cpu): number | undefined {
     });
   } catch (e) {
     if (e instanceof ElfError) return -ENOEXEC;
+    if (e instanceof InterpError) return e.errno;
     if (e instanceof Error && e.message.includes("E2BIG")) return -E2BIG;
     throw e;
   }

@@ -1,7 +1,8 @@
-// File syscalls beyond src/kernel/syscalls/fs.ts that static libc programs make: regular files (host files named
-// with `exec --file`, files created in the guest), /dev/urandom, pipes; readv/writev, pread64, lseek, the stat
-// family, ioctl (no terminals: ENOTTY), fcntl, dup2/dup3, pipe/pipe2, unlink, rename, readlink. read, write, open
-// and openat handle the new file kinds here and pass every other file to fs.ts.
+// File syscalls beyond src/kernel/syscalls/fs.ts that libc programs make: regular files (host files named with
+// `exec --file`, files of the guest root, files created in the guest), /dev/urandom, pipes; readv/writev, pread64,
+// lseek, the stat family (lower-layer objects report their host mode, owner, size and mtime), ioctl (no
+// terminals: ENOTTY), fcntl, dup2/dup3, pipe/pipe2, unlink, rename, readlink/readlinkat. read, write, open and
+// openat handle the new file kinds here and pass every other file to fs.ts.
 import type { Cpu } from "../../cpu/cpu.ts";
 import { concatBytes, utf8Encode } from "../../cpu/text-bytes.ts";
 import { entropyOf } from "../entropy.ts";
@@ -17,16 +18,16 @@ import {
   ENOTDIR,
   EPERM,
 } from "../errno.ts";
-import { exePathOf } from "../exec.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
 import type { Task } from "../task.ts";
 import { copyFromUser, copyToUser, strncpyFromUser } from "../uaccess.ts";
 import {
   isDir,
+  loadReg,
   type Node,
+  type NodeMeta,
   NR_OPEN_DEFAULT,
-  normalize,
   O_ACCMODE,
   O_RDONLY,
   O_WRONLY,
@@ -34,6 +35,7 @@ import {
   PATH_MAX,
   type Pipe,
   parentOf,
+  regSize,
 } from "../vfs.ts";
 import { EACCES, EAGAIN, ENOTTY, EPIPE, ESPIPE, EXDEV } from "./errno-extra.ts";
 import {
@@ -43,6 +45,8 @@ import {
   sys_read as fsRead,
   sys_write as fsWrite,
   O_CREAT,
+  O_NOFOLLOW,
+  selfOf,
 } from "./fs.ts";
 import { blockAndRetry, SIGPIPE, sendSignal } from "./signal.ts";
 
@@ -53,8 +57,15 @@ export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 export const AT_EMPTY_PATH = 0x1000;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
+/** no automount point is triggered (nothing here automounts): accepted and ignored, as vfs_fstatat of 3.1 does */
+export const AT_NO_AUTOMOUNT = 0x800;
 const MAX_RW_COUNT = 0x7ffff000;
 const UIO_MAXIOV = 1024;
+
+/** A path argument from user memory (getname), or -errno. */
+export function getUserPath(k: KernelContext, addr: number): string | number {
+  return getPath(k, addr);
+}
 
 function getPath(k: KernelContext, addr: number): string | number {
   const s = strncpyFromUser(k.current().space, addr, PATH_MAX - 1);
@@ -66,7 +77,7 @@ function getPath(k: KernelContext, addr: number): string | number {
 }
 
 /** The directory a *at() path is relative to: "/" for absolute paths, the cwd for AT_FDCWD, else dfd's path. */
-function atDir(t: Task, dfd: number, path: string): string | number {
+export function atDir(t: Task, dfd: number, path: string): string | number {
   if (path.startsWith("/") || dfd === AT_FDCWD) return t.cwd;
   const d = t.files.get(dfd >>> 0);
   if (d === undefined) return -EBADF;
@@ -325,25 +336,44 @@ const S_IFIFO = 0o010000;
 const S_IFCHR = 0o020000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
 
 /** struct stat (x86_64, 144 bytes) for a file kind: mode, size, rdev; inode numbers are stable per path. */
-function statBytes(mode: number, size: number, rdev: number, ino: number, uid = 0): Uint8Array {
+function statBytes(
+  mode: number,
+  size: number,
+  rdev: number,
+  ino: number,
+  uid = 0,
+  meta?: NodeMeta,
+): Uint8Array {
   const b = new Uint8Array(144);
   const v = new DataView(b.buffer);
   v.setBigUint64(0, 0x16n, true); // st_dev
   v.setBigUint64(8, BigInt(ino), true);
   v.setBigUint64(16, mode & S_IFDIR ? 2n : 1n, true); // st_nlink
-  v.setUint32(24, mode, true);
-  v.setUint32(28, uid, true);
-  v.setUint32(32, 0, true);
+  v.setUint32(24, meta !== undefined ? (mode & 0o170000) | meta.perm : mode, true);
+  v.setUint32(28, meta?.uid ?? uid, true);
+  v.setUint32(32, meta?.gid ?? 0, true);
   v.setBigUint64(40, BigInt(rdev), true);
   v.setBigInt64(48, BigInt(size), true);
   v.setBigInt64(56, 4096n, true); // st_blksize
   v.setBigInt64(64, BigInt(Math.ceil(size / 512)), true);
+  if (meta !== undefined) {
+    v.setBigUint64(16, BigInt(meta.nlink), true);
+    v.setBigInt64(64, BigInt(meta.blocks), true);
+    // st_atime, st_mtime, st_ctime (seconds, nanoseconds): the host file's mtime for all three
+    const sec = Math.floor(meta.mtimeMs / 1000);
+    const nsec = Math.floor((meta.mtimeMs - sec * 1000) * 1e6);
+    for (const at of [72, 88, 104]) {
+      v.setBigInt64(at, BigInt(sec), true);
+      v.setBigInt64(at + 8, BigInt(nsec), true);
+    }
+  }
   return b;
 }
 
-function inoOf(path: string): number {
+export function inoOf(path: string): number {
   let h = 2166136261;
   for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 16777619) >>> 0;
   return (h % 1_000_000) + 2;
@@ -351,14 +381,14 @@ function inoOf(path: string): number {
 
 const RDEV: Record<string, number> = { null: 0x103, zero: 0x105, urandom: 0x109 };
 
-function statOfFile(f: OpenFile): Uint8Array {
+export function statOfFile(f: OpenFile): Uint8Array {
   switch (f.kind) {
     case "reg":
-      return statBytes(S_IFREG | 0o644, f.reg!.data.length, 0, inoOf(f.path));
+      return statBytes(S_IFREG | 0o644, regSize(f.reg!), 0, inoOf(f.path), 0, f.meta);
     case "pipe":
       return statBytes(S_IFIFO | 0o600, 0, 0, 0x1000 + (f.accmode & 1));
     case "dir":
-      return statBytes(S_IFDIR | 0o755, 4096, 0, inoOf(f.path));
+      return statBytes(S_IFDIR | 0o755, 4096, 0, inoOf(f.path), 0, f.meta);
     case "mnt":
       return statBytes(S_IFREG | 0o644, 0, 0, inoOf(f.path));
     case "null":
@@ -371,9 +401,12 @@ function statOfFile(f: OpenFile): Uint8Array {
   }
 }
 
-function statOfNode(path: string, n: Node): Uint8Array {
+export function statOfNode(path: string, n: Node): Uint8Array {
+  if (n.type === "dir") return statBytes(S_IFDIR | 0o755, n.meta?.size ?? 4096, 0, inoOf(path), 0, n.meta);
   if (isDir(n)) return statBytes(S_IFDIR | 0o755, 4096, 0, inoOf(path));
-  if (n.type === "reg") return statBytes(S_IFREG | 0o644, n.file.data.length, 0, inoOf(path));
+  if (n.type === "reg") return statBytes(S_IFREG | 0o644, regSize(n.file), 0, inoOf(path), 0, n.meta);
+  if (n.type === "lnk")
+    return statBytes(S_IFLNK | 0o777, utf8Encode(n.target).length, 0, inoOf(path), 0, n.meta);
   if (n.type === "chr") return statBytes(S_IFCHR | 0o666, 0, RDEV[n.kind]!, inoOf(path));
   return statBytes(S_IFREG | 0o644, 0, 0, inoOf(path));
 }
@@ -391,14 +424,21 @@ export function sys_newfstat(k: KernelContext, cpu: Cpu): number {
   return putStat(t, argNum(cpu, 1), statOfFile(f));
 }
 
-function statPath(k: KernelContext, t: Task, dir: string, path: string, buf: number): number {
-  const r = k.vfs.lookup(dir, path);
+function statPath(
+  k: KernelContext,
+  t: Task,
+  dir: string,
+  path: string,
+  buf: number,
+  nofollow = false,
+): number {
+  const r = k.vfs.lookup(dir, path, { self: selfOf(t), nofollow });
   if (r.notDirOnWay) return -ENOTDIR;
-  if (r.node === undefined) return -ENOENT;
+  if (r.node === undefined) return r.error ?? -ENOENT;
   return putStat(t, buf, statOfNode(r.path, r.node));
 }
 
-/** long newstat(const char __user *filename, struct stat __user *statbuf) (also newlstat: no symlinks here) */
+/** long newstat(const char __user *filename, struct stat __user *statbuf) */
 export function sys_newstat(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
   const path = getPath(k, argNum(cpu, 0));
@@ -406,12 +446,20 @@ export function sys_newstat(k: KernelContext, cpu: Cpu): number {
   return statPath(k, t, t.cwd, path, argNum(cpu, 1));
 }
 
+/** long newlstat(const char __user *filename, struct stat __user *statbuf): a final symlink is not followed */
+export function sys_newlstat(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const path = getPath(k, argNum(cpu, 0));
+  if (typeof path === "number") return path;
+  return statPath(k, t, t.cwd, path, argNum(cpu, 1), true);
+}
+
 /** long newfstatat(int dfd, const char __user *filename, struct stat __user *statbuf, int flag) */
 export function sys_newfstatat(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
   const dfd = argInt(cpu, 0);
   const flag = argInt(cpu, 3);
-  if ((flag & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) return -EINVAL;
+  if ((flag & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) !== 0) return -EINVAL;
   const raw = strncpyFromUser(t.space, argNum(cpu, 1), PATH_MAX - 1);
   if (raw === null) return -EFAULT;
   if (raw === "toolong") return -ENAMETOOLONG;
@@ -425,7 +473,7 @@ export function sys_newfstatat(k: KernelContext, cpu: Cpu): number {
   k.charge("copy_user_per_byte", raw.length + 1);
   const dir = atDir(t, dfd, raw);
   if (typeof dir === "number") return dir;
-  return statPath(k, t, dir, raw, argNum(cpu, 2));
+  return statPath(k, t, dir, raw, argNum(cpu, 2), (flag & AT_SYMLINK_NOFOLLOW) !== 0);
 }
 
 /** long ioctl(unsigned int fd, unsigned int cmd, unsigned long arg): no file here is a terminal. */
@@ -548,8 +596,9 @@ function creatable(k: KernelContext, t: Task, dirPath: string): number {
 
 /** open of a regular file (or O_CREAT of a new one); other nodes are fs.ts's. Returns null to delegate. */
 function openReg(k: KernelContext, t: Task, dir: string, path: string, flags: number): number | null {
-  const r = k.vfs.lookup(dir, path);
+  const r = k.vfs.lookup(dir, path, { self: selfOf(t), nofollow: (flags & (O_NOFOLLOW | O_EXCL)) !== 0 });
   if (r.notDirOnWay) return null;
+  if (r.error !== undefined) return null;
   let n = r.node;
   if (n === undefined) {
     if ((flags & O_CREAT) === 0 || k.vfs.mountOf(r.path) !== undefined) return null;
@@ -561,7 +610,16 @@ function openReg(k: KernelContext, t: Task, dir: string, path: string, flags: nu
   if (n.type !== "reg") return null;
   const acc = flags & O_ACCMODE;
   if (acc !== O_RDONLY && !n.file.writable) return -EACCES;
+  // a file of the guest root: a task other than root writes only where the host mode lets it (owner or other bits)
+  if (acc !== O_RDONLY && n.meta !== undefined && t.creds.fsuid !== 0) {
+    const bits = t.creds.fsuid === n.meta.uid ? n.meta.perm >> 6 : n.meta.perm;
+    if ((bits & 2) === 0) return -EACCES;
+  }
   if (flags & O_TRUNC && acc !== O_RDONLY) n.file.data = new Uint8Array(0);
+  else {
+    const e = loadReg(n.file);
+    if (e < 0) return e;
+  }
   const f: OpenFile = {
     kind: "reg",
     path: r.path,
@@ -569,6 +627,7 @@ function openReg(k: KernelContext, t: Task, dir: string, path: string, flags: nu
     reg: n.file,
     pos: 0,
     flags: flags & (O_APPEND | O_NONBLOCK),
+    ...(n.meta !== undefined ? { meta: n.meta } : {}),
   };
   const fd = installFrom(t, f, 0);
   if (fd >= 0) t.files.setCloexec(fd, (flags & O_CLOEXEC) !== 0);
@@ -604,14 +663,14 @@ export function sys_unlink(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
   const path = getPath(k, argNum(cpu, 0));
   if (typeof path === "number") return path;
-  const r = k.vfs.lookup(t.cwd, path);
+  const r = k.vfs.lookup(t.cwd, path, { nofollow: true });
   if (r.notDirOnWay) return -ENOTDIR;
-  if (r.node === undefined) return -ENOENT;
+  if (r.node === undefined) return r.error ?? -ENOENT;
   if (isDir(r.node)) return -EISDIR;
-  if (r.node.type !== "reg") return -EPERM;
+  if (r.node.type !== "reg" && r.node.type !== "lnk") return -EPERM;
   const e = creatable(k, t, parentOf(r.path));
   if (e < 0) return e;
-  k.vfs.nodes.delete(r.path);
+  k.vfs.remove(r.path);
   return 0;
 }
 
@@ -622,8 +681,8 @@ export function sys_rename(k: KernelContext, cpu: Cpu): number {
   if (typeof from === "number") return from;
   const to = getPath(k, argNum(cpu, 1));
   if (typeof to === "number") return to;
-  const a = k.vfs.lookup(t.cwd, from);
-  const b = k.vfs.lookup(t.cwd, to);
+  const a = k.vfs.lookup(t.cwd, from, { nofollow: true });
+  const b = k.vfs.lookup(t.cwd, to, { nofollow: true });
   if (a.notDirOnWay || b.notDirOnWay) return -ENOTDIR;
   if (a.node === undefined) return -ENOENT;
   if (a.node.type !== "reg") return isDir(a.node) ? -EPERM : -EXDEV;
@@ -633,27 +692,39 @@ export function sys_rename(k: KernelContext, cpu: Cpu): number {
     if (e < 0) return e;
   }
   if (a.path === b.path) return 0;
-  k.vfs.nodes.set(b.path, a.node);
-  k.vfs.nodes.delete(a.path);
+  k.vfs.place(b.path, a.node);
+  k.vfs.remove(a.path);
   return 0;
 }
 
-/** long readlink(const char __user *path, char __user *buf, int bufsiz): only /proc/self/exe is a link here. */
+function doReadlink(k: KernelContext, t: Task, dir: string, path: string, buf: number, size: number): number {
+  if (size <= 0) return -EINVAL;
+  const r = k.vfs.lookup(dir, path, { self: selfOf(t), nofollow: true });
+  if (r.notDirOnWay) return -ENOTDIR;
+  const n = r.node;
+  if (n === undefined) return r.error ?? -ENOENT;
+  if (n.type !== "lnk") return -EINVAL;
+  const bytes = utf8Encode(n.target);
+  const out = bytes.subarray(0, Math.min(size, bytes.length));
+  if (!copyToUser(t.space, buf, out)) return -EFAULT;
+  k.charge("copy_user_per_byte", out.length);
+  return out.length;
+}
+
+/** long readlink(const char __user *path, char __user *buf, int bufsiz): /proc/self/exe, cwd, root, and the links of the guest root. */
 export function sys_readlink(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
   const path = getPath(k, argNum(cpu, 0));
   if (typeof path === "number") return path;
-  const size = argInt(cpu, 2);
-  if (size <= 0) return -EINVAL;
-  const p = normalize(t.cwd, path);
-  if (p === "/proc/self/exe" || p === `/proc/${t.pid}/exe`) {
-    const exe = exePathOf(t);
-    if (exe === undefined) return -ENOENT;
-    const abs = utf8Encode(normalize("/", exe));
-    const out = abs.subarray(0, Math.min(size, abs.length));
-    if (!copyToUser(t.space, argNum(cpu, 1), out)) return -EFAULT;
-    k.charge("copy_user_per_byte", out.length);
-    return out.length;
-  }
-  return k.vfs.node(p) === undefined ? -ENOENT : -EINVAL;
+  return doReadlink(k, t, t.cwd, path, argNum(cpu, 1), argInt(cpu, 2));
+}
+
+/** long readlinkat(int dfd, const char __user *pathname, char __user *buf, int bufsiz) */
+export function sys_readlinkat(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const path = getPath(k, argNum(cpu, 1));
+  if (typeof path === "number") return path;
+  const dir = atDir(t, argInt(cpu, 0), path);
+  if (typeof dir === "number") return dir;
+  return doReadlink(k, t, dir, path, argNum(cpu, 2), argInt(cpu, 3));
 }

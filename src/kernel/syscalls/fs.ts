@@ -19,6 +19,8 @@ import {
   EPERM,
   ERANGE,
 } from "../errno.ts";
+import { exePathOf } from "../exec.ts";
+import { procMaps } from "../fs/proc-maps.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
 import type { Task } from "../task.ts";
@@ -32,8 +34,19 @@ import {
   O_WRONLY,
   type OpenFile,
   PATH_MAX,
+  type ProcSelf,
   parentOf,
 } from "../vfs.ts";
+import { ELOOP } from "./errno-extra.ts";
+
+/** The task as /proc/self shows it to its own lookups. */
+export function selfOf(t: Task): ProcSelf {
+  return { pid: t.pid, exe: exePathOf(t), cwd: t.cwd, maps: () => procMaps(t) };
+}
+
+export const O_NOFOLLOW = 0o400000;
+/** O_PATH (2.6.39): a descriptor for the path only; open of a symlink with O_NOFOLLOW|O_PATH gives the link */
+export const O_PATH = 0o10000000;
 
 export const O_CREAT = 0o100;
 /** AT_FDCWD: openat's "relative to the working directory" */
@@ -121,8 +134,10 @@ function getPath(k: KernelContext, addr: number): string | number {
 
 /** do_sys_open over the VFS: existing devices, directories and mounted files; O_CREAT creates nothing. */
 function doOpen(k: KernelContext, t: Task, dir: string, path: string, flags: number): number {
-  const r = k.vfs.lookup(dir, path);
+  const r = k.vfs.lookup(dir, path, { self: selfOf(t), nofollow: (flags & O_NOFOLLOW) !== 0 });
   if (r.notDirOnWay) return -ENOTDIR;
+  if (r.error !== undefined && r.error !== -ENOENT) return r.error;
+  if (r.node?.type === "lnk") return -ELOOP; // O_NOFOLLOW on a symlink
   if (r.node === undefined) {
     // cgroupfs directories have no create operation (vfs_create: -EACCES); elsewhere nothing is creatable here
     if (flags & O_CREAT && k.vfs.node(parentOf(r.path))?.type === "mnt") return -EACCES;
@@ -132,7 +147,7 @@ function doOpen(k: KernelContext, t: Task, dir: string, path: string, flags: num
   let f: OpenFile;
   if (isDir(n)) {
     if ((flags & O_ACCMODE) !== O_RDONLY) return -EISDIR;
-    f = { kind: "dir", path: r.path, accmode: 0 };
+    f = { kind: "dir", path: r.path, accmode: 0, ...(n.type === "dir" && n.meta ? { meta: n.meta } : {}) };
   } else {
     if (flags & O_DIRECTORY) return -ENOTDIR;
     if (n.type === "mnt") {
@@ -200,10 +215,11 @@ export function sys_chdir(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
   const path = getPath(k, argNum(cpu, 0));
   if (typeof path === "number") return path;
-  const r = k.vfs.lookup(t.cwd, path);
+  const r = k.vfs.lookup(t.cwd, path, { self: selfOf(t) });
   if (r.notDirOnWay) return -ENOTDIR;
+  if (r.error !== undefined) return r.error;
   if (r.node === undefined) return -ENOENT;
-  if (r.node.type !== "dir") return -ENOTDIR;
+  if (!isDir(r.node)) return -ENOTDIR;
   t.cwd = r.path;
   return 0;
 }
@@ -228,9 +244,10 @@ export function sys_mkdir(k: KernelContext, cpu: Cpu): number {
   const path = getPath(k, argNum(cpu, 0));
   if (typeof path === "number") return path;
   const last = lastComponent(path);
-  const r = k.vfs.lookup(t.cwd, path);
+  const r = k.vfs.lookup(t.cwd, path, { nofollow: true });
   if (r.notDirOnWay) return -ENOTDIR;
   if (r.node !== undefined || last === "." || last === ".." || last === "/") return -EEXIST;
+  if (r.error !== undefined && r.error !== -ENOENT) return r.error;
   const parent = k.vfs.node(parentOf(r.path));
   if (parent === undefined) return -ENOENT;
   if (!isDir(parent)) return -ENOTDIR;
@@ -253,10 +270,10 @@ export function sys_rmdir(k: KernelContext, cpu: Cpu): number {
   const last = lastComponent(path);
   if (last === ".") return -EINVAL;
   if (last === "..") return -ENOTEMPTY;
-  const r = k.vfs.lookup(t.cwd, path);
+  const r = k.vfs.lookup(t.cwd, path, { nofollow: true });
   if (r.notDirOnWay) return -ENOTDIR;
   const n = r.node;
-  if (n === undefined) return -ENOENT;
+  if (n === undefined) return r.error ?? -ENOENT;
   if (!isDir(n)) return -ENOTDIR;
   // a mount point, or "/", is busy
   if (r.path === "/" || k.vfs.mounts.has(r.path) || (n.type === "mnt" && n.rel === "/")) return -EBUSY;
@@ -266,6 +283,6 @@ export function sys_rmdir(k: KernelContext, cpu: Cpu): number {
   }
   if (k.vfs.hasChildren(r.path)) return -ENOTEMPTY;
   if (t.creds.fsuid !== 0 && parentOf(r.path) !== "/tmp") return -EACCES;
-  k.vfs.nodes.delete(r.path);
+  k.vfs.remove(r.path);
   return 0;
 }

@@ -1,7 +1,9 @@
-// Process and system information syscalls: getpid, getppid, gettid, uname, clock_gettime.
+// Process and system information syscalls: getpid, getppid, gettid, uname, clock_gettime, getrandom,
+// sched_getaffinity, sysinfo.
 import type { Cpu } from "../../cpu/cpu.ts";
 import { latin1Encode } from "../../cpu/text-bytes.ts";
-import { EFAULT, EINVAL } from "../errno.ts";
+import { entropyOf } from "../entropy.ts";
+import { EFAULT, EINVAL, ESRCH } from "../errno.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum } from "../native-args.ts";
 import { copyToUser, u64Bytes } from "../uaccess.ts";
@@ -64,5 +66,57 @@ export function sys_clock_gettime(k: KernelContext, cpu: Cpu): number {
   const sec = Math.floor(ns / 1e9);
   const data = u64Bytes(sec, ns - sec * 1e9);
   if (!copyToUser(k.current().space, argNum(cpu, 1), data)) return -EFAULT;
+  return 0;
+}
+
+const GRND_NONBLOCK = 1;
+const GRND_RANDOM = 2;
+const GRND_INSECURE = 4;
+
+/**
+ * ssize_t getrandom(char __user *buf, size_t count, unsigned int flags) (3.17+, drivers/char/random.c): bytes from
+ * the machine's seeded generator (so runs repeat), at most 1 MiB per call here; the pool is always initialised.
+ */
+export function sys_getrandom(k: KernelContext, cpu: Cpu): number {
+  const flags = argInt(cpu, 2);
+  if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) !== 0) return -EINVAL;
+  if ((flags & (GRND_RANDOM | GRND_INSECURE)) === (GRND_RANDOM | GRND_INSECURE)) return -EINVAL;
+  const n = Math.min(Math.max(argNum(cpu, 1), 0), 1 << 20);
+  const data = entropyOf(k).bytes(n);
+  if (!copyToUser(k.current().space, argNum(cpu, 0), data)) return -EFAULT;
+  k.charge("copy_user_per_byte", data.length);
+  return data.length;
+}
+
+/**
+ * long sched_getaffinity(pid_t pid, unsigned int len, unsigned long __user *user_mask_ptr): every emulated CPU
+ * (a task may run on any); returns the bytes written, one long (nr_cpu_ids ≤ 64), -EINVAL for a shorter buffer.
+ */
+export function sys_sched_getaffinity(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const pid = argInt(cpu, 0);
+  const len = argNum(cpu, 1) >>> 0;
+  if (len < 8 || (len & 7) !== 0) return -EINVAL;
+  if (pid !== 0 && !k.tasks.some((x) => x.pid === pid && !x.exited)) return -ESRCH;
+  const ncpus = "cpus" in k ? (k as unknown as { cpus: unknown[] }).cpus.length : 1;
+  const data = u64Bytes(2 ** ncpus - 1);
+  if (!copyToUser(t.space, argNum(cpu, 2), data)) return -EFAULT;
+  return 8;
+}
+
+/**
+ * long sysinfo(struct sysinfo __user *info): uptime from the simulated clock, RAM from the guest's physical
+ * memory (mem_unit 1), no swap, no load, the live task count.
+ */
+export function sys_sysinfo(k: KernelContext, cpu: Cpu): number {
+  const b = new Uint8Array(112);
+  const v = new DataView(b.buffer);
+  const phys = k.kspace.phys;
+  v.setBigInt64(0, BigInt(Math.floor(cpu.cycles / k.clockHz)), true);
+  v.setBigUint64(32, BigInt(phys.frameCount * 4096), true); // totalram
+  v.setBigUint64(40, BigInt((phys.frameCount - phys.framesInUse) * 4096), true); // freeram
+  v.setUint16(80, Math.min(k.tasks.filter((t) => !t.exited).length, 0xffff), true); // procs
+  v.setUint32(104, 1, true); // mem_unit
+  if (!copyToUser(k.current().space, argNum(cpu, 0), b)) return -EFAULT;
   return 0;
 }

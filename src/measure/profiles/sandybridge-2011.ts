@@ -479,6 +479,54 @@ export const sandybridge2011: CostProfileSpec = {
       value: 71,
       source: `est.: ~45 instructions (do_seccomp's op switch, seccomp_set_mode_filter's flag tests, seccomp_may_assign_mode, seccomp_assign_mode; Linux 6.x kernel/seccomp.c) / ${IPC} = 31, + 2 atomics (the siglock, set_task_syscall_work) at ${LOCKED}; as for natives.sys_prctl, the copies are copy_user_per_byte and the checker and cache preparation are not priced; the linux-generic table only (3.1 has no number 317)`,
     },
+    sys_access: {
+      value: 560,
+      source: `= natives.sys_chdir 510's lookup (getname, RCU-walk, putname) + ~70 instructions of sys_faccessat's credential override (prepare_creds/override_creds with the fsuid swap) and inode_permission (Linux 3.1 fs/open.c) / ${IPC} = 48, rounded; the path bytes are charged as copy_user_per_byte`,
+    },
+    sys_faccessat: {
+      value: 564,
+      source: `= natives.sys_access 560 + ~6 instructions for the dfd (access is faccessat(AT_FDCWD) in Linux 3.1 fs/open.c) / ${IPC} = 4`,
+    },
+    sys_faccessat2: {
+      value: 568,
+      source: `= natives.sys_faccessat 564 + ~6 instructions for the flags test (Linux 5.8+ fs/open.c do_faccessat) / ${IPC} = 4; the linux-generic table only (3.1 has no number 439)`,
+    },
+    sys_getdents64: {
+      value: 900,
+      source: `est.: ~1,000 instructions for one call on a small directory (fget_light, vfs_readdir under i_mutex, the file system's readdir with one filldir64 per entry and its __put_user stores, fput_light; Linux 3.1 fs/readdir.c, ext4 htree readdir of a cached directory) / ${IPC} = 680, + 10 atomics at ${LOCKED}, rounded; the record bytes are charged as copy_user_per_byte`,
+    },
+    sys_readlinkat: {
+      value: 904,
+      source: `= natives.sys_readlink 900 + ~6 instructions for the dfd (readlink is readlinkat(AT_FDCWD) in Linux 3.1 fs/stat.c) / ${IPC} = 4`,
+    },
+    sys_getrandom: {
+      value: 400,
+      source: `est.: ~550 instructions for a small request (the flag checks, wait_for_random_bytes's crng_ready test, get_random_bytes_user's ChaCha20 block per 64 bytes for the first block; Linux 5.18+ drivers/char/random.c) / ${IPC} = 374, rounded; the bytes are charged as copy_user_per_byte; the linux-generic table only (3.1 has no number 318)`,
+    },
+    sys_sched_getaffinity: {
+      value: 200,
+      source: `est.: ~250 instructions (find_process_by_pid under rcu_read_lock, security_task_getscheduler, the cpumask_and of cpus_allowed with cpu_online_mask under pi_lock, the copy_to_user of one long; Linux 3.1 kernel/sched.c) / ${IPC} = 170, + 1 atomic (pi_lock) at ${LOCKED}, rounded`,
+    },
+    sys_sysinfo: {
+      value: 500,
+      source: `est.: ~700 instructions (do_sysinfo: get_monotonic_boottime, the load averages, si_meminfo and si_swapinfo with the swap lock, nr_threads, the 112-byte copy_to_user; Linux 3.1 kernel/timer.c) / ${IPC} = 476, + 1 atomic at ${LOCKED}, rounded`,
+    },
+    sys_getxattr: {
+      value: 700,
+      source: `= natives.sys_chdir 510's lookup (getname, RCU-walk, putname) + ~280 instructions of getxattr (the name's strncpy_from_user, xattr_permission, security_inode_getxattr, vfs_getxattr reaching the file system's handler that finds no attribute; Linux 3.1 fs/xattr.c) / ${IPC} = 190, rounded`,
+    },
+    sys_lgetxattr: {
+      value: 700,
+      source: `= natives.sys_getxattr 700: the same lookup without following a final symlink (Linux 3.1 fs/xattr.c)`,
+    },
+    sys_fgetxattr: {
+      value: 250,
+      source: `= natives.sys_getxattr 700 without the path lookup (fget_light instead of ~450 cycles of getname and RCU-walk; Linux 3.1 fs/xattr.c), rounded`,
+    },
+    sys_statx: {
+      value: 700,
+      source: `= natives.sys_newfstatat 684 + ~20 instructions of cp_statx filling the larger struct statx (Linux 4.11+ fs/stat.c) / ${IPC} = 14, rounded; the linux-generic table only (3.1 has no number 332)`,
+    },
     copy_user_per_byte: {
       value: 0.125,
       source:
