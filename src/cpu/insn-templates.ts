@@ -6,7 +6,7 @@
 // slot, the branch predictor's key), $ea (the memory operand's linear address) and $lea (LEA's low half; the high
 // half is then in leaOut[0]). The interpreter reads the fields from the decoded slot; the JIT writes them as
 // constants. A `break` leaves the instruction. Bodies are TypeScript: the JIT strips the `!` assertions and the
-// `: number` annotations (the only TypeScript syntax a body may use).
+// `: number` and `: boolean` annotations (the only TypeScript syntax a body may use).
 
 export interface InsnTemplate {
   /** the ops (decoded.ts) this body executes */
