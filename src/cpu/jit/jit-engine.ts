@@ -20,6 +20,17 @@ class JitEntry {
   /** the compiled prefix (null: not compiled yet, or not compilable: `jitLength` 0) */
   fn: JitBlockFn | null = null;
   jitLength = -1;
+  /**
+   * Chaining: the compiled entries that ran after this one (two, for a conditional branch's two ways), valid
+   * while Mmu.epoch is what it was when linked (it moves on at a TLB flush, an address-space change and a write
+   * to code, so the successor's translation and its code are still those checked).
+   */
+  c0pc = Number.NaN;
+  c0: JitEntry | null = null;
+  c0ep = -1;
+  c1pc = Number.NaN;
+  c1: JitEntry | null = null;
+  c1ep = -1;
   constructor(
     readonly linear: number,
     readonly gen: number,
@@ -122,12 +133,14 @@ export function executeJit(cpu: Cpu, max: number): StopReason {
   const TAG = d.tag;
   const GEN = d.gen;
   let n = 0;
+  let prev: JitEntry | null = null;
   for (;;) {
     const left = max - n;
     if (left <= 0) return BUDGET;
     if (jit.epoch !== blocks.epoch) {
       jit.clear();
       jit.epoch = blocks.epoch;
+      prev = null;
     }
     const rip = cpu.rip;
     let steps = left;
@@ -135,33 +148,60 @@ export function executeJit(cpu: Cpu, max: number): StopReason {
       // Part-way through a block (a compiled prefix ended, a fault, a budget stop): the interpreter finishes it.
       steps = cpu.blockResumeEnd - cpu.blockResumePos;
     } else {
-      const off = rip & 4095;
-      const pa = (rip - off) * (1 / 4096) === mmu.fetchVpn ? mmu.fetchPa + off : mmu.probe(rip, ACC_FETCH);
-      if (pa >= 0) {
-        const e = jit.entries.get(pa);
-        if (e !== undefined && e.linear === rip && e.gen === codeGen[pa >>> 12]) {
-          const fn = e.fn;
-          if (fn !== null) {
-            if (e.jitLength <= left) {
-              n += fn(cpu);
-              continue;
+      const ep = mmu.epoch;
+      let e: JitEntry | undefined;
+      if (prev !== null) {
+        if (prev.c0pc === rip && prev.c0ep === ep) e = prev.c0!;
+        else if (prev.c1pc === rip && prev.c1ep === ep) e = prev.c1!;
+      }
+      if (e === undefined) {
+        const off = rip & 4095;
+        const pa = (rip - off) * (1 / 4096) === mmu.fetchVpn ? mmu.fetchPa + off : mmu.probe(rip, ACC_FETCH);
+        if (pa >= 0) {
+          const f = jit.entries.get(pa);
+          if (f !== undefined && f.linear === rip && f.gen === codeGen[pa >>> 12]) {
+            e = f;
+            if (f.fn === null && ++f.hits === HOT) jit.compile(cpu, f, pa);
+            if (prev !== null && f.fn !== null) {
+              // link prev → f, replacing the way that did not match
+              if (prev.c0 === null || prev.c1 !== null) {
+                prev.c0pc = rip;
+                prev.c0 = f;
+                prev.c0ep = ep;
+                prev.c1 = null;
+                prev.c1pc = Number.NaN;
+              } else {
+                prev.c1pc = rip;
+                prev.c1 = f;
+                prev.c1ep = ep;
+              }
             }
-          } else if (++e.hits === HOT) jit.compile(cpu, e, pa);
-          steps = e.length;
-        } else {
-          const s = entrySlot(cpu, rip, pa, TAG, GEN, codeGen);
-          if (s >= 0) {
-            const b = cpu.enterBlock(rip, s);
-            if (b !== 0) {
-              const ne = new JitEntry(rip, GEN[s]!, blocks.length[b]!, blocks.offset[b]!);
-              ne.hits = 1;
-              jit.entries.set(pa, ne);
-              steps = ne.length;
-            } else steps = 1;
-          } else steps = 1;
+          } else {
+            const s = entrySlot(cpu, rip, pa, TAG, GEN, codeGen);
+            steps = 1;
+            if (s >= 0) {
+              const b = cpu.enterBlock(rip, s);
+              if (b !== 0) {
+                const ne = new JitEntry(rip, GEN[s]!, blocks.length[b]!, blocks.offset[b]!);
+                ne.hits = 1;
+                jit.entries.set(pa, ne);
+                steps = ne.length;
+              }
+            }
+          }
+        } else steps = 1;
+      }
+      if (e !== undefined) {
+        const fn = e.fn;
+        if (fn !== null && e.jitLength <= left) {
+          n += fn(cpu);
+          prev = e;
+          continue;
         }
-      } else steps = 1;
+        steps = e.length;
+      }
     }
+    prev = null;
     const k = Math.min(steps, left);
     const r = execute(cpu, k);
     if (r.kind !== "budget") return r;
