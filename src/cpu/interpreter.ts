@@ -48,8 +48,8 @@ const TRAP_CLASS = INSN_CLASS_INDEX.trap;
 const STRING_CLASS = INSN_CLASS_INDEX.string;
 const BUDGET: StopReason = Object.freeze({ kind: "budget" }) as StopReason;
 
-/** Runs up to `max` instructions (see Cpu.run). */
-export function execute(cpu: Cpu, max: number): StopReason {
+/** Runs up to `max` instructions (see Cpu.run); `resumed`: called by the block JIT's run loop (jit/jit-engine.ts). */
+export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
   const regs = cpu.regs;
   const lf = cpu.lf;
   const mmu = cpu.mmu;
@@ -99,8 +99,12 @@ export function execute(cpu: Cpu, max: number): StopReason {
   let pc = cpu.rip;
   let fVpn = mmu.fetchVpn;
   let fPa = mmu.fetchPa;
-  const pending = cpu.takeStop();
-  if (pending !== null) return pending;
+  // A stop requested before run() ends it at once; one a probe requested while the block JIT's run loop called
+  // the interpreter (`resumed`) waits for a native, as when the interpreter runs alone.
+  if (!resumed) {
+    const pending = cpu.takeStop();
+    if (pending !== null) return pending;
+  }
   if (cpu.compatMode) return compatStop(pc);
   for (;;) {
     try {

@@ -3,7 +3,7 @@
 export type Engine = "interp" | "jit";
 export const ENGINES: readonly Engine[] = ["interp", "jit"];
 
-let current: Engine = "interp";
+let current: Engine = "jit";
 
 /** The engine a new Cpu starts with. */
 export function defaultEngine(): Engine {

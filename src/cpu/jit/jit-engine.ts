@@ -203,7 +203,7 @@ export function executeJit(cpu: Cpu, max: number): StopReason {
     }
     prev = null;
     const k = Math.min(steps, left);
-    const r = execute(cpu, k);
+    const r = execute(cpu, k, true);
     if (r.kind !== "budget") return r;
     n += k;
   }
