@@ -297,7 +297,8 @@ if (m !== 255 /* NONE */) {
 const size = $size;
 const m = $rm;
 const count = $op === 19 ? $imm : regs[2]! & 0xff;
-const cf = cpu.getCF();
+const kind = $aux;
+const cf = kind === 2 || kind === 3 ? cpu.getCF() : 0; // only RCL and RCR read CF
 let a = 0;
 let lo: number;
 let hi: number;
@@ -309,7 +310,6 @@ if (m !== 255 /* NONE */) {
   lo = mmu.read(a, size);
   hi = mmu.hi;
 }
-const kind = $aux;
 if (kind < 4) cpu.getRflags(); // rotates change only CF/OF: fix the other flags in RFLAGS first
 const res = shift(lf, kind, size, lo, hi, count, cf);
 if (!shiftChanged) {

@@ -396,7 +396,8 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             const size = SIZE[s]!;
             const m = RM[s]!;
             const count = op === 19 ? IMM[s]! : regs[2]! & 0xff;
-            const cf = cpu.getCF();
+            const kind = AUX[s]!;
+            const cf = kind === 2 || kind === 3 ? cpu.getCF() : 0; // only RCL and RCR read CF
             let a = 0;
             let lo: number;
             let hi: number;
@@ -408,7 +409,6 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
               lo = mmu.read(a, size);
               hi = mmu.hi;
             }
-            const kind = AUX[s]!;
             if (kind < 4) cpu.getRflags(); // rotates change only CF/OF: fix the other flags in RFLAGS first
             const res = shift(lf, kind, size, lo, hi, count, cf);
             if (!shiftChanged) {

@@ -7,7 +7,6 @@ import { getProfile } from "../../../src/measure/profile.ts";
 import { bytesAt, machine, USER_CODE } from "../machine.ts";
 
 const RAX = 0;
-const RCX = 1;
 const RBX = 3;
 const RDX = 2;
 
