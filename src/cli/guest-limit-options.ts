@@ -37,7 +37,7 @@ export function addGuestLimitOptions(cmd: Command): Command {
     )
     .option(
       "--engine <engine>",
-      "interp (the interpreter) or jit (basic blocks compiled to JavaScript): the same cycles and counts (default: $SYSCALL_LAB_ENGINE, else interp)",
+      "interp (the interpreter) or jit (basic blocks compiled to JavaScript): the same cycles and counts (default: $SYSCALL_LAB_ENGINE, else jit)",
     );
 }
 

@@ -1,5 +1,5 @@
-// Which engine Cpu.run uses: the interpreter (the reference) or the block JIT. Both give the same guest results,
-// cycles and counts (test/cpu/jit/differential.test.ts); `trace` and step() always interpret.
+// Which engine Cpu.run uses: the interpreter (the reference) or the block JIT (the default). Both give the same
+// guest results, cycles and counts (test/cpu/jit/); `trace` and step() always interpret.
 export type Engine = "interp" | "jit";
 export const ENGINES: readonly Engine[] = ["interp", "jit"];
 
