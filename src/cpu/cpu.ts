@@ -430,6 +430,7 @@ export class Cpu {
     if (old !== -1 && old !== pa) mmu.voidLinks();
     d.tag[s] = -1;
     this.blocks.unbindSlot(s);
+    this.jit.slotState[s] = 0;
     if (nat !== undefined) {
       this.nativeSlot(s, nat, rip);
       d.tag[s] = pa;

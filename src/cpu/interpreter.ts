@@ -47,6 +47,8 @@ import { STR_CMPS, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS, stringDone, stringOp 
 const TRAP_CLASS = INSN_CLASS_INDEX.trap;
 const STRING_CLASS = INSN_CLASS_INDEX.string;
 const BUDGET: StopReason = Object.freeze({ kind: "budget" }) as StopReason;
+/** Returned to the block JIT's run loop at a block entry it wants (only when `resumed`); cpu.jit.steps ran. */
+export const JIT_YIELD: StopReason = Object.freeze({ kind: "budget" }) as StopReason;
 
 /** Runs up to `max` instructions (see Cpu.run); `resumed`: called by the block JIT's run loop (jit/jit-engine.ts). */
 export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
@@ -67,6 +69,7 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
   const HOTF = d.hotF;
   const codeGen = mmu.phys.codeGen;
   const PROBEOP = d.probeOp;
+  const JITS = cpu.jit.slotState;
   // Block accounting (src/cpu/timing): bp indexes the current block's next position in POOL (-1: the next
   // instruction enters a block), be is the block's end; a run that stopped mid-block resumes its position.
   const blocks = cpu.blocks;
@@ -134,6 +137,14 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
         pc = next;
         n++;
         let op = HOT[s << 2]!;
+        if (bp < 0 && resumed && JITS[s] !== 2 && n > 1 && op !== 78 /* PROBE */) {
+          // A block entry the block JIT has compiled or is counting: back to its run loop (jit/jit-engine.ts).
+          cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+          cpu.rip = rip;
+          saveBlock(cpu, rip, -1, 0);
+          cpu.jit.steps = n - 1;
+          return JIT_YIELD;
+        }
         if (op === 78 /* PROBE */) {
           // Host probes see the counters of every instruction before this one; the slot's real op runs next.
           cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);

@@ -5,12 +5,14 @@ import type { Cpu, StopReason } from "../cpu.ts";
 import { DecodedInsns } from "../decoded.ts";
 import { decodeInsn, MAX_INSN_LENGTH, specialize } from "../decoder.ts";
 import { FAULT } from "../fault.ts";
-import { execute } from "../interpreter.ts";
+import { execute, JIT_YIELD } from "../interpreter.ts";
 import { ACC_FETCH } from "../mmu.ts";
 import { compileBlock, JIT_OPS, type JitBlockFn, type JitInsn } from "./compile-block.ts";
 
 /** A block entry is compiled on its HOT-th visit (entries seen fewer times run in the interpreter). */
 export const HOT = 4;
+/** Compiled blocks shorter than this are run by the JIT only when reached from another compiled block. */
+export const MIN_YIELD = 6;
 
 const BUDGET: StopReason = Object.freeze({ kind: "budget" }) as StopReason;
 
@@ -48,9 +50,18 @@ export class JitCache {
   private readonly d = new DecodedInsns(1);
   private readonly buf = new Uint8Array(MAX_INSN_LENGTH + 1);
   compiled = 0;
+  /**
+   * Per decoded-cache slot, whether the interpreter, called by the run loop, returns to it when a block starts
+   * there: 0 (not known) and 1 (an entry being counted or compiled) return, 2 (the block cannot be compiled) runs on.
+   * Reset when the slot is decoded again.
+   */
+  readonly slotState = new Uint8Array(32768 + 1);
+  /** instructions the interpreter ran before returning JIT_YIELD */
+  steps = 0;
 
   clear(): void {
     this.entries.clear();
+    this.slotState.fill(0);
   }
 
   /** The instructions of the table block at `e` that the JIT compiles: up to the first op without a template. */
@@ -105,6 +116,9 @@ export class JitCache {
   compile(cpu: Cpu, e: JitEntry, pa: number): void {
     const insns = this.collect(cpu, e, pa);
     e.jitLength = insns.length;
+    // The interpreter does not stop for a block it cannot compile, nor for a short one: leaving and re-entering
+    // the interpreter costs more than the JIT saves on a few instructions (the kernel's entry path).
+    if (insns.length < MIN_YIELD) this.slotState[(pa ^ (pa >>> 15)) & 0x7fff /* ICACHE_MASK */] = 2;
     if (insns.length === 0) return;
     const frame = pa >>> 12;
     cpu.mmu.phys.markCode(frame); // the block is code now: the first write to its frame bumps codeGen
@@ -143,11 +157,8 @@ export function executeJit(cpu: Cpu, max: number): StopReason {
       prev = null;
     }
     const rip = cpu.rip;
-    let steps = left;
-    if (cpu.blockResumePc === rip && cpu.blockResumePos >= 0 && cpu.blockResumeEpoch === blocks.epoch) {
-      // Part-way through a block (a compiled prefix ended, a fault, a budget stop): the interpreter finishes it.
-      steps = cpu.blockResumeEnd - cpu.blockResumePos;
-    } else {
+    // Part-way through a block (a compiled prefix ended, a fault, a budget stop), the interpreter finishes it.
+    if (!(cpu.blockResumePc === rip && cpu.blockResumePos >= 0 && cpu.blockResumeEpoch === blocks.epoch)) {
       const ep = mmu.epoch;
       let e: JitEntry | undefined;
       if (prev !== null) {
@@ -178,18 +189,16 @@ export function executeJit(cpu: Cpu, max: number): StopReason {
             }
           } else {
             const s = entrySlot(cpu, rip, pa, TAG, GEN, codeGen);
-            steps = 1;
             if (s >= 0) {
               const b = cpu.enterBlock(rip, s);
               if (b !== 0) {
                 const ne = new JitEntry(rip, GEN[s]!, blocks.length[b]!, blocks.offset[b]!);
                 ne.hits = 1;
                 jit.entries.set(pa, ne);
-                steps = ne.length;
               }
             }
           }
-        } else steps = 1;
+        }
       }
       if (e !== undefined) {
         const fn = e.fn;
@@ -198,14 +207,17 @@ export function executeJit(cpu: Cpu, max: number): StopReason {
           prev = e;
           continue;
         }
-        steps = e.length;
       }
     }
     prev = null;
-    const k = Math.min(steps, left);
-    const r = execute(cpu, k, true);
+    // The interpreter runs at least the rest of this block, then on until a block entry the JIT wants.
+    const r = execute(cpu, left, true);
+    if (r === JIT_YIELD) {
+      n += jit.steps;
+      continue;
+    }
     if (r.kind !== "budget") return r;
-    n += k;
+    n += left;
   }
 }
 
