@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BenchRecord, hostInfo, resultsDir, type SuiteResults } from "./results.ts";
 
-const SUITES = ["interpreter", "syscall", "designs", "sweep", "startup", "qemu", "replay"] as const;
+const SUITES = ["interpreter", "jit", "syscall", "designs", "sweep", "startup", "qemu", "replay"] as const;
 const here = dirname(fileURLToPath(import.meta.url));
 const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
 

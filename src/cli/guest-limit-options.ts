@@ -2,6 +2,7 @@
 // defaults of Machine.boot (src/kernel/guest-limits.ts), so each machine the command boots runs under them; the
 // time limit is one deadline for the whole command.
 import type { Command } from "commander";
+import { ENGINES, type Engine, setDefaultEngine } from "../cpu/jit/engine.ts";
 import { type GuestLimits, setDefaultGuestLimits } from "../kernel/guest-limits.ts";
 import { UsageError } from "./output.ts";
 
@@ -17,6 +18,7 @@ export interface GuestLimitCliOptions {
   maxInsns?: string;
   timeout?: string;
   memory?: string;
+  engine?: string;
 }
 
 /** `scope` "point": `sweep`, where each point's machine has its own time limit (a sweep is resumable). */
@@ -34,7 +36,19 @@ export function addGuestLimitOptions(cmd: Command, scope: "command" | "point" = 
     .option(
       "--memory <size>",
       "guest physical memory, e.g. 64M or 1G (default 256M; mmap/brk/fork get ENOMEM past it)",
+    )
+    .option(
+      "--engine <engine>",
+      "interp (the interpreter) or jit (basic blocks compiled to JavaScript): the same cycles and counts (default: $SYSCALL_LAB_ENGINE, else jit)",
     );
+}
+
+/** The engine --engine or SYSCALL_LAB_ENGINE asks for (undefined: the built-in default). */
+export function parseEngine(v: string | undefined, from: string): Engine | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (!(ENGINES as readonly string[]).includes(v))
+    throw new UsageError(`${from} must be one of ${ENGINES.join(", ")}, got '${v}'`);
+  return v as Engine;
 }
 
 export function parseMaxInsns(v: string): number {
@@ -86,4 +100,7 @@ export function pointLimitsOf(o: GuestLimitCliOptions): {
 /** Sets the process defaults from the command's options (called before its action). */
 export function applyGuestLimitOptions(o: GuestLimitCliOptions): void {
   setDefaultGuestLimits(guestLimitsOf(o));
+  const engine =
+    parseEngine(o.engine, "--engine") ?? parseEngine(process.env.SYSCALL_LAB_ENGINE, "SYSCALL_LAB_ENGINE");
+  if (engine !== undefined) setDefaultEngine(engine);
 }

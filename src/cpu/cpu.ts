@@ -9,6 +9,8 @@ import { FL_NONE, LF_LENGTH, LF_OP, lazyCF, lazyStatus } from "./flags.ts";
 import { type CostTable, INSN_CLASS_INDEX, INSN_CLASSES, UNIT_COSTS } from "./insn-class.ts";
 import { execute } from "./interpreter.ts";
 import { deliverException } from "./interrupts.ts";
+import { defaultEngine, type Engine } from "./jit/engine.ts";
+import { executeJit, JitCache } from "./jit/jit-engine.ts";
 import type { AddressSpace, SpaceChangeListener } from "./memory.ts";
 import { ACC_FETCH, Mmu } from "./mmu.ts";
 import { readMsrValue, writeMsrValue } from "./msr-access.ts";
@@ -105,6 +107,10 @@ export class Cpu {
   blockResumePos = -1;
   blockResumeEnd = 0;
   blockResumeEpoch = -1;
+  /** run()'s engine: the interpreter or the block JIT (src/cpu/jit); step() always interprets */
+  engine: Engine = defaultEngine();
+  /** the block JIT's compiled blocks */
+  readonly jit = new JitCache();
 
   // natives
   readonly natives = new Map<number, NativeEntry>();
@@ -379,7 +385,7 @@ export class Cpu {
   // ---- control ----
   run(maxInstructions: number): StopReason {
     if (!(maxInstructions >= 0)) throw new Error(`run: bad instruction budget ${maxInstructions}`);
-    return execute(this, maxInstructions);
+    return this.engine === "jit" ? executeJit(this, maxInstructions) : execute(this, maxInstructions);
   }
   step(): StopReason | null {
     const c0 = this.cycles;
@@ -429,6 +435,7 @@ export class Cpu {
     if (old !== -1 && old !== pa) mmu.voidLinks();
     d.tag[s] = -1;
     this.blocks.unbindSlot(s);
+    this.jit.slotState[s] = 0;
     if (nat !== undefined) {
       this.nativeSlot(s, nat, rip);
       d.tag[s] = pa;

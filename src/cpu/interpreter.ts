@@ -4,12 +4,25 @@ import { hex, linearToBigInt } from "./address.ts";
 import { ALU_AND, alu, incDec, neg, rotateFlags, shift, shiftChanged, shiftHi } from "./alu.ts";
 import { bitScan, shiftDouble, shiftDoubleHi } from "./bit-ops.ts";
 import type { Cpu, StopReason } from "./cpu.ts";
-import { BP, DE, GP, SS_VEC, UD } from "./exceptions.ts";
+import { BP, DE, GP, UD } from "./exceptions.ts";
 import { FAULT, raise, raiseTrap } from "./fault.ts";
 import { testCondition } from "./flags.ts";
 import { INSN_CLASS_INDEX } from "./insn-class.ts";
 import { divAcc, imul, imulHi, mulAcc } from "./muldiv.ts";
 import { NATIVE_CLOBBERED, NATIVE_POISON_HALF } from "./natives.ts";
+import {
+  branchTarget,
+  ea,
+  leaOffset,
+  leaOut,
+  push,
+  rdReg,
+  rsp,
+  setCF,
+  setRsp,
+  stackAddr,
+  wrReg,
+} from "./operands.ts";
 import {
   doCpuid,
   iretq,
@@ -34,185 +47,11 @@ import { STR_CMPS, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS, stringDone, stringOp 
 const TRAP_CLASS = INSN_CLASS_INDEX.trap;
 const STRING_CLASS = INSN_CLASS_INDEX.string;
 const BUDGET: StopReason = Object.freeze({ kind: "budget" }) as StopReason;
+/** Returned to the block JIT's run loop at a block entry it wants (only when `resumed`); cpu.jit.steps ran. */
+export const JIT_YIELD: StopReason = Object.freeze({ kind: "budget" }) as StopReason;
 
-/** Low part of register r at `size` (byte registers 16–19 are AH, CH, DH, BH). */
-function rdReg(regs: Int32Array, r: number, size: number): number {
-  if (size === 1) return r < 16 ? regs[2 * r]! & 0xff : (regs[2 * (r - 16)]! >>> 8) & 0xff;
-  if (size === 2) return regs[2 * r]! & 0xffff;
-  return regs[2 * r]!;
-}
-
-/** Writes register r at `size`: 32-bit writes zero-extend, 8/16-bit writes merge (SDM Vol. 1 §3.4.1.1). */
-function wrReg(regs: Int32Array, r: number, size: number, lo: number, hi: number): void {
-  switch (size) {
-    case 8:
-      regs[2 * r] = lo;
-      regs[2 * r + 1] = hi;
-      return;
-    case 4:
-      regs[2 * r] = lo;
-      regs[2 * r + 1] = 0;
-      return;
-    case 2:
-      regs[2 * r] = (regs[2 * r]! & ~0xffff) | (lo & 0xffff);
-      return;
-    default:
-      if (r < 16) {
-        regs[2 * r] = (regs[2 * r]! & ~0xff) | (lo & 0xff);
-      } else {
-        const i = 2 * (r - 16);
-        regs[i] = (regs[i]! & ~0xff00) | ((lo & 0xff) << 8);
-      }
-  }
-}
-
-/**
- * Linear address of slot s's memory operand: base + index*scale + disp (+ FS/GS base), computed exactly mod 2^64.
- * A non-canonical result raises #GP(0), or #SS(0) for RSP/RBP-based references (SDM Vol. 3A §6.15).
- * Fast path: when the base and index registers hold values in [-2^47, 2^47) the sum stays below 2^52 in magnitude,
- * so plain double arithmetic is exact and no wrap mod 2^64 can occur; anything else takes eaExact.
- */
-function ea(cpu: Cpu, regs: Int32Array, s: number, next: number): number {
-  const d = cpu.icache;
-  const b = d.base[s]!;
-  const seg = d.seg[s]!;
-  let a = d.disp[s]!;
-  if (seg >= 4 /* FS */) a += seg === 4 /* FS */ ? cpu.fsBase : cpu.gsBase;
-  if ((d.pfx[s]! & 8) /* PFX_ADDR32 */ !== 0) return eaExact(cpu, regs, s, next);
-  if (b !== 255 /* NONE */) {
-    if (b === 16 /* RIP_BASE */) {
-      a += next;
-    } else {
-      const h = regs[2 * b + 1]!;
-      if (h >> 15 !== h >> 31) return eaExact(cpu, regs, s, next);
-      a += h * 4294967296 /* TWO32 */ + (regs[2 * b]! >>> 0);
-    }
-  }
-  const x = d.index[s]!;
-  if (x !== 255 /* NONE */) {
-    const h = regs[2 * x + 1]!;
-    if (h >> 15 !== h >> 31) return eaExact(cpu, regs, s, next);
-    a += (h * 4294967296 /* TWO32 */ + (regs[2 * x]! >>> 0)) * (1 << d.scale[s]!);
-  }
-  if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */) return eaExact(cpu, regs, s, next);
-  return a;
-}
-
-/** ea() for every case: exact mod 2^64 from the lo/hi halves, 32-bit address size, and the canonical faults. */
-function eaExact(cpu: Cpu, regs: Int32Array, s: number, next: number): number {
-  const d = cpu.icache;
-  const b = d.base[s]!;
-  const seg = d.seg[s]!;
-  const segBase = seg === FS ? cpu.fsBase : seg === GS ? cpu.gsBase : 0;
-  const disp = d.disp[s]!;
-  let l: number;
-  let h: number;
-  if (b === 16 /* RIP_BASE */) {
-    const t = next + disp;
-    if ((d.pfx[s]! & 8) /* PFX_ADDR32 */ === 0) {
-      const a = t + segBase;
-      if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
-        raise(cpu.fault, GP, 0, `non-canonical address ${hex(a)}`);
-      return a;
-    }
-    l = t >>> 0;
-    h = 0;
-  } else {
-    l = disp >>> 0;
-    h = disp >> 31;
-    if (b !== 255 /* NONE */) {
-      l += regs[2 * b]! >>> 0;
-      h += regs[2 * b + 1]!;
-    }
-    const x = d.index[s]!;
-    if (x !== 255 /* NONE */) {
-      const m = 1 << d.scale[s]!;
-      l += (regs[2 * x]! >>> 0) * m;
-      h += regs[2 * x + 1]! * m;
-    }
-    if ((d.pfx[s]! & 8) /* PFX_ADDR32 */ !== 0) {
-      l >>>= 0; // 32-bit address size: the offset wraps at 4 GiB and is zero-extended
-      h = 0;
-    }
-  }
-  l += segBase;
-  const c = Math.floor(l / 4294967296 /* TWO32 */);
-  const hi = (h + c) | 0;
-  if (hi >> 15 !== hi >> 31) {
-    const a = hi * 4294967296 /* TWO32 */ + (l - c * 4294967296) /* TWO32 */;
-    if ((d.pfx[s]! & 16) /* PFX_STACK */ !== 0)
-      raise(cpu.fault, SS_VEC, 0, `non-canonical stack address ${hex(a)}`);
-    raise(cpu.fault, GP, 0, `non-canonical address ${hex(a)}`);
-  }
-  return hi * 4294967296 /* TWO32 */ + (l - c * 4294967296) /* TWO32 */;
-}
-
-/** LEA: the offset (no segment base, no canonical check), truncated to the operand size by the caller. */
-let leaHi = 0;
-function leaOffset(cpu: Cpu, regs: Int32Array, s: number, next: number): number {
-  const d = cpu.icache;
-  const b = d.base[s]!;
-  const disp = d.disp[s]!;
-  let l: number;
-  let h: number;
-  if (b === 16 /* RIP_BASE */) {
-    const t = next + disp;
-    l = t - Math.floor(t / 4294967296 /* TWO32 */) * 4294967296 /* TWO32 */;
-    h = Math.floor(t / 4294967296 /* TWO32 */);
-  } else {
-    l = disp >>> 0;
-    h = disp >> 31;
-    if (b !== 255 /* NONE */) {
-      l += regs[2 * b]! >>> 0;
-      h += regs[2 * b + 1]!;
-    }
-    const x = d.index[s]!;
-    if (x !== 255 /* NONE */) {
-      const m = 1 << d.scale[s]!;
-      l += (regs[2 * x]! >>> 0) * m;
-      h += regs[2 * x + 1]! * m;
-    }
-  }
-  const c = Math.floor(l / 4294967296 /* TWO32 */);
-  leaHi = (d.pfx[s]! & 8) /* PFX_ADDR32 */ !== 0 ? 0 : (h + c) | 0;
-  return (l - c * 4294967296) /* TWO32 */ | 0;
-}
-
-function rsp(regs: Int32Array): number {
-  return regs[9]! * 4294967296 /* TWO32 */ + (regs[8]! >>> 0);
-}
-
-function setRsp(regs: Int32Array, v: number): void {
-  regs[8] = v | 0;
-  regs[9] = Math.floor(v / 4294967296 /* TWO32 */) | 0;
-}
-
-function stackAddr(cpu: Cpu, a: number): number {
-  if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
-    raise(cpu.fault, SS_VEC, 0, `non-canonical stack address ${hex(a)}`);
-  return a;
-}
-
-function push(cpu: Cpu, regs: Int32Array, size: number, lo: number, hi: number): void {
-  const sp = stackAddr(cpu, rsp(regs) - size);
-  if (size === 8) cpu.mmu.write64(sp, lo, hi);
-  else cpu.mmu.write16(sp, lo);
-  setRsp(regs, sp);
-}
-
-function branchTarget(cpu: Cpu, t: number): number {
-  if (t < -0x800000000000 /* CANON */ || t >= 0x800000000000 /* CANON */)
-    raise(cpu.fault, GP, 0, `branch to non-canonical address ${hex(t)}`);
-  return t;
-}
-
-function setCF(cpu: Cpu, cf: number): void {
-  const f = cpu.getRflags();
-  cpu.flags = cf ? f | CF : f & ~CF;
-}
-
-/** Runs up to `max` instructions (see Cpu.run). */
-export function execute(cpu: Cpu, max: number): StopReason {
+/** Runs up to `max` instructions (see Cpu.run); `resumed`: called by the block JIT's run loop (jit/jit-engine.ts). */
+export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
   const regs = cpu.regs;
   const lf = cpu.lf;
   const mmu = cpu.mmu;
@@ -230,6 +69,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
   const HOTF = d.hotF;
   const codeGen = mmu.phys.codeGen;
   const PROBEOP = d.probeOp;
+  const JITS = cpu.jit.slotState;
   // Block accounting (src/cpu/timing): bp indexes the current block's next position in POOL (-1: the next
   // instruction enters a block), be is the block's end; a run that stopped mid-block resumes its position.
   const blocks = cpu.blocks;
@@ -262,8 +102,12 @@ export function execute(cpu: Cpu, max: number): StopReason {
   let pc = cpu.rip;
   let fVpn = mmu.fetchVpn;
   let fPa = mmu.fetchPa;
-  const pending = cpu.takeStop();
-  if (pending !== null) return pending;
+  // A stop requested before run() ends it at once; one a probe requested while the block JIT's run loop called
+  // the interpreter (`resumed`) waits for a native, as when the interpreter runs alone.
+  if (!resumed) {
+    const pending = cpu.takeStop();
+    if (pending !== null) return pending;
+  }
   if (cpu.compatMode) return compatStop(pc);
   for (;;) {
     try {
@@ -293,6 +137,14 @@ export function execute(cpu: Cpu, max: number): StopReason {
         pc = next;
         n++;
         let op = HOT[s << 2]!;
+        if (bp < 0 && resumed && JITS[s] !== 2 && n > 1 && op !== 78 /* PROBE */) {
+          // A block entry the block JIT has compiled or is counting: back to its run loop (jit/jit-engine.ts).
+          cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
+          cpu.rip = rip;
+          saveBlock(cpu, rip, -1, 0);
+          cpu.jit.steps = n - 1;
+          return JIT_YIELD;
+        }
         if (op === 78 /* PROBE */) {
           // Host probes see the counters of every instruction before this one; the slot's real op runs next.
           cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
@@ -321,8 +173,12 @@ export function execute(cpu: Cpu, max: number): StopReason {
         cur = bp;
         bp = bp + 1 === be ? -1 : bp + 1;
         switch (op) {
-          case 1: // NOP
+          // ---- BEGIN generated from src/cpu/insn-templates.ts (scripts/gen-interpreter.ts) ----
+          case 1: {
+            // NOP
+
             break;
+          }
           case 2: {
             // MOV_RM_R
             const size = SIZE[s]!;
@@ -373,7 +229,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
           case 9: {
             // LEA
             const lo = leaOffset(cpu, regs, s, next);
-            wrReg(regs, REG[s]!, SIZE[s]!, lo, leaHi);
+            wrReg(regs, REG[s]!, SIZE[s]!, lo, leaOut[0]!);
             break;
           }
           case 10: {
@@ -518,6 +374,88 @@ export function execute(cpu: Cpu, max: number): StopReason {
             }
             break;
           }
+          case 17: {
+            // NEG
+            const size = SIZE[s]!;
+            const m = RM[s]!;
+            if (m !== 255 /* NONE */) {
+              const res = neg(lf, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!, regs[2 * m + 1]!);
+              wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
+            } else {
+              const a = ea(cpu, regs, s, next);
+              const res = neg(lf, size, mmu.read(a, size), mmu.hi);
+              mmu.write(a, size, res, lf[3 /* LF_RESHI */]!);
+            }
+            break;
+          }
+          case 18: {
+            // NOT (flags unchanged)
+            const size = SIZE[s]!;
+            const m = RM[s]!;
+            if (m !== 255 /* NONE */) {
+              wrReg(regs, m, size, ~(size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!), ~regs[2 * m + 1]!);
+            } else {
+              const a = ea(cpu, regs, s, next);
+              const lo = mmu.read(a, size);
+              mmu.write(a, size, ~lo, ~mmu.hi);
+            }
+            break;
+          }
+          case 19: // SHIFT_IMM
+          case 20: {
+            // SHIFT_CL
+            const size = SIZE[s]!;
+            const m = RM[s]!;
+            const count = op === 19 ? IMM[s]! : regs[2]! & 0xff;
+            const kind = AUX[s]!;
+            const cf = kind === 2 || kind === 3 ? cpu.getCF() : 0; // only RCL and RCR read CF
+            let a = 0;
+            let lo: number;
+            let hi: number;
+            if (m !== 255 /* NONE */) {
+              lo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!;
+              hi = regs[2 * m + 1]!;
+            } else {
+              a = ea(cpu, regs, s, next);
+              lo = mmu.read(a, size);
+              hi = mmu.hi;
+            }
+            if (kind < 4) cpu.getRflags(); // rotates change only CF/OF: fix the other flags in RFLAGS first
+            const res = shift(lf, kind, size, lo, hi, count, cf);
+            if (!shiftChanged) {
+              // Masked count 0: flags unchanged; a 32-bit register destination is still written (zero-extended).
+              if (size === 4 && m !== 255 /* NONE */) regs[2 * m + 1] = 0;
+              break;
+            }
+            if (m !== 255 /* NONE */) wrReg(regs, m, size, res, shiftHi);
+            else mmu.write(a, size, res, shiftHi);
+            if (rotateFlags >= 0) {
+              cpu.flags = (cpu.flags & ~(CF | OF)) | (rotateFlags & 1 ? CF : 0) | (rotateFlags & 2 ? OF : 0);
+            }
+            break;
+          }
+          case 21: // IMUL_R_RM
+          case 22: {
+            // IMUL_R_RM_IMM
+            const size = SIZE[s]!;
+            const m = RM[s]!;
+            let bLo: number;
+            let bHi: number;
+            if (m !== 255 /* NONE */) {
+              bLo = regs[2 * m]!;
+              bHi = regs[2 * m + 1]!;
+            } else {
+              bLo = mmu.read(ea(cpu, regs, s, next), size);
+              bHi = mmu.hi;
+            }
+            const r = REG[s]!;
+            const res =
+              op === 21
+                ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
+                : imul(lf, size, bLo, bHi, IMM[s]!, IMMHI[s]!);
+            wrReg(regs, r, size, res, imulHi);
+            break;
+          }
           case 25: {
             // PUSH_RM
             const size = SIZE[s]!;
@@ -530,9 +468,11 @@ export function execute(cpu: Cpu, max: number): StopReason {
             }
             break;
           }
-          case 26: // PUSH_IMM
+          case 26: {
+            // PUSH_IMM
             push(cpu, regs, SIZE[s]!, IMM[s]!, IMMHI[s]!);
             break;
+          }
           case 27: {
             // POP_RM
             const size = SIZE[s]!;
@@ -602,9 +542,11 @@ export function execute(cpu: Cpu, max: number): StopReason {
             }
             break;
           }
-          case 31: // JMP_REL
+          case 31: {
+            // JMP_REL
             pc = branchTarget(cpu, next + IMM[s]!);
             break;
+          }
           case 32: {
             // JMP_RM
             const m = RM[s]!;
@@ -667,6 +609,52 @@ export function execute(cpu: Cpu, max: number): StopReason {
             const r = REG[s]!;
             if (testCondition(AUX[s]!, lf, cpu.flags)) wrReg(regs, r, size, lo, hi);
             else if (size === 4) regs[2 * r + 1] = 0;
+            break;
+          }
+          case 36: {
+            // CBW / CWDE / CDQE
+            const size = SIZE[s]!;
+            const a = regs[0]!;
+            if (size === 2) regs[0] = (a & ~0xffff) | (((a << 24) >> 24) & 0xffff);
+            else if (size === 4) wrReg(regs, 0, 4, (a << 16) >> 16, 0);
+            else regs[1] = a >> 31;
+            break;
+          }
+          case 37: {
+            // CWD / CDQ / CQO
+            const size = SIZE[s]!;
+            if (size === 2) regs[4] = (regs[4]! & ~0xffff) | (((regs[0]! << 16) >> 31) & 0xffff);
+            else if (size === 4) wrReg(regs, 2, 4, regs[0]! >> 31, 0);
+            else wrReg(regs, 2, 8, regs[1]! >> 31, regs[1]! >> 31);
+            break;
+          }
+          case 38: {
+            // XCHG
+            const size = SIZE[s]!;
+            const r = REG[s]!;
+            const m = RM[s]!;
+            const rLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!;
+            const rHi = regs[2 * r + 1]!;
+            if (m !== 255 /* NONE */) {
+              wrReg(regs, r, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!, regs[2 * m + 1]!);
+              wrReg(regs, m, size, rLo, rHi);
+            } else {
+              const a = ea(cpu, regs, s, next);
+              const lo = mmu.read(a, size);
+              const hi = mmu.hi;
+              mmu.write(a, size, rLo, rHi);
+              wrReg(regs, r, size, lo, hi);
+            }
+            break;
+          }
+          case 41: {
+            // LEAVE
+            const size = SIZE[s]!;
+            const sp = stackAddr(cpu, regs[11]! * 4294967296 /* TWO32 */ + (regs[10]! >>> 0));
+            const lo = mmu.read(sp, size);
+            const hi = mmu.hi;
+            setRsp(regs, sp + size);
+            wrReg(regs, 5, size, lo, hi);
             break;
           }
           case 74: {
@@ -749,14 +737,14 @@ export function execute(cpu: Cpu, max: number): StopReason {
           case 76: {
             // INCDEC_R (32/64-bit register); CF is preserved
             const di = RM[s]! << 1;
-            const dec = AUX[s] === 1;
+            const dec = AUX[s]! === 1;
             const prev = lf[0]!;
             const cf = prev === 6 || prev === 7 ? lf[8]! : cpu.getCF();
             const aLo = regs[di]!;
             let aHi = regs[di + 1]!;
             let lo: number;
             let hi = 0;
-            if (SIZE[s] === 8) {
+            if (SIZE[s]! === 8) {
               lo = dec ? (aLo - 1) | 0 : (aLo + 1) | 0;
               hi = dec ? (aLo === 0 ? (aHi - 1) | 0 : aHi) : lo === 0 ? (aHi + 1) | 0 : aHi;
               lf[1] = 8;
@@ -799,6 +787,7 @@ export function execute(cpu: Cpu, max: number): StopReason {
             mmu.write64(ea(cpu, regs, s, next), regs[r]!, regs[r + 1]!);
             break;
           }
+          // ---- END generated ----
           case 81: // SSE (memcpy, memset, strlen and friends in libc); prefetches never compute an address
             execSse(
               cpu,
@@ -950,88 +939,6 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
       else mmu.write(a, size, regs[0]!, regs[1]!);
       break;
     }
-    case 17: {
-      // NEG
-      const size = SIZE[s]!;
-      const m = RM[s]!;
-      if (m !== 255 /* NONE */) {
-        const res = neg(lf, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!, regs[2 * m + 1]!);
-        wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
-      } else {
-        const a = ea(cpu, regs, s, next);
-        const res = neg(lf, size, mmu.read(a, size), mmu.hi);
-        mmu.write(a, size, res, lf[3 /* LF_RESHI */]!);
-      }
-      break;
-    }
-    case 18: {
-      // NOT (flags unchanged)
-      const size = SIZE[s]!;
-      const m = RM[s]!;
-      if (m !== 255 /* NONE */) {
-        wrReg(regs, m, size, ~(size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!), ~regs[2 * m + 1]!);
-      } else {
-        const a = ea(cpu, regs, s, next);
-        const lo = mmu.read(a, size);
-        mmu.write(a, size, ~lo, ~mmu.hi);
-      }
-      break;
-    }
-    case 19: // SHIFT_IMM
-    case 20: {
-      // SHIFT_CL
-      const size = SIZE[s]!;
-      const m = RM[s]!;
-      const count = op === 19 ? IMM[s]! : regs[2]! & 0xff;
-      const cf = cpu.getCF();
-      let a = 0;
-      let lo: number;
-      let hi: number;
-      if (m !== 255 /* NONE */) {
-        lo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!;
-        hi = regs[2 * m + 1]!;
-      } else {
-        a = ea(cpu, regs, s, next);
-        lo = mmu.read(a, size);
-        hi = mmu.hi;
-      }
-      const kind = AUX[s]!;
-      if (kind < 4) cpu.getRflags(); // rotates change only CF/OF: fix the other flags in RFLAGS first
-      const res = shift(lf, kind, size, lo, hi, count, cf);
-      if (!shiftChanged) {
-        // Masked count 0: flags unchanged; a 32-bit register destination is still written (zero-extended).
-        if (size === 4 && m !== 255 /* NONE */) regs[2 * m + 1] = 0;
-        break;
-      }
-      if (m !== 255 /* NONE */) wrReg(regs, m, size, res, shiftHi);
-      else mmu.write(a, size, res, shiftHi);
-      if (rotateFlags >= 0) {
-        cpu.flags = (cpu.flags & ~(CF | OF)) | (rotateFlags & 1 ? CF : 0) | (rotateFlags & 2 ? OF : 0);
-      }
-      break;
-    }
-    case 21: // IMUL_R_RM
-    case 22: {
-      // IMUL_R_RM_IMM
-      const size = SIZE[s]!;
-      const m = RM[s]!;
-      let bLo: number;
-      let bHi: number;
-      if (m !== 255 /* NONE */) {
-        bLo = regs[2 * m]!;
-        bHi = regs[2 * m + 1]!;
-      } else {
-        bLo = mmu.read(ea(cpu, regs, s, next), size);
-        bHi = mmu.hi;
-      }
-      const r = REG[s]!;
-      const res =
-        op === 21
-          ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
-          : imul(lf, size, bLo, bHi, IMM[s]!, IMMHI[s]!);
-      wrReg(regs, r, size, res, imulHi);
-      break;
-    }
     case 23: // MUL1
     case 24: {
       // DIV
@@ -1048,42 +955,6 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
       }
       if (op === 23) mulAcc(regs, lf, size, AUX[s] === 5, bLo, bHi);
       else if (!divAcc(regs, size, AUX[s] === 7, bLo, bHi)) raise(fault, DE, 0, "divide error");
-      break;
-    }
-    case 36: {
-      // CBW / CWDE / CDQE
-      const size = SIZE[s]!;
-      const a = regs[0]!;
-      if (size === 2) regs[0] = (a & ~0xffff) | (((a << 24) >> 24) & 0xffff);
-      else if (size === 4) wrReg(regs, 0, 4, (a << 16) >> 16, 0);
-      else regs[1] = a >> 31;
-      break;
-    }
-    case 37: {
-      // CWD / CDQ / CQO
-      const size = SIZE[s]!;
-      if (size === 2) regs[4] = (regs[4]! & ~0xffff) | (((regs[0]! << 16) >> 31) & 0xffff);
-      else if (size === 4) wrReg(regs, 2, 4, regs[0]! >> 31, 0);
-      else wrReg(regs, 2, 8, regs[1]! >> 31, regs[1]! >> 31);
-      break;
-    }
-    case 38: {
-      // XCHG
-      const size = SIZE[s]!;
-      const r = REG[s]!;
-      const m = RM[s]!;
-      const rLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!;
-      const rHi = regs[2 * r + 1]!;
-      if (m !== 255 /* NONE */) {
-        wrReg(regs, r, size, size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!, regs[2 * m + 1]!);
-        wrReg(regs, m, size, rLo, rHi);
-      } else {
-        const a = ea(cpu, regs, s, next);
-        const lo = mmu.read(a, size);
-        const hi = mmu.hi;
-        mmu.write(a, size, rLo, rHi);
-        wrReg(regs, r, size, lo, hi);
-      }
       break;
     }
     case 39: // BT_RM_R
@@ -1136,16 +1007,6 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
         else mmu.write(a, size, lo, hi);
       }
       setCF(cpu, cfv);
-      break;
-    }
-    case 41: {
-      // LEAVE
-      const size = SIZE[s]!;
-      const sp = stackAddr(cpu, regs[11]! * 4294967296 /* TWO32 */ + (regs[10]! >>> 0));
-      const lo = mmu.read(sp, size);
-      const hi = mmu.hi;
-      setRsp(regs, sp + size);
-      wrReg(regs, 5, size, lo, hi);
       break;
     }
     case 42: // MOVS

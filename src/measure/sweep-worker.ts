@@ -1,6 +1,7 @@
 // A sweep worker thread: started once per sweep, it measures the work items the main thread posts (points, and
 // the cycle breakdown) one at a time and posts each result back; the main thread hands it the next from its queue.
 import { parentPort, workerData } from "node:worker_threads";
+import { type Engine, setDefaultEngine } from "../cpu/jit/engine.ts";
 import { setDefaultGuestLimits } from "../kernel/guest-limits.ts";
 import type { PointConfig } from "./experiment.ts";
 import { type BreakdownRow, type BreakdownSpec, measureBreakdown } from "./sweep-breakdown.ts";
@@ -34,12 +35,15 @@ export interface WorkerStart {
   designSha256: [string, string | null][];
   /** the guest limits of every machine this thread boots (a worker does not share the main thread's defaults) */
   limits: PointLimits;
+  /** the engine the main thread runs (--engine or SYSCALL_LAB_ENGINE): the same cycles either way, not the same speed */
+  engine: Engine;
 }
 
 const port = parentPort;
 if (port === null) throw new Error("sweep-worker.ts runs as a worker thread only");
 expectDesignHashes((workerData as WorkerStart).designSha256);
 setDefaultGuestLimits((workerData as WorkerStart).limits);
+setDefaultEngine((workerData as WorkerStart).engine);
 port.on("message", (req: WorkerRequest) => {
   if (req.kind === "breakdown") {
     measureBreakdown(req.spec).then(

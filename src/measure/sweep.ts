@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { defaultEngine } from "../cpu/jit/engine.ts";
 import { defaultGuestLimits, setDefaultGuestLimits } from "../kernel/guest-limits.ts";
 import { isDesignFile } from "./design-file.ts";
 import {
@@ -480,7 +481,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepSummary> {
           }
         };
         for (let i = 0; i < threads; i++) {
-          const w = spawnWorker({ designSha256: [...designHash], limits });
+          const w = spawnWorker({ designSha256: [...designHash], limits, engine: defaultEngine() });
           workers.push(w);
           inFlight.set(w, 0);
           w.on("message", (reply: WorkerReply) => {

@@ -43,7 +43,8 @@ describe("interpreter literals", () => {
       TLB_MASK: TLB_ENTRIES - 1,
     };
     const mmu = readFileSync(new URL("../../src/cpu/mmu.ts", import.meta.url), "utf8");
-    const uses = [...(source + mmu).matchAll(/(0x[0-9a-f]+|\d+) \/\* ([A-Z0-9_]+) \*\//g)];
+    const operands = readFileSync(new URL("../../src/cpu/operands.ts", import.meta.url), "utf8");
+    const uses = [...(source + mmu + operands).matchAll(/(0x[0-9a-f]+|\d+) \/\* ([A-Z0-9_]+) \*\//g)];
     expect(uses.length).toBeGreaterThan(20);
     for (const [, lit, name] of uses) {
       if (!(name! in known)) continue;

@@ -42,6 +42,7 @@ const RUNS: Record<string, Case[]> = {
   "sowa-read": [{ expect: "sowa-read", args: ["1000"] }],
   "ptrace-deny": [{ expect: "ptrace-deny" }],
   auxv: [{ expect: "auxv", args: ["x", "yy"], env: ["A=1", "B=22"], argv0: "./auxv" }],
+  checksum: [{ expect: "checksum", args: ["256"] }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */
