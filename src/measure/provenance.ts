@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { arch, availableParallelism, cpus, hostname, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { defaultEngine } from "../cpu/jit/engine.ts";
 import { inspectDesignFile, isDesignFile } from "./design-file.ts";
 import { canonical } from "./experiment.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
@@ -108,6 +109,8 @@ export function environment(): Record<string, unknown> {
     cpus: availableParallelism(),
     cpuModel: cpus()[0]?.model.trim() ?? "unknown",
     memoryBytes: totalmem(),
+    // the engine every machine of the run used (workers are given the main thread's): same cycles, not same speed
+    engine: defaultEngine(),
     argv: process.argv.slice(2),
     cwd: process.cwd(),
     date: new Date().toISOString(),

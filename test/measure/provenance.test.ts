@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { defaultEngine, setDefaultEngine } from "../../src/cpu/jit/engine.ts";
 import { getProfile } from "../../src/measure/profile.ts";
 import {
   designSha256,
@@ -34,5 +35,18 @@ describe("provenance", () => {
     const e = environment();
     expect(e).toMatchObject({ tool: "syscall-lab", version: toolVersion(), node: process.version });
     expect(typeof e.host).toBe("string");
+    expect(e.engine).toBe(defaultEngine());
+  });
+
+  it("records the engine the run was set to", () => {
+    const before = defaultEngine();
+    try {
+      setDefaultEngine("interp");
+      expect(environment().engine).toBe("interp");
+      setDefaultEngine("jit");
+      expect(environment().engine).toBe("jit");
+    } finally {
+      setDefaultEngine(before);
+    }
   });
 });
