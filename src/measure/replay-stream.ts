@@ -6,11 +6,9 @@
 // shows its process and released (user memory, kernel stack, page tables) at its exit. A split call is taken up
 // at its first line, in log order, from the first pass. Results are those of replayLog, exactly (gaps excepted:
 // --gaps needs every timestamp first and runs through replayLog).
-import { getDesign } from "../cgroup/designs/index.ts";
-import { CgroupHostApi } from "../cgroup/host-api.ts";
 import { PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../cpu/memory.ts";
 import { USER_STACK_SIZE, USER_STACK_TOP } from "../kernel/layout.ts";
-import { Machine } from "../kernel/machine.ts";
+import type { Machine } from "../kernel/machine.ts";
 import { REPLAY_NR_SYSCALLS, type ReplayBackend, type ReplayFeed } from "../kernel/replay-backend.ts";
 import type { Task } from "../kernel/task.ts";
 import { type CompactCall, compactCall, replayCallOf, replayProgramEnds } from "../workload/replay.ts";
@@ -20,10 +18,8 @@ import type { LineReader } from "./input-file.ts";
 import type { ReplayCosts } from "./replay-costs.ts";
 import { replayCosts } from "./replay-costs.ts";
 import type { ReplayCallRow, ReplayReport, ReplayRunOptions, ReplayTaskRow } from "./run-replay.ts";
-import { REPLAY_CGROUP } from "./run-replay.ts";
-import { resolveTif } from "./run-workload.ts";
+import { addCallRows, bootReplayMachine, REPLAY_CGROUP, replayCgroup } from "./run-replay.ts";
 
-const EXIT_GROUP = 231;
 const FORKS = new Set(["clone", "clone3", "fork", "vfork"]);
 
 /** Calls the second pass reads ahead at a time. */
@@ -285,35 +281,9 @@ export function replayStream(
   },
 ): ReplayReport {
   if (summary.replayedCalls === 0) throw new Error("replay: the trace has no replayable call");
-  const deny = [...new Set(opts.cgroupDeny ?? [])].sort((a, b) => a - b);
-  for (const nr of deny) {
-    if (!Number.isInteger(nr) || nr < 0 || nr >= REPLAY_NR_SYSCALLS)
-      throw new Error(`replay: cannot deny ${nr}: numbers run from 0 to ${REPLAY_NR_SYSCALLS - 1}`);
-    if (nr === EXIT_GROUP)
-      throw new Error("replay: cannot deny exit_group (231): every replayed task ends with it");
-  }
-  const tifs = (opts.tif ?? []).map(resolveTif);
-  const design = getDesign(opts.design ?? "none");
-  const machine = Machine.boot({
-    ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
-    ...(opts.pti === true ? { pti: true } : {}),
-    costs: opts.profile.costs,
-    natives: opts.profile.natives,
-    clockHz: opts.profile.clockHz,
-    design,
-    replay: { processes: [] },
-    ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
-  });
+  const { machine, design, deny, tifs } = bootReplayMachine(opts, null);
   const backend = machine.replay!;
-  const api = new CgroupHostApi(machine);
-  if (deny.length > 0) {
-    const mk = api.mkdir(REPLAY_CGROUP);
-    if (mk !== 0) throw new Error(`replay: mkdir ${REPLAY_CGROUP} failed (${mk})`);
-    for (const nr of deny) {
-      const r = api.write(`${REPLAY_CGROUP}/syscalls.deny`, nr);
-      if (r !== 0) throw new Error(`replay: deny ${nr} failed (${r})`);
-    }
-  }
+  const api = deny.length > 0 ? replayCgroup(machine, deny) : null;
   const taskRows: ReplayTaskRow[] = [];
   const rowOf = new Map<Task, ReplayTaskRow>();
   const feed = new StreamFeed(
@@ -325,7 +295,7 @@ export function replayStream(
     new Set(deny),
     (t, pid) => {
       for (const f of tifs) t.tif.set(f.bit);
-      if (deny.length > 0) api.move(t, REPLAY_CGROUP);
+      api?.move(t, REPLAY_CGROUP);
       const row: ReplayTaskRow = {
         pid,
         taskPid: t.pid,
@@ -347,16 +317,7 @@ export function replayStream(
   let firstKill = "";
   /** a task's figures, once it has exited (or at the end, for one that never did) */
   const fold = (t: Task, proc: number) => {
-    for (const [nr, e] of backend.replayedAccounting(t)) {
-      let r = rows.get(nr);
-      if (r === undefined) {
-        r = { name: feed.nameOf.get(nr) ?? `nr ${nr}`, nr, calls: 0, cycles: 0, sysCycles: 0 };
-        rows.set(nr, r);
-      }
-      r.calls += e.calls;
-      r.cycles += e.cycles;
-      r.sysCycles += e.sysCycles;
-    }
+    addCallRows(rows, backend, t, feed.nameOf);
     userCycles += t.acct.userCycles;
     sysCycles += t.acct.sysCycles;
     entered += backend.entered(proc);

@@ -1,9 +1,10 @@
 // Replays a parsed strace log on a fresh replay-mode machine (src/kernel/replay-backend.ts): one task per traced
 // process, each running its generated program (src/workload/replay.ts) through the entry path and the design.
+import type { Design } from "../cgroup/design.ts";
 import { getDesign } from "../cgroup/designs/index.ts";
 import { CgroupHostApi } from "../cgroup/host-api.ts";
 import { Machine } from "../kernel/machine.ts";
-import { REPLAY_NR_SYSCALLS } from "../kernel/replay-backend.ts";
+import { REPLAY_NR_SYSCALLS, type ReplayBackend, type ReplayScript } from "../kernel/replay-backend.ts";
 import type { Task } from "../kernel/task.ts";
 import { buildReplay, GAP_CAP_INSTRUCTIONS, type ReplayPlan } from "../workload/replay.ts";
 import type { StraceLog, StraceUnparsed } from "../workload/strace.ts";
@@ -114,10 +115,14 @@ export function planReplay(
   });
 }
 
-/** Boots a replay machine, runs every traced process to its end, and reports exact cycles. */
-export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport {
-  const plan = opts.plan ?? planReplay(log, opts.profile, opts.gaps === true, opts.gapCap);
-  if (plan.replayedCalls === 0) throw new Error("replay: the trace has no replayable call");
+/** A replay's deny list, checked and sorted, its TIF flags, its design and its machine (the two replay paths share it). */
+export function bootReplayMachine(
+  opts: Pick<
+    ReplayRunOptions,
+    "cgroupDeny" | "tif" | "design" | "flavour" | "pti" | "profile" | "deniedErrno"
+  >,
+  replay: ReplayScript | null,
+): { machine: Machine; design: Design; deny: number[]; tifs: ReturnType<typeof resolveTif>[] } {
   const deny = [...new Set(opts.cgroupDeny ?? [])].sort((a, b) => a - b);
   for (const nr of deny) {
     if (!Number.isInteger(nr) || nr < 0 || nr >= REPLAY_NR_SYSCALLS)
@@ -134,9 +139,48 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
     natives: opts.profile.natives,
     clockHz: opts.profile.clockHz,
     design,
-    replay: plan.script,
+    replay: replay ?? { processes: [] },
     ...(opts.deniedErrno !== undefined ? { deniedErrno: opts.deniedErrno } : {}),
   });
+  return { machine, design, deny, tifs };
+}
+
+/** Creates the replay's cgroup denying `deny` (non-empty) and returns the host API that moves tasks into it. */
+export function replayCgroup(machine: Machine, deny: readonly number[]): CgroupHostApi {
+  const api = new CgroupHostApi(machine);
+  const mk = api.mkdir(REPLAY_CGROUP);
+  if (mk !== 0) throw new Error(`replay: mkdir ${REPLAY_CGROUP} failed (${mk})`);
+  for (const nr of deny) {
+    const r = api.write(`${REPLAY_CGROUP}/syscalls.deny`, nr);
+    if (r !== 0) throw new Error(`replay: deny ${nr} failed (${r})`);
+  }
+  return api;
+}
+
+/** Adds task t's replayed calls to the per-number rows. */
+export function addCallRows(
+  rows: Map<number, ReplayCallRow>,
+  backend: ReplayBackend,
+  t: Task,
+  nameOf: ReadonlyMap<number, string>,
+): void {
+  for (const [nr, e] of backend.replayedAccounting(t)) {
+    let r = rows.get(nr);
+    if (r === undefined) {
+      r = { name: nameOf.get(nr) ?? `nr ${nr}`, nr, calls: 0, cycles: 0, sysCycles: 0 };
+      rows.set(nr, r);
+    }
+    r.calls += e.calls;
+    r.cycles += e.cycles;
+    r.sysCycles += e.sysCycles;
+  }
+}
+
+/** Boots a replay machine, runs every traced process to its end, and reports exact cycles. */
+export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport {
+  const plan = opts.plan ?? planReplay(log, opts.profile, opts.gaps === true, opts.gapCap);
+  if (plan.replayedCalls === 0) throw new Error("replay: the trace has no replayable call");
+  const { machine, design, deny, tifs } = bootReplayMachine(opts, plan.script);
   const backend = machine.replay!;
   const tasks: Task[] = plan.programs.map((p, i) => {
     const t = machine.createTask({ name: `pid ${p.pid}`, image: p.image });
@@ -145,13 +189,7 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
     return t;
   });
   if (deny.length > 0) {
-    const api = new CgroupHostApi(machine);
-    const mk = api.mkdir(REPLAY_CGROUP);
-    if (mk !== 0) throw new Error(`replay: mkdir ${REPLAY_CGROUP} failed (${mk})`);
-    for (const nr of deny) {
-      const r = api.write(`${REPLAY_CGROUP}/syscalls.deny`, nr);
-      if (r !== 0) throw new Error(`replay: deny ${nr} failed (${r})`);
-    }
+    const api = replayCgroup(machine, deny);
     for (const t of tasks) api.move(t, REPLAY_CGROUP);
   }
   const result = machine.run({ maxInstructions: Number.MAX_SAFE_INTEGER });
@@ -172,16 +210,7 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
   let userCycles = 0;
   let sysCycles = 0;
   tasks.forEach((t, i) => {
-    for (const [nr, e] of backend.replayedAccounting(t)) {
-      let r = rows.get(nr);
-      if (r === undefined) {
-        r = { name: nameOf.get(nr) ?? `nr ${nr}`, nr, calls: 0, cycles: 0, sysCycles: 0 };
-        rows.set(nr, r);
-      }
-      r.calls += e.calls;
-      r.cycles += e.cycles;
-      r.sysCycles += e.sysCycles;
-    }
+    addCallRows(rows, backend, t, nameOf);
     userCycles += t.acct.userCycles;
     sysCycles += t.acct.sysCycles;
     taskRows.push({
