@@ -1,0 +1,64 @@
+// docs/validation.md traces why the model's JSET slope is 0.52 with cascadelake-2022 and 0.50 with the calibrated
+// profile: one predictor-slot alias between the 1,000-instruction image and seccomp_run_filters' loop branch.
+import { describe, expect, it } from "vitest";
+import { symbolize } from "../../src/entry/disassembler.ts";
+import { seccompPrepareFilter } from "../../src/kernel/seccomp/checker.ts";
+import { attachPrepared } from "../../src/kernel/seccomp/filter-chain.ts";
+import { CACHE_GEOMETRY_3_1, SECCOMP_MODE_FILTER } from "../../src/kernel/seccomp-filter-mode.ts";
+import { TIF_SECCOMP } from "../../src/kernel/tif.ts";
+import { FILTERS } from "../../src/measure/calibrate-setups.ts";
+import { type CostProfile, getProfile } from "../../src/measure/profile.ts";
+import { loadProfileFile } from "../../src/measure/profile-file.ts";
+import { runWorkload } from "../../src/measure/run-workload.ts";
+
+const COUNT = 200;
+
+function chain(profile: CostProfile, n: number) {
+  let mispredicts = () => 0;
+  let label = (_a: bigint) => "";
+  const r = runWorkload({
+    workload: "null",
+    count: COUNT,
+    profile,
+    flavour: "linux-generic",
+    setup: (m, t) => {
+      let head = t.seccompFilter;
+      for (const p of FILTERS.jset(n)) {
+        const prepared = seccompPrepareFilter(p);
+        if (!prepared.ok) throw new Error(prepared.reason);
+        const a = attachPrepared(head, prepared.filter, CACHE_GEOMETRY_3_1);
+        if (!a.ok) throw new Error(a.reason);
+        head = a.head;
+      }
+      t.seccompFilter = head;
+      t.seccompMode = SECCOMP_MODE_FILTER;
+      t.seccompCache = true;
+      t.tif.set(TIF_SECCOMP);
+      mispredicts = () => m.cpus[0]!.mispredicts;
+      label = (a) => symbolize(a, m.kernelText.labels);
+    },
+  });
+  return { cycles: r.cyclesPerCall, mispredicts: mispredicts(), label };
+}
+
+describe("the JSET slope's layout dependence (docs/validation.md)", () => {
+  it("cascadelake-2022: one extra misprediction per call, 17 cycles, is the whole 0.02 above 0.50", () => {
+    const p = getProfile("cascadelake-2022");
+    const a = chain(p, 100);
+    const b = chain(p, 1000);
+    expect(b.mispredicts - a.mispredicts).toBe(COUNT - 1); // every call after the first
+    const slope = (b.cycles - a.cycles) / 900;
+    expect(slope).toBeCloseTo(0.52, 2);
+    const penalty = p.uarch?.mispredictPenalty.value ?? Number.NaN;
+    expect(penalty).toBe(17);
+    expect(slope - ((COUNT - 1) / COUNT) * (penalty / 900)).toBeCloseTo(0.5, 3);
+    expect(b.label(0xffffffff810016ean)).toBe("seccomp_run_filters_loop+0x24");
+  });
+  it("the calibrated profile's layout has no alias: the same mispredictions for both chains, slope 0.5006", () => {
+    const p = loadProfileFile("test/fixtures/real-kernel/calibrated.profile.json");
+    const a = chain(p, 100);
+    const b = chain(p, 1000);
+    expect(b.mispredicts).toBe(a.mispredicts);
+    expect((b.cycles - a.cycles) / 900).toBeCloseTo(0.5006, 4);
+  });
+});
