@@ -3,7 +3,7 @@
 // program, its ELF interpreter and every file it opens come from DIR (read-only, writes kept in memory).
 import { getDesign } from "../cgroup/designs/index.ts";
 import { execTask, InterpError, setExePath } from "../kernel/exec.ts";
-import { HostDirFs, HostRootError } from "../kernel/fs/host-dir.ts";
+import { HostDirFs, HostRootError, hostFileMeta } from "../kernel/fs/host-dir.ts";
 import { GENERIC_SYSCALL_NAMES } from "../kernel/generic-entry.ts";
 import { defaultGuestLimits, GuestLimitError, type GuestLimits } from "../kernel/guest-limits.ts";
 import { Machine } from "../kernel/machine.ts";
@@ -191,7 +191,8 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
   for (const spec of opts.files ?? []) {
     const f = parseFileSpec(spec);
     try {
-      machine.vfs.addFile(f.guest, readHost(f.host, "--file").slice(), f.rw);
+      // the host file's mode, owner and mtime come with it (gzip stores the mtime, ls prints it)
+      machine.vfs.addFile(f.guest, readHost(f.host, "--file").slice(), f.rw, hostFileMeta(f.host));
     } catch (e) {
       if (e instanceof UsageError) throw e;
       throw new UsageError(`--file ${spec}: ${(e as Error).message}`);

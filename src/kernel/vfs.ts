@@ -218,8 +218,11 @@ export class Vfs {
     this.nodes.set("/", root !== undefined ? { type: "dir", meta: root.meta } : { type: "dir" });
   }
 
-  /** Host API: a regular file at `path` (missing parent directories are created). */
-  addFile(path: string, data: Uint8Array, writable = false): void {
+  /**
+   * Host API: a regular file at `path` (missing parent directories are created); `meta`: the stat fields it shows
+   * (`exec --file` passes the host file's, so its mtime is the host's), else the overlay defaults.
+   */
+  addFile(path: string, data: Uint8Array, writable = false, meta?: NodeMeta): void {
     const p = normalize("/", path);
     if (p === "/") throw new Error("vfs.addFile: / is a directory");
     if (this.mountOf(p) !== undefined) throw new Error(`vfs.addFile: ${p} is inside a mounted file system`);
@@ -232,7 +235,12 @@ export class Vfs {
     }
     if (this.node(p)?.type === "dir") throw new Error(`vfs.addFile: ${p} is a directory`);
     this.removed.delete(p);
-    this.nodes.set(p, { type: "reg", file: { data, writable } });
+    this.nodes.set(
+      p,
+      meta !== undefined
+        ? { type: "reg", file: { data, writable }, meta }
+        : { type: "reg", file: { data, writable } },
+    );
   }
 
   /** Host API (e.g. cgroupfs): create a directory (opaque: it hides any lower one); its parent must exist. */

@@ -135,6 +135,15 @@ export class HostDirFs implements LowerFs {
   }
 }
 
+/** The stat fields of a host file as the guest sees them (`exec --file`), or undefined when lstat fails. */
+export function hostFileMeta(path: string): NodeMeta | undefined {
+  try {
+    return metaOf(lstatSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
 function metaOf(st: Stats): NodeMeta {
   return {
     perm: st.mode & 0o7777,
