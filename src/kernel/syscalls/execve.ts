@@ -84,6 +84,7 @@ function openExec(
   let file = name;
   let args = argv;
   for (let depth = 0; ; depth++) {
+    if (file === "") return -ENOENT; // getname of an empty interpreter name (5.x: "#!" and nothing)
     const r = k.vfs.lookup(t.cwd, file, { self: { pid: t.pid, exe: exePathOf(t), cwd: t.cwd } });
     if (r.notDirOnWay) return -ENOTDIR;
     if (r.error !== undefined) return r.error;
