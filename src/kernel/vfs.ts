@@ -82,6 +82,11 @@ export const O_DIRECTORY = 0o200000;
 export const NR_OPEN_DEFAULT = 1024; // RLIMIT_NOFILE soft limit
 export const PATH_MAX = 4096;
 
+export interface Timespec {
+  sec: number;
+  nsec: number;
+}
+
 /** The metadata a lower-layer object brings (stat fields); overlay objects have none and get the defaults. */
 export interface NodeMeta {
   /** permission bits and set-id bits (no S_IFMT) */
@@ -89,7 +94,10 @@ export interface NodeMeta {
   uid: number;
   gid: number;
   size: number;
-  mtimeMs: number;
+  /** st_atim, st_mtim, st_ctim: seconds and nanoseconds, exact */
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
   nlink: number;
   /** st_blocks (512-byte units) */
   blocks: number;
@@ -206,6 +214,16 @@ export class Vfs {
   constructor() {
     this.nodes.set("/", { type: "dir" });
     for (const d of ["/tmp", "/dev", "/sys", "/sys/fs", "/sys/fs/cgroup", "/proc"]) this.mkdir(d);
+    // the modes of a booted system's mounts: tmpfs /tmp 1777 (sticky, anyone may create), procfs and sysfs 0555
+    for (const [d, perm, size] of [
+      ["/tmp", 0o1777, 40],
+      ["/proc", 0o555, 0],
+      ["/sys", 0o555, 0],
+    ] as const) {
+      const zero = { sec: 0, nsec: 0 };
+      const meta = { perm, uid: 0, gid: 0, size, atime: zero, mtime: zero, ctime: zero, nlink: 2, blocks: 0 };
+      this.nodes.set(d, { type: "dir", opaque: true, meta });
+    }
     this.nodes.set("/dev/null", { type: "chr", kind: "null" });
     this.nodes.set("/dev/zero", { type: "chr", kind: "zero" });
     this.nodes.set("/dev/urandom", { type: "chr", kind: "urandom" });
