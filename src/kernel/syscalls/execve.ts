@@ -71,21 +71,25 @@ function dropUserHalf(t: Task): void {
 /**
  * open_exec + search_binary_handler: the file at `name` (relative to the cwd), and while it is a `#!` script the
  * interpreter it names (binfmt_script, src/kernel/fs/binfmt-script.ts), with argv rewritten; the bytes of the ELF
- * file to load and its canonical path (/proc/self/exe), or -errno.
+ * file to load, its canonical path (/proc/self/exe) and the bytes of interpreter names and arguments copied, or
+ * -errno. `exec --root` opens its program with it too.
  */
-function openExec(
+export function openExec(
   k: KernelContext,
-  t: Task,
+  t: Pick<Task, "cwd" | "pid">,
   name: string,
   argv: string[],
-): { bytes: Uint8Array; path: string; argv: string[] } | number {
+): { bytes: Uint8Array; path: string; argv: string[]; copied: number } | number {
+  let copied = 0;
   const flavour: ScriptFlavour =
     "flavour" in k && (k as { flavour: string }).flavour === "linux-generic" ? "linux-generic" : "linux-3.1";
   let file = name;
   let args = argv;
   for (let depth = 0; ; depth++) {
     if (file === "") return -ENOENT; // getname of an empty interpreter name (5.x: "#!" and nothing)
-    const r = k.vfs.lookup(t.cwd, file, { self: { pid: t.pid, exe: exePathOf(t), cwd: t.cwd } });
+    const r = k.vfs.lookup(t.cwd, file, {
+      self: { pid: t.pid, exe: "space" in t ? exePathOf(t as Task) : undefined, cwd: t.cwd },
+    });
     if (r.notDirOnWay) return -ENOTDIR;
     if (r.error !== undefined) return r.error;
     const n = r.node;
@@ -96,14 +100,14 @@ function openExec(
     const bytes = n.file.data;
     // 5.8+ exec_binprm: no handler runs for a sixth rewrite, whatever the file is
     if (flavour === "linux-generic" && depth > maxScriptDepth(flavour)) return scriptDepthErrno(flavour);
-    if (!isScript(bytes)) return { bytes, path: r.path, argv: args };
+    if (!isScript(bytes)) return { bytes, path: r.path, argv: args, copied };
     // 3.1 load_script: recursion_depth > BINPRM_MAX_RECURSION declines the file, and no handler is left
     if (flavour === "linux-3.1" && depth > maxScriptDepth(flavour)) return scriptDepthErrno(flavour);
     const line = parseScriptLine(bytes, flavour);
     if (typeof line === "number") return line;
     // bprm->interp: the path the script was opened by (the name execve was given for the first one)
     args = scriptArgv(line, file, args);
-    k.charge("copy_user_per_byte", line.name.length + (line.arg?.length ?? 0) + 2);
+    copied += line.name.length + (line.arg?.length ?? 0) + 2; // copy_string_kernel of the name and argument
     file = line.name;
   }
 }
@@ -126,6 +130,7 @@ export function sys_execve(k: KernelContext, cpu: Cpu): number | undefined {
   const found = openExec(k, t, name, argv);
   if (typeof found === "number") return found;
   const { bytes, path: exePath } = found;
+  if (found.copied > 0) k.charge("copy_user_per_byte", found.copied);
   argv = found.argv;
   let loader: ReturnType<typeof prepareExec>;
   try {
