@@ -3,11 +3,13 @@
 // first BINPRM_BUF_SIZE bytes are parsed, whose size and handling differ between the two kernels modelled:
 // - Linux 3.1 (BINPRM_BUF_SIZE 128): the buffer's last byte is made NUL, the line ends at the first '\n' or there
 //   (a longer line is silently cut), trailing blanks are dropped, the name runs to the first blank or NUL, and
-//   everything after the blanks that follow it is one argument; BINPRM_MAX_RECURSION 4 nested scripts, then ENOEXEC.
+//   everything after the blanks that follow it is one argument; five nested scripts at most (a recursion_depth
+//   above BINPRM_MAX_RECURSION 4 is declined), then ENOEXEC.
 // - Linux 5.1+ (linux-generic, BINPRM_BUF_SIZE 256, "exec: load_script: Do not exec truncated interpreter path"):
 //   without a '\n' in the buffer the line is accepted only if a blank or NUL ends the name inside it, otherwise
 //   ENOEXEC (a truncated interpreter path is never executed); exec_binprm gives up with ELOOP after five rewrites.
 // A blank is ' ' or '\t'. The name may be relative (opened from the cwd, as open_exec does).
+import { utf8Decode } from "../../cpu/text-bytes.ts";
 
 const ENOEXEC = 8;
 const ELOOP = 40;
@@ -39,7 +41,7 @@ export function isScript(bytes: Uint8Array): boolean {
 }
 
 export interface ScriptLine {
-  /** the interpreter path (bytes as latin1 text: the kernel does not decode them) */
+  /** the interpreter path (its bytes decoded as UTF-8, as execve's argument strings are here) */
   name: string;
   /** the optional argument, the whole rest of the line (blanks inside it kept) */
   arg: string | null;
@@ -79,14 +81,14 @@ export function parseScriptLine(bytes: Uint8Array, flavour: ScriptFlavour): Scri
   if (buf[i] === 0) return flavour === "linux-generic" ? { name: "", arg: null } : -ENOEXEC;
   const nameStart = i;
   while (i < end && !blank(buf[i]!) && buf[i] !== 0) i++;
-  const name = latin1(buf.subarray(nameStart, i));
+  const name = text(buf.subarray(nameStart, i));
   if (i >= end || buf[i] === 0) return { name, arg: null };
   while (i < end && blank(buf[i]!)) i++;
   if (i >= end || buf[i] === 0) return { name, arg: null };
   // the argument is a C string: it stops at a NUL inside the line
   let argEnd = i;
   while (argEnd < end && buf[argEnd] !== 0) argEnd++;
-  return { name, arg: latin1(buf.subarray(i, argEnd)) };
+  return { name, arg: text(buf.subarray(i, argEnd)) };
 }
 
 /** argv after load_script: remove_arg_zero, then the script path, the argument and the name pushed in front. */
@@ -94,8 +96,4 @@ export function scriptArgv(line: ScriptLine, scriptPath: string, argv: readonly 
   return [line.name, ...(line.arg !== null ? [line.arg] : []), scriptPath, ...argv.slice(1)];
 }
 
-function latin1(b: Uint8Array): string {
-  let s = "";
-  for (const c of b) s += String.fromCharCode(c);
-  return s;
-}
+const text = (b: Uint8Array): string => utf8Decode(b);
