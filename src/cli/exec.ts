@@ -2,12 +2,14 @@
 // stdout/stderr through as it produced them, then report the exact cycle accounting. With `--root DIR` the
 // program, its ELF interpreter and every file it opens come from DIR (read-only, writes kept in memory).
 import { getDesign } from "../cgroup/designs/index.ts";
+import { errnoName } from "../kernel/errno-names.ts";
 import { execTask, InterpError, setExePath } from "../kernel/exec.ts";
-import { HostDirFs, HostRootError } from "../kernel/fs/host-dir.ts";
+import { HostDirFs, HostRootError, hostFileMeta } from "../kernel/fs/host-dir.ts";
 import { GENERIC_SYSCALL_NAMES } from "../kernel/generic-entry.ts";
 import { defaultGuestLimits, GuestLimitError, type GuestLimits } from "../kernel/guest-limits.ts";
 import { Machine } from "../kernel/machine.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
+import { openExec } from "../kernel/syscalls/execve.ts";
 import { loadReg } from "../kernel/vfs.ts";
 import { flavourBlocks } from "../measure/compare.ts";
 import { INPUT_LIMITS, readInputFile } from "../measure/input-file.ts";
@@ -131,7 +133,16 @@ function readHost(path: string, what: string, allowStdin = false): Uint8Array {
 }
 
 /** The program's bytes from inside the guest root (symlinks resolved there). */
-function guestProgram(machine: Machine, program: string, root: string): { bytes: Uint8Array; path: string } {
+/**
+ * The program inside the root, as execve opens it: an ELF file, or a `#!` script whose interpreter chain ends in
+ * one (binfmt_script; argv rewritten).
+ */
+function guestProgram(
+  machine: Machine,
+  program: string,
+  root: string,
+  argv: string[],
+): { bytes: Uint8Array; path: string; argv: string[] } {
   if (!program.startsWith("/"))
     throw new UsageError(`with --root the program must be an absolute guest path, got '${program}'`);
   const r = machine.vfs.lookup("/", program);
@@ -140,7 +151,12 @@ function guestProgram(machine: Machine, program: string, root: string): { bytes:
   if (n.type !== "reg") throw new UsageError(`${program}: not a regular file in --root ${root}`);
   const e = loadReg(n.file);
   if (e < 0) throw new UsageError(`${program}: cannot be read from --root ${root} (errno ${-e})`);
-  return { bytes: n.file.data, path: r.path };
+  const found = openExec(machine, { cwd: "/", pid: 1 }, program, argv);
+  if (typeof found === "number")
+    throw new UsageError(
+      `${program}: cannot be executed in --root ${root}: ${errnoName(-found)} (#! interpreter)`,
+    );
+  return found;
 }
 
 /** The instruction budget of `exec` when --max-insns is not given (about a minute of host time). */
@@ -191,7 +207,8 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
   for (const spec of opts.files ?? []) {
     const f = parseFileSpec(spec);
     try {
-      machine.vfs.addFile(f.guest, readHost(f.host, "--file").slice(), f.rw);
+      // the host file's mode, owner and mtime come with it (gzip stores the mtime, ls prints it)
+      machine.vfs.addFile(f.guest, readHost(f.host, "--file").slice(), f.rw, hostFileMeta(f.host));
     } catch (e) {
       if (e instanceof UsageError) throw e;
       throw new UsageError(`--file ${spec}: ${(e as Error).message}`);
@@ -200,8 +217,13 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
   const argv = [opts.argv0 ?? opts.program, ...opts.args];
   let task: ReturnType<typeof execTask>;
   try {
-    const guest = bytes === null ? guestProgram(machine, opts.program, opts.root!) : null;
-    task = execTask(machine, { bytes: bytes ?? guest!.bytes, argv, path: argv[0]!, envp: opts.env ?? [] });
+    const guest = bytes === null ? guestProgram(machine, opts.program, opts.root!, argv) : null;
+    task = execTask(machine, {
+      bytes: bytes ?? guest!.bytes,
+      argv: guest?.argv ?? argv,
+      path: argv[0]!,
+      envp: opts.env ?? [],
+    });
     // /proc/self/exe names the file itself (symlinks resolved), as d_path of the exec'd file does
     if (guest !== null) setExePath(task, guest.path);
   } catch (e) {

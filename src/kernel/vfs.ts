@@ -82,6 +82,11 @@ export const O_DIRECTORY = 0o200000;
 export const NR_OPEN_DEFAULT = 1024; // RLIMIT_NOFILE soft limit
 export const PATH_MAX = 4096;
 
+export interface Timespec {
+  sec: number;
+  nsec: number;
+}
+
 /** The metadata a lower-layer object brings (stat fields); overlay objects have none and get the defaults. */
 export interface NodeMeta {
   /** permission bits and set-id bits (no S_IFMT) */
@@ -89,7 +94,10 @@ export interface NodeMeta {
   uid: number;
   gid: number;
   size: number;
-  mtimeMs: number;
+  /** st_atim, st_mtim, st_ctim: seconds and nanoseconds, exact */
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
   nlink: number;
   /** st_blocks (512-byte units) */
   blocks: number;
@@ -206,6 +214,16 @@ export class Vfs {
   constructor() {
     this.nodes.set("/", { type: "dir" });
     for (const d of ["/tmp", "/dev", "/sys", "/sys/fs", "/sys/fs/cgroup", "/proc"]) this.mkdir(d);
+    // the modes of a booted system's mounts: tmpfs /tmp 1777 (sticky, anyone may create), procfs and sysfs 0555
+    for (const [d, perm, size] of [
+      ["/tmp", 0o1777, 40],
+      ["/proc", 0o555, 0],
+      ["/sys", 0o555, 0],
+    ] as const) {
+      const zero = { sec: 0, nsec: 0 };
+      const meta = { perm, uid: 0, gid: 0, size, atime: zero, mtime: zero, ctime: zero, nlink: 2, blocks: 0 };
+      this.nodes.set(d, { type: "dir", opaque: true, meta });
+    }
     this.nodes.set("/dev/null", { type: "chr", kind: "null" });
     this.nodes.set("/dev/zero", { type: "chr", kind: "zero" });
     this.nodes.set("/dev/urandom", { type: "chr", kind: "urandom" });
@@ -218,8 +236,11 @@ export class Vfs {
     this.nodes.set("/", root !== undefined ? { type: "dir", meta: root.meta } : { type: "dir" });
   }
 
-  /** Host API: a regular file at `path` (missing parent directories are created). */
-  addFile(path: string, data: Uint8Array, writable = false): void {
+  /**
+   * Host API: a regular file at `path` (missing parent directories are created); `meta`: the stat fields it shows
+   * (`exec --file` passes the host file's, so its mtime is the host's), else the overlay defaults.
+   */
+  addFile(path: string, data: Uint8Array, writable = false, meta?: NodeMeta): void {
     const p = normalize("/", path);
     if (p === "/") throw new Error("vfs.addFile: / is a directory");
     if (this.mountOf(p) !== undefined) throw new Error(`vfs.addFile: ${p} is inside a mounted file system`);
@@ -232,7 +253,12 @@ export class Vfs {
     }
     if (this.node(p)?.type === "dir") throw new Error(`vfs.addFile: ${p} is a directory`);
     this.removed.delete(p);
-    this.nodes.set(p, { type: "reg", file: { data, writable } });
+    this.nodes.set(
+      p,
+      meta !== undefined
+        ? { type: "reg", file: { data, writable }, meta }
+        : { type: "reg", file: { data, writable } },
+    );
   }
 
   /** Host API (e.g. cgroupfs): create a directory (opaque: it hides any lower one); its parent must exist. */

@@ -41,6 +41,18 @@ describe("exec --root: bad input", () => {
     expect(b.stderr).toContain("must be an absolute guest path");
   });
 
+  it("a #! script as the program runs its interpreter; a missing interpreter is a usage error", () => {
+    const ok = cli("exec", "--json", "--root", `${FIX}root`, "--", "/usr/share/sx/arg.sh", "x");
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout).stdout).toBe(
+      "argc=4 [/usr/share/sx/showargs] [one  two] [/usr/share/sx/arg.sh] [x]\n",
+    );
+    const bad = cli("exec", "--root", `${FIX}root`, "/usr/share/sx/missing.sh");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("/usr/share/sx/missing.sh: cannot be executed in --root");
+    expect(bad.stderr).toContain("ENOENT");
+  });
+
   it("a dynamically linked program without a root: its interpreter is missing", () => {
     const r = cli("exec", `${FIX}root/usr/bin/hello-dyn`);
     expect(r.status).toBe(2);

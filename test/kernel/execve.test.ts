@@ -13,12 +13,16 @@ const withFiles = (t: Task, m: Machine) => {
   m.vfs.addFile("/bin/hello", new Uint8Array(HELLO));
   m.vfs.addFile("/bin/script", new TextEncoder().encode("#!/bin/sh\necho hi\n"));
   m.vfs.addFile("/input", new TextEncoder().encode("x"));
+  m.vfs.addFile("/bin/text", new TextEncoder().encode("neither ELF nor #!\n"));
+  m.vfs.addFile("/bin/hello-script", new TextEncoder().encode("#!/bin/hello\n"));
   void t;
 };
 
 const DATA = `
 hello: .asciz "/bin/hello"
 script: .asciz "/bin/script"
+text: .asciz "/bin/text"
+hscript: .asciz "/bin/hello-script"
 missing: .asciz "/bin/missing"
 tmp: .asciz "/tmp"
 devnull: .asciz "/dev/null"
@@ -35,7 +39,8 @@ describe("execve (59)", () => {
       { nr: 59, args: ["missing", "argv", 0] },
       { nr: 59, args: ["tmp", "argv", 0] },
       { nr: 59, args: ["devnull", "argv", 0] },
-      { nr: 59, args: ["script", "argv", 0] },
+      { nr: 59, args: ["script", "argv", 0] }, // #!/bin/sh, which this VFS has not: ENOENT
+      { nr: 59, args: ["text", "argv", 0] },
       { nr: 59, args: ["notdir", "argv", 0] },
       { nr: 59, args: [0x10, "argv", 0] },
       { nr: 59, args: ["hello", "badargv", 0] },
@@ -43,7 +48,7 @@ describe("execve (59)", () => {
     ];
     const ran = runProgram(callsProgram(calls, DATA), {}, withFiles);
     expect(ran.t.exitCode).toBe(0);
-    expect(calls.map((_, i) => result(ran, i))).toEqual([-2, -13, -13, -8, -20, -14, -14, -14]);
+    expect(calls.map((_, i) => result(ran, i))).toEqual([-2, -13, -13, -2, -8, -20, -14, -14, -14]);
   });
 
   it("replaces the image with a fixture from the VFS: its output, same pid, returns 0 by IRET", () => {
@@ -61,6 +66,12 @@ describe("execve (59)", () => {
     expect(ran.t.exitCode).toBe(0);
     expect(ran.m.tasks.length).toBe(1);
     expect(stops).toEqual([{ nr: 59 }, { nr: 59, ret: 0n }]);
+  });
+
+  it("a #! script runs its interpreter (binfmt_script): the interpreter's output, execve returns 0", () => {
+    const ran = runProgram(callsProgram([{ nr: 59, args: ["hscript", "argv", 0] }], DATA), {}, withFiles);
+    expect(ran.m.stdout).toBe(HELLO_OUT);
+    expect(ran.t.exitCode).toBe(0);
   });
 
   it("closes FD_CLOEXEC descriptors and keeps the others", () => {

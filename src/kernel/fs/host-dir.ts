@@ -5,6 +5,7 @@
 // files, directories and symlinks are visible; devices, FIFOs and sockets are not. Reads are bounded: a file at
 // most `maxFileBytes`, all files together at most `maxTotalBytes` (EFBIG past either).
 import {
+  type BigIntStats,
   closeSync,
   constants,
   fstatSync,
@@ -16,7 +17,7 @@ import {
   type Stats,
 } from "node:fs";
 import { join } from "node:path";
-import type { LowerEntry, LowerFs, NodeMeta } from "../vfs.ts";
+import type { LowerEntry, LowerFs, NodeMeta, Timespec } from "../vfs.ts";
 
 const EIO = 5;
 const EFBIG = 27;
@@ -75,7 +76,7 @@ export class HostDirFs implements LowerFs {
     const parent = p === "/" ? null : p.slice(0, Math.max(1, p.lastIndexOf("/")));
     if (parent === null || this.entry(parent)?.kind === "dir") {
       try {
-        const st = lstatSync(this.host(p));
+        const st = lstatSync(this.host(p), { bigint: true });
         const kind = st.isDirectory() ? "dir" : st.isFile() ? "reg" : st.isSymbolicLink() ? "lnk" : null;
         if (kind !== null) e = { kind, meta: metaOf(st) };
       } catch {
@@ -135,14 +136,30 @@ export class HostDirFs implements LowerFs {
   }
 }
 
-function metaOf(st: Stats): NodeMeta {
+/** The stat fields of a host file as the guest sees them (`exec --file`), or undefined when lstat fails. */
+export function hostFileMeta(path: string): NodeMeta | undefined {
+  try {
+    return metaOf(lstatSync(path, { bigint: true }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stat fields, times to the nanosecond (lstat with bigint: a double of milliseconds loses the nanoseconds). */
+function metaOf(st: BigIntStats): NodeMeta {
+  const ts = (ns: bigint): Timespec => ({
+    sec: Number(ns / 1_000_000_000n),
+    nsec: Number(ns % 1_000_000_000n),
+  });
   return {
-    perm: st.mode & 0o7777,
-    uid: st.uid,
-    gid: st.gid,
-    size: st.size,
-    mtimeMs: st.mtimeMs,
-    nlink: st.nlink,
-    blocks: st.blocks,
+    perm: Number(st.mode & 0o7777n),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    size: Number(st.size),
+    atime: ts(st.atimeNs),
+    mtime: ts(st.mtimeNs),
+    ctime: ts(st.ctimeNs),
+    nlink: Number(st.nlink),
+    blocks: Number(st.blocks),
   };
 }

@@ -10,6 +10,14 @@ import { latin1Encode, utf8Decode } from "../../cpu/text-bytes.ts";
 import { ElfError } from "../../workload/elf.ts";
 import { E2BIG, EACCES, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR } from "../errno.ts";
 import { exePathOf, InterpError, prepareExec, setExePath } from "../exec.ts";
+import {
+  isScript,
+  maxScriptDepth,
+  parseScriptLine,
+  type ScriptFlavour,
+  scriptArgv,
+  scriptDepthErrno,
+} from "../fs/binfmt-script.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { resetMm } from "../mm.ts";
 import { argNum } from "../native-args.ts";
@@ -60,6 +68,50 @@ function dropUserHalf(t: Task): void {
   }
 }
 
+/**
+ * open_exec + search_binary_handler: the file at `name` (relative to the cwd), and while it is a `#!` script the
+ * interpreter it names (binfmt_script, src/kernel/fs/binfmt-script.ts), with argv rewritten; the bytes of the ELF
+ * file to load, its canonical path (/proc/self/exe) and the bytes of interpreter names and arguments copied, or
+ * -errno. `exec --root` opens its program with it too.
+ */
+export function openExec(
+  k: KernelContext,
+  t: Pick<Task, "cwd" | "pid">,
+  name: string,
+  argv: string[],
+): { bytes: Uint8Array; path: string; argv: string[]; copied: number } | number {
+  let copied = 0;
+  const flavour: ScriptFlavour =
+    "flavour" in k && (k as { flavour: string }).flavour === "linux-generic" ? "linux-generic" : "linux-3.1";
+  let file = name;
+  let args = argv;
+  for (let depth = 0; ; depth++) {
+    if (file === "") return -ENOENT; // getname of an empty interpreter name (5.x: "#!" and nothing)
+    const r = k.vfs.lookup(t.cwd, file, {
+      self: { pid: t.pid, exe: "space" in t ? exePathOf(t as Task) : undefined, cwd: t.cwd },
+    });
+    if (r.notDirOnWay) return -ENOTDIR;
+    if (r.error !== undefined) return r.error;
+    const n = r.node;
+    if (n === undefined) return -ENOENT;
+    if (isDir(n) || n.type !== "reg") return -EACCES; // may_open's S_ISREG test (open_exec)
+    const le = loadReg(n.file);
+    if (le < 0) return le;
+    const bytes = n.file.data;
+    // 5.8+ exec_binprm: no handler runs for a sixth rewrite, whatever the file is
+    if (flavour === "linux-generic" && depth > maxScriptDepth(flavour)) return scriptDepthErrno(flavour);
+    if (!isScript(bytes)) return { bytes, path: r.path, argv: args, copied };
+    // 3.1 load_script: recursion_depth > BINPRM_MAX_RECURSION declines the file, and no handler is left
+    if (flavour === "linux-3.1" && depth > maxScriptDepth(flavour)) return scriptDepthErrno(flavour);
+    const line = parseScriptLine(bytes, flavour);
+    if (typeof line === "number") return line;
+    // bprm->interp: the path the script was opened by (the name execve was given for the first one)
+    args = scriptArgv(line, file, args);
+    copied += line.name.length + (line.arg?.length ?? 0) + 2; // copy_string_kernel of the name and argument
+    file = line.name;
+  }
+}
+
 /** long execve(const char __user *filename, const char __user *const __user *argv, … *envp) */
 export function sys_execve(k: KernelContext, cpu: Cpu): number | undefined {
   const t = k.current();
@@ -70,19 +122,16 @@ export function sys_execve(k: KernelContext, cpu: Cpu): number | undefined {
   k.charge("copy_user_per_byte", name.length + 1);
   // argv + envp strings and pointers: at most half the exec stack (the limit prepareExec enforces)
   const budget = { left: 0x80000 };
-  const argv = copyStrings(k, t, argNum(cpu, 1), budget);
-  if (typeof argv === "number") return argv;
+  const argv0 = copyStrings(k, t, argNum(cpu, 1), budget);
+  if (typeof argv0 === "number") return argv0;
+  let argv = argv0;
   const envp = copyStrings(k, t, argNum(cpu, 2), budget);
   if (typeof envp === "number") return envp;
-  const r = k.vfs.lookup(t.cwd, name, { self: { pid: t.pid, exe: exePathOf(t), cwd: t.cwd } });
-  if (r.notDirOnWay) return -ENOTDIR;
-  if (r.error !== undefined) return r.error;
-  const n = r.node;
-  if (n === undefined) return -ENOENT;
-  if (isDir(n) || n.type !== "reg") return -EACCES; // may_open's S_ISREG test (open_exec)
-  const le = loadReg(n.file);
-  if (le < 0) return le;
-  const bytes = n.file.data;
+  const found = openExec(k, t, name, argv);
+  if (typeof found === "number") return found;
+  const { bytes, path: exePath } = found;
+  if (found.copied > 0) k.charge("copy_user_per_byte", found.copied);
+  argv = found.argv;
   let loader: ReturnType<typeof prepareExec>;
   try {
     loader = prepareExec(k, {
@@ -118,7 +167,7 @@ export function sys_execve(k: KernelContext, cpu: Cpu): number | undefined {
   procOf(t).gsBase = 0;
   for (const fd of [...t.files.cloexec]) t.files.close(fd);
   flushSignalHandlers(t);
-  setExePath(t, r.path);
+  setExePath(t, exePath);
   // start_thread + ELF_PLAT_INIT: every general register 0, RSP at argc, RIP = e_entry, IF set
   const regs = new Array<bigint>(18).fill(0n);
   regs[15] = BigInt(loaded.rsp);

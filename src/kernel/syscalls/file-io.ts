@@ -362,12 +362,14 @@ function statBytes(
   if (meta !== undefined) {
     v.setBigUint64(16, BigInt(meta.nlink), true);
     v.setBigInt64(64, BigInt(meta.blocks), true);
-    // st_atime, st_mtime, st_ctime (seconds, nanoseconds): the host file's mtime for all three
-    const sec = Math.floor(meta.mtimeMs / 1000);
-    const nsec = Math.floor((meta.mtimeMs - sec * 1000) * 1e6);
-    for (const at of [72, 88, 104]) {
-      v.setBigInt64(at, BigInt(sec), true);
-      v.setBigInt64(at + 8, BigInt(nsec), true);
+    // st_atim, st_mtim, st_ctim (seconds, nanoseconds): the host file's
+    for (const [at, ts] of [
+      [72, meta.atime],
+      [88, meta.mtime],
+      [104, meta.ctime],
+    ] as const) {
+      v.setBigInt64(at, BigInt(ts.sec), true);
+      v.setBigInt64(at + 8, BigInt(ts.nsec), true);
     }
   }
   return b;
@@ -388,7 +390,7 @@ export function statOfFile(f: OpenFile): Uint8Array {
     case "pipe":
       return statBytes(S_IFIFO | 0o600, 0, 0, 0x1000 + (f.accmode & 1));
     case "dir":
-      return statBytes(S_IFDIR | 0o755, 4096, 0, inoOf(f.path), 0, f.meta);
+      return statBytes(S_IFDIR | 0o755, f.meta?.size ?? 4096, 0, inoOf(f.path), 0, f.meta);
     case "mnt":
       return statBytes(S_IFREG | 0o644, 0, 0, inoOf(f.path));
     case "null":
