@@ -56,6 +56,16 @@ export class Cpu {
   readonly xmmW = new Uint16Array(this.xmm.buffer);
   /** MXCSR: all exceptions masked, round to nearest at reset (SDM Vol. 1 §10.2.3.1). */
   mxcsr = 0x1f80;
+  /**
+   * x87 physical registers R0–R7 (x87.ts): sign/exponent word and 64-bit significand. MMX register i is the
+   * significand of R_i (mmx.ts). FCW, FSW without TOP, TOP, and the abridged tag (bit r set: R_r in use).
+   */
+  readonly fpSe = new Uint16Array(8);
+  readonly fpSig = new BigUint64Array(8);
+  fcw = 0x037f;
+  fsw = 0;
+  fpTop = 0;
+  fpTags = 0;
   /** Sign-extended canonical RIP. */
   rip = 0;
   /** RFLAGS word; its status bits are stale while lf[LF_OP] !== FL_NONE. */

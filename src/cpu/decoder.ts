@@ -14,7 +14,10 @@ import {
   PFX_STACK,
   RIP_BASE,
 } from "./decoded.ts";
+import { BMI_MULX, BMI_PDEP, BMI_PEXT, BMI_RORX, BMI_SARX, BMI_SHLX, BMI_SHRX, vexBmiOp } from "./bmi.ts";
 import { INSN_CLASS_INDEX as C } from "./insn-class.ts";
+import { x87Class, x87MemSize, x87RegValid } from "./x87.ts";
+import { MMX_EMMS, MMX_MAP, MMX_MOVNTQ, mmxShiftGroup } from "./mmx.ts";
 import { DS, ES, FS, GS, CS as SEG_CS, SS } from "./registers.ts";
 import {
   F_M,
@@ -531,6 +534,92 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           }
           break;
         }
+        case 0xc4:
+        case 0xc5: {
+          // VEX (SDM Vol. 2A §2.3): only the BMI1/BMI2 GPR instructions are implemented (no AVX). A VEX prefix
+          // after 66, F2, F3, LOCK or REX is #UD.
+          if (pfx & (PFX_OPSIZE | PFX_REP | PFX_REPNE | PFX_LOCK) || rex !== 0) break;
+          const b1 = byte();
+          let map = 1;
+          let w = 0;
+          let vr = (~b1 >> 7) & 1;
+          let vx = 0;
+          let vb = 0;
+          let vex2: number;
+          if (b === 0xc5) vex2 = b1;
+          else {
+            vx = (~b1 >> 6) & 1;
+            vb = (~b1 >> 5) & 1;
+            map = b1 & 31;
+            vex2 = byte();
+            w = vex2 >> 7;
+          }
+          if (b === 0xc5) vr = (~b1 >> 7) & 1;
+          const vvvv = (~vex2 >> 3) & 15;
+          const vl = (vex2 >> 2) & 1;
+          const pp = vex2 & 3;
+          const opcode = byte();
+          if (p >= avail || p >= MAX_INSN_LENGTH) throw TRUNCATED;
+          const kind = vexBmiOp(map, pp, opcode, (buf[p]! >> 3) & 7);
+          if (kind === 0 || vl !== 0) break;
+          rex = 0x40 | (w << 3) | (vr << 2) | (vx << 1) | vb;
+          if (w) d.pfx[s] |= PFX_REXW;
+          const size = w ? 8 : 4;
+          modrm(size);
+          d.size[s] = size;
+          d.aux[s] = kind;
+          d.immHi[s] = vvvv;
+          if (kind === BMI_RORX) {
+            if (vvvv !== 0) break; // VEX.vvvv must be 1111b
+            d.immLo[s] = byte();
+          }
+          op = Op.BMI;
+          cls =
+            kind === BMI_MULX || kind === BMI_PDEP || kind === BMI_PEXT
+              ? C.imul
+              : kind === BMI_RORX || kind === BMI_SARX || kind === BMI_SHLX || kind === BMI_SHRX
+                ? C.shift
+                : C.alu;
+          loads = isMem ? 1 : 0;
+          break;
+        }
+        case 0x9b: // FWAIT: unmasked x87 exceptions stop at the instruction that raised them (x87.ts)
+          op = Op.X87;
+          cls = C.nop;
+          d.aux[s] = 8;
+          break;
+        case 0xd8:
+        case 0xd9:
+        case 0xda:
+        case 0xdb:
+        case 0xdc:
+        case 0xdd:
+        case 0xde:
+        case 0xdf: {
+          const opc = b - 0xd8;
+          const m = modrm(8);
+          const sz = isMem ? x87MemSize(opc, (m >> 3) & 7) : 0;
+          if (isMem ? sz === 0 : !x87RegValid(opc, m)) break;
+          d.memSize[s] = sz;
+          d.aux[s] = opc;
+          d.immLo[s] = m;
+          d.reg[s] = NONE;
+          if (!isMem) d.rm[s] = m & 7;
+          op = Op.X87;
+          cls = C[x87Class(opc, m)];
+          if (isMem) {
+            const reg = (m >> 3) & 7;
+            const store =
+              (opc & 1) === 1 &&
+              (((opc === 1 || opc === 5) && (reg === 2 || reg === 3 || reg === 6 || reg === 7)) ||
+                ((opc === 3 || opc === 7) && reg !== 0 && reg !== 4 && reg !== 5) ||
+                (opc === 5 && reg === 1) ||
+                (opc === 7 && reg === 7));
+            if (store) stores = 1;
+            else loads = 1;
+          }
+          break;
+        }
         case 0xc9:
           op = Op.LEAVE;
           cls = C.pop;
@@ -691,6 +780,9 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           if (m === 0xf8) {
             op = Op.SWAPGS;
             cls = C.swapgs;
+          } else if (m === 0xf9) {
+            op = Op.RDTSCP;
+            cls = C.rdtsc;
           }
           break;
         }
@@ -804,6 +896,28 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
             stores = 1;
           }
           break;
+        case 0xc7: {
+          // CMPXCHG8B m64 / CMPXCHG16B m128 (0F C7 /1); the register form and the other /r are #UD here
+          const m = modrm(8);
+          if (((m >> 3) & 7) !== 1 || !isMem) break;
+          const size = rex & 8 ? 16 : 8;
+          d.size[s] = size;
+          d.memSize[s] = size;
+          op = Op.CMPXCHG8B;
+          cls = C.alu;
+          lockOk = true;
+          loads = 1;
+          stores = 1;
+          break;
+        }
+        case 0xb8:
+          // POPCNT (F3 0F B8); without F3 it is JMPE (IA-64 only): #UD
+          if (!(pfx & PFX_REP)) break;
+          modrm(osz);
+          op = Op.POPCNT;
+          cls = C.alu;
+          loads = isMem ? 1 : 0;
+          break;
         case 0xc0:
         case 0xc1:
           d.size[s] = b2 === 0xc0 ? 1 : osz;
@@ -855,6 +969,35 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
         default: {
           // SSE/SSE2 (sse-ops.ts). The mandatory prefix is the last F2/F3, else 66.
           const mp = pfx & PFX_REP ? 2 : pfx & PFX_REPNE ? 3 : pfx & PFX_OPSIZE ? 1 : 0;
+          if (mp === 0 && (MMX_MAP[b2] !== 0 || (b2 >= 0x71 && b2 <= 0x73))) {
+            // MMX (mmx.ts): the no-prefix forms on MM registers
+            if (b2 === 0x77) {
+              op = Op.MMX;
+              cls = C.nop;
+              d.aux[s] = MMX_EMMS;
+              break;
+            }
+            const gprForm = b2 === 0x6e || b2 === 0x7e;
+            const gsz = rex & 8 ? 8 : 4;
+            const m = modrm(gprForm ? gsz : b2 === 0xc4 ? 4 : 8);
+            let msub = MMX_MAP[b2]!;
+            if (b2 >= 0x71 && b2 <= 0x73) msub = isMem ? 0 : mmxShiftGroup(b2, (m >> 3) & 7);
+            if (msub === 0) break;
+            if (isMem && (b2 === 0xc5 || b2 === 0xd7)) break; // PEXTRW, PMOVMSKB: register only
+            if (!isMem && b2 === 0xe7) break; // MOVNTQ: memory only
+            d.size[s] = gprForm ? gsz : b2 === 0xc5 || b2 === 0xd7 ? 4 : 8;
+            d.memSize[s] = isMem ? (gprForm ? gsz : b2 === 0xc4 ? 2 : 8) : 0;
+            if (b2 === 0x70 || b2 === 0xc4 || b2 === 0xc5 || (b2 >= 0x71 && b2 <= 0x73)) d.immLo[s] = byte();
+            d.aux[s] = msub;
+            op = Op.MMX;
+            const store = b2 === 0x7e || b2 === 0x7f || msub === MMX_MOVNTQ;
+            cls = b2 === 0x6e || b2 === 0x7e || b2 === 0x6f || b2 === 0x7f || store ? C.mov : C.alu;
+            if (isMem) {
+              if (store) stores = 1;
+              else loads = 1;
+            }
+            break;
+          }
           let sub = SSE_MAP[mp * 256 + b2]!;
           if (b2 === 0x12 || b2 === 0x16 || b2 === 0x18 || b2 === 0xae || (b2 >= 0x71 && b2 <= 0x73)) {
             if (p >= avail || p >= MAX_INSN_LENGTH) throw TRUNCATED;
