@@ -27,6 +27,10 @@ export function fxBegin(): void {
   fx = 0;
   fxC1 = 0;
 }
+export function fxClear(): void {
+  fx = 0;
+  fxC1 = 0;
+}
 export function fxRaise(bits: number): void {
   fx |= bits;
 }
@@ -85,46 +89,42 @@ function bitLength(v: bigint): number {
 }
 
 /**
- * Rounds sign·mag·2^e2 (exact; mag > 0) to p significant bits with exponent range [emin, emax] (unbiased, of the
- * leading bit) for a format with `fmtBits` significand bits, under rc. Sets PE/UE/OE and fxC1. Returns the result
- * as (unbiased exponent of the leading bit, significand aligned so its leading bit is bit fmtBits−1) in
- * rndE/rndSig, or overflow/denormal handled by the caller via rndKind.
+ * Rounds sign·mag·2^e2 (exact; mag > 0) to p significant bits, with the leading bit's exponent in [emin, emax]
+ * (unbiased) and gradual underflow below emin (the last kept bit never below emin − p + 1: with x87 precision
+ * control a tiny result keeps p bits relative to the smallest normal, as the hardware does). Sets PE/UE/OE and
+ * fxC1. The result is rndQ·2^rndLsb with leading-bit exponent rndE (rndQ = 0: zero), or rndInf.
  */
 let rndE = 0;
-let rndSig = 0n;
-/** 0 finite (normal or denormal: rndE = emin − 1 marks a denormal), 1 infinity. */
+let rndQ = 0n;
+let rndLsb = 0;
 let rndInf = false;
-function roundCore(sign: number, mag: bigint, e2: number, p: number, fmtBits: number, emin: number, emax: number, rc: number): void {
+function roundCore(sign: number, mag: bigint, e2: number, p: number, emin: number, emax: number, rc: number): void {
   const n = bitLength(mag);
   let E = e2 + n - 1;
-  // Position (exponent) of the last kept bit: p bits of precision, but never below the format's denormal unit.
   const lsbPrecision = E - p + 1;
-  const lsbDenormal = emin - fmtBits + 1;
-  const tinyBeforeRounding = E < emin;
+  const lsbDenormal = emin - p + 1;
   let tiny = false;
-  if (tinyBeforeRounding) {
-    // Tininess is detected after rounding (to p bits with an unbounded exponent), as SSE does.
+  if (E < emin) {
+    // tininess is detected after rounding (to p bits with an unbounded exponent), as SSE does
     const r = roundAt(sign, mag, lsbPrecision - e2, rc);
-    const bl = bitLength(r.q);
-    tiny = lsbPrecision + bl - 1 < emin;
+    tiny = lsbPrecision + bitLength(r.q) - 1 < emin;
   }
   const lsb = Math.max(lsbPrecision, lsbDenormal);
   const r = roundAt(sign, mag, lsb - e2, rc);
-  let q = r.q;
   if (r.inexact) {
     fx |= FE_PE;
     if (tiny) fx |= FE_UE;
     if (r.up) fxC1 = 1;
   }
-  // q × 2^lsb is the rounded value
-  const qb = bitLength(q);
-  if (q === 0n) {
-    rndInf = false;
+  rndInf = false;
+  rndQ = r.q;
+  rndLsb = lsb;
+  if (r.q === 0n) {
     rndE = emin - 1;
-    rndSig = 0n;
     return;
   }
-  E = lsb + qb - 1;
+  E = lsb + bitLength(r.q) - 1;
+  rndE = E;
   if (E > emax) {
     fx |= FE_OE | FE_PE;
     const toInf = rc === RC_NEAREST || (rc === RC_UP && sign === 0) || (rc === RC_DOWN && sign === 1);
@@ -134,18 +134,9 @@ function roundCore(sign: number, mag: bigint, e2: number, p: number, fmtBits: nu
       return;
     }
     fxC1 = 0;
-    rndInf = false;
+    rndQ = (1n << BigInt(p)) - 1n;
+    rndLsb = emax - p + 1;
     rndE = emax;
-    rndSig = ((1n << BigInt(p)) - 1n) << BigInt(fmtBits - p);
-    return;
-  }
-  rndInf = false;
-  if (E < emin) {
-    rndE = emin - 1; // denormal: significand relative to the denormal unit
-    rndSig = q << BigInt(lsb - lsbDenormal);
-  } else {
-    rndE = E;
-    rndSig = q << BigInt(fmtBits - qb);
   }
 }
 
@@ -176,22 +167,26 @@ function roundAt(sign: number, mag: bigint, s: number, rc: number): { q: bigint;
 
 /** Rounds sign·mag·2^e2 to an 80-bit register value with p-bit precision (PC) into rSe/rSig. */
 export function roundToExt(sign: number, mag: bigint, e2: number, p: number, rc: number): void {
+  const s = sign << 15;
   if (mag === 0n) {
-    rSe = sign << 15;
+    rSe = s;
     rSig = 0n;
     return;
   }
-  roundCore(sign, mag, e2, p, 64, 1 - BIAS, 0x7ffe - BIAS, rc);
-  const s = sign << 15;
+  const emin = 1 - BIAS;
+  roundCore(sign, mag, e2, p, emin, 0x7ffe - BIAS, rc);
   if (rndInf) {
     rSe = s | 0x7fff;
     rSig = J;
-  } else if (rndE < 1 - BIAS) {
+  } else if (rndQ === 0n) {
     rSe = s;
-    rSig = rndSig;
+    rSig = 0n;
+  } else if (rndE < emin) {
+    rSe = s; // denormal: the significand counts units of 2^(emin − 63)
+    rSig = rndQ << BigInt(rndLsb - (emin - 63));
   } else {
     rSe = s | (rndE + BIAS);
-    rSig = rndSig;
+    rSig = rndQ << BigInt(63 - (rndE - rndLsb));
   }
 }
 
@@ -482,7 +477,7 @@ export function fromIeee(lo: number, hi: number, double: boolean): void {
 export let ieeeLo = 0;
 export let ieeeHi = 0;
 
-/** Rounds an 80-bit value to binary32/binary64 under rc (FST m32/m64): IE for SNaN, DE for denormal inputs. */
+/** Rounds an 80-bit value to binary32/binary64 under rc (FST m32/m64): IE for SNaN and unsupported values. */
 export function toIeee(se: number, sig: bigint, double: boolean, rc: number): void {
   const fracBits = double ? 52 : 23;
   const expBits = double ? 11 : 8;
@@ -504,11 +499,17 @@ export function toIeee(se: number, sig: bigint, double: boolean, rc: number): vo
   } else if (k === K_ZERO) {
     bits = signBit;
   } else {
-    if (k === K_DENORMAL) fx |= FE_DE;
-    roundCore(sign, sig, unbiased(se), fracBits + 1, fracBits + 1, 1 - bias, bias, rc);
+    // no DE for a denormal source: FST/FSTP report only IS, IA, U, O, P (SDM Vol. 2A FST)
+    const emin = 1 - bias;
+    roundCore(sign, sig, unbiased(se), fracBits + 1, emin, bias, rc);
     if (rndInf) bits = signBit | (expAll << BigInt(fracBits));
-    else if (rndE < 1 - bias) bits = signBit | rndSig;
-    else bits = signBit | (BigInt(rndE + bias) << BigInt(fracBits)) | (rndSig & ((1n << BigInt(fracBits)) - 1n));
+    else if (rndQ === 0n) bits = signBit;
+    else if (rndE < emin) bits = signBit | (rndQ << BigInt(rndLsb - (emin - fracBits)));
+    else
+      bits =
+        signBit |
+        (BigInt(rndE + bias) << BigInt(fracBits)) |
+        ((rndQ << BigInt(fracBits - (rndE - rndLsb))) & ((1n << BigInt(fracBits)) - 1n));
   }
   ieeeLo = Number(bits & 0xffffffffn) | 0;
   ieeeHi = Number(bits >> 32n) | 0;
@@ -540,8 +541,7 @@ export function toInt(se: number, sig: bigint, bits: number, rc: number): bigint
     return indef;
   }
   if (k === K_ZERO) return 0n;
-  if (k === K_DENORMAL) fx |= FE_DE;
-  const sign = (se >> 15) & 1;
+  const sign = (se >> 15) & 1; // no DE: FIST/FISTP/FISTTP report only IS, IA, P
   const e = unbiased(se);
   let q: bigint;
   let inexact = false;
@@ -682,22 +682,23 @@ export function extract(se: number, sig: bigint): void {
 
 /**
  * FPREM (truncating quotient) / FPREM1 (IEEE, nearest): partial remainder of a / b into rSe/rSig; returns the
- * low three quotient bits (bits 0..2 → C1, C3, C0) in bits 0–2 and 8 when the reduction is incomplete (C2).
+ * low three quotient bits (bits 0..2 → C1, C3, C0) in bits 0–2 and 8 when the reduction is incomplete (C2), or −1
+ * when there is no quotient (a NaN or invalid operand).
  */
 export function remainder(aSe: number, aSig: bigint, bSe: number, bSig: bigint, ieee: boolean): number {
   const ka = classify(aSe, aSig);
   const kb = classify(bSe, bSig);
   if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) {
     indefinite();
-    return 0;
+    return -1;
   }
   if (ka >= K_QNAN || kb >= K_QNAN) {
     propagateNaN(aSe, aSig, ka, bSe, bSig, kb);
-    return 0;
+    return -1;
   }
   if (ka === K_INF || kb === K_ZERO) {
     indefinite();
-    return 0;
+    return -1;
   }
   if (ka === K_DENORMAL || kb === K_DENORMAL) fx |= FE_DE;
   rSe = aSe;

@@ -1,8 +1,8 @@
 // MMX (SDM Vol. 1 ch. 9): MM0–MM7 are the significands of the x87 registers R0–R7. Every MMX instruction but EMMS
 // sets TOP to 0 and marks all registers in use; a write also sets the register's sign/exponent word to all ones
 // (§9.5.1). The integer operations are the SSE2 ones (sse.ts simdOp, one definition) run on the low 64 bits of a
-// scratch register: the unpack-high forms are placed in the high half (so their "high" elements are the MMX
-// ones), and the packs take the two halves of the 128-bit result (destination part, source part).
+// scratch register: the unpack-high forms are placed at bytes 4–11 (so the XMM form's "high" elements, bytes 8–11,
+// are the MMX ones), and the packs take the two halves of the 128-bit result (destination part, source part).
 import type { Cpu } from "./cpu.ts";
 import { shiftImm, simdOp, T } from "./sse.ts";
 import { MP_66, SSE_MAP, SSE_SHIFT_GROUP } from "./sse-ops.ts";
@@ -161,7 +161,7 @@ export function execMmx(cpu: Cpu, s: number, a: number): void {
     return;
   }
   const high = sub === 43 || sub === 44 || sub === 45; // PUNPCKHBW/WD/DQ
-  const at = high ? 2 : 0;
+  const at = high ? 1 : 0; // the MMX high dword at dword 2, where the unpack-high forms start
   S.fill(0);
   T.fill(0);
   T[at] = lo;

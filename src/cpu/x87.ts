@@ -21,6 +21,7 @@ import {
   fx,
   fxBegin,
   fxC1,
+  fxClear,
   fxRaise,
   ieeeHi,
   ieeeLo,
@@ -146,6 +147,7 @@ function push(cpu: Cpu, se: number, sig: bigint, name: string): void {
   let g = sig;
   let over = false;
   if ((cpu.fpTags >> t) & 1) {
+    fxClear(); // the overflow is found first: a conversion's DE or IE is not reported
     fxRaise(FE_IE | FE_SF);
     stackFault = true;
     over = true;
@@ -686,7 +688,7 @@ function d9Reg(cpu: Cpu, reg: number, i: number, m: number): void {
       commit(cpu, name);
       return;
     }
-    if (m === 0xf5 || m === 0xf8) ccMask = C0 | C2 | C3;
+    if (m === 0xf5 || m === 0xf8) ccMask = C2; // C1 = 0 (underflow), C0 and C3 unchanged (as measured)
     commit(cpu, name);
     if (m === 0xf4) {
       setSt(cpu, 0, INDEF_SE, INDEF_SIG);
@@ -731,7 +733,17 @@ function d9Reg(cpu: Cpu, reg: number, i: number, m: number): void {
       setSt(cpu, 0, rSe, rSig);
       return;
     case 0xf4: {
-      // FXTRACT: ST0 ← exponent, then push the significand
+      // FXTRACT: ST0 ← exponent, then push the significand; a full ST7 is a stack overflow found first (both the
+      // exponent and the pushed value are then the indefinite)
+      if ((cpu.fpTags >> ((cpu.fpTop + 7) & 7)) & 1) {
+        fxRaise(FE_IE | FE_SF);
+        stackFault = true;
+        commit(cpu, name, true);
+        setSt(cpu, 0, INDEF_SE, INDEF_SIG);
+        cpu.fpTop = (cpu.fpTop + 7) & 7;
+        setSt(cpu, 0, INDEF_SE, INDEF_SIG);
+        return;
+      }
       extract(se, sig);
       const sSe = rSe;
       const sSig = rSig;
@@ -743,9 +755,10 @@ function d9Reg(cpu: Cpu, reg: number, i: number, m: number): void {
     case 0xf5:
     case 0xf8: {
       // FPREM1 / FPREM: C2 = incomplete; C0 C3 C1 = quotient bits 2, 1, 0 (when complete)
+      // (no quotient for NaN or invalid operands: C2 and C1 cleared, C0 and C3 unchanged, as measured)
       const q = remainder(se, sig, cpu.fpSe[r1]!, cpu.fpSig[r1]!, m === 0xf5);
-      ccMask = C0 | C1 | C2 | C3;
-      ccSet = q & 8 ? C2 : (q & 4 ? C0 : 0) | (q & 2 ? C3 : 0) | (q & 1 ? C1 : 0);
+      ccMask = q < 0 ? C1 | C2 : C0 | C1 | C2 | C3;
+      ccSet = q < 0 ? 0 : q & 8 ? C2 : (q & 4 ? C0 : 0) | (q & 2 ? C3 : 0) | (q & 1 ? C1 : 0);
       commit(cpu, name);
       // C1 is a quotient bit here, not the rounding direction
       cpu.fsw = (cpu.fsw & ~C1) | (ccSet & C1);
