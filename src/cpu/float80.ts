@@ -223,7 +223,15 @@ export const OP_DIV = 6;
 export const OP_DIVR = 7;
 
 /** dst op src (kind: OP_ADD … OP_DIVR as in the D8 /r encoding) under fcw, into rSe/rSig (and fx, fxC1). */
-export function arith(kind: number, dSe: number, dSig: bigint, sSe: number, sSig: bigint, fcw: number): void {
+export function arith(
+  kind: number,
+  dSe: number,
+  dSig: bigint,
+  sSe: number,
+  sSig: bigint,
+  fcw: number,
+  srcDenormal = false,
+): void {
   let aSe = dSe;
   let aSig = dSig;
   let bSe = sSe;
@@ -236,9 +244,14 @@ export function arith(kind: number, dSe: number, dSig: bigint, sSe: number, sSig
     bSig = dSig;
     k = kind - 1;
   }
-  const ka = classify(aSe, aSig);
-  const kb = classify(bSe, bSig);
+  let ka = classify(aSe, aSig);
+  let kb = classify(bSe, bSig);
   if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) return indefinite();
+  // a denormal memory source was normalised on loading: it still counts as denormal for DE
+  if (srcDenormal) {
+    if (kind === OP_SUBR || kind === OP_DIVR) ka = ka === K_NORMAL ? K_DENORMAL : ka;
+    else kb = kb === K_NORMAL ? K_DENORMAL : kb;
+  }
   if (ka >= K_QNAN || kb >= K_QNAN) {
     // the NaN rule is stated for (destination, source) order
     if (kind === OP_SUBR || kind === OP_DIVR) propagateNaN(bSe, bSig, kb, aSe, aSig, ka);
@@ -383,9 +396,17 @@ function isqrt(n: bigint): bigint {
  * Comparison of a with b: 0 greater, 1 less, 2 equal, 3 unordered. `quietNaNOk`: FUCOM* (IE only for SNaN)
  * versus FCOM* (IE for any NaN). Sets IE for unsupported operands and DE for denormals.
  */
-export function compare(aSe: number, aSig: bigint, bSe: number, bSig: bigint, quietNaNOk: boolean): number {
+export function compare(
+  aSe: number,
+  aSig: bigint,
+  bSe: number,
+  bSig: bigint,
+  quietNaNOk: boolean,
+  srcDenormal = false,
+): number {
   const ka = classify(aSe, aSig);
-  const kb = classify(bSe, bSig);
+  let kb = classify(bSe, bSig);
+  if (srcDenormal && kb === K_NORMAL) kb = K_DENORMAL;
   if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) {
     fx |= FE_IE;
     return 3;
@@ -434,9 +455,12 @@ export function examine(se: number, sig: bigint): number {
 
 /**
  * Converts an IEEE binary32 (bits in lo) or binary64 (lo, hi) to an 80-bit value into rSe/rSig (exact). SNaN: IE
- * and quietened; denormal source: DE (the value is normalised).
+ * and quietened; denormal source: DE (the value is normalised). forArith (the source of FADD m32 …): an SNaN stays
+ * signalling and a denormal only sets memDenormal, so that the operation applies its own NaN and DE rules.
  */
-export function fromIeee(lo: number, hi: number, double: boolean): void {
+export let memDenormal = false;
+export function fromIeee(lo: number, hi: number, double: boolean, forArith = false): void {
+  memDenormal = false;
   const fracBits = double ? 52 : 23;
   const expBits = double ? 11 : 8;
   const bias = double ? 1023 : 127;
@@ -449,7 +473,7 @@ export function fromIeee(lo: number, hi: number, double: boolean): void {
   if (e === maxE) {
     rSe = s | 0x7fff;
     rSig = J | (frac << BigInt(63 - fracBits));
-    if (frac !== 0n && (frac & (1n << BigInt(fracBits - 1))) === 0n) {
+    if (frac !== 0n && (frac & (1n << BigInt(fracBits - 1))) === 0n && !forArith) {
       fx |= FE_IE;
       rSig |= QUIET;
     }
@@ -461,7 +485,8 @@ export function fromIeee(lo: number, hi: number, double: boolean): void {
       rSig = 0n;
       return;
     }
-    fx |= FE_DE;
+    if (forArith) memDenormal = true;
+    else fx |= FE_DE;
     const n = bitLength(frac);
     // value = frac · 2^(1 − bias − fracBits); leading bit exponent = n − 1 + 1 − bias − fracBits
     const E = n - bias - fracBits;

@@ -20,6 +20,7 @@ import {
   fromInt,
   fx,
   fxBegin,
+  memDenormal,
   fxC1,
   fxClear,
   fxRaise,
@@ -186,16 +187,16 @@ function rc(cpu: Cpu): number {
 }
 
 /** Loads a memory operand of the arithmetic forms: m32fp (D8), m32int (DA), m64fp (DC), m16int (DE). */
-function loadArithOperand(cpu: Cpu, opc: number, a: number): { se: number; sig: bigint } {
+function loadArithOperand(cpu: Cpu, opc: number, a: number): { se: number; sig: bigint; den: boolean } {
   const mmu = cpu.mmu;
   switch (opc) {
     case 0:
-      fromIeee(mmu.read32(a), 0, false);
-      break;
+      fromIeee(mmu.read32(a), 0, false, true);
+      return { se: rSe, sig: rSig, den: memDenormal };
     case 4: {
       const lo = mmu.read64(a);
-      fromIeee(lo, mmu.hi, true);
-      break;
+      fromIeee(lo, mmu.hi, true, true);
+      return { se: rSe, sig: rSig, den: memDenormal };
     }
     case 2:
       fromInt(BigInt(mmu.read32(a)));
@@ -203,7 +204,7 @@ function loadArithOperand(cpu: Cpu, opc: number, a: number): { se: number; sig: 
     default:
       fromInt(BigInt((mmu.read16(a) << 16) >> 16));
   }
-  return { se: rSe, sig: rSig };
+  return { se: rSe, sig: rSig, den: false };
 }
 
 /** Executes the x87 instruction of slot s (aux = opcode − D8, immLo = ModRM); `a` is the memory operand's address. */
@@ -240,6 +241,7 @@ function arithForm(
   srcEmpty: boolean,
   popAfter: boolean,
   name: string,
+  srcDenormal = false,
 ): void {
   if (srcEmpty || isEmpty(cpu, 0) || isEmpty(cpu, dst)) {
     underflow();
@@ -257,14 +259,14 @@ function arithForm(
   const r0 = phys(cpu, 0);
   const rd = phys(cpu, dst);
   if (kind === 2 || kind === 3) {
-    const c = compare(cpu.fpSe[r0]!, cpu.fpSig[r0]!, se, sig, false);
+    const c = compare(cpu.fpSe[r0]!, cpu.fpSig[r0]!, se, sig, false, srcDenormal);
     ccSet = CMP_CC[c]!;
     ccMask = C0 | C2 | C3;
     commit(cpu, name);
     if (popAfter) pop(cpu);
     return;
   }
-  arith(kind, cpu.fpSe[rd]!, cpu.fpSig[rd]!, se, sig, cpu.fcw);
+  arith(kind, cpu.fpSe[rd]!, cpu.fpSig[rd]!, se, sig, cpu.fcw, srcDenormal);
   commit(cpu, name);
   setSt(cpu, dst, rSe, rSig);
   if (popAfter) pop(cpu);
@@ -287,7 +289,7 @@ function memForm(cpu: Cpu, opc: number, reg: number, a: number): void {
       if (reg === 3) pop(cpu);
       return;
     }
-    arithForm(cpu, reg, 0, v.se, v.sig, false, reg === 3, name);
+    arithForm(cpu, reg, 0, v.se, v.sig, false, reg === 3, name, v.den);
     return;
   }
   switch (opc * 8 + reg) {
@@ -458,7 +460,8 @@ function storeEnv(cpu: Cpu, a: number): void {
   mmu.write32(a, cpu.fcw | 0xffff0000);
   mmu.write32(a + 4, fswValue(cpu) | 0xffff0000);
   mmu.write32(a + 8, fullTagWord(cpu) | 0xffff0000);
-  for (let k = 12; k < 28; k += 4) mmu.write32(a + k, 0);
+  for (let k = 12; k < 24; k += 4) mmu.write32(a + k, 0);
+  mmu.write32(a + 24, 0xffff0000); // FDS 0, the reserved upper word all ones (as FCW/FSW/FTW's)
 }
 function loadEnv(cpu: Cpu, a: number): void {
   const mmu = cpu.mmu;
@@ -524,7 +527,10 @@ function regForm(cpu: Cpu, opc: number, reg: number, i: number, m: number): void
           setSt(cpu, 0, INDEF_SE, INDEF_SIG);
           return;
         }
+        // C1 is cleared only by a stack underflow (SDM: "set to 0 if stack underflow occurred"; AMD keeps it)
+        const c1 = cpu.fsw & C1;
         commit(cpu, "fcmov");
+        cpu.fsw |= c1;
         if (testCondition(cc, cpu.lf, cpu.flags)) {
           const r = phys(cpu, i);
           setSt(cpu, 0, cpu.fpSe[r]!, cpu.fpSig[r]!);
