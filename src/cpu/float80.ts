@@ -267,13 +267,13 @@ export function arith(
   const rc = (fcw >> 10) & 3;
   const p = precisionBits(fcw);
   if (k === OP_ADD) {
+    if (ka === K_DENORMAL || kb === K_DENORMAL) fx |= FE_DE; // also next to an infinity (measured)
     if (ka === K_INF || kb === K_INF) {
       if (ka === K_INF && kb === K_INF && sa !== sbn) return indefinite();
       rSe = ((ka === K_INF ? sa : sbn) << 15) | 0x7fff;
       rSig = J;
       return;
     }
-    if (ka === K_DENORMAL || kb === K_DENORMAL) fx |= FE_DE;
     if (ka === K_ZERO && kb === K_ZERO) {
       const s = sa === sbn ? sa : rc === RC_DOWN ? 1 : 0;
       rSe = s << 15;
@@ -326,8 +326,7 @@ export function arith(
   }
   if (kb === K_ZERO) {
     if (ka === K_ZERO) return indefinite();
-    if (ka === K_DENORMAL) fx |= FE_DE;
-    fx |= FE_ZE;
+    fx |= FE_ZE; // a denormal divided by zero reports ZE alone (as SSE)
     rSe = (s << 15) | 0x7fff;
     rSig = J;
     return;

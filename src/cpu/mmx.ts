@@ -64,7 +64,9 @@ export function execMmx(cpu: Cpu, s: number, a: number): void {
   const g = d.reg[s]! & 7;
   const imm = d.immLo[s]! & 0xff;
   if (sub === MMX_EMMS) {
+    // all registers empty; TOP becomes 0 as well (measured on AMD Zen 3; the SDM names only the tags)
     cpu.fpTags = 0;
+    cpu.fpTop = 0;
     return;
   }
   const regs = cpu.regs;
