@@ -986,7 +986,8 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
             if (isMem && (b2 === 0xc5 || b2 === 0xd7)) break; // PEXTRW, PMOVMSKB: register only
             if (!isMem && b2 === 0xe7) break; // MOVNTQ: memory only
             d.size[s] = gprForm ? gsz : b2 === 0xc5 || b2 === 0xd7 ? 4 : 8;
-            d.memSize[s] = isMem ? (gprForm ? gsz : b2 === 0xc4 ? 2 : 8) : 0;
+            // PUNPCKLBW/WD/DQ mm, mm/m32 read 4 bytes
+            d.memSize[s] = isMem ? (gprForm ? gsz : b2 === 0xc4 ? 2 : b2 <= 0x62 ? 4 : 8) : 0;
             if (b2 === 0x70 || b2 === 0xc4 || b2 === 0xc5 || (b2 >= 0x71 && b2 <= 0x73)) d.immLo[s] = byte();
             d.aux[s] = msub;
             op = Op.MMX;

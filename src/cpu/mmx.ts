@@ -150,7 +150,10 @@ export function execMmx(cpu: Cpu, s: number, a: number): void {
   // source operand → T (low half), destination → S
   let lo: number;
   let hi: number;
-  if (isMem) {
+  if (isMem && d.memSize[s] === 4) {
+    lo = mmu.read32(a); // PUNPCKLBW/WD/DQ mm, m32
+    hi = 0;
+  } else if (isMem) {
     lo = mmu.read64(a);
     hi = mmu.hi;
   } else {
