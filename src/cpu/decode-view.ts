@@ -1,16 +1,6 @@
 // The decoder seen from a test: decoded fields rendered in the normalised form the iced-x86 differential test
 // compares (notes/cpu-api.md; notes/decoder-bugs.md "Normalisation decisions").
-import {
-  DecodedInsns,
-  HIGH_BYTE,
-  NONE,
-  Op,
-  PFX_ADDR32,
-  PFX_REP,
-  PFX_REPNE,
-  PFX_REXW,
-  RIP_BASE,
-} from "./decoded.ts";
+
 import {
   BMI_ANDN,
   BMI_BLSI,
@@ -22,6 +12,17 @@ import {
   BMI_PEXT,
   BMI_RORX,
 } from "./bmi.ts";
+import {
+  DecodedInsns,
+  HIGH_BYTE,
+  NONE,
+  Op,
+  PFX_ADDR32,
+  PFX_REP,
+  PFX_REPNE,
+  PFX_REXW,
+  RIP_BASE,
+} from "./decoded.ts";
 import { decodeInsn, MAX_INSN_LENGTH, MOVSXD_FLAG, TRUNCATED } from "./decoder.ts";
 import { MMX_EMMS, MMX_MOVNTQ } from "./mmx.ts";
 import { SREG_NAMES } from "./registers.ts";
@@ -342,6 +343,10 @@ export function render(d: DecodedInsns, s: number, rip: bigint): OracleInsn {
     case Op.SSE:
       m = renderSse(d, s, ops, rm, reg, mem, immOp);
       break;
+    case Op.LOOP:
+      m = ["loopne", "loope", "loop", (pfx & PFX_ADDR32) !== 0 ? "jecxz" : "jrcxz"][aux]!;
+      ops.push(rel());
+      break;
     case Op.CMPXCHG8B:
       m = size === 16 ? "cmpxchg16b" : "cmpxchg8b";
       ops.push(mem(size));
@@ -360,7 +365,8 @@ export function render(d: DecodedInsns, s: number, rip: bigint): OracleInsn {
       m = BMI_NAMES[aux]!;
       const v = reg(d.immHi[s]!, size);
       const r = reg(d.reg[s]!, size);
-      if (aux === BMI_ANDN || aux === BMI_PDEP || aux === BMI_PEXT || aux === BMI_MULX) ops.push(r, v, rm(size));
+      if (aux === BMI_ANDN || aux === BMI_PDEP || aux === BMI_PEXT || aux === BMI_MULX)
+        ops.push(r, v, rm(size));
       else if (aux === BMI_BLSR || aux === BMI_BLSMSK || aux === BMI_BLSI) ops.push(v, rm(size));
       else if (aux === BMI_RORX) ops.push(r, rm(size), immOp(8));
       else ops.push(r, rm(size), v);
@@ -456,29 +462,34 @@ const X87_MEM: readonly (string | undefined)[][] = [
   ["fild", "fisttp", "fist", "fistp", "fbld", "fild", "fbstp", "fistp"],
 ];
 const D9_NAMES: Record<number, string> = {
-  0xd0: "fnop",
-  0xe0: "fchs",
-  0xe1: "fabs",
-  0xe4: "ftst",
-  0xe5: "fxam",
-  0xe8: "fld1",
-  0xe9: "fldl2t",
-  0xea: "fldl2e",
-  0xeb: "fldpi",
-  0xec: "fldlg2",
-  0xed: "fldln2",
-  0xee: "fldz",
-  0xf4: "fxtract",
-  0xf5: "fprem1",
-  0xf6: "fdecstp",
-  0xf7: "fincstp",
-  0xf8: "fprem",
-  0xfa: "fsqrt",
-  0xfc: "frndint",
-  0xfd: "fscale",
+  208: "fnop",
+  224: "fchs",
+  225: "fabs",
+  228: "ftst",
+  229: "fxam",
+  232: "fld1",
+  233: "fldl2t",
+  234: "fldl2e",
+  235: "fldpi",
+  236: "fldlg2",
+  237: "fldln2",
+  238: "fldz",
+  244: "fxtract",
+  245: "fprem1",
+  246: "fdecstp",
+  247: "fincstp",
+  248: "fprem",
+  250: "fsqrt",
+  252: "frndint",
+  253: "fscale",
 };
 
-function renderX87(d: DecodedInsns, s: number, ops: OracleOperand[], mem: (sz: number) => OracleOperand): string {
+function renderX87(
+  d: DecodedInsns,
+  s: number,
+  ops: OracleOperand[],
+  mem: (sz: number) => OracleOperand,
+): string {
   const opc = d.aux[s]!;
   if (opc === 8) return "wait";
   const m = d.immLo[s]! & 0xff;
@@ -506,9 +517,11 @@ function renderX87(d: DecodedInsns, s: number, ops: OracleOperand[], mem: (sz: n
     case 3:
       if (reg < 4) {
         ops.push(ST(0), ST(i));
-        return (opc === 2 ? ["fcmovb", "fcmove", "fcmovbe", "fcmovu"] : ["fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu"])[
-          reg
-        ]!;
+        return (
+          opc === 2
+            ? ["fcmovb", "fcmove", "fcmovbe", "fcmovu"]
+            : ["fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu"]
+        )[reg]!;
       }
       if (m === 0xe9) return "fucompp";
       if (m === 0xe2) return "fnclex";

@@ -97,6 +97,7 @@ export const Op = {
   POPCNT: 89, // F3 0F B8
   BMI: 90, // VEX-encoded GPR instructions (BMI1/BMI2): aux = which (bmi.ts), vvvv in immHi
   RDTSCP: 91, // 0F 01 F9
+  LOOP: 92, // E0–E3: aux 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JRCXZ (JECXZ with 67); rel8 in imm
 } as const;
 
 export type OpName = keyof typeof Op;

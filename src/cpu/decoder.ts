@@ -1,4 +1,6 @@
 // 64-bit mode instruction decoder: legacy prefixes, REX, ModRM/SIB, displacement and immediate (SDM Vol. 2A ch. 2).
+
+import { BMI_MULX, BMI_PDEP, BMI_PEXT, BMI_RORX, BMI_SARX, BMI_SHLX, BMI_SHRX, vexBmiOp } from "./bmi.ts";
 import {
   type DecodedInsns,
   HIGH_BYTE,
@@ -14,9 +16,7 @@ import {
   PFX_STACK,
   RIP_BASE,
 } from "./decoded.ts";
-import { BMI_MULX, BMI_PDEP, BMI_PEXT, BMI_RORX, BMI_SARX, BMI_SHLX, BMI_SHRX, vexBmiOp } from "./bmi.ts";
 import { INSN_CLASS_INDEX as C } from "./insn-class.ts";
-import { x87Class, x87MemSize, x87RegValid } from "./x87.ts";
 import { MMX_EMMS, MMX_MAP, MMX_MOVNTQ, mmxShiftGroup } from "./mmx.ts";
 import { DS, ES, FS, GS, CS as SEG_CS, SS } from "./registers.ts";
 import {
@@ -42,6 +42,7 @@ import {
   SSE_REG_ONLY,
   SSE_SHIFT_GROUP,
 } from "./sse-ops.ts";
+import { x87Class, x87MemSize, x87RegValid } from "./x87.ts";
 
 export type { OracleInsn, OracleOperand } from "./decode-view.ts";
 export { decodeForOracle } from "./decode-view.ts";
@@ -583,6 +584,17 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           loads = isMem ? 1 : 0;
           break;
         }
+        case 0xe0:
+        case 0xe1:
+        case 0xe2:
+        case 0xe3:
+          op = Op.LOOP;
+          cls = C.jcc;
+          d.aux[s] = b - 0xe0;
+          d.size[s] = 8;
+          d.immLo[s] = imm8s();
+          d.immHi[s] = d.immLo[s]! >> 31;
+          break;
         case 0x9b: // FWAIT: unmasked x87 exceptions stop at the instruction that raised them (x87.ts)
           op = Op.X87;
           cls = C.nop;

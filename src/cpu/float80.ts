@@ -98,7 +98,15 @@ let rndE = 0;
 let rndQ = 0n;
 let rndLsb = 0;
 let rndInf = false;
-function roundCore(sign: number, mag: bigint, e2: number, p: number, emin: number, emax: number, rc: number): void {
+function roundCore(
+  sign: number,
+  mag: bigint,
+  e2: number,
+  p: number,
+  emin: number,
+  emax: number,
+  rc: number,
+): void {
   const n = bitLength(mag);
   let E = e2 + n - 1;
   const lsbPrecision = E - p + 1;
@@ -140,7 +148,12 @@ function roundCore(sign: number, mag: bigint, e2: number, p: number, emin: numbe
   }
 }
 
-function roundAt(sign: number, mag: bigint, s: number, rc: number): { q: bigint; inexact: boolean; up: boolean } {
+function roundAt(
+  sign: number,
+  mag: bigint,
+  s: number,
+  rc: number,
+): { q: bigint; inexact: boolean; up: boolean } {
   if (s <= 0) return { q: mag << BigInt(-s), inexact: false, up: false };
   const sb = BigInt(s);
   let q = mag >> sb;
@@ -246,7 +259,10 @@ export function arith(
   }
   let ka = classify(aSe, aSig);
   let kb = classify(bSe, bSig);
-  if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) return indefinite();
+  if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) {
+    indefinite();
+    return;
+  }
   // a denormal memory source was normalised on loading: it still counts as denormal for DE
   if (srcDenormal) {
     if (kind === OP_SUBR || kind === OP_DIVR) ka = ka === K_NORMAL ? K_DENORMAL : ka;
@@ -269,7 +285,10 @@ export function arith(
   if (k === OP_ADD) {
     if (ka === K_DENORMAL || kb === K_DENORMAL) fx |= FE_DE; // also next to an infinity (measured)
     if (ka === K_INF || kb === K_INF) {
-      if (ka === K_INF && kb === K_INF && sa !== sbn) return indefinite();
+      if (ka === K_INF && kb === K_INF && sa !== sbn) {
+        indefinite();
+        return;
+      }
       rSe = ((ka === K_INF ? sa : sbn) << 15) | 0x7fff;
       rSig = J;
       return;
@@ -297,7 +316,10 @@ export function arith(
   const s = sa ^ sbn;
   if (k === OP_MUL) {
     if (ka === K_INF || kb === K_INF) {
-      if (ka === K_ZERO || kb === K_ZERO) return indefinite();
+      if (ka === K_ZERO || kb === K_ZERO) {
+        indefinite();
+        return;
+      }
       rSe = (s << 15) | 0x7fff;
       rSig = J;
       return;
@@ -313,7 +335,10 @@ export function arith(
   }
   // division a / b
   if (ka === K_INF) {
-    if (kb === K_INF) return indefinite();
+    if (kb === K_INF) {
+      indefinite();
+      return;
+    }
     rSe = (s << 15) | 0x7fff;
     rSig = J;
     return;
@@ -325,7 +350,10 @@ export function arith(
     return;
   }
   if (kb === K_ZERO) {
-    if (ka === K_ZERO) return indefinite();
+    if (ka === K_ZERO) {
+      indefinite();
+      return;
+    }
     fx |= FE_ZE; // a denormal divided by zero reports ZE alone (as SSE)
     rSe = (s << 15) | 0x7fff;
     rSig = J;
@@ -347,7 +375,10 @@ export function arith(
 /** FSQRT of (se, sig) under fcw into rSe/rSig. */
 export function sqrt(se: number, sig: bigint, fcw: number): void {
   const k = classify(se, sig);
-  if (k === K_UNSUPPORTED) return indefinite();
+  if (k === K_UNSUPPORTED) {
+    indefinite();
+    return;
+  }
   if (k >= K_QNAN) {
     if (k === K_SNAN) fx |= FE_IE;
     rSe = se;
@@ -360,7 +391,10 @@ export function sqrt(se: number, sig: bigint, fcw: number): void {
     rSig = 0n;
     return;
   }
-  if (neg) return indefinite();
+  if (neg) {
+    indefinite();
+    return;
+  }
   if (k === K_INF) {
     rSe = se;
     rSig = sig;
@@ -592,7 +626,10 @@ export function toInt(se: number, sig: bigint, bits: number, rc: number): bigint
 /** FRNDINT: rounds to an integral value under rc (exponent range unchanged); PE if inexact. */
 export function roundInt(se: number, sig: bigint, rc: number): void {
   const k = classify(se, sig);
-  if (k === K_UNSUPPORTED) return indefinite();
+  if (k === K_UNSUPPORTED) {
+    indefinite();
+    return;
+  }
   if (k >= K_QNAN) {
     if (k === K_SNAN) fx |= FE_IE;
     rSe = se;
@@ -625,17 +662,29 @@ export function roundInt(se: number, sig: bigint, rc: number): void {
 export function scale(aSe: number, aSig: bigint, bSe: number, bSig: bigint, fcw: number): void {
   const ka = classify(aSe, aSig);
   const kb = classify(bSe, bSig);
-  if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) return indefinite();
-  if (ka >= K_QNAN || kb >= K_QNAN) return propagateNaN(aSe, aSig, ka, bSe, bSig, kb);
+  if (ka === K_UNSUPPORTED || kb === K_UNSUPPORTED) {
+    indefinite();
+    return;
+  }
+  if (ka >= K_QNAN || kb >= K_QNAN) {
+    propagateNaN(aSe, aSig, ka, bSe, bSig, kb);
+    return;
+  }
   const sa = aSe >> 15;
   const sb = bSe >> 15;
   if (kb === K_INF) {
     if (sb === 0) {
-      if (ka === K_ZERO) return indefinite();
+      if (ka === K_ZERO) {
+        indefinite();
+        return;
+      }
       rSe = (sa << 15) | 0x7fff;
       rSig = J;
     } else {
-      if (ka === K_INF) return indefinite();
+      if (ka === K_INF) {
+        indefinite();
+        return;
+      }
       rSe = sa << 15;
       rSig = 0n;
     }

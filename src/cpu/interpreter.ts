@@ -3,11 +3,24 @@
 import { hex, linearToBigInt } from "./address.ts";
 import { ALU_AND, alu, incDec, neg, rotateFlags, shift, shiftChanged, shiftHi } from "./alu.ts";
 import { bitScan, shiftDouble, shiftDoubleHi } from "./bit-ops.ts";
+import {
+  BMI_MULX,
+  BMI_RORX,
+  bmiFlags,
+  bmiFlagsMask,
+  bmiOp,
+  countZeros,
+  mulxHiHi,
+  mulxHiLo,
+  popcnt,
+  resHi,
+} from "./bmi.ts";
 import type { Cpu, StopReason } from "./cpu.ts";
 import { BP, DE, GP, UD } from "./exceptions.ts";
 import { FAULT, raise, raiseTrap } from "./fault.ts";
 import { testCondition } from "./flags.ts";
 import { INSN_CLASS_INDEX } from "./insn-class.ts";
+import { execMmx } from "./mmx.ts";
 import { divAcc, imul, imulHi, mulAcc } from "./muldiv.ts";
 import { NATIVE_CLOBBERED, NATIVE_POISON_HALF } from "./natives.ts";
 import {
@@ -38,11 +51,9 @@ import {
 } from "./privileged.ts";
 import { FS, GS } from "./registers.ts";
 import { CF, DF, OF, RF, VM, ZF } from "./rflags.ts";
-import { bmiFlags, bmiFlagsMask, bmiOp, countZeros, mulxHiHi, mulxHiLo, popcnt, resHi, BMI_MULX, BMI_RORX } from "./bmi.ts";
-import { execMmx } from "./mmx.ts";
 import { execSse } from "./sse.ts";
-import { execX87 } from "./x87.ts";
 import { STR_CMPS, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS, stringDone, stringOp } from "./string-ops.ts";
+import { execX87 } from "./x87.ts";
 
 // Constants of the hot paths are written as literals with their name in a comment (`4294967296 /* TWO32 */`):
 // module-level constants cost a context load per use in V8. test/cpu/decoded.test.ts checks every such literal.
@@ -1346,7 +1357,15 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
         hi = size === 8 ? mmu.hi : 0;
       }
       const src2 = k === BMI_MULX ? 2 : v; // MULX multiplies by RDX
-      const res = bmiOp(k, size, lo, hi, regs[2 * src2]!, regs[2 * src2 + 1]!, k === BMI_RORX ? IMM[s]! & 0xff : 0);
+      const res = bmiOp(
+        k,
+        size,
+        lo,
+        hi,
+        regs[2 * src2]!,
+        regs[2 * src2 + 1]!,
+        k === BMI_RORX ? IMM[s]! & 0xff : 0,
+      );
       const rh = resHi;
       if (k === BMI_MULX) {
         // low half to vvvv, then the high half to reg (reg wins when they are the same register)
@@ -1369,6 +1388,27 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
       regs[5] = 0;
       regs[2] = Number(cpu.otherMsrs.get(0xc0000103 /* MSR_TSC_AUX */) ?? BigInt(cpu.id)) | 0;
       regs[3] = 0;
+      break;
+    }
+    case 92: {
+      // LOOP: LOOPNE/LOOPE/LOOP decrement RCX (ECX with 67; no flags) and branch while it is not 0 (and ZF is 0/1);
+      // JRCXZ/JECXZ branch when it is 0
+      const k = AUX[s]!;
+      const a32 = (d.pfx[s]! & 8) /* PFX_ADDR32 */ !== 0;
+      let lo = regs[2]!;
+      let hi = a32 ? 0 : regs[3]!;
+      if (k !== 3) {
+        lo = (lo - 1) | 0;
+        if (!a32 && lo === -1) hi = (hi - 1) | 0;
+        regs[2] = lo;
+        regs[3] = hi;
+      }
+      const zero = lo === 0 && hi === 0;
+      let taken: boolean;
+      if (k === 3) taken = zero;
+      else if (k === 2) taken = !zero;
+      else taken = !zero && ((cpu.getRflags() & ZF) !== 0) === (k === 1);
+      if (taken) cpu.rip = branchTarget(cpu, next + IMM[s]!);
       break;
     }
     default:

@@ -174,6 +174,7 @@ export function execMmx(cpu: Cpu, s: number, a: number): void {
   S[at] = mmLo(cpu, g);
   S[at + 1] = mmHi(cpu, g);
   if (!simdOp(S, SB, SW, 0, sub, imm, isMem)) throw new Error(`MMX sub-op ${sub} has no implementation`);
-  if (sub === 38 || sub === 42 || sub === 46) setMm(cpu, g, S[0]!, S[2]!); // PACKSSWB, PACKUSWB, PACKSSDW
+  if (sub === 38 || sub === 42 || sub === 46)
+    setMm(cpu, g, S[0]!, S[2]!); // PACKSSWB, PACKUSWB, PACKSSDW
   else setMm(cpu, g, S[0]!, S[1]!);
 }

@@ -6,7 +6,7 @@
 // (FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1), FBLD/FBSTP and the undocumented aliases.
 import { hex } from "./address.ts";
 import type { Cpu } from "./cpu.ts";
-import { GP, UD } from "./exceptions.ts";
+import { UD } from "./exceptions.ts";
 import { raise } from "./fault.ts";
 import { testCondition } from "./flags.ts";
 import {
@@ -20,24 +20,16 @@ import {
   fromInt,
   fx,
   fxBegin,
-  memDenormal,
   fxC1,
   fxClear,
   fxRaise,
-  ieeeHi,
-  ieeeLo,
   INDEF_SE,
   INDEF_SIG,
-  K_DENORMAL,
-  K_INF,
-  K_QNAN,
-  K_SNAN,
-  K_UNSUPPORTED,
+  ieeeHi,
+  ieeeLo,
   K_ZERO,
   classify as kindOf,
-  OP_ADD,
-  OP_MUL,
-  RC_DOWN,
+  memDenormal,
   RC_NEAREST,
   RC_UP,
   RC_ZERO,
@@ -494,7 +486,8 @@ function regForm(cpu: Cpu, opc: number, reg: number, i: number, m: number): void
     case 0: {
       // D8: ST0 ← ST0 op ST(i); FCOM/FCOMP ST(i)
       const r = phys(cpu, i);
-      return arithForm(cpu, reg, 0, cpu.fpSe[r]!, cpu.fpSig[r]!, isEmpty(cpu, i), reg === 3, ARITH_NAMES[reg]!);
+      arithForm(cpu, reg, 0, cpu.fpSe[r]!, cpu.fpSig[r]!, isEmpty(cpu, i), reg === 3, ARITH_NAMES[reg]!);
+      return;
     }
     case 4:
     case 6: {
@@ -512,10 +505,12 @@ function regForm(cpu: Cpu, opc: number, reg: number, i: number, m: number): void
       const kind = reg >= 4 ? reg ^ 1 : reg;
       const r0 = phys(cpu, 0);
       const name = ARITH_NAMES[kind]! + (opc === 6 ? "p" : "");
-      return arithForm(cpu, kind, i, cpu.fpSe[r0]!, cpu.fpSig[r0]!, false, opc === 6, name);
+      arithForm(cpu, kind, i, cpu.fpSe[r0]!, cpu.fpSig[r0]!, false, opc === 6, name);
+      return;
     }
     case 1:
-      return d9Reg(cpu, reg, i, m);
+      d9Reg(cpu, reg, i, m);
+      return;
     case 2:
     case 3: {
       if (reg < 4) {
@@ -537,15 +532,24 @@ function regForm(cpu: Cpu, opc: number, reg: number, i: number, m: number): void
         }
         return;
       }
-      if (opc === 2 && m === 0xe9) return ucomPop(cpu, 1, 2, "fucompp", false);
+      if (opc === 2 && m === 0xe9) {
+        ucomPop(cpu, 1, 2, "fucompp", false);
+        return;
+      }
       if (opc === 3 && m === 0xe2) {
         // FNCLEX
         cpu.fsw &= ~(0x3f | FE_SF | FSW_ES | FSW_B);
         return;
       }
-      if (opc === 3 && m === 0xe3) return fpuInit(cpu);
-      if (opc === 3 && (reg === 5 || reg === 6)) return comi(cpu, i, reg === 5, false, reg === 5 ? "fucomi" : "fcomi");
-      return badOpcode(cpu, opc, m);
+      if (opc === 3 && m === 0xe3) {
+        fpuInit(cpu);
+        return;
+      }
+      if (opc === 3 && (reg === 5 || reg === 6)) {
+        comi(cpu, i, reg === 5, false, reg === 5 ? "fucomi" : "fcomi");
+        return;
+      }
+      badOpcode(cpu, opc, m);
     }
     case 5:
       switch (reg) {
@@ -568,11 +572,14 @@ function regForm(cpu: Cpu, opc: number, reg: number, i: number, m: number): void
           return;
         }
         case 4: // FUCOM ST(i)
-          return ucomPop(cpu, i, 0, "fucom", false);
+          ucomPop(cpu, i, 0, "fucom", false);
+          return;
         case 5: // FUCOMP ST(i)
-          return ucomPop(cpu, i, 1, "fucomp", false);
+          ucomPop(cpu, i, 1, "fucomp", false);
+          return;
       }
-      return badOpcode(cpu, opc, m);
+      badOpcode(cpu, opc, m);
+      return;
     case 7:
       if (m === 0xe0) {
         // FNSTSW AX
@@ -583,7 +590,8 @@ function regForm(cpu: Cpu, opc: number, reg: number, i: number, m: number): void
         comi(cpu, i, reg === 5, true, reg === 5 ? "fucomip" : "fcomip");
         return;
       }
-      return badOpcode(cpu, opc, m);
+      badOpcode(cpu, opc, m);
+      return;
   }
 }
 
@@ -664,26 +672,30 @@ function d9Reg(cpu: Cpu, reg: number, i: number, m: number): void {
   // the rest operate on ST0 (and ST1)
   const needs1 = m === 0xfd || m === 0xf8 || m === 0xf5;
   const names: Record<number, string> = {
-    0xe0: "fchs",
-    0xe1: "fabs",
-    0xe4: "ftst",
-    0xe5: "fxam",
-    0xf4: "fxtract",
-    0xf5: "fprem1",
-    0xf8: "fprem",
-    0xfa: "fsqrt",
-    0xfc: "frndint",
-    0xfd: "fscale",
+    224: "fchs",
+    225: "fabs",
+    228: "ftst",
+    229: "fxam",
+    244: "fxtract",
+    245: "fprem1",
+    248: "fprem",
+    250: "fsqrt",
+    252: "frndint",
+    253: "fscale",
   };
   const name = names[m];
-  if (name === undefined) return badOpcode(cpu, 1, m);
+  if (name === undefined) {
+    badOpcode(cpu, 1, m);
+    return;
+  }
   const r0 = phys(cpu, 0);
   if (m === 0xe5) {
     // FXAM: C1 = sign; C3 C2 C0 = class (empty 101)
     ccMask = CC;
     const sign = (cpu.fpSe[r0]! >> 15) & 1;
     const cls = isEmpty(cpu, 0) ? 5 : examine(cpu.fpSe[r0]!, cpu.fpSig[r0]!);
-    cpu.fsw = (cpu.fsw & ~CC) | (cls & 4 ? C3 : 0) | (cls & 2 ? C2 : 0) | (cls & 1 ? C0 : 0) | (sign ? C1 : 0);
+    cpu.fsw =
+      (cpu.fsw & ~CC) | (cls & 4 ? C3 : 0) | (cls & 2 ? C2 : 0) | (cls & 1 ? C0 : 0) | (sign ? C1 : 0);
     return;
   }
   if (isEmpty(cpu, 0) || (needs1 && isEmpty(cpu, 1))) {
@@ -774,17 +786,72 @@ function d9Reg(cpu: Cpu, reg: number, i: number, m: number): void {
   }
 }
 
-
 /** Bytes of the memory operand of D8+opc /reg (0: no such memory form here; FBLD/FBSTP are not implemented). */
 const MEM_SIZE = Uint8Array.from([
-  4, 4, 4, 4, 4, 4, 4, 4, // D8 m32fp
-  4, 0, 4, 4, 28, 2, 28, 2, // D9 FLD FST FSTP m32, FLDENV FLDCW FNSTENV FNSTCW
-  4, 4, 4, 4, 4, 4, 4, 4, // DA m32int
-  4, 4, 4, 4, 0, 10, 0, 10, // DB FILD FISTTP FIST FISTP m32int, FLD/FSTP m80
-  8, 8, 8, 8, 8, 8, 8, 8, // DC m64fp
-  8, 8, 8, 8, 108, 0, 108, 2, // DD FLD FISTTP FST FSTP m64, FRSTOR, FNSAVE, FNSTSW
-  2, 2, 2, 2, 2, 2, 2, 2, // DE m16int
-  2, 2, 2, 2, 0, 8, 0, 8, // DF FILD FISTTP FIST FISTP m16int, FILD/FISTP m64int
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4, // D8 m32fp
+  4,
+  0,
+  4,
+  4,
+  28,
+  2,
+  28,
+  2, // D9 FLD FST FSTP m32, FLDENV FLDCW FNSTENV FNSTCW
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4,
+  4, // DA m32int
+  4,
+  4,
+  4,
+  4,
+  0,
+  10,
+  0,
+  10, // DB FILD FISTTP FIST FISTP m32int, FLD/FSTP m80
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8,
+  8, // DC m64fp
+  8,
+  8,
+  8,
+  8,
+  108,
+  0,
+  108,
+  2, // DD FLD FISTTP FST FSTP m64, FRSTOR, FNSAVE, FNSTSW
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2,
+  2, // DE m16int
+  2,
+  2,
+  2,
+  2,
+  0,
+  8,
+  0,
+  8, // DF FILD FISTTP FIST FISTP m16int, FILD/FISTP m64int
 ]);
 
 /** Memory-operand size of D8+opc with ModRM.reg (0 = invalid or not implemented). */

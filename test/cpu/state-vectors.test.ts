@@ -53,12 +53,18 @@ beforeAll(() => {
   cpu.sreg[SS] = 0x2b;
 });
 
-const stHex = (se: number, sig: bigint) => se.toString(16).padStart(4, "0") + sig.toString(16).padStart(16, "0");
+const stHex = (se: number, sig: bigint) =>
+  se.toString(16).padStart(4, "0") + sig.toString(16).padStart(16, "0");
 
 /** The state in the vector's field order. */
 function snapshot(): string[] {
   const f: string[] = GPRS.map((r) => cpu.getReg(r).toString(16));
-  f.push(cpu.getRflags().toString(16), cpu.fcw.toString(16), fswValue(cpu).toString(16), cpu.fpTags.toString(16));
+  f.push(
+    cpu.getRflags().toString(16),
+    cpu.fcw.toString(16),
+    fswValue(cpu).toString(16),
+    cpu.fpTags.toString(16),
+  );
   for (let i = 0; i < 8; i++) {
     const r = (cpu.fpTop + i) & 7;
     f.push(stHex(cpu.fpSe[r]!, cpu.fpSig[r]!));
@@ -71,7 +77,9 @@ function snapshot(): string[] {
 function check(c: StateVector, i: number): string | null {
   const addr = CODE_BASE + i * SLOT;
   const v = c.in;
-  GPRS.forEach((r, k) => cpu.setReg(r, big(v[k]!)));
+  GPRS.forEach((r, k) => {
+    cpu.setReg(r, big(v[k]!));
+  });
   cpu.setReg(RDI, BigInt(DATA));
   cpu.setRflags(Number(big(v[5]!)));
   cpu.fcw = Number(big(v[6]!));
@@ -91,7 +99,8 @@ function check(c: StateVector, i: number): string | null {
   } catch (e) {
     return `#${i} ${c.asm}: run(1) threw ${e instanceof Error ? e.message : String(e)}`;
   }
-  if (c.fault !== undefined) return stop.kind === "fault" ? null : `#${i} ${c.asm}: expected signal ${c.fault}`;
+  if (c.fault !== undefined)
+    return stop.kind === "fault" ? null : `#${i} ${c.asm}: expected signal ${c.fault}`;
   if (stop.kind !== "budget")
     return `#${i} ${c.asm}: expected it to retire, got ${stop.kind === "fault" ? `vector ${stop.vector} (${stop.detail})` : stop.kind}`;
   const got = snapshot();
@@ -112,13 +121,18 @@ function check(c: StateVector, i: number): string | null {
       w = big(w).toString(16);
       g = big(g).toString(16);
     }
-    if (w !== g) problems.push(`${k < 9 ? FIELD_NAMES[k] : k < 17 ? `st${k - 9}` : "mem"}: expected ${w}, got ${g}`);
+    if (w !== g)
+      problems.push(`${k < 9 ? FIELD_NAMES[k] : k < 17 ? `st${k - 9}` : "mem"}: expected ${w}, got ${g}`);
   }
   if (problems.length === 0) return null;
   return [`#${i} ${c.asm} (${c.bytes}) in: ${v.join(" ")}`, ...problems.map((p) => `  ${p}`)].join("\n");
 }
 
-function runFamily(family: StateVector["family"]): { total: number; failures: string[]; byForm: Map<string, number> } {
+function runFamily(family: StateVector["family"]): {
+  total: number;
+  failures: string[];
+  byForm: Map<string, number>;
+} {
   const failures: string[] = [];
   const byForm = new Map<string, number>();
   let total = 0;
@@ -145,7 +159,10 @@ describe(`x87/MMX/CMPXCHG8B/bit-manipulation hardware vectors (${fixture.cpu})`,
       const r = runFamily(family);
       expect(r.total).toBeGreaterThanOrEqual(min);
       const summary = [...r.byForm].map(([f, n]) => `${f}: ${n}`).join(", ");
-      expect(r.failures.length, `${r.failures.length} of ${r.total} differ (${summary}):\n${r.failures.slice(0, 12).join("\n")}`).toBe(0);
+      expect(
+        r.failures.length,
+        `${r.failures.length} of ${r.total} differ (${summary}):\n${r.failures.slice(0, 12).join("\n")}`,
+      ).toBe(0);
     });
   }
 });
