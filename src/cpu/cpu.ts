@@ -151,8 +151,8 @@ export class Cpu {
   /** CPUID / scratch */
   readonly scratch = new Int32Array(4);
   /**
-   * CPUID answers as the x86-64 baseline a distribution's libc.so.6 demands (cpuid.ts withBaselineClaims): vendor
-   * GenuineIntel and FPU, CX8, MMX in leaf 1, which still raise #UD here. Off by default; `exec --root` sets it.
+   * CPUID answers with vendor GenuineIntel, which a distribution's libc.so.6 needs before it reads the feature bits
+   * (cpuid.ts withBaselineClaims); every feature bit is the normal answer. Off by default; `exec --root` sets it.
    */
   cpuidBaselineClaims = false;
   readonly fetchBuf = new Uint8Array(MAX_INSN_LENGTH + 1);
