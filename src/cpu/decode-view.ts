@@ -600,6 +600,7 @@ function renderMmx(
     return SSE_OPS[sub]!.name;
   }
   ops.push(mm(g), mmOrMem(d.memSize[s]! || 8));
+  if (sub === 217) ops.push(immOp(8)); // PALIGNR
   return SSE_OPS[sub]!.name;
 }
 

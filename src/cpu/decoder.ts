@@ -35,12 +35,17 @@ import {
   SSE_FP_ARITH,
   SSE_FP_END,
   SSE_MAP,
+  SSE_MAP_0F38,
   SSE_MASKMOVDQU,
   SSE_MEM_ONLY,
   SSE_OPS,
+  SSE_PALIGNR,
   SSE_RCP,
   SSE_REG_ONLY,
   SSE_SHIFT_GROUP,
+  SSE3_FIRST,
+  SSE3_FP,
+  SSSE3_FIRST,
 } from "./sse-ops.ts";
 import { x87Class, x87MemSize, x87RegValid } from "./x87.ts";
 
@@ -981,7 +986,25 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
         default: {
           // SSE/SSE2 (sse-ops.ts). The mandatory prefix is the last F2/F3, else 66.
           const mp = pfx & PFX_REP ? 2 : pfx & PFX_REPNE ? 3 : pfx & PFX_OPSIZE ? 1 : 0;
-          if (mp === 0 && (MMX_MAP[b2] !== 0 || (b2 >= 0x71 && b2 <= 0x73))) {
+          let sub3 = -1; // SSSE3 (0F 38 xx, 0F 3A 0F): its sub-op, or 0 for an unimplemented three-byte opcode
+          if (b2 === 0x38 || b2 === 0x3a) {
+            const b3 = byte();
+            sub3 = b2 === 0x38 ? SSE_MAP_0F38[b3]! : b3 === 0x0f ? SSE_PALIGNR : 0;
+            if (sub3 === 0 || (mp !== 0 && mp !== 1)) break;
+            if (mp === 0) {
+              // the MMX form (mmx.ts): mm, mm/m64
+              modrm(8);
+              d.size[s] = 8;
+              d.memSize[s] = isMem ? 8 : 0;
+              if (sub3 === SSE_PALIGNR) d.immLo[s] = byte();
+              d.aux[s] = sub3;
+              op = Op.MMX;
+              cls = C.alu;
+              loads = isMem ? 1 : 0;
+              break;
+            }
+          }
+          if (sub3 < 0 && mp === 0 && (MMX_MAP[b2] !== 0 || (b2 >= 0x71 && b2 <= 0x73))) {
             // MMX (mmx.ts): the no-prefix forms on MM registers
             if (b2 === 0x77) {
               op = Op.MMX;
@@ -1011,7 +1034,7 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
             }
             break;
           }
-          let sub = SSE_MAP[mp * 256 + b2]!;
+          let sub = sub3 > 0 ? sub3 : SSE_MAP[mp * 256 + b2]!;
           if (b2 === 0x12 || b2 === 0x16 || b2 === 0x18 || b2 === 0xae || (b2 >= 0x71 && b2 <= 0x73)) {
             if (p >= avail || p >= MAX_INSN_LENGTH) throw TRUNCATED;
             const mb = buf[p]!;
@@ -1055,6 +1078,8 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
                 ? C.mov
                 : C.alu;
           if (sub === 50 || sub === 51 || sub === 69 || sub === 186) cls = C.mov;
+          if (sub >= SSE3_FIRST)
+            cls = sub >= SSE3_FP && sub < SSSE3_FIRST ? C.sse : sub < SSE3_FP ? C.mov : C.alu;
           if (sub === SSE_MASKMOVDQU) {
             cls = C.mov;
             stores = 1; // the masked bytes at [RDI]

@@ -4,8 +4,9 @@
 // scratch register: the unpack-high forms are placed at bytes 4–11 (so the XMM form's "high" elements, bytes 8–11,
 // are the MMX ones), and the packs take the two halves of the 128-bit result (destination part, source part).
 import type { Cpu } from "./cpu.ts";
-import { shiftImm, simdOp, T } from "./sse.ts";
-import { MP_66, SSE_MAP, SSE_SHIFT_GROUP } from "./sse-ops.ts";
+import { shiftImm, simdOp, T, TB as TBYTES } from "./sse.ts";
+import { MP_66, SSE_MAP, SSE_SHIFT_GROUP, SSSE3_FIRST, SSSE3_LAST } from "./sse-ops.ts";
+import { ssse3Op } from "./ssse3.ts";
 
 /** Sub-ops (sse-ops.ts numbering) beyond the SSE table, for the MMX-only forms. */
 export const MMX_EMMS = 250;
@@ -173,6 +174,13 @@ export function execMmx(cpu: Cpu, s: number, a: number): void {
   T[at + 1] = hi;
   S[at] = mmLo(cpu, g);
   S[at + 1] = mmHi(cpu, g);
+  if (sub >= SSSE3_FIRST && sub <= SSSE3_LAST) {
+    // SSSE3 on 8 bytes: the same definition as the XMM form
+    const TB8 = TBYTES;
+    ssse3Op(SB, 0, TB8, 8, sub, imm);
+    setMm(cpu, g, S[0]!, S[1]!);
+    return;
+  }
   if (!simdOp(S, SB, SW, 0, sub, imm, isMem)) throw new Error(`MMX sub-op ${sub} has no implementation`);
   if (sub === 38 || sub === 42 || sub === 46)
     setMm(cpu, g, S[0]!, S[2]!); // PACKSSWB, PACKUSWB, PACKSSDW

@@ -27,7 +27,9 @@ import {
   RF,
   rcpLane,
 } from "./sse-float.ts";
-import { FXSAVE_SIZE, SSE_ALIGN, SSE_OPS } from "./sse-ops.ts";
+import { FXSAVE_SIZE, SSE_ALIGN, SSE_OPS, SSE3_FIRST, SSE3_FP, SSSE3_FIRST, SSSE3_LAST } from "./sse-ops.ts";
+import { sse3Fp, sse3Move } from "./sse3.ts";
+import { ssse3Op } from "./ssse3.ts";
 import { fswValue, setFsw, updateEs } from "./x87.ts";
 
 /** MXCSR bits that LDMXCSR/FXRSTOR accept (MXCSR_MASK as FXSAVE reports it; DAZ supported). */
@@ -37,7 +39,7 @@ const ALIGNED = Uint8Array.from(SSE_OPS, (e) => e.flags & SSE_ALIGN);
 
 // Source operand (and a result buffer) as dwords with byte, word and signed views.
 export const T = new Int32Array(4);
-const TB = new Uint8Array(T.buffer);
+export const TB = new Uint8Array(T.buffer);
 const TW = new Uint16Array(T.buffer);
 const R = new Int32Array(4);
 const RB = new Uint8Array(R.buffer);
@@ -322,6 +324,21 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
   if (simdOp(X, XB, XW, x, sub, imm, isMem)) return;
   if ((sub >= 129 && sub < 185) || (sub >= 187 && sub <= 190)) {
     execFp(cpu, sub, x, imm);
+    return;
+  }
+  if (sub >= SSSE3_FIRST && sub <= SSSE3_LAST) {
+    ssse3Op(XB, 4 * x, TB, 16, sub, imm);
+    return;
+  }
+  if (sub >= SSE3_FIRST && sub < SSE3_FP) {
+    sse3Move(X, x, sub, T);
+    return;
+  }
+  if (sub >= SSE3_FP && sub < SSSE3_FIRST) {
+    fpBegin(cpu.mxcsr);
+    sse3Fp(X, x, sub, T);
+    commitFlags(cpu, SSE_OPS[sub]!.name);
+    for (let i = 0; i < 4; i++) X[x + i] = FR[i]!;
     return;
   }
   throw new Error(`SSE sub-op ${sub} has no implementation`);
