@@ -583,13 +583,13 @@ function renderMmx(
       ops.push(mem(8), mm(g));
       return "movntq";
     case 80:
-      ops.push(reg(g, 4), mm(d.rm[s]!));
+      ops.push(reg(g, size), mm(d.rm[s]!));
       return "pmovmskb";
     case 185:
-      ops.push(mm(g), isMem ? mem(2) : reg(d.rm[s]!, 4), immOp(8));
+      ops.push(mm(g), isMem ? mem(2) : reg(d.rm[s]!, size), immOp(8));
       return "pinsrw";
     case 186:
-      ops.push(reg(g, 4), mm(d.rm[s]!), immOp(8));
+      ops.push(reg(g, size), mm(d.rm[s]!), immOp(8));
       return "pextrw";
     case 54:
       ops.push(mm(g), mmOrMem(8), immOp(8));

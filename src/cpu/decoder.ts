@@ -617,6 +617,8 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           const m = modrm(8);
           const sz = isMem ? x87MemSize(opc, (m >> 3) & 7) : 0;
           if (isMem ? sz === 0 : !x87RegValid(opc, m)) break;
+          // with 66 the environment/state forms use the 16-bit layouts (14 and 94 bytes): not implemented (#UD)
+          if (isMem && pfx & PFX_OPSIZE && (sz === 28 || sz === 108)) break;
           d.memSize[s] = sz;
           d.aux[s] = opc;
           d.immLo[s] = m;
@@ -1020,7 +1022,7 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
             if (msub === 0) break;
             if (isMem && (b2 === 0xc5 || b2 === 0xd7)) break; // PEXTRW, PMOVMSKB: register only
             if (!isMem && b2 === 0xe7) break; // MOVNTQ: memory only
-            d.size[s] = gprForm ? gsz : b2 === 0xc5 || b2 === 0xd7 ? 4 : 8;
+            d.size[s] = gprForm || b2 === 0xc5 || b2 === 0xd7 || b2 === 0xc4 ? gsz : 8;
             // PUNPCKLBW/WD/DQ mm, mm/m32 read 4 bytes
             d.memSize[s] = isMem ? (gprForm ? gsz : b2 === 0xc4 ? 2 : b2 <= 0x62 ? 4 : 8) : 0;
             if (b2 === 0x70 || b2 === 0xc4 || b2 === 0xc5 || (b2 >= 0x71 && b2 <= 0x73)) d.immLo[s] = byte();
