@@ -12,7 +12,7 @@ const SB = new Uint8Array(16);
 const sv = new DataView(SB.buffer);
 
 function sat16(v: number): number {
-  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+  return Math.min(32767, Math.max(-32768, v));
 }
 
 /** Runs SSSE3 sub-op `sub` (202–217, sse-ops.ts) on n bytes; imm is PALIGNR's byte shift. */
