@@ -6,7 +6,7 @@
 // (FSIN, FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1), FBLD/FBSTP and the undocumented aliases.
 import { hex } from "./address.ts";
 import type { Cpu } from "./cpu.ts";
-import { UD } from "./exceptions.ts";
+import { MF_VEC, UD } from "./exceptions.ts";
 import { raise } from "./fault.ts";
 import { testCondition } from "./flags.ts";
 import {
@@ -45,8 +45,7 @@ import {
   xSig,
 } from "./float80.ts";
 
-/** #MF (x87 floating-point error), SDM Vol. 3A Table 6-1. */
-export const MF_VEC = 16;
+export { MF_VEC } from "./exceptions.ts";
 
 const C0 = 1 << 8;
 const C1 = 1 << 9;
@@ -123,7 +122,7 @@ function commit(cpu: Cpu, name: string, c1Overflow = false): void {
     raise(
       cpu.fault,
       MF_VEC,
-      0,
+      unmasked, // the kernel maps it to SIGFPE's si_code as for #XM
       `${name}: unmasked x87 exception (FSW ${hex(fswValue(cpu))}); delivering #MF is not modelled`,
     );
   }

@@ -87,7 +87,8 @@ describe("x87 exceptions and faults", () => {
         m.cpu.fcw = 0x037b;
       },
     });
-    expect(r.stop).toMatchObject({ kind: "fault", vector: MF_VEC, rip: BigInt(USER_CODE + 4) });
+    // the unmasked flags (ZE) are the error code: the kernel's SIGFPE si_code comes from them
+    expect(r.stop).toMatchObject({ kind: "fault", vector: MF_VEC, errorCode: 4, rip: BigInt(USER_CODE + 4) });
     expect(st(r, 0)).toEqual([0x3fff, 0x8000000000000000n]);
     expect(fswValue(r.cpu) & 0x8084).toBe(0x8084);
   });
