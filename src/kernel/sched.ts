@@ -94,7 +94,7 @@ export class Scheduler {
     prev.threadSp = sp;
     prev.usersp = Number(BigInt.asIntN(64, ks.read64(this.percpu + PERCPU_old_rsp)));
     prev.fsBase = cpu.fsBase;
-    prev.fpu = saveFpuState(cpu, prev.fpu ?? undefined); // switch_fpu_prepare (not priced separately)
+    prev.fpu = saveFpuState(cpu, prev.fpu ?? undefined); // switch_fpu_prepare (priced: chargeSwitch "switch_fpu")
     prev.resumeRax = resumeRax;
     ks.write64(prev.taskStruct + TSK_thread_sp, BigInt.asUintN(64, BigInt(sp)));
     ks.write64(prev.taskStruct + TSK_thread_usersp, BigInt.asUintN(64, BigInt(prev.usersp)));
