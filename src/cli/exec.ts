@@ -100,7 +100,7 @@ export interface ExecReport {
   outputDropped: number;
   /** the guest root (--root), null without one */
   root: string | null;
-  /** CPUID answered as the x86-64 baseline (vendor GenuineIntel; FPU, CX8, MMX reported but not executed) */
+  /** CPUID answers with vendor GenuineIntel, which glibc needs before it reads the feature bits (cpuid.ts) */
   cpuidBaselineClaims: boolean;
 }
 
@@ -357,7 +357,7 @@ export function formatExecReport(r: ExecReport): string {
     // only with a root: the default report is unchanged
     ...(r.root !== null
       ? [
-          `root ${r.root} (read-only, writes discarded)${r.cpuidBaselineClaims ? "; CPUID claims the x86-64 baseline: vendor GenuineIntel, FPU/CX8/MMX reported but not executed" : ""}`,
+          `root ${r.root} (read-only, writes discarded)${r.cpuidBaselineClaims ? "; CPUID vendor GenuineIntel (glibc reads the feature bits only for vendors it knows)" : ""}`,
         ]
       : []),
     table(

@@ -56,6 +56,16 @@ export class Cpu {
   readonly xmmW = new Uint16Array(this.xmm.buffer);
   /** MXCSR: all exceptions masked, round to nearest at reset (SDM Vol. 1 §10.2.3.1). */
   mxcsr = 0x1f80;
+  /**
+   * x87 physical registers R0–R7 (x87.ts): sign/exponent word and 64-bit significand. MMX register i is the
+   * significand of R_i (mmx.ts). FCW, FSW without TOP, TOP, and the abridged tag (bit r set: R_r in use).
+   */
+  readonly fpSe = new Uint16Array(8);
+  readonly fpSig = new BigUint64Array(8);
+  fcw = 0x037f;
+  fsw = 0;
+  fpTop = 0;
+  fpTags = 0;
   /** Sign-extended canonical RIP. */
   rip = 0;
   /** RFLAGS word; its status bits are stale while lf[LF_OP] !== FL_NONE. */
@@ -141,8 +151,8 @@ export class Cpu {
   /** CPUID / scratch */
   readonly scratch = new Int32Array(4);
   /**
-   * CPUID answers as the x86-64 baseline a distribution's libc.so.6 demands (cpuid.ts withBaselineClaims): vendor
-   * GenuineIntel and FPU, CX8, MMX in leaf 1, which still raise #UD here. Off by default; `exec --root` sets it.
+   * CPUID answers with vendor GenuineIntel, which a distribution's libc.so.6 needs before it reads the feature bits
+   * (cpuid.ts withBaselineClaims); every feature bit is the normal answer. Off by default; `exec --root` sets it.
    */
   cpuidBaselineClaims = false;
   readonly fetchBuf = new Uint8Array(MAX_INSN_LENGTH + 1);

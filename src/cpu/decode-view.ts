@@ -1,5 +1,17 @@
 // The decoder seen from a test: decoded fields rendered in the normalised form the iced-x86 differential test
 // compares (notes/cpu-api.md; notes/decoder-bugs.md "Normalisation decisions").
+
+import {
+  BMI_ANDN,
+  BMI_BLSI,
+  BMI_BLSMSK,
+  BMI_BLSR,
+  BMI_MULX,
+  BMI_NAMES,
+  BMI_PDEP,
+  BMI_PEXT,
+  BMI_RORX,
+} from "./bmi.ts";
 import {
   DecodedInsns,
   HIGH_BYTE,
@@ -12,6 +24,7 @@ import {
   RIP_BASE,
 } from "./decoded.ts";
 import { decodeInsn, MAX_INSN_LENGTH, MOVSXD_FLAG, TRUNCATED } from "./decoder.ts";
+import { MMX_EMMS, MMX_MOVNTQ } from "./mmx.ts";
 import { SREG_NAMES } from "./registers.ts";
 import {
   F_M,
@@ -57,7 +70,10 @@ const SIZE_NAME: Record<number, string> = {
   2: "word",
   4: "dword",
   8: "qword",
+  10: "tbyte",
   16: "xmmword",
+  28: "28bytes",
+  108: "108bytes",
   [FXSAVE_SIZE]: "512bytes",
 };
 const SUFFIX: Record<number, string> = { 1: "b", 2: "w", 4: "d", 8: "q" };
@@ -327,6 +343,35 @@ export function render(d: DecodedInsns, s: number, rip: bigint): OracleInsn {
     case Op.SSE:
       m = renderSse(d, s, ops, rm, reg, mem, immOp);
       break;
+    case Op.LOOP:
+      m = ["loopne", "loope", "loop", (pfx & PFX_ADDR32) !== 0 ? "jecxz" : "jrcxz"][aux]!;
+      ops.push(rel());
+      break;
+    case Op.CMPXCHG8B:
+      m = size === 16 ? "cmpxchg16b" : "cmpxchg8b";
+      ops.push(mem(size));
+      break;
+    case Op.POPCNT:
+      m = "popcnt";
+      ops.push(reg(d.reg[s]!, size), rm(size));
+      break;
+    case Op.X87:
+      m = renderX87(d, s, ops, mem);
+      break;
+    case Op.MMX:
+      m = renderMmx(d, s, ops, reg, mem, immOp);
+      break;
+    case Op.BMI: {
+      m = BMI_NAMES[aux]!;
+      const v = reg(d.immHi[s]!, size);
+      const r = reg(d.reg[s]!, size);
+      if (aux === BMI_ANDN || aux === BMI_PDEP || aux === BMI_PEXT || aux === BMI_MULX)
+        ops.push(r, v, rm(size));
+      else if (aux === BMI_BLSR || aux === BMI_BLSMSK || aux === BMI_BLSI) ops.push(v, rm(size));
+      else if (aux === BMI_RORX) ops.push(r, rm(size), immOp(8));
+      else ops.push(r, rm(size), v);
+      break;
+    }
     default:
       m = SIMPLE[op] ?? `op${op}`;
   }
@@ -404,6 +449,161 @@ function renderSse(
   return e.name;
 }
 
+const ST = (i: number): OracleOperand => ({ kind: "reg", text: `st${i}` });
+const X87_ARITH = ["fadd", "fmul", "fcom", "fcomp", "fsub", "fsubr", "fdiv", "fdivr"];
+const X87_MEM: readonly (string | undefined)[][] = [
+  X87_ARITH,
+  ["fld", undefined, "fst", "fstp", "fldenv", "fldcw", "fnstenv", "fnstcw"],
+  X87_ARITH.map((n) => n.replace("f", "fi")),
+  ["fild", "fisttp", "fist", "fistp", undefined, "fld", undefined, "fstp"],
+  X87_ARITH,
+  ["fld", "fisttp", "fst", "fstp", "frstor", undefined, "fnsave", "fnstsw"],
+  X87_ARITH.map((n) => n.replace("f", "fi")),
+  ["fild", "fisttp", "fist", "fistp", "fbld", "fild", "fbstp", "fistp"],
+];
+const D9_NAMES: Record<number, string> = {
+  208: "fnop",
+  224: "fchs",
+  225: "fabs",
+  228: "ftst",
+  229: "fxam",
+  232: "fld1",
+  233: "fldl2t",
+  234: "fldl2e",
+  235: "fldpi",
+  236: "fldlg2",
+  237: "fldln2",
+  238: "fldz",
+  244: "fxtract",
+  245: "fprem1",
+  246: "fdecstp",
+  247: "fincstp",
+  248: "fprem",
+  250: "fsqrt",
+  252: "frndint",
+  253: "fscale",
+};
+
+function renderX87(
+  d: DecodedInsns,
+  s: number,
+  ops: OracleOperand[],
+  mem: (sz: number) => OracleOperand,
+): string {
+  const opc = d.aux[s]!;
+  if (opc === 8) return "wait";
+  const m = d.immLo[s]! & 0xff;
+  const reg = (m >> 3) & 7;
+  const i = m & 7;
+  if (m < 0xc0) {
+    ops.push(mem(d.memSize[s]!));
+    return X87_MEM[opc]![reg]!;
+  }
+  switch (opc) {
+    case 0:
+      ops.push(ST(0), ST(i));
+      return X87_ARITH[reg]!;
+    case 1:
+      if (reg === 0) {
+        ops.push(ST(i));
+        return "fld";
+      }
+      if (reg === 1) {
+        ops.push(ST(0), ST(i));
+        return "fxch";
+      }
+      return D9_NAMES[m]!;
+    case 2:
+    case 3:
+      if (reg < 4) {
+        ops.push(ST(0), ST(i));
+        return (
+          opc === 2
+            ? ["fcmovb", "fcmove", "fcmovbe", "fcmovu"]
+            : ["fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu"]
+        )[reg]!;
+      }
+      if (m === 0xe9) return "fucompp";
+      if (m === 0xe2) return "fnclex";
+      if (m === 0xe3) return "fninit";
+      ops.push(ST(0), ST(i));
+      return reg === 5 ? "fucomi" : "fcomi";
+    case 4:
+    case 6:
+      if (m === 0xd9) return "fcompp";
+      ops.push(ST(i), ST(0));
+      return X87_ARITH[reg >= 4 ? reg ^ 1 : reg]! + (opc === 6 ? "p" : "");
+    case 5:
+      if (reg >= 4) {
+        ops.push(ST(0), ST(i));
+        return reg === 4 ? "fucom" : "fucomp";
+      }
+      ops.push(ST(i));
+      return ["ffree", "", "fst", "fstp"][reg]!;
+    default:
+      if (m === 0xe0) {
+        ops.push({ kind: "reg", text: "ax" });
+        return "fnstsw";
+      }
+      ops.push(ST(0), ST(i));
+      return reg === 5 ? "fucomip" : "fcomip";
+  }
+}
+
+function renderMmx(
+  d: DecodedInsns,
+  s: number,
+  ops: OracleOperand[],
+  reg: (r: number, sz: number) => OracleOperand,
+  mem: (sz: number) => OracleOperand,
+  immOp: (bits: number) => OracleOperand,
+): string {
+  const sub = d.aux[s]!;
+  if (sub === MMX_EMMS) return "emms";
+  const mm = (r: number): OracleOperand => ({ kind: "reg", text: `mm${r & 7}` });
+  const isMem = d.rm[s] === NONE;
+  const mmOrMem = (sz: number) => (isMem ? mem(sz) : mm(d.rm[s]!));
+  const size = d.size[s]!;
+  const g = d.reg[s]!;
+  const w = (d.pfx[s]! & PFX_REXW) !== 0;
+  switch (sub) {
+    case 49:
+      ops.push(mm(g), isMem ? mem(size) : reg(d.rm[s]!, size));
+      return w ? "movq" : "movd";
+    case 68:
+      ops.push(isMem ? mem(size) : reg(d.rm[s]!, size), mm(g));
+      return w ? "movq" : "movd";
+    case 69:
+      ops.push(mm(g), mmOrMem(8));
+      return "movq";
+    case 79:
+      ops.push(mmOrMem(8), mm(g));
+      return "movq";
+    case MMX_MOVNTQ:
+      ops.push(mem(8), mm(g));
+      return "movntq";
+    case 80:
+      ops.push(reg(g, size), mm(d.rm[s]!));
+      return "pmovmskb";
+    case 185:
+      ops.push(mm(g), isMem ? mem(2) : reg(d.rm[s]!, size), immOp(8));
+      return "pinsrw";
+    case 186:
+      ops.push(reg(g, size), mm(d.rm[s]!), immOp(8));
+      return "pextrw";
+    case 54:
+      ops.push(mm(g), mmOrMem(8), immOp(8));
+      return "pshufw";
+  }
+  if (sub >= 55 && sub <= 64) {
+    ops.push(mm(d.rm[s]!), immOp(8));
+    return SSE_OPS[sub]!.name;
+  }
+  ops.push(mm(g), mmOrMem(d.memSize[s]! || 8));
+  if (sub === 217) ops.push(immOp(8)); // PALIGNR
+  return SSE_OPS[sub]!.name;
+}
+
 const SIMPLE: Record<number, string> = {
   [Op.CLD]: "cld",
   [Op.STD]: "std",
@@ -423,6 +623,7 @@ const SIMPLE: Record<number, string> = {
   [Op.CMC]: "cmc",
   [Op.LAHF]: "lahf",
   [Op.SAHF]: "sahf",
+  [Op.RDTSCP]: "rdtscp",
 };
 
 function memText(d: DecodedInsns, s: number, sz: number, next: bigint): string {

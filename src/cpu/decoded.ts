@@ -90,6 +90,14 @@ export const Op = {
   SHLD: 83, // aux bit 0: SHRD, bit 1: count in CL (else imm)
   CMPS: 84,
   SCAS: 85,
+  // Added for the x87/MMX/bit-manipulation round (appended so existing numbers stay put).
+  CMPXCHG8B: 86, // 0F C7 /1: CMPXCHG8B m64, with REX.W CMPXCHG16B m128 (size 16)
+  X87: 87, // D8–DF and 9B (FWAIT): aux = opcode − D8 (8: FWAIT), immLo = ModRM (x87.ts)
+  MMX: 88, // no-prefix 0F forms on MM registers: aux = sub-op (sse-ops.ts numbering, mmx.ts)
+  POPCNT: 89, // F3 0F B8
+  BMI: 90, // VEX-encoded GPR instructions (BMI1/BMI2): aux = which (bmi.ts), vvvv in immHi
+  RDTSCP: 91, // 0F 01 F9
+  LOOP: 92, // E0–E3: aux 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JRCXZ (JECXZ with 67); rel8 in imm
 } as const;
 
 export type OpName = keyof typeof Op;

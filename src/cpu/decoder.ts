@@ -1,4 +1,6 @@
 // 64-bit mode instruction decoder: legacy prefixes, REX, ModRM/SIB, displacement and immediate (SDM Vol. 2A ch. 2).
+
+import { BMI_MULX, BMI_PDEP, BMI_PEXT, BMI_RORX, BMI_SARX, BMI_SHLX, BMI_SHRX, vexBmiOp } from "./bmi.ts";
 import {
   type DecodedInsns,
   HIGH_BYTE,
@@ -15,6 +17,7 @@ import {
   RIP_BASE,
 } from "./decoded.ts";
 import { INSN_CLASS_INDEX as C } from "./insn-class.ts";
+import { MMX_EMMS, MMX_MAP, MMX_MOVNTQ, mmxShiftGroup } from "./mmx.ts";
 import { DS, ES, FS, GS, CS as SEG_CS, SS } from "./registers.ts";
 import {
   F_M,
@@ -32,13 +35,19 @@ import {
   SSE_FP_ARITH,
   SSE_FP_END,
   SSE_MAP,
+  SSE_MAP_0F38,
   SSE_MASKMOVDQU,
   SSE_MEM_ONLY,
   SSE_OPS,
+  SSE_PALIGNR,
   SSE_RCP,
   SSE_REG_ONLY,
   SSE_SHIFT_GROUP,
+  SSE3_FIRST,
+  SSE3_FP,
+  SSSE3_FIRST,
 } from "./sse-ops.ts";
+import { x87Class, x87MemSize, x87RegValid } from "./x87.ts";
 
 export type { OracleInsn, OracleOperand } from "./decode-view.ts";
 export { decodeForOracle } from "./decode-view.ts";
@@ -531,6 +540,105 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           }
           break;
         }
+        case 0xc4:
+        case 0xc5: {
+          // VEX (SDM Vol. 2A §2.3): only the BMI1/BMI2 GPR instructions are implemented (no AVX). A VEX prefix
+          // after 66, F2, F3, LOCK or REX is #UD.
+          if (pfx & (PFX_OPSIZE | PFX_REP | PFX_REPNE | PFX_LOCK) || rex !== 0) break;
+          const b1 = byte();
+          let map = 1;
+          let w = 0;
+          let vr = (~b1 >> 7) & 1;
+          let vx = 0;
+          let vb = 0;
+          let vex2: number;
+          if (b === 0xc5) vex2 = b1;
+          else {
+            vx = (~b1 >> 6) & 1;
+            vb = (~b1 >> 5) & 1;
+            map = b1 & 31;
+            vex2 = byte();
+            w = vex2 >> 7;
+          }
+          if (b === 0xc5) vr = (~b1 >> 7) & 1;
+          const vvvv = (~vex2 >> 3) & 15;
+          const vl = (vex2 >> 2) & 1;
+          const pp = vex2 & 3;
+          const opcode = byte();
+          if (p >= avail || p >= MAX_INSN_LENGTH) throw TRUNCATED;
+          const kind = vexBmiOp(map, pp, opcode, (buf[p]! >> 3) & 7);
+          if (kind === 0 || vl !== 0) break;
+          rex = 0x40 | (w << 3) | (vr << 2) | (vx << 1) | vb;
+          if (w) d.pfx[s] |= PFX_REXW;
+          const size = w ? 8 : 4;
+          modrm(size);
+          d.size[s] = size;
+          d.aux[s] = kind;
+          d.immHi[s] = vvvv;
+          if (kind === BMI_RORX) {
+            if (vvvv !== 0) break; // VEX.vvvv must be 1111b
+            d.immLo[s] = byte();
+          }
+          op = Op.BMI;
+          cls =
+            kind === BMI_MULX || kind === BMI_PDEP || kind === BMI_PEXT
+              ? C.imul
+              : kind === BMI_RORX || kind === BMI_SARX || kind === BMI_SHLX || kind === BMI_SHRX
+                ? C.shift
+                : C.alu;
+          loads = isMem ? 1 : 0;
+          break;
+        }
+        case 0xe0:
+        case 0xe1:
+        case 0xe2:
+        case 0xe3:
+          op = Op.LOOP;
+          cls = C.jcc;
+          d.aux[s] = b - 0xe0;
+          d.size[s] = 8;
+          d.immLo[s] = imm8s();
+          d.immHi[s] = d.immLo[s]! >> 31;
+          break;
+        case 0x9b: // FWAIT: unmasked x87 exceptions stop at the instruction that raised them (x87.ts)
+          op = Op.X87;
+          cls = C.nop;
+          d.aux[s] = 8;
+          break;
+        case 0xd8:
+        case 0xd9:
+        case 0xda:
+        case 0xdb:
+        case 0xdc:
+        case 0xdd:
+        case 0xde:
+        case 0xdf: {
+          const opc = b - 0xd8;
+          const m = modrm(8);
+          const sz = isMem ? x87MemSize(opc, (m >> 3) & 7) : 0;
+          if (isMem ? sz === 0 : !x87RegValid(opc, m)) break;
+          // with 66 the environment/state forms use the 16-bit layouts (14 and 94 bytes): not implemented (#UD)
+          if (isMem && pfx & PFX_OPSIZE && (sz === 28 || sz === 108)) break;
+          d.memSize[s] = sz;
+          d.aux[s] = opc;
+          d.immLo[s] = m;
+          d.reg[s] = NONE;
+          if (!isMem) d.rm[s] = m & 7;
+          op = Op.X87;
+          cls = C[x87Class(opc, m)];
+          if (isMem) {
+            const reg = (m >> 3) & 7;
+            const store =
+              (opc & 1) === 1 &&
+              (((opc === 1 || opc === 5) && (reg === 2 || reg === 3 || reg === 6 || reg === 7)) ||
+                ((opc === 3 || opc === 7) && reg !== 0 && reg !== 4 && reg !== 5) ||
+                (opc === 5 && reg === 1) ||
+                (opc === 7 && reg === 7));
+            if (store) stores = 1;
+            else loads = 1;
+          }
+          break;
+        }
         case 0xc9:
           op = Op.LEAVE;
           cls = C.pop;
@@ -691,6 +799,9 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           if (m === 0xf8) {
             op = Op.SWAPGS;
             cls = C.swapgs;
+          } else if (m === 0xf9) {
+            op = Op.RDTSCP;
+            cls = C.rdtsc;
           }
           break;
         }
@@ -804,6 +915,28 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
             stores = 1;
           }
           break;
+        case 0xc7: {
+          // CMPXCHG8B m64 / CMPXCHG16B m128 (0F C7 /1); the register form and the other /r are #UD here
+          const m = modrm(8);
+          if (((m >> 3) & 7) !== 1 || !isMem) break;
+          const size = rex & 8 ? 16 : 8;
+          d.size[s] = size;
+          d.memSize[s] = size;
+          op = Op.CMPXCHG8B;
+          cls = C.alu;
+          lockOk = true;
+          loads = 1;
+          stores = 1;
+          break;
+        }
+        case 0xb8:
+          // POPCNT (F3 0F B8); without F3 it is JMPE (IA-64 only): #UD
+          if (!(pfx & PFX_REP)) break;
+          modrm(osz);
+          op = Op.POPCNT;
+          cls = C.alu;
+          loads = isMem ? 1 : 0;
+          break;
         case 0xc0:
         case 0xc1:
           d.size[s] = b2 === 0xc0 ? 1 : osz;
@@ -855,7 +988,55 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
         default: {
           // SSE/SSE2 (sse-ops.ts). The mandatory prefix is the last F2/F3, else 66.
           const mp = pfx & PFX_REP ? 2 : pfx & PFX_REPNE ? 3 : pfx & PFX_OPSIZE ? 1 : 0;
-          let sub = SSE_MAP[mp * 256 + b2]!;
+          let sub3 = -1; // SSSE3 (0F 38 xx, 0F 3A 0F): its sub-op, or 0 for an unimplemented three-byte opcode
+          if (b2 === 0x38 || b2 === 0x3a) {
+            const b3 = byte();
+            sub3 = b2 === 0x38 ? SSE_MAP_0F38[b3]! : b3 === 0x0f ? SSE_PALIGNR : 0;
+            if (sub3 === 0 || (mp !== 0 && mp !== 1)) break;
+            if (mp === 0) {
+              // the MMX form (mmx.ts): mm, mm/m64
+              modrm(8);
+              d.size[s] = 8;
+              d.memSize[s] = isMem ? 8 : 0;
+              if (sub3 === SSE_PALIGNR) d.immLo[s] = byte();
+              d.aux[s] = sub3;
+              op = Op.MMX;
+              cls = C.alu;
+              loads = isMem ? 1 : 0;
+              break;
+            }
+          }
+          if (sub3 < 0 && mp === 0 && (MMX_MAP[b2] !== 0 || (b2 >= 0x71 && b2 <= 0x73))) {
+            // MMX (mmx.ts): the no-prefix forms on MM registers
+            if (b2 === 0x77) {
+              op = Op.MMX;
+              cls = C.nop;
+              d.aux[s] = MMX_EMMS;
+              break;
+            }
+            const gprForm = b2 === 0x6e || b2 === 0x7e;
+            const gsz = rex & 8 ? 8 : 4;
+            const m = modrm(gprForm ? gsz : b2 === 0xc4 ? 4 : 8);
+            let msub = MMX_MAP[b2]!;
+            if (b2 >= 0x71 && b2 <= 0x73) msub = isMem ? 0 : mmxShiftGroup(b2, (m >> 3) & 7);
+            if (msub === 0) break;
+            if (isMem && (b2 === 0xc5 || b2 === 0xd7)) break; // PEXTRW, PMOVMSKB: register only
+            if (!isMem && b2 === 0xe7) break; // MOVNTQ: memory only
+            d.size[s] = gprForm || b2 === 0xc5 || b2 === 0xd7 || b2 === 0xc4 ? gsz : 8;
+            // PUNPCKLBW/WD/DQ mm, mm/m32 read 4 bytes
+            d.memSize[s] = isMem ? (gprForm ? gsz : b2 === 0xc4 ? 2 : b2 <= 0x62 ? 4 : 8) : 0;
+            if (b2 === 0x70 || b2 === 0xc4 || b2 === 0xc5 || (b2 >= 0x71 && b2 <= 0x73)) d.immLo[s] = byte();
+            d.aux[s] = msub;
+            op = Op.MMX;
+            const store = b2 === 0x7e || b2 === 0x7f || msub === MMX_MOVNTQ;
+            cls = b2 === 0x6e || b2 === 0x7e || b2 === 0x6f || b2 === 0x7f || store ? C.mov : C.alu;
+            if (isMem) {
+              if (store) stores = 1;
+              else loads = 1;
+            }
+            break;
+          }
+          let sub = sub3 > 0 ? sub3 : SSE_MAP[mp * 256 + b2]!;
           if (b2 === 0x12 || b2 === 0x16 || b2 === 0x18 || b2 === 0xae || (b2 >= 0x71 && b2 <= 0x73)) {
             if (p >= avail || p >= MAX_INSN_LENGTH) throw TRUNCATED;
             const mb = buf[p]!;
@@ -899,6 +1080,8 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
                 ? C.mov
                 : C.alu;
           if (sub === 50 || sub === 51 || sub === 69 || sub === 186) cls = C.mov;
+          if (sub >= SSE3_FIRST)
+            cls = sub >= SSE3_FP && sub < SSSE3_FIRST ? C.sse : sub < SSE3_FP ? C.mov : C.alu;
           if (sub === SSE_MASKMOVDQU) {
             cls = C.mov;
             stores = 1; // the masked bytes at [RDI]

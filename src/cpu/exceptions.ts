@@ -8,6 +8,7 @@ export const DF_VEC = 8;
 export const SS_VEC = 12; // stack-segment fault
 export const GP = 13; // general protection
 export const PF_VEC = 14; // page fault
+export const MF_VEC = 16; // x87 floating-point error
 export const XM_VEC = 19; // SIMD floating-point exception
 
 export const EXCEPTION_NAMES: Record<number, string> = {
@@ -20,6 +21,7 @@ export const EXCEPTION_NAMES: Record<number, string> = {
   12: "#SS",
   13: "#GP",
   14: "#PF",
+  16: "#MF",
   19: "#XM",
 };
 

@@ -3,11 +3,24 @@
 import { hex, linearToBigInt } from "./address.ts";
 import { ALU_AND, alu, incDec, neg, rotateFlags, shift, shiftChanged, shiftHi } from "./alu.ts";
 import { bitScan, shiftDouble, shiftDoubleHi } from "./bit-ops.ts";
+import {
+  BMI_MULX,
+  BMI_RORX,
+  bmiFlags,
+  bmiFlagsMask,
+  bmiOp,
+  countZeros,
+  mulxHiHi,
+  mulxHiLo,
+  popcnt,
+  resHi,
+} from "./bmi.ts";
 import type { Cpu, StopReason } from "./cpu.ts";
 import { BP, DE, GP, UD } from "./exceptions.ts";
 import { FAULT, raise, raiseTrap } from "./fault.ts";
 import { testCondition } from "./flags.ts";
 import { INSN_CLASS_INDEX } from "./insn-class.ts";
+import { execMmx } from "./mmx.ts";
 import { divAcc, imul, imulHi, mulAcc } from "./muldiv.ts";
 import { NATIVE_CLOBBERED, NATIVE_POISON_HALF } from "./natives.ts";
 import {
@@ -40,6 +53,7 @@ import { FS, GS } from "./registers.ts";
 import { CF, DF, OF, RF, VM, ZF } from "./rflags.ts";
 import { execSse } from "./sse.ts";
 import { STR_CMPS, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS, stringDone, stringOp } from "./string-ops.ts";
+import { execX87 } from "./x87.ts";
 
 // Constants of the hot paths are written as literals with their name in a comment (`4294967296 /* TWO32 */`):
 // module-level constants cost a context load per use in V8. test/cpu/decoded.test.ts checks every such literal.
@@ -806,7 +820,7 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             break;
           default: {
             cpu.rip = next;
-            if (op === 64 /* NATIVE */ || op === 49 /* RDTSC */) {
+            if (op === 64 /* NATIVE */ || op === 49 /* RDTSC */ || op === 91 /* RDTSCP */) {
               // Natives (the kernel's accounting) and RDTSC read the counters.
               cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ninsn);
               cyc = 0;
@@ -1209,7 +1223,7 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
       break;
     }
     case 82: {
-      // BSF / BSR (TZCNT and LZCNT run as BSF and BSR: CPUID reports neither BMI1 nor LZCNT)
+      // BSF / BSR; TZCNT / LZCNT (F3 forms: CPUID reports BMI1 and LZCNT)
       const size = SIZE[s]!;
       const m = RM[s]!;
       let lo: number;
@@ -1222,7 +1236,14 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
         hi = mmu.hi;
       }
       const r = REG[s]!;
-      const idx = bitScan(AUX[s]! & 1, size, lo, hi);
+      const k = AUX[s]!;
+      if (k >= 2) {
+        const n = countZeros(k === 3, size, lo, hi);
+        wrReg(regs, r, size, n, 0);
+        setStatus(cpu, bmiFlags, bmiFlagsMask);
+        break;
+      }
+      const idx = bitScan(k & 1, size, lo, hi);
       const f = cpu.getRflags();
       // ZF set and the destination unchanged for a zero source (AMD documents this; Intel hardware does it)
       if (idx < 0) cpu.flags = f | ZF;
@@ -1259,6 +1280,137 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
       else mmu.write(a, size, res, shiftDoubleHi);
       break;
     }
+    case 86: {
+      // CMPXCHG8B m64 / CMPXCHG16B m128: compare EDX:EAX (RDX:RAX) with the operand; equal: ZF = 1 and the
+      // operand ← ECX:EBX (RCX:RBX), else ZF = 0 and EDX:EAX ← operand (the operand is written either way)
+      const a = ea(cpu, regs, s, next);
+      if (SIZE[s] === 16) {
+        if ((a & 15) !== 0) raise(fault, GP, 0, `CMPXCHG16B: misaligned operand at ${hex(a)}`);
+        const l0 = mmu.read64(a);
+        const l1 = mmu.hi;
+        const h0 = mmu.read64(a + 8);
+        const h1 = mmu.hi;
+        mmu.checkWrite(a, 16);
+        const eq = l0 === regs[0] && l1 === regs[1] && h0 === regs[4] && h1 === regs[5];
+        if (eq) {
+          mmu.write64(a, regs[6]!, regs[7]!);
+          mmu.write64(a + 8, regs[2]!, regs[3]!);
+        } else {
+          mmu.write64(a, l0, l1);
+          mmu.write64(a + 8, h0, h1);
+          regs[0] = l0;
+          regs[1] = l1;
+          regs[4] = h0;
+          regs[5] = h1;
+        }
+        setStatus(cpu, eq ? ZF : 0, ZF);
+      } else {
+        const lo = mmu.read64(a);
+        const hi = mmu.hi;
+        const eq = lo === regs[0] && hi === regs[4];
+        if (eq) mmu.write64(a, regs[6]!, regs[2]!);
+        else {
+          mmu.write64(a, lo, hi);
+          wrReg(regs, 0, 4, lo, 0);
+          wrReg(regs, 2, 4, hi, 0);
+        }
+        setStatus(cpu, eq ? ZF : 0, ZF);
+      }
+      break;
+    }
+    case 87: // X87 (FWAIT: aux 8, nothing pending can exist: unmasked exceptions stop at their instruction)
+      if (AUX[s] !== 8) execX87(cpu, s, RM[s] === 255 /* NONE */ ? ea(cpu, regs, s, next) : 0);
+      break;
+    case 88: // MMX
+      execMmx(cpu, s, RM[s] === 255 /* NONE */ ? ea(cpu, regs, s, next) : 0);
+      break;
+    case 89: {
+      // POPCNT
+      const size = SIZE[s]!;
+      const m = RM[s]!;
+      let lo: number;
+      let hi: number;
+      if (m !== 255 /* NONE */) {
+        lo = regs[2 * m]!;
+        hi = regs[2 * m + 1]!;
+      } else {
+        lo = mmu.read(ea(cpu, regs, s, next), size);
+        hi = mmu.hi;
+      }
+      wrReg(regs, REG[s]!, size, popcnt(size, lo, hi), 0);
+      setStatus(cpu, bmiFlags, bmiFlagsMask);
+      break;
+    }
+    case 90: {
+      // BMI: BMI1/BMI2 (VEX): reg = destination, rm = r/m source, immHi = VEX.vvvv
+      const size = SIZE[s]!;
+      const m = RM[s]!;
+      const k = AUX[s]!;
+      const v = IMMHI[s]!;
+      let lo: number;
+      let hi: number;
+      if (m !== 255 /* NONE */) {
+        lo = regs[2 * m]!;
+        hi = regs[2 * m + 1]!;
+      } else {
+        lo = mmu.read(ea(cpu, regs, s, next), size);
+        hi = size === 8 ? mmu.hi : 0;
+      }
+      const src2 = k === BMI_MULX ? 2 : v; // MULX multiplies by RDX
+      const res = bmiOp(
+        k,
+        size,
+        lo,
+        hi,
+        regs[2 * src2]!,
+        regs[2 * src2 + 1]!,
+        k === BMI_RORX ? IMM[s]! & 0xff : 0,
+      );
+      const rh = resHi;
+      if (k === BMI_MULX) {
+        // low half to vvvv, then the high half to reg (reg wins when they are the same register)
+        wrReg(regs, v, size, res, rh);
+        wrReg(regs, REG[s]!, size, mulxHiLo, mulxHiHi);
+      } else {
+        // BLSR/BLSMSK/BLSI write VEX.vvvv; the rest write ModRM.reg
+        wrReg(regs, k >= 2 && k <= 4 ? v : REG[s]!, size, res, rh);
+      }
+      if (bmiFlagsMask !== 0) setStatus(cpu, bmiFlags, bmiFlagsMask);
+      break;
+    }
+    case 91: {
+      // RDTSCP: EDX:EAX ← cycles retired before this instruction, ECX ← IA32_TSC_AUX (MSR C000_0103H; until
+      // written it reads as the CPU number, which Linux writes there: (node << 12) | cpu, node 0)
+      const c = cpu.cycles;
+      regs[0] = c | 0;
+      regs[1] = 0;
+      regs[4] = Math.floor(c / 4294967296 /* TWO32 */) | 0;
+      regs[5] = 0;
+      regs[2] = Number(cpu.otherMsrs.get(0xc0000103 /* MSR_TSC_AUX */) ?? BigInt(cpu.id)) | 0;
+      regs[3] = 0;
+      break;
+    }
+    case 92: {
+      // LOOP: LOOPNE/LOOPE/LOOP decrement RCX (ECX with 67; no flags) and branch while it is not 0 (and ZF is 0/1);
+      // JRCXZ/JECXZ branch when it is 0
+      const k = AUX[s]!;
+      const a32 = (d.pfx[s]! & 8) /* PFX_ADDR32 */ !== 0;
+      let lo = regs[2]!;
+      let hi = a32 ? 0 : regs[3]!;
+      if (k !== 3) {
+        lo = (lo - 1) | 0;
+        if (!a32 && lo === -1) hi = (hi - 1) | 0;
+        regs[2] = lo;
+        regs[3] = hi;
+      }
+      const zero = lo === 0 && hi === 0;
+      let taken: boolean;
+      if (k === 3) taken = zero;
+      else if (k === 2) taken = !zero;
+      else taken = !zero && ((cpu.getRflags() & ZF) !== 0) === (k === 1);
+      if (taken) cpu.rip = branchTarget(cpu, next + IMM[s]!);
+      break;
+    }
     default:
       // INVALID (0) and anything unassigned.
       raise(
@@ -1269,6 +1421,12 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
       );
   }
   return cost;
+}
+
+/** Sets the RFLAGS status bits under mask to `bits` (the others keep their values). */
+function setStatus(cpu: Cpu, bits: number, mask: number): void {
+  const f = cpu.getRflags();
+  cpu.flags = (f & ~mask) | (bits & mask);
 }
 
 function compatStop(pc: number): StopReason {

@@ -210,6 +210,34 @@ export const SSE_OPS: readonly SseOp[] = [
   op("rsqrtps", F_X_XM, 16, A),
   op("rsqrtss", F_X_XM, 4), // 190
   op("maskmovdqu", F_X_XM, 0, RO), // stores to [RDI]
+  // SSE3 (sse3.ts)
+  op("lddqu", F_X_XM, 16, MO), // 192
+  op("movddup", F_X_XM, 8),
+  op("movsldup", F_X_XM, 16, A),
+  op("movshdup", F_X_XM, 16, A), // 195
+  op("addsubpd", F_X_XM, 16, A),
+  op("addsubps", F_X_XM, 16, A),
+  op("haddpd", F_X_XM, 16, A),
+  op("haddps", F_X_XM, 16, A),
+  op("hsubpd", F_X_XM, 16, A), // 200
+  op("hsubps", F_X_XM, 16, A),
+  // SSSE3 (ssse3.ts): 66 0F 38 xx (and the MMX forms, 0F 38 xx, through mmx.ts)
+  op("pshufb", F_X_XM, 16, A), // 202
+  op("phaddw", F_X_XM, 16, A),
+  op("phaddd", F_X_XM, 16, A),
+  op("phaddsw", F_X_XM, 16, A), // 205
+  op("pmaddubsw", F_X_XM, 16, A),
+  op("phsubw", F_X_XM, 16, A),
+  op("phsubd", F_X_XM, 16, A),
+  op("phsubsw", F_X_XM, 16, A),
+  op("psignb", F_X_XM, 16, A), // 210
+  op("psignw", F_X_XM, 16, A),
+  op("psignd", F_X_XM, 16, A),
+  op("pmulhrsw", F_X_XM, 16, A),
+  op("pabsb", F_X_XM, 16, A),
+  op("pabsw", F_X_XM, 16, A), // 215
+  op("pabsd", F_X_XM, 16, A),
+  op("palignr", F_X_XM_I, 16, A), // 217
 ];
 
 /** First sub-op of the floating-point arithmetic block and of the compares/conversions after it. */
@@ -218,6 +246,12 @@ export const SSE_FP_END = 185;
 /** RCPPS, RCPSS, RSQRTPS, RSQRTSS (the approximations) and MASKMOVDQU. */
 export const SSE_RCP = 187;
 export const SSE_MASKMOVDQU = 191;
+
+/** SSE3: the moves 192–195 and the floating-point 196–201; SSSE3: 202–217. */
+export const SSE3_FIRST = 192;
+export const SSE3_FP = 196;
+export const SSSE3_FIRST = 202;
+export const SSSE3_LAST = 217;
 
 export const SSE_FXSAVE = 118;
 export const SSE_FXRSTOR = 119;
@@ -331,6 +365,27 @@ map(MP_F3, 0x53, 188);
 map(MP_NONE, 0x52, 189);
 map(MP_F3, 0x52, 190);
 map(MP_66, 0xf7, 191);
+
+// SSE3 (SDM Vol. 2, Table A-3)
+map(MP_F2, 0xf0, 192);
+map(MP_F2, 0x12, 193);
+map(MP_F3, 0x12, 194);
+map(MP_F3, 0x16, 195);
+map(MP_66, 0xd0, 196);
+map(MP_F2, 0xd0, 197);
+map(MP_66, 0x7c, 198);
+map(MP_F2, 0x7c, 199);
+map(MP_66, 0x7d, 200);
+map(MP_F2, 0x7d, 201);
+
+/** 0F 38 xx → SSSE3 sub-op (with 66: XMM, without: MMX); 0 = none. 0F 3A 0F is PALIGNR. */
+export const SSE_MAP_0F38 = new Uint8Array(256);
+[0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x1c, 0x1d, 0x1e].forEach(
+  (opc, i) => {
+    SSE_MAP_0F38[opc] = 202 + i;
+  },
+);
+export const SSE_PALIGNR = 217;
 
 /** 66 0F 71/72/73 /r ib: sub-op by (opcode - 0x71) * 8 + ModRM.reg; 0 = invalid. */
 export const SSE_SHIFT_GROUP = Uint8Array.from([

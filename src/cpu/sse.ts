@@ -27,18 +27,19 @@ import {
   RF,
   rcpLane,
 } from "./sse-float.ts";
-import { FXSAVE_SIZE, SSE_ALIGN, SSE_OPS } from "./sse-ops.ts";
+import { FXSAVE_SIZE, SSE_ALIGN, SSE_OPS, SSE3_FIRST, SSE3_FP, SSSE3_FIRST, SSSE3_LAST } from "./sse-ops.ts";
+import { sse3Fp, sse3Move } from "./sse3.ts";
+import { ssse3Op } from "./ssse3.ts";
+import { fswValue, setFsw, updateEs } from "./x87.ts";
 
 /** MXCSR bits that LDMXCSR/FXRSTOR accept (MXCSR_MASK as FXSAVE reports it; DAZ supported). */
 export const MXCSR_MASK = 0xffff;
-/** FCW in an FXSAVE image: the x87 unit is not modelled, so it always reads as after FNINIT. */
-const FXSAVE_FCW = 0x037f;
 
 const ALIGNED = Uint8Array.from(SSE_OPS, (e) => e.flags & SSE_ALIGN);
 
 // Source operand (and a result buffer) as dwords with byte, word and signed views.
-const T = new Int32Array(4);
-const TB = new Uint8Array(T.buffer);
+export const T = new Int32Array(4);
+export const TB = new Uint8Array(T.buffer);
 const TW = new Uint16Array(T.buffer);
 const R = new Int32Array(4);
 const RB = new Uint8Array(R.buffer);
@@ -320,6 +321,43 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     T[2] = X[r + 2]!;
     T[3] = X[r + 3]!;
   }
+  if (simdOp(X, XB, XW, x, sub, imm, isMem)) return;
+  if ((sub >= 129 && sub < 185) || (sub >= 187 && sub <= 190)) {
+    execFp(cpu, sub, x, imm);
+    return;
+  }
+  if (sub >= SSSE3_FIRST && sub <= SSSE3_LAST) {
+    ssse3Op(XB, 4 * x, TB, 16, sub, imm);
+    return;
+  }
+  if (sub >= SSE3_FIRST && sub < SSE3_FP) {
+    sse3Move(X, x, sub, T);
+    return;
+  }
+  if (sub >= SSE3_FP && sub < SSSE3_FIRST) {
+    fpBegin(cpu.mxcsr);
+    sse3Fp(X, x, sub, T);
+    commitFlags(cpu, SSE_OPS[sub]!.name);
+    for (let i = 0; i < 4; i++) X[x + i] = FR[i]!;
+    return;
+  }
+  throw new Error(`SSE sub-op ${sub} has no implementation`);
+}
+
+/**
+ * The integer and data-movement sub-ops on a register file X (dword index x of the destination) with the source
+ * operand in T: one definition for the XMM forms (execSse) and the MMX forms (mmx.ts, on a scratch register).
+ * Returns false for a sub-op it does not cover.
+ */
+export function simdOp(
+  X: Int32Array,
+  XB: Uint8Array,
+  XW: Uint16Array,
+  x: number,
+  sub: number,
+  imm: number,
+  isMem: boolean,
+): boolean {
   const xb = 4 * x; // byte offset of the destination
   const xw = 2 * x; // word offset
   switch (sub) {
@@ -330,7 +368,7 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     case 50: // MOVDQA
     case 51: // MOVDQU
       X.set(T, x);
-      return;
+      return true;
     case 5: // MOVSS: from memory the upper dwords are cleared, from a register they are kept
       X[x] = T[0]!;
       if (isMem) {
@@ -338,7 +376,7 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
         X[x + 2] = 0;
         X[x + 3] = 0;
       }
-      return;
+      return true;
     case 7: // MOVSD
       X[x] = T[0]!;
       X[x + 1] = T[1]!;
@@ -346,48 +384,48 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
         X[x + 2] = 0;
         X[x + 3] = 0;
       }
-      return;
+      return true;
     case 9: // MOVLPS
     case 11: // MOVLPD
       X[x] = T[0]!;
       X[x + 1] = T[1]!;
-      return;
+      return true;
     case 10: // MOVHLPS
       X[x] = T[2]!;
       X[x + 1] = T[3]!;
-      return;
+      return true;
     case 14: // MOVHPS
     case 16: // MOVHPD
     case 15: // MOVLHPS
       X[x + 2] = T[0]!;
       X[x + 3] = T[1]!;
-      return;
+      return true;
     case 69: // MOVQ xmm ← xmm/m64
       X[x] = T[0]!;
       X[x + 1] = T[1]!;
       X[x + 2] = 0;
       X[x + 3] = 0;
-      return;
+      return true;
     case 27: // ANDPS
     case 28: // ANDPD
     case 84: // PAND
       for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! & T[i]!;
-      return;
+      return true;
     case 29: // ANDNPS
     case 30: // ANDNPD
     case 88: // PANDN
       for (let i = 0; i < 4; i++) X[x + i] = ~X[x + i]! & T[i]!;
-      return;
+      return true;
     case 31: // ORPS
     case 32: // ORPD
     case 99: // POR
       for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! | T[i]!;
-      return;
+      return true;
     case 33: // XORPS
     case 34: // XORPD
     case 103: // PXOR
       for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! ^ T[i]!;
-      return;
+      return true;
     case 35: // PUNPCKLBW
       for (let i = 0; i < 8; i++) {
         RB[2 * i] = XB[xb + i]!;
@@ -427,13 +465,13 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     case 47: // PUNPCKLQDQ
       X[x + 2] = T[0]!;
       X[x + 3] = T[1]!;
-      return;
+      return true;
     case 48: // PUNPCKHQDQ
       X[x] = X[x + 2]!;
       X[x + 1] = X[x + 3]!;
       X[x + 2] = T[2]!;
       X[x + 3] = T[3]!;
-      return;
+      return true;
     case 38: // PACKSSWB
       for (let i = 0; i < 8; i++) {
         RB[i] = satS8((XW[xw + i]! << 16) >> 16);
@@ -454,22 +492,22 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
       break;
     case 39: // PCMPGTB
       for (let i = 0; i < 16; i++) XB[xb + i] = (XB[xb + i]! << 24) >> 24 > (TB[i]! << 24) >> 24 ? 0xff : 0;
-      return;
+      return true;
     case 40: // PCMPGTW
       for (let i = 0; i < 8; i++) XW[xw + i] = (XW[xw + i]! << 16) >> 16 > (TW[i]! << 16) >> 16 ? 0xffff : 0;
-      return;
+      return true;
     case 41: // PCMPGTD
       for (let i = 0; i < 4; i++) X[x + i] = X[x + i]! > T[i]! ? -1 : 0;
-      return;
+      return true;
     case 65: // PCMPEQB
       for (let i = 0; i < 16; i++) XB[xb + i] = XB[xb + i] === TB[i] ? 0xff : 0;
-      return;
+      return true;
     case 66: // PCMPEQW
       for (let i = 0; i < 8; i++) XW[xw + i] = XW[xw + i] === TW[i] ? 0xffff : 0;
-      return;
+      return true;
     case 67: // PCMPEQD
       for (let i = 0; i < 4; i++) X[x + i] = X[x + i] === T[i] ? -1 : 0;
-      return;
+      return true;
     case 52: // PSHUFD
       for (let i = 0; i < 4; i++) R[i] = T[(imm >> (2 * i)) & 3]!;
       break;
@@ -526,7 +564,7 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
                       ? 61
                       : 63;
       shiftImm(XB, XW, X, x, kind, count);
-      return;
+      return true;
     }
     case 77: // PADDQ
     case 113: // PSUBQ
@@ -540,29 +578,29 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
             ? (X[x + i + 1]! + T[i + 1]! + (t >= 4294967296 ? 1 : 0)) | 0
             : (X[x + i + 1]! - T[i + 1]! - (t < 0 ? 1 : 0)) | 0;
       }
-      return;
+      return true;
     case 78: // PMULLW
       for (let i = 0; i < 8; i++) XW[xw + i] = Math.imul(XW[xw + i]!, TW[i]!);
-      return;
+      return true;
     case 93: // PMULHUW
       for (let i = 0; i < 8; i++) XW[xw + i] = (XW[xw + i]! * TW[i]!) >>> 16;
-      return;
+      return true;
     case 94: // PMULHW
       for (let i = 0; i < 8; i++) XW[xw + i] = (((XW[xw + i]! << 16) >> 16) * ((TW[i]! << 16) >> 16)) >> 16;
-      return;
+      return true;
     case 107: // PMULUDQ
       for (let i = 0; i < 4; i += 2) {
         X[x + i] = mulU32(X[x + i]! >>> 0, T[i]! >>> 0);
         X[x + i + 1] = mulHi;
       }
-      return;
+      return true;
     case 108: // PMADDWD
       for (let i = 0; i < 4; i++) {
         const p0 = ((XW[xw + 2 * i]! << 16) >> 16) * ((TW[2 * i]! << 16) >> 16);
         const p1 = ((XW[xw + 2 * i + 1]! << 16) >> 16) * ((TW[2 * i + 1]! << 16) >> 16);
         X[x + i] = (p0 + p1) | 0;
       }
-      return;
+      return true;
     case 109: // PSADBW
       for (let h = 0; h < 2; h++) {
         let sum = 0;
@@ -570,75 +608,72 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
         X[x + 2 * h] = sum;
         X[x + 2 * h + 1] = 0;
       }
-      return;
+      return true;
     case 81: // PSUBUSB
       for (let i = 0; i < 16; i++) XB[xb + i] = satU8(XB[xb + i]! - TB[i]!);
-      return;
+      return true;
     case 85: // PADDUSB
       for (let i = 0; i < 16; i++) XB[xb + i] = satU8(XB[xb + i]! + TB[i]!);
-      return;
+      return true;
     case 82: // PSUBUSW
       for (let i = 0; i < 8; i++) XW[xw + i] = satU16(XW[xw + i]! - TW[i]!);
-      return;
+      return true;
     case 86: // PADDUSW
       for (let i = 0; i < 8; i++) XW[xw + i] = satU16(XW[xw + i]! + TW[i]!);
-      return;
+      return true;
     case 96: // PSUBSB
       for (let i = 0; i < 16; i++) XB[xb + i] = satS8(((XB[xb + i]! << 24) >> 24) - ((TB[i]! << 24) >> 24));
-      return;
+      return true;
     case 100: // PADDSB
       for (let i = 0; i < 16; i++) XB[xb + i] = satS8(((XB[xb + i]! << 24) >> 24) + ((TB[i]! << 24) >> 24));
-      return;
+      return true;
     case 97: // PSUBSW
       for (let i = 0; i < 8; i++) XW[xw + i] = satS16(((XW[xw + i]! << 16) >> 16) - ((TW[i]! << 16) >> 16));
-      return;
+      return true;
     case 101: // PADDSW
       for (let i = 0; i < 8; i++) XW[xw + i] = satS16(((XW[xw + i]! << 16) >> 16) + ((TW[i]! << 16) >> 16));
-      return;
+      return true;
     case 83: // PMINUB
       for (let i = 0; i < 16; i++) if (TB[i]! < XB[xb + i]!) XB[xb + i] = TB[i]!;
-      return;
+      return true;
     case 87: // PMAXUB
       for (let i = 0; i < 16; i++) if (TB[i]! > XB[xb + i]!) XB[xb + i] = TB[i]!;
-      return;
+      return true;
     case 98: // PMINSW
       for (let i = 0; i < 8; i++) if ((TW[i]! << 16) >> 16 < (XW[xw + i]! << 16) >> 16) XW[xw + i] = TW[i]!;
-      return;
+      return true;
     case 102: // PMAXSW
       for (let i = 0; i < 8; i++) if ((TW[i]! << 16) >> 16 > (XW[xw + i]! << 16) >> 16) XW[xw + i] = TW[i]!;
-      return;
+      return true;
     case 89: // PAVGB
       for (let i = 0; i < 16; i++) XB[xb + i] = (XB[xb + i]! + TB[i]! + 1) >> 1;
-      return;
+      return true;
     case 92: // PAVGW
       for (let i = 0; i < 8; i++) XW[xw + i] = (XW[xw + i]! + TW[i]! + 1) >> 1;
-      return;
+      return true;
     case 110: // PSUBB
       for (let i = 0; i < 16; i++) XB[xb + i] = XB[xb + i]! - TB[i]!;
-      return;
+      return true;
     case 114: // PADDB
       for (let i = 0; i < 16; i++) XB[xb + i] = XB[xb + i]! + TB[i]!;
-      return;
+      return true;
     case 111: // PSUBW
       for (let i = 0; i < 8; i++) XW[xw + i] = XW[xw + i]! - TW[i]!;
-      return;
+      return true;
     case 115: // PADDW
       for (let i = 0; i < 8; i++) XW[xw + i] = XW[xw + i]! + TW[i]!;
-      return;
+      return true;
     case 112: // PSUBD
       for (let i = 0; i < 4; i++) X[x + i] = (X[x + i]! - T[i]!) | 0;
-      return;
+      return true;
     case 116: // PADDD
       for (let i = 0; i < 4; i++) X[x + i] = (X[x + i]! + T[i]!) | 0;
-      return;
+      return true;
     default:
-      if ((sub >= 129 && sub < 185) || (sub >= 187 && sub <= 190)) {
-        execFp(cpu, sub, x, imm);
-        return;
-      }
-      throw new Error(`SSE sub-op ${sub} has no implementation`);
+      return false;
   }
   X.set(R, x);
+  return true;
 }
 
 /** Writes a mask to a 32/64-bit GPR (zero-extended). */
@@ -651,7 +686,7 @@ function setGpr(cpu: Cpu, r: number, v: number): void {
  * Shifts XMM register at dword index x by `count` (kind: the immediate-form sub-op 55–64). Counts beyond the
  * element width clear the element (logical) or fill it with the sign (arithmetic); byte shifts beyond 15 clear.
  */
-function shiftImm(
+export function shiftImm(
   XB: Uint8Array,
   XW: Uint16Array,
   X: Int32Array,
@@ -719,18 +754,28 @@ function shiftImm(
   }
 }
 
-/** FXSAVE (64-bit format, SDM Vol. 2A FXSAVE Table 3-55): x87 state as after FNINIT, MXCSR, XMM0–15. */
+/**
+ * FXSAVE (64-bit format, SDM Vol. 2A FXSAVE Table 3-55): FCW, FSW, the abridged tag, FOP/FIP/FDP (stored as 0: the
+ * last x87 instruction's address is not tracked), MXCSR and its mask, ST0–ST7 (MM0–MM7) in stack order with the
+ * six reserved bytes after each as 0, XMM0–15.
+ */
 function fxsave(cpu: Cpu, a: number): void {
   const mmu = cpu.mmu;
   mmu.checkWrite(a, 464);
   for (let off = 0; off < 464; off += 8) {
     let lo = 0;
     let hi = 0;
-    if (off === 0)
-      lo = FXSAVE_FCW; // FCW; FSW, FTW (abridged: all empty), FOP = 0
+    if (off === 0) lo = cpu.fcw | (fswValue(cpu) << 16);
     else if (off === 24) {
       lo = cpu.mxcsr;
       hi = MXCSR_MASK;
+    } else if (off >= 32 && off < 160) {
+      const r = (cpu.fpTop + ((off - 32) >> 4)) & 7;
+      const sig = cpu.fpSig[r]!;
+      if ((off & 8) === 0) {
+        lo = Number(sig & 0xffffffffn) | 0;
+        hi = Number(sig >> 32n) | 0;
+      } else lo = cpu.fpSe[r]!;
     } else if (off >= 160 && off < 416) {
       const i = (off - 160) >> 2;
       lo = cpu.xmm[i]!;
@@ -738,15 +783,29 @@ function fxsave(cpu: Cpu, a: number): void {
     }
     mmu.write64(a + off, lo, hi);
   }
+  mmu.write8(a + 4, cpu.fpTags);
 }
 
-/** FXRSTOR: MXCSR (reserved bits: #GP(0)) and XMM0–15; the x87 part is ignored (not modelled). */
+/** FXRSTOR: the x87 state, MXCSR (reserved bits: #GP(0)) and XMM0–15. */
 function fxrstor(cpu: Cpu, a: number): void {
   const mmu = cpu.mmu;
   const mx = mmu.read32(a + 24);
   if ((mx & ~MXCSR_MASK) !== 0) raise(cpu.fault, GP, 0, `FXRSTOR: reserved MXCSR bits in ${hex(mx >>> 0)}`);
   mmu.read8(a);
   mmu.read8(a + FXSAVE_SIZE - 1); // the whole area must be readable before anything changes
+  const fcw = mmu.read16(a);
+  const fsw = mmu.read16(a + 2);
+  const tags = mmu.read8(a + 4);
+  setFsw(cpu, fsw);
+  cpu.fcw = fcw | 0x40;
+  cpu.fpTags = tags;
+  for (let k = 0; k < 8; k++) {
+    const r = (cpu.fpTop + k) & 7;
+    const lo = mmu.read64(a + 32 + 16 * k);
+    cpu.fpSig[r] = (BigInt(mmu.hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    cpu.fpSe[r] = mmu.read16(a + 40 + 16 * k);
+  }
+  updateEs(cpu);
   for (let i = 0; i < 64; i += 2) {
     const lo = mmu.read64(a + 160 + 4 * i);
     cpu.xmm[i] = lo;

@@ -7,7 +7,9 @@
 //   r15 r14 r13 r12 rbx rbp rflags <return address>
 // (3.1's SAVE_CONTEXT pushes flags and rbp; schedule()'s own prologue saves the other callee-saved registers).
 // A new task's frame returns into ret_from_fork with a prepared pt_regs above it.
+
 import type { Cpu } from "../cpu/cpu.ts";
+import { restoreFpuState, saveFpuState } from "../cpu/fpu-state.ts";
 import {
   R8,
   R12,
@@ -92,6 +94,7 @@ export class Scheduler {
     prev.threadSp = sp;
     prev.usersp = Number(BigInt.asIntN(64, ks.read64(this.percpu + PERCPU_old_rsp)));
     prev.fsBase = cpu.fsBase;
+    prev.fpu = saveFpuState(cpu, prev.fpu ?? undefined); // switch_fpu_prepare (priced: chargeSwitch "switch_fpu")
     prev.resumeRax = resumeRax;
     ks.write64(prev.taskStruct + TSK_thread_sp, BigInt.asUintN(64, BigInt(sp)));
     ks.write64(prev.taskStruct + TSK_thread_usersp, BigInt.asUintN(64, BigInt(prev.usersp)));
@@ -123,6 +126,7 @@ export class Scheduler {
     cpu.setReg(R8, next.threadInfo); // ret_from_fork clears TIF_FORK through %r8 (as 3.1's switch_to leaves it)
     cpu.setReg(RAX, next.resumeRax);
     cpu.fsBase = next.fsBase;
+    if (next.fpu !== null) restoreFpuState(cpu, next.fpu); // switch_fpu_finish
     this.current = next;
     this.switches++;
     if (fromNative) {

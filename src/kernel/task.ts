@@ -1,5 +1,6 @@
 // A task (process with one thread) as the kernel models it: host-side state plus its guest-memory objects
 // (thread_info at the bottom of its 8 KiB kernel stack, a small task_struct, its own user address space).
+import type { FpuState } from "../cpu/fpu-state.ts";
 import type { AddressSpace } from "../cpu/memory.ts";
 import type { AuditContext, AuditRecord } from "./audit.ts";
 import type { SeccompFilterNode } from "./seccomp/filter-chain.ts";
@@ -157,6 +158,8 @@ export class Task {
   /** thread.usersp: the user RSP saved from per-cpu old_rsp at a switch */
   usersp = 0;
   fsBase = 0;
+  /** thread.fpu: XMM/MXCSR/x87 state saved at a switch (null: never switched out and not forked; cpu/fpu-state.ts) */
+  fpu: FpuState | null = null;
   /** thread.sp: the kernel RSP saved at a switch (points at the switch frame) */
   threadSp = 0;
   /** RAX the task sees when it is switched back in (sched_yield's return value) */

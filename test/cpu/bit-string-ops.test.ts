@@ -29,11 +29,13 @@ describe("bit scans", () => {
     expect([r.cpu.getReg(RAX), r.flags & ZF]).toEqual([0x1234_5678_9abc_def0n, ZF]);
   });
 
-  it("TZCNT/LZCNT (F3 0F BC/BD) run as BSF/BSR because CPUID reports no BMI1/LZCNT", () => {
+  it("TZCNT/LZCNT (F3 0F BC/BD) are themselves (CPUID reports BMI1 and LZCNT), not BSF/BSR", () => {
     let r = run([0xf3, 0x0f, 0xbc, 0xc1], { [RCX]: 0x100n });
     expect(r.cpu.getReg(RAX)).toBe(8n);
     r = run([0xf3, 0x0f, 0xbd, 0xc1], { [RCX]: 0x100n });
-    expect(r.cpu.getReg(RAX)).toBe(8n); // BSR index, not LZCNT's 23
+    expect(r.cpu.getReg(RAX)).toBe(23n); // LZCNT of a 32-bit 0x100, not BSR's index 8
+    r = run([0xf3, 0x0f, 0xbd, 0xc1], { [RCX]: 0n, [RAX]: 0x1234_5678_9abc_def0n });
+    expect(r.cpu.getReg(RAX)).toBe(32n); // a zero source gives the operand size (and CF), unlike BSR
   });
 });
 
@@ -114,10 +116,10 @@ describe("CPUID for libc feature detection", () => {
     cpuid(leaf, sub, 0, out);
     return Array.from(out, (v) => v >>> 0);
   };
-  it("reports SSE2 without SSE3+/OSXSAVE/AVX/BMI/ERMS, and consistent non-zero caches", () => {
+  it("reports SSE3/SSSE3 without SSE4/OSXSAVE/AVX/ERMS, BMI1/BMI2 in leaf 7, and consistent non-zero caches", () => {
     expect(q(0)[0]).toBe(7);
-    expect(q(1)[2]).toBe(0);
-    expect(q(7)).toEqual([0, 0, 0, 0]);
+    expect(q(1)[2]).toBe((1 << 0) | (1 << 9) | (1 << 13) | (1 << 23));
+    expect(q(7)).toEqual([0, (1 << 3) | (1 << 8), 0, 0]);
     expect(q(0x80000000)[0]).toBe(0x80000008);
     const caches = [0, 1, 2, 3, 4].map((i) => {
       const [a, b, c] = q(4, i);

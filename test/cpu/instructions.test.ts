@@ -265,11 +265,11 @@ describe("string instructions", () => {
 });
 
 describe("#UD, #BP and LOCK", () => {
-  it("UD2, unsupported opcodes (x87, VEX) and LEA with a register operand raise #UD with the bytes in detail", () => {
+  it("UD2, unsupported opcodes (x87 transcendentals, AVX) and LEA with a register operand raise #UD with the bytes in detail", () => {
     for (const bytes of [
       [0x0f, 0x0b],
-      [0xd9, 0xc0],
-      [0xc5, 0xf8, 0x77],
+      [0xd9, 0xfe], // fsin
+      [0xc5, 0xf8, 0x77], // vzeroupper
       [0x48, 0x8d, 0xc0],
     ]) {
       const m = machine();

@@ -205,10 +205,10 @@ describe("MXCSR, FXSAVE/FXRSTOR, fences, prefetch", () => {
     expect(r.cpu.getRip()).toBe(BigInt(USER_CODE + 20));
   });
 
-  it("MMX forms, SSE3+ and LOCK-prefixed SSE are #UD naming the bytes", () => {
+  it("SSE3+, MMX conversions and LOCK-prefixed SSE are #UD naming the bytes", () => {
     for (const bytes of [
-      [0x0f, 0xef, 0xc1], // pxor mm0, mm1
-      [0x66, 0x0f, 0x3a, 0x0f, 0xc1, 0x01], // palignr (SSSE3)
+      [0x0f, 0x2a, 0xc1], // cvtpi2ps xmm0, mm1
+      [0x66, 0x0f, 0x38, 0x17, 0xc1], // ptest (SSE4.1)
       [0xf0, 0x66, 0x0f, 0xef, 0xc1],
       [0xc5, 0xf9, 0xef, 0xc1], // vpxor (VEX)
     ]) {

@@ -43,6 +43,8 @@ const RUNS: Record<string, Case[]> = {
   "ptrace-deny": [{ expect: "ptrace-deny" }],
   auxv: [{ expect: "auxv", args: ["x", "yy"], env: ["A=1", "B=22"], argv0: "./auxv" }],
   checksum: [{ expect: "checksum", args: ["256"] }],
+  "isa-check": [{ expect: "isa-check" }, { expect: "isa-check-arg", args: ["0xfedcba9876543210"] }],
+  "fpu-switch": [{ expect: "fpu-switch" }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */

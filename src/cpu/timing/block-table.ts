@@ -20,6 +20,7 @@ export function blockEnds(op: number): boolean {
     case Op.JMP_REL:
     case Op.JMP_RM:
     case Op.JCC:
+    case Op.LOOP:
     case Op.MOVS:
     case Op.STOS:
     case Op.LODS:

@@ -326,6 +326,34 @@ export function classify(d: DecodedInsns, s: number, o: InsnFacts, i: number): v
     case Op.SSE:
       form = F.sse;
       break;
+    // The instructions of the x87/MMX/bit-manipulation round, on the existing rows (uops.info, Skylake-X):
+    case Op.X87: // FADD/FSUB ST 1*p5 lat 3, FMUL 1*p0 lat 5, FLD/FSTP ST 1*p05: the generic SIMD row (est.)
+    case Op.MMX: // PADDB/PXOR/PCMPEQ mm 1*p05 lat 1, PMULLW mm 1*p0 lat 5: the generic SIMD row (est.)
+      form = F.sse;
+      break;
+    case Op.POPCNT: // POPCNT r64,r64 1*p1 latency 3: the BSF/LZCNT/TZCNT row exactly
+      form = F.bit_scan;
+      src = mBit;
+      dst = bit(reg) | FLAGS_BIT;
+      break;
+    case Op.BMI: {
+      const k = d.aux[s]!;
+      const v = bit(d.immHi[s]!);
+      // RORX/SARX/SHLX/SHRX 1*p06 latency 1 = shift_imm; PDEP/PEXT 1*p1 latency 3 = bit_scan; MULX r64 1*p1+1*p5
+      // latency 4 ≈ mul_wide (MUL r64: 1*p1+1*p5, latency 3); ANDN/BLSI/BLSMSK/BLSR/BZHI 1*p15 latency 1 and
+      // BEXTR 2*p0156 latency 2 ≈ alu (1*p0156 latency 1, est.)
+      form =
+        k === 10 || k === 11 || k === 12 || k === 13
+          ? F.shift_imm
+          : k === 7 || k === 8
+            ? F.bit_scan
+            : k === 9
+              ? F.mul_wide
+              : F.alu;
+      src = mBit | (k === 9 ? RDX : v);
+      dst = (k >= 2 && k <= 4 ? v : bit(reg)) | (k === 9 ? v : 0) | (k <= 6 ? FLAGS_BIT : 0);
+      break;
+    }
     default:
       form = FIXED;
   }

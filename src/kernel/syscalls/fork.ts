@@ -1,7 +1,9 @@
 // fork, vfork, clone (process-like children only) and wait4 (kernel/fork.c, kernel/exit.c of 3.1). The child gets a
 // copy of every user page (fresh frames, no copy-on-write), the parent's descriptors (shared open files), signal
 // handlers, mm and FS base, and returns 0 from the call through ret_from_fork with the parent's user registers.
+
 import type { Cpu } from "../../cpu/cpu.ts";
+import { saveFpuState } from "../../cpu/fpu-state.ts";
 import { frameOfPte, PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../../cpu/memory.ts";
 import { R12, R13, R14, R15, RBP, RBX } from "../../cpu/registers.ts";
 import { EFAULT, EINVAL } from "../errno.ts";
@@ -76,6 +78,7 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
   // path), RAX = 0, and the top of stack the fast path has not written (FIXUP_TOP_OF_STACK's job)
   const cregs = child.stackTop - P.PT_REGS_SIZE;
   ks.writeBytes(cregs, frame);
+  child.fpu = saveFpuState(cpu); // fpu_clone: the child starts with the parent's FPU state
   const w = (off: number, v: bigint | number) => ks.write64(cregs + off, BigInt.asUintN(64, BigInt(v)));
   if (m.flavour === "linux-generic") {
     // 5.x copy_thread: entry_SYSCALL_64 saved the complete frame (and cleared the live registers), so the child's

@@ -512,6 +512,7 @@ export function faultSignal(vector: number, errorCode: number): { sig: number; c
       return { sig: SIGTRAP, code: 1 };
     case 6:
       return { sig: SIGILL, code: ILL_ILLOPN };
+    case 16: // #MF (x87, cpu/x87.ts: the unmasked FSW flags as the error code): the same mapping
     case 19: {
       // #XM: fpu__exception_code of arch/x86/kernel/fpu/core.c over the unmasked MXCSR flags (the CPU passes them
       // as the error code): FPE_FLTINV 7, FPE_FLTDIV 3, FPE_FLTOVF 4, FPE_FLTUND 5 (DE or UE), FPE_FLTRES 6
