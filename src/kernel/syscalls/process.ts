@@ -7,7 +7,6 @@ import { argInt, argNum } from "../native-args.ts";
 import type { Task } from "../task.ts";
 import { TASK_SIZE_MAX } from "../thread-info.ts";
 import { copyFromUser, copyToUser, u64Bytes } from "../uaccess.ts";
-import { EAGAIN } from "./errno-extra.ts";
 
 export const ARCH_SET_GS = 0x1001;
 export const ARCH_SET_FS = 0x1002;
