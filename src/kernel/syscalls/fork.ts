@@ -157,6 +157,8 @@ export function sys_clone(k: KernelContext, cpu: Cpu): number {
   const childTid = argNum(cpu, 3);
   const c = doFork(k, cpu, flags & ~CSIGNAL, argNum(cpu, 1), argNum(cpu, 4));
   if (typeof c === "number") return c;
+  // the mm copy of a new process (natives.sys_clone alone is a thread's clone)
+  if (!shareOf(flags).vm) k.charge("dup_mmap");
   const tid = new Uint8Array(4);
   new DataView(tid.buffer).setInt32(0, c.pid, true);
   if (flags & CLONE_PARENT_SETTID && !copyToUser(k.current().space, parentTid, tid)) return -EFAULT;
