@@ -44,6 +44,7 @@ const RUNS: Record<string, Case[]> = {
   auxv: [{ expect: "auxv", args: ["x", "yy"], env: ["A=1", "B=22"], argv0: "./auxv" }],
   checksum: [{ expect: "checksum", args: ["256"] }],
   pthreads: [{ expect: "pthreads" }],
+  "pthreads-tsync": [{ expect: "pthreads-tsync" }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */
