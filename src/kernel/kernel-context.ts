@@ -45,6 +45,8 @@ export interface KernelContext {
   sleepCurrent(resumeRax: number): void;
   /** try_to_wake_up: a sleeping task becomes runnable; its interrupted call returns `rax` */
   wakeUp(t: Task, rax: number): void;
+  /** de_thread (execve): every other thread of the current task's group dies of SIGKILL, now */
+  deThread(): void;
 }
 
 export type NativeFn = (k: KernelContext, cpu: Cpu) => number | bigint | undefined;

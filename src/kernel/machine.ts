@@ -801,22 +801,38 @@ export class Machine implements KernelContext {
       g.exiting = true;
       g.groupExitCode = code;
       g.groupExitSignal = signal;
-      for (const o of [...g.threads]) if (o !== t && !o.exited) this.zapThread(o);
+      for (const o of [...g.threads]) if (o !== t && !o.exited) this.zapThread(o, code, signal);
     }
     this.doExit(g.groupExitCode, g.groupExitSignal);
   }
 
-  /** SIGKILL to one thread of a group that is exiting. */
-  private zapThread(o: Task): void {
-    const g = o.group;
-    if (this.scheds.some((s) => s.current === o)) {
-      if (!o.pendingSignals.includes(SIGKILL)) o.pendingSignals.push(SIGKILL);
-      o.tif.set(TIF_SIGPENDING);
+  deThread(): void {
+    const t = this.current();
+    for (const o of [...t.group.threads]) if (o !== t && !o.exited) this.zapThread(o, 0, SIGKILL);
+  }
+
+  /**
+   * SIGKILL to one other thread, acting at once: one running on another CPU (which is between two instructions
+   * while this one runs) does its do_exit there, as the IPI of signal_wake_up would make it; one switched out
+   * (runnable, sleeping, stopped) does it here, with no CPU on its kernel stack. It ends with `code`/`signal`.
+   */
+  private zapThread(o: Task, code: number, signal: number | null): void {
+    const n = this.scheds.findIndex((s) => s.current === o);
+    if (n >= 0) {
+      const active = this.active;
+      const inNative = this.inNative;
+      this.active = n;
+      this.inNative = false;
+      try {
+        this.doExit(code, signal);
+      } finally {
+        this.active = active;
+        this.inNative = inNative;
+      }
       return;
     }
-    // switched out (runnable, sleeping or stopped): do_exit runs for it here; no CPU is on its kernel stack
     o.closeSyscall();
-    this.exitNotify(o, g.groupExitCode, g.groupExitSignal);
+    this.exitNotify(o, code, signal);
     o.state = "exited";
     o.space.write32(o.taskStruct + TSK_state, EXIT_ZOMBIE);
     if (!o.hostRef && !this.mmInUse(o.space)) exitMmap(o);
@@ -1292,14 +1308,6 @@ export class Machine implements KernelContext {
             sched.loadContext(next, false);
             this.halted[n] = false;
           } else if (this.halted[n] ?? true) continue; // idle (a CPU that never had a task waits halted too)
-        } else if (sched.current.group.exiting && cpu.cpl === 3 && !sched.current.exited) {
-          // SIGKILL of a group exit reaches a thread running in user mode on this CPU (the IPI of signal_wake_up)
-          const g = sched.current.group;
-          this.doExit(g.groupExitCode, g.groupExitSignal);
-          if (sched.current === null) {
-            ran = true;
-            continue;
-          }
         }
         const left = budget - used;
         if (left <= 0) return result("budget", { kind: "budget" });

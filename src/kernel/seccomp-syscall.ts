@@ -6,7 +6,12 @@ import { EFAULT, EINVAL, ESRCH } from "./errno.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import { argNum, argU32 } from "./native-args.ts";
 import { ACTION_VALUE } from "./seccomp/actions.ts";
-import { prctlSetSeccomp, SECCOMP_MODE_DISABLED, SECCOMP_MODE_FILTER, SECCOMP_MODE_STRICT } from "./seccomp.ts";
+import {
+  prctlSetSeccomp,
+  SECCOMP_MODE_DISABLED,
+  SECCOMP_MODE_FILTER,
+  SECCOMP_MODE_STRICT,
+} from "./seccomp.ts";
 import type { Task } from "./task.ts";
 import { TIF_SECCOMP } from "./tif.ts";
 import { copyFromUser, copyToUser } from "./uaccess.ts";
@@ -104,7 +109,8 @@ function cannotSync(t: Task): Task | null {
     if (o === t || o.exited || o.seccompMode === SECCOMP_MODE_DISABLED) continue;
     if (o.seccompMode !== SECCOMP_MODE_FILTER) return o;
     let ancestor = o.seccompFilter === null;
-    for (let f = t.seccompFilter; f !== null && !ancestor; f = f.prev) if (f === o.seccompFilter) ancestor = true;
+    for (let f = t.seccompFilter; f !== null && !ancestor; f = f.prev)
+      if (f === o.seccompFilter) ancestor = true;
     if (!ancestor) return o;
   }
   return null;

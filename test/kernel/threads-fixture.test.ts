@@ -32,6 +32,22 @@ describe("exec: the pthreads fixture prints what it prints natively", () => {
     }
   }
 
+  for (const bin of ["pthreads-tsync", "pthreads-tsync.musl"]) {
+    it(`${bin}: TSYNC and per-thread seccomp filters as on Linux (linux-generic, 2 CPUs)`, () => {
+      const r = runExec({
+        program: `${FIX}bin/${bin}`,
+        args: [],
+        profile: getProfile("cascadelake-2022"),
+        flavour: "linux-generic",
+        cpus: 2,
+      });
+      const read = (ext: string) => readFileSync(`${FIX}expected/${bin}.${ext}`, "utf8");
+      expect(r.stdout).toBe(read("stdout"));
+      expect(r.exitCode).toBe(Number(read("status").trim()));
+      expect(r.threads).toBe(2);
+    });
+  }
+
   it("runs again with the same cycles, instructions and calls (2 CPUs, glibc)", () => {
     const a = exec("pthreads", 2);
     const b = exec("pthreads", 2);

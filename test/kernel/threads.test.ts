@@ -1,6 +1,7 @@
 // issue 14 item 3: threads. clone with CLONE_VM|CLONE_THREAD|… shares the mm, files and handlers; tgid vs tid;
 // SETTLS, PARENT_SETTID, CHILD_CLEARTID (zeroed and woken at exit); exit vs exit_group; a leader that exits first;
 // thread-directed signals; memory given back when the last thread goes; threads on two CPUs.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/kernel/machine.ts";
 import { userImage } from "./user-program.ts";
@@ -47,8 +48,12 @@ fail:
   movl $231, %eax
   syscall`;
 
-function run(text: string, opts: { cpus?: number; hostRef?: boolean; max?: number } = {}) {
+function run(
+  text: string,
+  opts: { cpus?: number; hostRef?: boolean; max?: number; setup?: (m: Machine) => void } = {},
+) {
   const m = Machine.boot({ ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}) });
+  opts.setup?.(m);
   const img = userImage(text);
   const t = m.createTask({
     name: "threads",
@@ -250,6 +255,72 @@ stack_top:
     // nothing of the process is left but kernel-heap pages (task_structs): the user half and the page tables are free
     expect(many.t.space.ptes.size).toBe(0);
     expect(many.m.phys.framesInUse - baseline).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("exit_group and execve with threads running on another CPU", () => {
+  // the thread spins in user mode on CPU 1 (no syscall, so only an IPI-like kill can stop it)
+  const spinner = (mainBody: string, data = "") => `_start:
+  ${cloneThread("thread", "stack_top", "tid_word")}
+  movl $24, %eax
+  syscall
+  ${mainBody}
+thread:
+  incq spins(%rip)
+  jmp thread
+${FAIL}
+.align 8
+spins: .quad 0
+tid_word: .quad 0
+tls_block: .quad 0
+${data}
+.align 16
+stack: .zero 1024
+stack_top:
+`;
+
+  it("exit_group ends a thread spinning in user mode on the other CPU", () => {
+    const { m, t, r, q } = run(
+      spinner(`
+  movq $3000, %rcx
+wait_spins:
+  decq %rcx
+  jnz wait_spins
+  movl $231, %eax
+  movl $9, %edi
+  syscall`),
+      { cpus: 2 },
+    );
+    expect(r.reason).toBe("exited");
+    expect(t.exitCode).toBe(9);
+    expect(q("spins")).toBeGreaterThan(0n); // it did run, concurrently
+    expect(m.liveTasks).toBe(0);
+  });
+
+  it("execve from the leader kills the other threads (de_thread) and runs the new image alone", () => {
+    const hello = readFileSync(new URL("../fixtures/bin/hello.musl", import.meta.url));
+    const { m, t, r } = run(
+      spinner(
+        `
+  leaq path(%rip), %rdi
+  leaq argv(%rip), %rsi
+  xorl %edx, %edx
+  movl $59, %eax
+  syscall
+  movq %rax, %rdi
+  negq %rdi
+  movl $231, %eax
+  syscall`,
+        `path: .asciz "/bin/hello"
+.align 8
+argv: .quad path, 0`,
+      ),
+      { cpus: 2, setup: (mm) => mm.vfs.addFile("/bin/hello", new Uint8Array(hello)) },
+    );
+    expect(r.reason).toBe("exited");
+    expect(m.stdout).toBe("hello, world\n");
+    expect(t.exitCode).toBe(0);
+    expect(m.reaped.threads).toBe(1);
   });
 });
 
