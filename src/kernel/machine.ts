@@ -801,6 +801,11 @@ export class Machine implements KernelContext {
       g.exiting = true;
       g.groupExitCode = code;
       g.groupExitSignal = signal;
+      // wait4 reports signal->group_exit_code when SIGNAL_GROUP_EXIT is set, even for a leader that exited before
+      if (g.leader.exited) {
+        g.leader.exitCode = signal === null ? code : null;
+        g.leader.killedBy = signal;
+      }
       for (const o of [...g.threads]) if (o !== t && !o.exited) this.zapThread(o, code, signal);
     }
     this.doExit(g.groupExitCode, g.groupExitSignal);
@@ -862,7 +867,14 @@ export class Machine implements KernelContext {
       this.releaseTask(t);
     }
     const leader = g.leader;
-    if (groupDead && leader.exited && !leader.hostRef && leader.parent?.exited) this.releaseTask(leader);
+    if (
+      groupDead &&
+      leader.exited &&
+      !leader.hostRef &&
+      leader.parent !== null &&
+      leader.parent.group.live === 0
+    )
+      this.releaseTask(leader);
     this.reclaimDead();
   }
 

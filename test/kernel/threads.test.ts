@@ -258,6 +258,58 @@ stack_top:
   });
 });
 
+describe("wait4 and thread groups", () => {
+  it("a parent sees its child process once every thread of it has ended, with the group's exit status", () => {
+    const { t, r, q } = run(`_start:
+  movl $57, %eax
+  syscall
+  testq %rax, %rax
+  jz child
+  js fail
+  movq %rax, child_pid(%rip)
+  movq $-1, %rdi
+  leaq status(%rip), %rsi
+  xorl %edx, %edx
+  xorl %r10d, %r10d
+  movl $61, %eax
+  syscall
+  movq %rax, waited(%rip)
+  movl $231, %eax
+  xorl %edi, %edi
+  syscall
+child:
+  ${cloneThread("thread", "stack_top", "tid_word")}
+  movl $60, %eax
+  xorl %edi, %edi
+  syscall
+thread:
+  movq $20, %r12
+yield:
+  movl $24, %eax
+  syscall
+  decq %r12
+  jnz yield
+  movl $231, %eax
+  movl $7, %edi
+  syscall
+${FAIL}
+.align 8
+child_pid: .quad 0
+waited: .quad 0
+status: .quad -1
+tid_word: .quad 0
+tls_block: .quad 0
+.align 16
+stack: .zero 1024
+stack_top:
+`);
+    expect(r.reason).toBe("exited");
+    expect(t.exitCode).toBe(0);
+    expect(q("waited")).toBe(q("child_pid")); // the process (its leader's pid), never its thread
+    expect(q("status") & 0xffffffffn).toBe(7n << 8n); // the group exit's code, though the leader had called exit(0)
+  });
+});
+
 describe("exit_group and execve with threads running on another CPU", () => {
   // the thread spins in user mode on CPU 1 (no syscall, so only an IPI-like kill can stop it)
   const spinner = (mainBody: string, data = "") => `_start:

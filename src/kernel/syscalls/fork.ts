@@ -187,13 +187,21 @@ export function sys_wait4(k: KernelContext, cpu: Cpu): number | undefined {
   const options = argInt(cpu, 2);
   const ru = argNum(cpu, 3);
   if ((options & ~(WNOHANG | 0x2 | 0x8 | 0x40000000 | 0x80000000 | 0x20000000)) !== 0) return -EINVAL;
+  // the children of every thread of the caller's group (do_wait's loop over the group), processes only (a child's
+  // threads have its parent too, but are reaped with it)
   const kids = k.tasks.filter(
-    (c) => c.parent === t && !reaped.has(c) && (pid <= 0 || pid === -1 || c.pid === pid),
+    (c) =>
+      c.tgid === c.pid &&
+      c.parent !== null &&
+      c.parent.group === t.group &&
+      !reaped.has(c) &&
+      (pid <= 0 || pid === -1 || c.pid === pid),
   );
   // a ptrace stop of a tracee (wait_task_stopped; reported once, the tracee stays stopped)
   const stopped = ptraceWaitStop(k, t, pid);
   if (stopped === null && kids.length === 0) return tracesAny(k, t, pid) ? waitMore(k, t, options) : -ECHILD;
-  const z = stopped === null ? kids.find((c) => c.exited) : undefined;
+  // a leader is reported once its whole group is gone (delay_group_leader)
+  const z = stopped === null ? kids.find((c) => c.exited && c.group.live === 0) : undefined;
   if (stopped === null && z === undefined) return waitMore(k, t, options);
   if (statAddr !== 0) {
     const b = new Uint8Array(4);
