@@ -89,7 +89,7 @@ import { SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
 import { genericTifWord } from "./syscall-work.ts";
 import { EAGAIN } from "./syscalls/errno-extra.ts";
 import { mmRelease } from "./syscalls/exit.ts";
-import { ETIMEDOUT, futexCancelWait } from "./syscalls/futex.ts";
+import { EINTR, ETIMEDOUT, futexCancelWait } from "./syscalls/futex.ts";
 import { nowNs } from "./syscalls/process.ts";
 import { exitPtrace } from "./syscalls/ptrace.ts";
 import { deliverFault, SIGKILL } from "./syscalls/signal.ts";
@@ -1195,6 +1195,8 @@ export class Machine implements KernelContext {
   kill(task: Task, sig: number): void {
     task.pendingSignals.push(sig);
     task.tif.set(TIF_SIGPENDING);
+    // a task asleep in a futex wait is woken to take it (-EINTR)
+    if (task.state === "sleeping") futexCancelWait(this, task, -EINTR);
   }
 
   /** kmalloc: kernel heap memory (supervisor, writable, NX), zeroed, visible in every address space. */
@@ -1257,7 +1259,11 @@ export class Machine implements KernelContext {
         case "hlt":
         case "stop":
           if (r.kind === "stop" && this.oops !== null) return result("fault", r);
-          if (this.sched.current === null && (this.sched.pickNext(null) !== null || this.idleUntilTimer(0))) {
+          if (
+            r.kind === "hlt" &&
+            this.sched.current === null &&
+            (this.sched.pickNext(null) !== null || this.idleUntilTimer(0))
+          ) {
             // a sleeper's timeout woke it while the CPU idled
             this.sched.loadContext(this.sched.pickNext(null)!, false);
             continue;
@@ -1314,7 +1320,8 @@ export class Machine implements KernelContext {
         this.active = n;
         if (sched.current === null) {
           // an idle CPU's clock keeps up with the busiest CPU's while it holds a sleeper's deadline
-          if (sched.pickNext(null) === null) this.idleUntilTimer(n, Math.max(...cpus.map((c) => c.cycles)));
+          if (this.timedSleepers > 0 && sched.pickNext(null) === null)
+            this.idleUntilTimer(n, Math.max(...cpus.map((c) => c.cycles)));
           const next = sched.pickNext(null);
           if (next !== null) {
             sched.loadContext(next, false);

@@ -1,7 +1,7 @@
 // futex(2): value mismatch, timeouts on the simulated clock (relative WAIT, absolute WAIT_BITSET), bitsets, wake
 // counts, CMP_REQUEUE, WAKE_OP, private vs shared keys, bad arguments.
 import { describe, expect, it } from "vitest";
-import { Machine } from "../../src/kernel/machine.ts";
+import { DEADLOCK, Machine } from "../../src/kernel/machine.ts";
 import { userImage } from "./user-program.ts";
 
 const THREAD_FLAGS = 0x3d0f00;
@@ -116,7 +116,7 @@ past: .quad 0
 });
 
 /** Two threads that wait on `f1` (private), then exit; the main thread does `body` once both sleep. */
-function twoWaiters(body: string, data = "") {
+function twoWaiters(body: string, data = "", w1Timeout: string | number = 0) {
   const clone = (entry: string, stack: string, tid: string) => `
   movl $${THREAD_FLAGS}, %edi
   leaq ${stack}(%rip), %rsi
@@ -129,7 +129,7 @@ function twoWaiters(body: string, data = "") {
   jz ${entry}`;
   const waiter = (n: number) => `
 waiter${n}:
-  ${futex("f1", 128, 0, `w${n}_ret`)}
+  ${futex("f1", 128, 0, `w${n}_ret`, n === 1 ? w1Timeout : 0)}
   movl $60, %eax
   xorl %edi, %edi
   syscall`;
@@ -226,5 +226,42 @@ describe("futex: waiters", () => {
     expect(q("wake_op")).toBe(1n); // one on f1; nobody waits on f2
     expect(q("f2")).toBe(1n); // 0 + 1
     expect(q("rest")).toBe(1n);
+  });
+});
+
+describe("futex: sleeping, time and deadlock", () => {
+  it("a timed wait on an idle CPU expires while the other CPU runs: the idle CPU's clock keeps up", () => {
+    const { r, t, q, m } = run(
+      twoWaiters(
+        `movq $200000, %rcx
+spin:
+  decq %rcx
+  jnz spin
+  ${futex("f1", 129, 10, "woken_late")}
+  movl $24, %eax
+  syscall`,
+        "woken_late: .quad -99\nw1_timeout: .quad 0, 10000",
+        "w1_timeout",
+      ),
+      { cpus: 2 },
+    );
+    expect(r.reason).toBe("exited");
+    expect(t.exitCode).toBe(0);
+    expect(q("w1_ret")).toBe(-110n); // its 10 µs passed on CPU 1 while CPU 0 spun 200,000 iterations
+    expect(q("w2_ret")).toBe(0n); // the other waiter, without a timeout, was woken
+    expect(q("woken_late")).toBe(1n);
+    expect(m.cpus[1]!.cycles).toBeGreaterThan(0);
+  });
+
+  it("every task asleep with no timeout: the run stops with DEADLOCK instead of idling forever", () => {
+    const { r } = run(`_start:
+  ${futex("word", 128, 0, "never")}
+  ${EXIT0}
+.align 8
+word: .quad 0
+never: .quad 0
+`);
+    expect(r.reason).toBe("stopped");
+    expect(r.stop).toEqual({ kind: "stop", reason: DEADLOCK });
   });
 });
