@@ -56,6 +56,7 @@ interface ExecCliOptions {
   pti?: boolean;
   argv0?: string;
   json?: boolean;
+  cpus?: string;
 }
 
 /** The default profile of a kernel flavour: sandybridge-2011 for linux-3.1, cascadelake-2022[-pti] otherwise. */
@@ -637,9 +638,11 @@ export function registerCommands(program: Command): void {
     )
     .option("--flavour <name>", "entry code: linux-3.1 or linux-generic (5.11+)", "linux-3.1")
     .option("--pti", "page-table isolation (linux-generic only)")
+    .option("--cpus <n>", "emulated CPUs (1..8, default 1); threads are spread over them deterministically")
     .option("--json", "print JSON (the program's output included) instead of passing it through")
     .action(async (prog: string, args: string[], o: ExecCliOptions) => {
-      const { execExitCode, formatExecReport, runExec } = await import("./exec.ts");
+      const { execExitCode, formatExecReport, parseCpus, runExec } = await import("./exec.ts");
+      const cpus = o.cpus !== undefined ? parseCpus(o.cpus) : undefined;
       const { resolveDesign } = await import("./design-loader.ts");
       const design = (await resolveDesign(o.design)).id;
       const flavour = usage(() => parseFlavour(o.flavour));
@@ -664,6 +667,7 @@ export function registerCommands(program: Command): void {
         ...(o.cgroup !== undefined ? { cgroup: o.cgroup } : {}),
         ...(o.deny !== undefined ? { deny: o.deny.split(",").filter((x) => x.trim() !== "") } : {}),
         ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
+        ...(cpus !== undefined ? { cpus } : {}),
       });
       // without --json the program's output went to the host as it was written
       if (o.json) print(JSON.stringify(r, null, 2));

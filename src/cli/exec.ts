@@ -7,7 +7,8 @@ import { execTask, InterpError, setExePath } from "../kernel/exec.ts";
 import { HostDirFs, HostRootError, hostFileMeta } from "../kernel/fs/host-dir.ts";
 import { GENERIC_SYSCALL_NAMES } from "../kernel/generic-entry.ts";
 import { defaultGuestLimits, GuestLimitError, type GuestLimits } from "../kernel/guest-limits.ts";
-import { Machine } from "../kernel/machine.ts";
+import { DEADLOCK, Machine } from "../kernel/machine.ts";
+import { MAX_CPUS } from "../kernel/percpu.ts";
 import { SYSCALL_NAMES_X86_64_3_1 } from "../kernel/syscall-names-x86_64-3.1.ts";
 import { openExec } from "../kernel/syscalls/execve.ts";
 import { loadReg } from "../kernel/vfs.ts";
@@ -57,6 +58,8 @@ export interface ExecCommandOptions {
   flavour?: "linux-3.1" | "linux-generic";
   /** page-table isolation (linux-generic only) */
   pti?: boolean;
+  /** emulated CPUs (1..8, default 1): the program's threads are spread over them (Machine.placeThread) */
+  cpus?: number;
 }
 
 export interface ExecCallRow {
@@ -83,8 +86,12 @@ export interface ExecReport {
   signal: number | null;
   /** the fault that killed it (SIGSEGV/SIGILL/SIGFPE), with the instruction bytes for #UD */
   fault: string | null;
-  /** every task the program created (fork), the first one included */
+  /** every process the program created (fork), the first one included */
   tasks: number;
+  /** every task: the processes and their threads (clone with CLONE_THREAD) */
+  threads: number;
+  /** emulated CPUs */
+  cpus: number;
   userCycles: number;
   sysCycles: number;
   instructions: number;
@@ -190,7 +197,11 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
   const names: readonly (string | undefined)[] =
     flavour === "linux-generic" ? GENERIC_SYSCALL_NAMES : SYSCALL_NAMES_X86_64_3_1;
   const limits: GuestLimits = { ...defaultGuestLimits(), ...(opts.limits ?? {}) };
+  const cpus = opts.cpus ?? 1;
+  if (!Number.isInteger(cpus) || cpus < 1 || cpus > MAX_CPUS)
+    throw new UsageError(`--cpus must be an integer from 1 to ${MAX_CPUS}, got '${opts.cpus}'`);
   const machine = Machine.boot({
+    cpus,
     limits: { maxInstructions: DEFAULT_EXEC_MAX_INSTRUCTIONS, ...limits },
     ...(opts.output !== undefined ? { output: opts.output } : {}),
     ...(opts.flavour !== undefined ? { flavour: opts.flavour } : {}),
@@ -255,9 +266,11 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     throw new UsageError("--deny needs --cgroup");
   }
   let stoppedBy: GuestLimitError | null = null;
+  let deadlock: string | null = null;
   try {
     const r = machine.run({ maxInstructions: Number.POSITIVE_INFINITY });
     if (r.reason === "fault") throw new Error(`the machine stopped: ${machine.oops ?? r.stop.kind}`);
+    if (r.reason === "stopped" && r.stop.kind === "stop" && r.stop.reason === DEADLOCK) deadlock = DEADLOCK;
   } catch (e) {
     if (!(e instanceof GuestLimitError)) throw e;
     stoppedBy = e;
@@ -304,7 +317,9 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     exitCode: task.exitCode,
     signal: task.killedBy,
     fault: f === null ? null : f.detail,
-    tasks: machine.tasks.length + rp.tasks,
+    tasks: machine.tasks.filter((t) => t.tgid === t.pid).length + rp.tasks,
+    threads: machine.tasks.length + rp.tasks + rp.threads,
+    cpus,
     userCycles: user,
     sysCycles: sys,
     instructions: instr,
@@ -312,7 +327,7 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     calls: [...per.values()].sort((a, b) => a.nr - b.nr),
     budgetExhausted: stoppedBy?.kind === "budget",
     timedOut: stoppedBy?.kind === "timeout",
-    limit: stoppedBy?.message ?? null,
+    limit: stoppedBy?.message ?? deadlock,
     outputDropped: machine.outputDropped.stdout + machine.outputDropped.stderr,
     root: opts.root ?? null,
     cpuidBaselineClaims: machine.cpus[0]!.cpuidBaselineClaims,
@@ -331,6 +346,14 @@ const SIGNAL_NAMES: Readonly<Record<number, string>> = {
   15: "SIGTERM",
   31: "SIGSYS",
 };
+
+/** `--cpus N`: an integer from 1 to MAX_CPUS. */
+export function parseCpus(v: string): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CPUS)
+    throw new UsageError(`--cpus must be an integer from 1 to ${MAX_CPUS}, got '${v}'`);
+  return n;
+}
 
 /** How the program ended, one line. */
 export function describeEnd(r: ExecReport): string {
@@ -353,7 +376,10 @@ export function formatExecReport(r: ExecReport): string {
   return [
     `syscall-lab exec: ${r.argv.join(" ")}: ${describeEnd(r)}`,
     // the default flavour's line is unchanged; another flavour says so
-    `profile ${r.profile}, design ${r.design}${r.flavour === "linux-3.1" ? "" : `, kernel ${r.flavour}${r.pti ? " with PTI" : ""}`}, ${r.tasks} task${r.tasks === 1 ? "" : "s"}`,
+    `profile ${r.profile}, design ${r.design}${r.flavour === "linux-3.1" ? "" : `, kernel ${r.flavour}${r.pti ? " with PTI" : ""}`}, ${r.tasks} task${r.tasks === 1 ? "" : "s"}` +
+      // only with threads or several CPUs: the default line is unchanged
+      (r.threads > r.tasks ? ` (${r.threads} threads)` : "") +
+      (r.cpus > 1 ? `, ${r.cpus} CPUs` : ""),
     // only with a root: the default report is unchanged
     ...(r.root !== null
       ? [

@@ -33,6 +33,20 @@ export interface KernelContext {
   doExit(code: number, signal: number | null): void;
   /** schedule() from a native: switch to the next runnable task if there is one; returns false if none */
   scheduleFromNative(resumeRax: number): boolean;
+  /**
+   * do_group_exit(): the current task and every other thread of its group end with this status (exit_group, a
+   * fatal signal); never returns to the caller
+   */
+  doGroupExit(code: number, signal: number | null): void;
+  /**
+   * The current task sleeps (TASK_INTERRUPTIBLE; Task.state "sleeping") and the CPU switches to the next runnable
+   * task or idles; the task's call returns `resumeRax` unless its waker sets another value (wakeUp).
+   */
+  sleepCurrent(resumeRax: number): void;
+  /** try_to_wake_up: a sleeping task becomes runnable; its interrupted call returns `rax` */
+  wakeUp(t: Task, rax: number): void;
+  /** de_thread (execve): every other thread of the current task's group dies of SIGKILL, now */
+  deThread(): void;
 }
 
 export type NativeFn = (k: KernelContext, cpu: Cpu) => number | bigint | undefined;

@@ -88,10 +88,21 @@ import { IA32_SYSCALL_IMPLS, SYSCALL_NAMES_I386_3_1 } from "./syscall-names-i386
 import { SYSCALL_NAMES_X86_64_3_1 } from "./syscall-names-x86_64-3.1.ts";
 import { genericTifWord } from "./syscall-work.ts";
 import { EAGAIN } from "./syscalls/errno-extra.ts";
+import { mmRelease } from "./syscalls/exit.ts";
+import { EINTR, ETIMEDOUT, futexCancelWait } from "./syscalls/futex.ts";
+import { nowNs } from "./syscalls/process.ts";
 import { exitPtrace } from "./syscalls/ptrace.ts";
-import { deliverFault } from "./syscalls/signal.ts";
+import { deliverFault, SIGKILL } from "./syscalls/signal.ts";
 import { type Creds, type SyscallAccounting, Task } from "./task.ts";
-import { TASK_RUNNING, TASK_STRUCT_SIZE, TSK_pid, TSK_stack, TSK_state, TSK_tgid } from "./task-struct.ts";
+import {
+  EXIT_ZOMBIE,
+  TASK_RUNNING,
+  TASK_STRUCT_SIZE,
+  TSK_pid,
+  TSK_stack,
+  TSK_state,
+  TSK_tgid,
+} from "./task-struct.ts";
 import { TASK_SIZE_MAX, THREAD_SIZE, TI_addr_limit, TI_cpu, TI_flags, TI_task } from "./thread-info.ts";
 import {
   _TIF_FORK,
@@ -101,6 +112,9 @@ import {
   TIF_SIGPENDING,
 } from "./tif.ts";
 import { FdTable, Vfs } from "./vfs.ts";
+
+/** why run() stops when every task sleeps on a futex with no timeout */
+export const DEADLOCK = "deadlock: every task sleeps (futex) with no timeout";
 
 /** the native seccomp_run_filters returns to (the rest of __seccomp_filter) */
 const SECCOMP_FILTER_DONE = "__seccomp_filter_done";
@@ -179,6 +193,12 @@ export interface CreateTaskOptions {
    * finished program's memory). A guest fork passes false: the child's memory goes back at its exit.
    */
   hostRef?: boolean;
+  /**
+   * clone: what the new task shares with `from` instead of copying (CLONE_VM: the address space, its page tables
+   * and brk, and no image is loaded; CLONE_FILES: the descriptor table; CLONE_THREAD: the thread group, so its
+   * tgid is the group's). Without it the task is a new process.
+   */
+  clone?: { from: Task; vm: boolean; files: boolean; thread: boolean };
 }
 
 export interface RunOptions {
@@ -317,9 +337,13 @@ export class Machine implements KernelContext {
   oops: string | null = null;
   /** the guest's bounds (BootOptions.limits, else the process defaults); Infinity where unbounded */
   readonly limits: Readonly<Required<Omit<GuestLimits, "deadline">>>;
-  /** tasks reaped by wait4 and released: their accounting, summed (they leave `tasks`) */
+  /**
+   * tasks reaped by wait4 and released: their accounting, summed (they leave `tasks`); `tasks` counts processes
+   * (thread-group leaders), `threads` the other threads of their groups (autoreaped at their exit)
+   */
   readonly reaped = {
     tasks: 0,
+    threads: 0,
     userCycles: 0,
     sysCycles: 0,
     instret: 0,
@@ -354,6 +378,8 @@ export class Machine implements KernelContext {
   private readonly ptiUser = new Map<AddressSpace, AddressSpace>();
   /** SMP: the CPU is halted in cpu_idle (no task; skipped until one is placed on it) */
   private readonly halted: boolean[] = [];
+  /** tasks sleeping with a deadline (futex timeouts); the run loops look at timers only while there are some */
+  private timedSleepers = 0;
 
   static boot(opts: BootOptions = {}): Machine {
     return new Machine(opts);
@@ -716,57 +742,156 @@ export class Machine implements KernelContext {
     this.charge("do_exit");
     this.sched.account();
     t.closeSyscall();
-    if (signal === null) t.exitCode = code;
-    else t.killedBy = signal;
-    for (const fd of [...t.files.fds.keys()]) t.files.close(fd);
-    exitPtrace(this, t);
-    this.hierarchy.exit(t);
+    this.exitNotify(t, code, signal);
     this.sched.retire(t);
-    // exit_mm: a task the host holds no reference to gives back its user half now; a zombie keeps only its
-    // task_struct and what wait4 reads (exit code, accounting)
-    if (!t.hostRef) exitMmap(t);
+    // exit_mm: the last task on an mm that the host holds no reference to gives back its user half now; a zombie
+    // keeps only its task_struct and what wait4 reads (exit code, accounting)
+    if (!t.hostRef && !this.mmInUse(t.space)) exitMmap(t);
+    this.expireTimers();
     const next = this.sched.pickNext(t);
     if (next !== null) {
       this.sched.loadContext(next, this.inNative);
     } else {
-      this.sched.current = null;
-      const idle = this.sym("cpu_idle");
-      if (this.inNative) {
-        this.cpu.redirect(idle);
-      } else {
-        enterKernelMode(this.cpu, this.sched.percpu);
-        this.cpu.rip = idle;
-      }
-      this.cpu.setRflags(FIXED1);
+      this.goIdle();
     }
     this.afterExit(t);
   }
 
+  /** The CPU has no task to run: it parks in cpu_idle (cli; hlt) until the run loop gives it one. */
+  private goIdle(): void {
+    this.sched.current = null;
+    const idle = this.sym("cpu_idle");
+    if (this.inNative) {
+      this.cpu.redirect(idle);
+    } else {
+      enterKernelMode(this.cpu, this.sched.percpu);
+      this.cpu.rip = idle;
+    }
+    this.cpu.setRflags(FIXED1);
+  }
+
   /**
-   * The rest of do_exit once the CPU has left the task: forget_original_parent hands its children to init, which
-   * reaps the zombies among them at once (and the others when they exit); a task whose parent has already exited
-   * is reaped by init too. Then finish_task_switch's part: kernel stacks and page tables no CPU runs on go back.
+   * do_exit's part before the task is gone: its status, mm_release (CLEARTID: zero the word and wake one shared
+   * futex waiter, while other tasks still use the mm), exit_files when it was the last user of its descriptor
+   * table, a futex wait it was in, ptrace and the cgroup.
+   */
+  private exitNotify(t: Task, code: number, signal: number | null): void {
+    if (signal === null) t.exitCode = code;
+    else t.killedBy = signal;
+    mmRelease(this, t, this.mmInUse(t.space, t));
+    if (!this.tasks.some((x) => x !== t && !x.exited && x.files === t.files))
+      for (const fd of [...t.files.fds.keys()]) t.files.close(fd);
+    if (futexCancelWait(this, t, null) && t.sleepDeadlineNs !== null) this.timedSleepers--;
+    t.sleepDeadlineNs = null;
+    exitPtrace(this, t);
+    this.hierarchy.exit(t);
+  }
+
+  /** Whether a task other than `except` still uses `space` (mm_users): one alive, or one the host holds. */
+  private mmInUse(space: AddressSpace, except?: Task): boolean {
+    return this.tasks.some((x) => x !== except && x.space === space && (!x.exited || x.hostRef));
+  }
+
+  doGroupExit(code: number, signal: number | null): void {
+    const t = this.current();
+    const g = t.group;
+    if (!g.exiting) {
+      // zap_other_threads: every other thread gets SIGKILL; one that is switched out dies now, one running on
+      // another CPU at its next instruction boundary in user mode or its next return to user mode
+      g.exiting = true;
+      g.groupExitCode = code;
+      g.groupExitSignal = signal;
+      // wait4 reports signal->group_exit_code when SIGNAL_GROUP_EXIT is set, even for a leader that exited before
+      if (g.leader.exited) {
+        g.leader.exitCode = signal === null ? code : null;
+        g.leader.killedBy = signal;
+      }
+      for (const o of [...g.threads]) if (o !== t && !o.exited) this.zapThread(o, code, signal);
+    }
+    this.doExit(g.groupExitCode, g.groupExitSignal);
+  }
+
+  deThread(): void {
+    const t = this.current();
+    for (const o of [...t.group.threads]) if (o !== t && !o.exited) this.zapThread(o, 0, SIGKILL);
+  }
+
+  /**
+   * SIGKILL to one other thread, acting at once: one running on another CPU (which is between two instructions
+   * while this one runs) does its do_exit there, as the IPI of signal_wake_up would make it; one switched out
+   * (runnable, sleeping, stopped) does it here, with no CPU on its kernel stack. It ends with `code`/`signal`.
+   */
+  private zapThread(o: Task, code: number, signal: number | null): void {
+    const n = this.scheds.findIndex((s) => s.current === o);
+    if (n >= 0) {
+      const active = this.active;
+      const inNative = this.inNative;
+      this.active = n;
+      this.inNative = false;
+      try {
+        this.doExit(code, signal);
+      } finally {
+        this.active = active;
+        this.inNative = inNative;
+      }
+      return;
+    }
+    o.closeSyscall();
+    this.exitNotify(o, code, signal);
+    o.state = "exited";
+    o.space.write32(o.taskStruct + TSK_state, EXIT_ZOMBIE);
+    if (!o.hostRef && !this.mmInUse(o.space)) exitMmap(o);
+    this.afterExit(o);
+  }
+
+  /**
+   * The rest of do_exit once the CPU has left the task. A thread other than its group's leader is reaped at once
+   * (release_task: its exit_signal is -1). When the group's last thread is gone, forget_original_parent hands the
+   * group's children to init, which reaps the zombies among them at once (and the others when they exit); a
+   * leader whose parent has already exited is reaped by init too. Then finish_task_switch's part: kernel stacks
+   * and page tables no CPU runs on go back.
    */
   private afterExit(t: Task): void {
-    const zombies = this.tasks.filter((c) => c.parent === t && c.exited && !c.hostRef);
-    for (const c of zombies) this.releaseTask(c);
-    if (!t.hostRef) {
-      this.dropTask(t);
-      if (t.parent?.exited) this.releaseTask(t);
+    const g = t.group;
+    const groupDead = g.live === 0;
+    if (groupDead) {
+      const zombies = this.tasks.filter(
+        (c) => c.parent !== null && c.parent.group === g && c.exited && !c.hostRef && c.group.live === 0,
+      );
+      for (const c of zombies) this.releaseTask(c);
     }
+    if (!t.hostRef) this.dropTask(t);
+    if (t !== g.leader) {
+      const i = g.threads.indexOf(t);
+      if (i >= 0) g.threads.splice(i, 1);
+      this.releaseTask(t);
+    }
+    const leader = g.leader;
+    if (
+      groupDead &&
+      leader.exited &&
+      !leader.hostRef &&
+      leader.parent !== null &&
+      leader.parent.group.live === 0
+    )
+      this.releaseTask(leader);
     this.reclaimDead();
   }
 
   /**
-   * An exited task no one holds any more (its exit, or the host's releaseTask): its user half, then its kernel
-   * stack (put_task_stack: no CPU runs on it, the idle loop uses no stack), whose thread_info flags move to a host
-   * copy as the frames are reused; its page tables follow in reclaimDead.
+   * An exited task no one holds any more (its exit, or the host's releaseTask): its kernel stack (put_task_stack:
+   * no CPU runs on it, the idle loop uses no stack), whose thread_info flags move to a host copy as the frames are
+   * reused; and, when it was the mm's last user, the user half, then its page tables in reclaimDead.
    */
   private dropTask(t: Task): void {
-    exitMmap(t);
-    t.detachThreadInfo();
-    this.kspace.unmap(t.threadInfo, THREAD_SIZE);
-    this.dead.add(t);
+    if (!this.mmInUse(t.space, t)) {
+      exitMmap(t);
+      this.dead.add(t);
+    }
+    if (this.kspace.lookup(t.threadInfo) !== 0) {
+      t.detachThreadInfo();
+      this.kspace.unmap(t.threadInfo, THREAD_SIZE);
+    }
   }
 
   /**
@@ -787,7 +912,84 @@ export class Machine implements KernelContext {
   }
 
   scheduleFromNative(resumeRax: number): boolean {
+    this.expireTimers();
     return this.sched.schedule(resumeRax, true);
+  }
+
+  sleepCurrent(resumeRax: number): void {
+    const t = this.current();
+    const sched = this.sched;
+    // schedule()'s pick-next work; the switch itself is charged by loadContext (or below, to the idle task)
+    this.charge("schedule");
+    t.state = "sleeping";
+    t.tif.clear(TIF_NEED_RESCHED);
+    if (t.sleepDeadlineNs !== null) this.timedSleepers++;
+    const next = sched.pickNext(t);
+    sched.saveContext(t, resumeRax);
+    if (next !== null) {
+      sched.loadContext(next, this.inNative);
+      return;
+    }
+    this.charge("context_switch");
+    sched.account();
+    this.goIdle();
+  }
+
+  wakeUp(t: Task, rax: number): void {
+    if (t.state !== "sleeping") return;
+    if (t.sleepDeadlineNs !== null) this.timedSleepers--;
+    t.sleepDeadlineNs = null;
+    t.state = "runnable";
+    t.resumeRax = rax;
+  }
+
+  /** hrtimer expiry: a futex wait whose deadline its CPU's clock has reached returns -ETIMEDOUT. */
+  private expireTimers(): void {
+    if (this.timedSleepers === 0) return;
+    for (const t of this.tasks) {
+      if (t.state !== "sleeping" || t.sleepDeadlineNs === null) continue;
+      const cpu = this.cpus[this.cpuOf(t)]!;
+      if (nowNs(this, cpu) >= t.sleepDeadlineNs) futexCancelWait(this, t, -ETIMEDOUT);
+    }
+  }
+
+  /**
+   * An idle CPU with sleepers whose deadlines it holds: its clock runs on to the earliest one (idle time, charged
+   * to no task), at most to `until` cycles; returns whether a task of it became runnable.
+   */
+  private idleUntilTimer(n: number, until = Number.POSITIVE_INFINITY): boolean {
+    if (this.timedSleepers === 0) return false;
+    const cpu = this.cpus[n]!;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const t of this.scheds[n]!.runQueue)
+      if (t.state === "sleeping" && t.sleepDeadlineNs !== null)
+        earliest = Math.min(earliest, t.sleepDeadlineNs);
+    if (!Number.isFinite(earliest)) return false;
+    const target = Math.min(Math.ceil((earliest * this.clockHz) / 1e9), until);
+    if (target > cpu.cycles) cpu.charge(target - cpu.cycles);
+    this.scheds[n]!.account();
+    this.expireTimers();
+    return this.scheds[n]!.pickNext(null) !== null;
+  }
+
+  /** The CPU a new thread joins: the one with the fewest live tasks (the lowest number on a tie). */
+  placeThread(): number {
+    let best = 0;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    for (const [n, s] of this.scheds.entries()) {
+      let load = 0;
+      for (const t of s.runQueue) if (!t.exited) load++;
+      if (load < bestLoad) {
+        best = n;
+        bestLoad = load;
+      }
+    }
+    return best;
+  }
+
+  /** Every live task sleeps with no deadline: nothing can ever run again (a deadlock of the program). */
+  private deadlocked(): boolean {
+    return this.tasks.some((t) => t.state === "sleeping") && !this.tasks.some((t) => t.state === "runnable");
   }
 
   get stdout(): string {
@@ -815,21 +1017,23 @@ export class Machine implements KernelContext {
       if (entry < base || entry >= base + len) throw new Error("createTask: entry outside the image");
     }
     const parent = opts.parent ?? null;
-    const cpuNr = opts.cpu ?? (parent !== null ? (this.taskCpu.get(parent) ?? 0) : 0);
+    const share = opts.clone ?? null;
+    const from = share?.from ?? parent;
+    const cpuNr = opts.cpu ?? (from !== null ? (this.taskCpu.get(from) ?? 0) : 0);
     if (!Number.isInteger(cpuNr) || cpuNr < 0 || cpuNr >= this.cpus.length)
       throw new Error(`createTask: no CPU ${opts.cpu} (the machine has ${this.cpus.length})`);
     this.reclaimDead();
     const pid = this.nextPid++;
     const slot = KSTACK_BASE + (pid - 1) * KSTACK_SLOT;
 
+    // CLONE_VM: the same address space (page tables, every mapping), registered with the CPUs already
+    const shared = share?.vm === true ? share.from.space : null;
     // the kernel half is the shared one: nothing of it is copied into the new page tables
-    const space = new AddressSpace(
-      this.phys,
-      this.pti ? allocPgdPair(this.phys) : this.phys.allocFrame(),
-      this.kspace,
-    );
-    for (const c of this.cpus) c.registerSpace(space);
-    if (this.pti) {
+    const space =
+      shared ??
+      new AddressSpace(this.phys, this.pti ? allocPgdPair(this.phys) : this.phys.allocFrame(), this.kspace);
+    if (shared === null) for (const c of this.cpus) c.registerSpace(space);
+    if (this.pti && shared === null) {
       // the user PGD: the user half, the entry text up to __entry_text_end and the TSS pages (pti_clone_*)
       const trampoline = [
         { vaddr: KERNEL_TEXT_BASE, length: this.sym("__entry_text_end") - KERNEL_TEXT_BASE },
@@ -840,7 +1044,9 @@ export class Machine implements KernelContext {
       this.ptiUser.set(space, user);
     }
     let loaded: LoadedUser;
-    if (image !== null) {
+    if (shared !== null) {
+      loaded = { entry: 0, rsp: 0, brk: share!.from.brk };
+    } else if (image !== null) {
       // The image is writable and executable (programs keep their data next to their code).
       space.map(base, pageUp(len), PTE_U | PTE_W);
       space.writeBytes(base, image.bytes);
@@ -871,9 +1077,12 @@ export class Machine implements KernelContext {
       taskStruct,
       stackTop,
       creds,
-      files: parent !== null ? parent.files.clone() : FdTable.standard(),
-      cwd: parent?.cwd ?? "/",
+      files:
+        share?.files === true ? share.from.files : from !== null ? from.files.clone() : FdTable.standard(),
+      cwd: from?.cwd ?? "/",
       brk: loaded.brk,
+      ...(share?.thread === true ? { group: share.from.group } : {}),
+      ...(shared !== null ? { mmBrk: share!.from.mmBrk } : {}),
       ...(this.flavour === "linux-generic" ? { tif: genericTifWord(ks, stackBase) } : {}),
     });
 
@@ -881,7 +1090,7 @@ export class Machine implements KernelContext {
     ks.write32(taskStruct + TSK_state, TASK_RUNNING);
     w64(taskStruct + TSK_stack, stackBase);
     ks.write32(taskStruct + TSK_pid, pid);
-    ks.write32(taskStruct + TSK_tgid, pid);
+    ks.write32(taskStruct + TSK_tgid, task.tgid);
     if (this.flavour === "linux-3.1") {
       w64(stackBase + TI_task, taskStruct);
       ks.write32(stackBase + TI_flags, _TIF_FORK);
@@ -911,8 +1120,8 @@ export class Machine implements KernelContext {
     // cgroup_fork / cgroup_post_fork: the child starts in its parent's cgroup, a task without one in the root
     // copy_process: seccomp mode, filters and no_new_privs are inherited (TI_flags is written by now)
     task.seccompCache = this.seccompCache;
-    if (parent !== null) inheritSeccomp(parent, task);
-    this.hierarchy.attach(task, parent !== null ? this.hierarchy.cgroupOf(parent) : this.hierarchy.root);
+    if (from !== null) inheritSeccomp(from, task);
+    this.hierarchy.attach(task, from !== null ? this.hierarchy.cgroupOf(from) : this.hierarchy.root);
     return task;
   }
 
@@ -955,7 +1164,8 @@ export class Machine implements KernelContext {
     if (i < 0) return;
     this.tasks.splice(i, 1);
     const r = this.reaped;
-    r.tasks++;
+    if (t.tgid === t.pid) r.tasks++;
+    else r.threads++;
     r.userCycles += t.acct.userCycles;
     r.sysCycles += t.acct.sysCycles;
     r.instret += t.acct.instret;
@@ -985,6 +1195,8 @@ export class Machine implements KernelContext {
   kill(task: Task, sig: number): void {
     task.pendingSignals.push(sig);
     task.tif.set(TIF_SIGPENDING);
+    // a task asleep in a futex wait is woken to take it (-EINTR)
+    if (task.state === "sleeping") futexCancelWait(this, task, -EINTR);
   }
 
   /** kmalloc: kernel heap memory (supervisor, writable, NX), zeroed, visible in every address space. */
@@ -1045,9 +1257,19 @@ export class Machine implements KernelContext {
           }
           continue;
         case "hlt":
-          return result(this.sched.current === null ? "exited" : "stopped", r);
         case "stop":
-          if (this.oops !== null) return result("fault", r);
+          if (r.kind === "stop" && this.oops !== null) return result("fault", r);
+          if (
+            r.kind === "hlt" &&
+            this.sched.current === null &&
+            (this.sched.pickNext(null) !== null || this.idleUntilTimer(0))
+          ) {
+            // a sleeper's timeout woke it while the CPU idled
+            this.sched.loadContext(this.sched.pickNext(null)!, false);
+            continue;
+          }
+          if (this.sched.current === null && this.deadlocked())
+            return result("stopped", { kind: "stop", reason: DEADLOCK });
           return result(this.sched.current === null ? "exited" : "stopped", r);
         case "fault":
           this.oops = `unhandled ${EXCEPTION_NAMES[r.vector] ?? r.vector} at 0x${r.rip.toString(16)}: ${r.detail}`;
@@ -1091,11 +1313,15 @@ export class Machine implements KernelContext {
           this.limitHit("timeout", () => result("stopped", { kind: "budget" }));
       }
       let ran = false;
+      this.expireTimers();
       for (let n = 0; n < cpus.length; n++) {
         const cpu = cpus[n]!;
         const sched = this.scheds[n]!;
         this.active = n;
         if (sched.current === null) {
+          // an idle CPU's clock keeps up with the busiest CPU's while it holds a sleeper's deadline
+          if (this.timedSleepers > 0 && sched.pickNext(null) === null)
+            this.idleUntilTimer(n, Math.max(...cpus.map((c) => c.cycles)));
           const next = sched.pickNext(null);
           if (next !== null) {
             sched.loadContext(next, false);
@@ -1137,7 +1363,14 @@ export class Machine implements KernelContext {
             return result("fault", r);
         }
       }
-      if (!ran) return result("exited", { kind: "stop", reason: "no runnable task" });
+      if (!ran) {
+        // every CPU idles: the earliest deadline among the sleepers comes next
+        let woke = false;
+        for (let n = 0; n < cpus.length && !woke; n++) woke = this.idleUntilTimer(n);
+        if (woke) continue;
+        if (this.deadlocked()) return result("stopped", { kind: "stop", reason: DEADLOCK });
+        return result("exited", { kind: "stop", reason: "no runnable task" });
+      }
     }
   }
 
@@ -1163,7 +1396,8 @@ export class Machine implements KernelContext {
       // a user handler for the signal runs now (syscalls/signal.ts); otherwise the task dies of it
       if (deliverFault(this, cpu, vector, err, faultRip, vector === 14 ? cpu.cr2 : faultRip)) return;
       t.fault = { vector, rip: faultRip, detail };
-      this.doExit(0, SIGNAL_FOR_VECTOR[vector] ?? 11);
+      // force_sig_info of a fatal signal: the whole thread group dies of it
+      this.doGroupExit(0, SIGNAL_FOR_VECTOR[vector] ?? 11);
       return;
     }
     const where = symbolize(BigInt.asUintN(64, BigInt(faultRip)), this.kernelText.labels);

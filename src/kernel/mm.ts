@@ -64,6 +64,11 @@ export function copyMm(parent: Task, child: Task): void {
   mms.set(child, { ...mmOf(parent) });
 }
 
+/** clone(CLONE_VM): the child uses the parent's mm itself. */
+export function shareMm(parent: Task, child: Task): void {
+  mms.set(child, mmOf(parent));
+}
+
 function isFree(space: AddressSpace, addr: number, len: number): boolean {
   for (let a = addr; a < addr + len; a += PAGE_SIZE) if (space.lookup(a) !== 0) return false;
   return true;

@@ -119,6 +119,9 @@ export const WORK_COST_NAMES = [
   "switch_refill", // after a switch between address spaces: switch_mm's effects, the refill of caches and TLB
   "switch_fpu", // after a switch between user tasks: the FPU/SIMD state save and restore (eager FPU, 4.x+)
   "ptrace_log_per_stop", // a strace-like logger's work per stop beyond a supervisor's (its extra wait4, the line, its write)
+  // threads (issue 14)
+  "try_to_wake_up", // a futex wake of one sleeping task (wake_futex → wake_up_state), charged to the waker
+  "dup_mmap", // clone without CLONE_VM: the copy of the mm (natives.sys_clone prices a thread's clone)
 ] as const;
 
 /** Placeholders (1 cycle per call, copies free) until a sourced profile is passed as BootOptions.natives. */

@@ -47,6 +47,7 @@ import {
   sys_lgetxattr,
   sys_statx,
 } from "./syscalls/fs-lookup.ts";
+import { sys_futex } from "./syscalls/futex.ts";
 import {
   sys_clock_gettime,
   sys_getpid,
@@ -61,7 +62,6 @@ import { sys_brk } from "./syscalls/mm.ts";
 import { sys_prctl } from "./syscalls/prctl.ts";
 import {
   sys_arch_prctl,
-  sys_futex,
   sys_gettimeofday,
   sys_nanosleep,
   sys_prlimit64,

@@ -2,11 +2,18 @@
 // SECCOMP_SET_MODE_FILTER with its flags, SECCOMP_GET_ACTION_AVAIL and SECCOMP_GET_NOTIF_SIZES. Only the
 // linux-generic flavour's table reaches it: 3.1's table ends at 309 and is not extended.
 import type { Cpu } from "../cpu/cpu.ts";
-import { EFAULT, EINVAL } from "./errno.ts";
+import { EFAULT, EINVAL, ESRCH } from "./errno.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import { argNum, argU32 } from "./native-args.ts";
 import { ACTION_VALUE } from "./seccomp/actions.ts";
-import { prctlSetSeccomp, SECCOMP_MODE_FILTER, SECCOMP_MODE_STRICT } from "./seccomp.ts";
+import {
+  prctlSetSeccomp,
+  SECCOMP_MODE_DISABLED,
+  SECCOMP_MODE_FILTER,
+  SECCOMP_MODE_STRICT,
+} from "./seccomp.ts";
+import type { Task } from "./task.ts";
+import { TIF_SECCOMP } from "./tif.ts";
 import { copyFromUser, copyToUser } from "./uaccess.ts";
 
 export const SECCOMP_SET_MODE_STRICT = 0;
@@ -24,7 +31,8 @@ export const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1 << 5;
 /**
  * The flags this model accepts. The kernel's mask also has NEW_LISTENER and WAIT_KILLABLE_RECV (which needs
  * NEW_LISTENER); listener fds are not modelled, so both fail with EINVAL here. SPEC_ALLOW has no effect (no
- * speculation mitigation is modelled); TSYNC and TSYNC_ESRCH always succeed (a task is one thread).
+ * speculation mitigation is modelled). TSYNC gives every thread of the caller's group the caller's new filter
+ * chain, or fails with the tid of a thread that cannot take it (TSYNC_ESRCH: with -ESRCH instead).
  */
 export const SECCOMP_FILTER_FLAG_MASK =
   SECCOMP_FILTER_FLAG_TSYNC |
@@ -66,7 +74,46 @@ function getNotifSizes(k: KernelContext, usizes: number): number {
  */
 function setModeFilter(k: KernelContext, flags: number, uargs: number): number {
   if ((flags & ~SECCOMP_FILTER_FLAG_MASK) !== 0) return -EINVAL;
-  return prctlSetSeccomp(k, SECCOMP_MODE_FILTER, uargs, (flags & SECCOMP_FILTER_FLAG_LOG) !== 0);
+  if ((flags & SECCOMP_FILTER_FLAG_TSYNC) === 0)
+    return prctlSetSeccomp(k, SECCOMP_MODE_FILTER, uargs, (flags & SECCOMP_FILTER_FLAG_LOG) !== 0);
+  const t = k.current();
+  // seccomp_can_sync_threads looks at the chains before the new filter is attached; its failure comes after the
+  // filter's own errors (6.x prepares the filter first), so the attach is undone when a thread cannot sync
+  const blocker = cannotSync(t);
+  const before = { filter: t.seccompFilter, mode: t.seccompMode, tif: t.tif.test(TIF_SECCOMP) };
+  const r = prctlSetSeccomp(k, SECCOMP_MODE_FILTER, uargs, (flags & SECCOMP_FILTER_FLAG_LOG) !== 0);
+  if (r !== 0) return r;
+  if (blocker !== null) {
+    t.seccompFilter = before.filter;
+    t.seccompMode = before.mode;
+    if (!before.tif) t.tif.clear(TIF_SECCOMP);
+    return flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH ? -ESRCH : blocker.pid;
+  }
+  // seccomp_sync_threads: every other thread shares the caller's chain (and its no_new_privs)
+  for (const o of t.group.threads) {
+    if (o === t || o.exited) continue;
+    o.seccompFilter = t.seccompFilter;
+    if (t.noNewPrivs) o.noNewPrivs = true;
+    o.seccompMode = SECCOMP_MODE_FILTER;
+    o.tif.set(TIF_SECCOMP);
+  }
+  return 0;
+}
+
+/**
+ * seccomp_can_sync_threads: the first other thread of the group that is in strict mode, or in filter mode with a
+ * chain that is not an ancestor of (a tail of) the caller's; null when all can take the caller's chain.
+ */
+function cannotSync(t: Task): Task | null {
+  for (const o of t.group.threads) {
+    if (o === t || o.exited || o.seccompMode === SECCOMP_MODE_DISABLED) continue;
+    if (o.seccompMode !== SECCOMP_MODE_FILTER) return o;
+    let ancestor = o.seccompFilter === null;
+    for (let f = t.seccompFilter; f !== null && !ancestor; f = f.prev)
+      if (f === o.seccompFilter) ancestor = true;
+    if (!ancestor) return o;
+  }
+  return null;
 }
 
 /** long seccomp(unsigned int op, unsigned int flags, void __user *uargs) */

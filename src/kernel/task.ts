@@ -7,8 +7,42 @@ import type { SeccompFilterNode } from "./seccomp/filter-chain.ts";
 import { TI_flags } from "./thread-info.ts";
 import type { FdTable } from "./vfs.ts";
 
-/** stopped: a ptrace stop (the task is not picked until its tracer resumes it) */
-export type TaskState = "runnable" | "stopped" | "exited";
+/**
+ * stopped: a ptrace stop (the task is not picked until its tracer resumes it); sleeping: TASK_INTERRUPTIBLE in a
+ * futex wait (not picked until a wake, a signal or its timeout makes it runnable again)
+ */
+export type TaskState = "runnable" | "stopped" | "sleeping" | "exited";
+
+/**
+ * What the threads of one thread group share (signal_struct and the group's bookkeeping of Linux): the leader,
+ * every thread in creation order, the process-directed pending signals (shared_pending) and the group exit.
+ */
+export class ThreadGroup {
+  /** the threads, leader first, in creation order; an exited non-leader thread leaves at once (it is autoreaped) */
+  readonly threads: Task[] = [];
+  /** signal->shared_pending: signals sent to the process (kill), dequeued by whichever thread takes them */
+  readonly sharedPending: number[] = [];
+  /** SIGNAL_GROUP_EXIT: exit_group or a fatal signal is taking every thread down */
+  exiting = false;
+  /** signal->group_exit_code: the status every thread of a group exit ends with */
+  groupExitCode = 0;
+  groupExitSignal: number | null = null;
+
+  constructor(readonly leader: Task) {}
+
+  /** threads not yet exited */
+  get live(): number {
+    let n = 0;
+    for (const t of this.threads) if (!t.exited) n++;
+    return n;
+  }
+}
+
+/** mm->start_brk / mm->brk: one per mm, shared by the tasks that share it (CLONE_VM). */
+export interface MmBrk {
+  startBrk: number;
+  brk: number;
+}
 
 /** One ptrace-style stop reported by tracehook_report_syscall_entry/exit. */
 export interface TracerStop {
@@ -128,6 +162,10 @@ export interface TaskInit {
   brk: number;
   /** Task.tif over another thread_info layout (the generic flavour's, src/kernel/syscall-work.ts); default 3.1's */
   tif?: Task["tif"];
+  /** CLONE_THREAD: the group joined (tgid = its leader's pid); default a new group led by this task */
+  group?: ThreadGroup;
+  /** CLONE_VM: the brk of the shared mm; default a new one from `brk` */
+  mmBrk?: MmBrk;
 }
 
 export class Task {
@@ -152,9 +190,26 @@ export class Task {
   umask = 0o022;
   cwd: string;
   files: FdTable;
-  /** mm->start_brk / mm->brk (execve sets both) */
-  startBrk: number;
-  brk: number;
+  /** the thread group (signal_struct): the task itself alone unless it was cloned with CLONE_THREAD */
+  readonly group: ThreadGroup;
+  /** mm->start_brk / mm->brk, shared with every task on the same mm */
+  mmBrk: MmBrk;
+  /** mm->start_brk (execve sets it) */
+  get startBrk(): number {
+    return this.mmBrk.startBrk;
+  }
+  set startBrk(v: number) {
+    this.mmBrk.startBrk = v;
+  }
+  /** mm->brk */
+  get brk(): number {
+    return this.mmBrk.brk;
+  }
+  set brk(v: number) {
+    this.mmBrk.brk = v;
+  }
+  /** a futex wait's deadline in simulated ns of the task's CPU (hrtimer), null when it waits without one */
+  sleepDeadlineNs: number | null = null;
   /** thread.usersp: the user RSP saved from per-cpu old_rsp at a switch */
   usersp = 0;
   fsBase = 0;
@@ -236,7 +291,10 @@ export class Task {
   constructor(init: TaskInit) {
     this.pid = init.pid;
     this.tid = init.pid;
-    this.tgid = init.pid;
+    this.group = init.group ?? new ThreadGroup(this);
+    this.tgid = this.group.leader === this ? init.pid : this.group.leader.pid;
+    this.group.threads.push(this);
+    this.mmBrk = init.mmBrk ?? { startBrk: init.brk, brk: init.brk };
     this.name = init.name;
     this.parent = init.parent;
     this.space = init.space;
@@ -246,8 +304,6 @@ export class Task {
     this.creds = { ...init.creds };
     this.files = init.files;
     this.cwd = init.cwd;
-    this.startBrk = init.brk;
-    this.brk = init.brk;
     this.tifWord = init.tif ?? Task.tif31(init);
     this.tif = {
       get: () => this.tifWord.get(),

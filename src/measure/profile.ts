@@ -15,6 +15,7 @@ import { cascadelake2022, cascadelake2022Pti } from "./profiles/cascadelake-2022
 import { withPtraceStopEntries } from "./profiles/ptrace-stop.ts";
 import { sandybridge2011 } from "./profiles/sandybridge-2011.ts";
 import { skylakeServerUarch } from "./profiles/skylake-server-uarch.ts";
+import { withThreadEntries } from "./profiles/threads.ts";
 
 /** A number and where it comes from: a citation, or a derivation from cited figures. */
 export interface Sourced {
@@ -344,9 +345,9 @@ export function uarchTiming(u: UarchSpec, fail: (msg: string) => never): UarchTi
   return Object.freeze(t);
 }
 
-const BUILT_IN: readonly CostProfileSpec[] = [sandybridge2011, cascadelake2022, cascadelake2022Pti].map(
-  withPtraceStopEntries,
-);
+const BUILT_IN: readonly CostProfileSpec[] = [sandybridge2011, cascadelake2022, cascadelake2022Pti]
+  .map(withPtraceStopEntries)
+  .map(withThreadEntries);
 let registry: Map<string, CostProfile> | undefined;
 
 function builtIns(): Map<string, CostProfile> {

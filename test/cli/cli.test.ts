@@ -143,4 +143,16 @@ describe("syscall-lab CLI", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
   });
+
+  it("exec --cpus 2: a threaded program on two emulated CPUs; --cpus out of range is a usage error", () => {
+    const r = cli("exec", "--cpus", "2", "test/fixtures/bin/pthreads.musl");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("threads 4, counter 10000\n");
+    expect(r.stdout).toContain("1 task (5 threads), 2 CPUs");
+    for (const bad of ["0", "9", "1.5", "two"]) {
+      const u = cli("exec", "--cpus", bad, "test/fixtures/bin/pthreads.musl");
+      expect(u.status).toBe(2);
+      expect(u.stderr).toContain(`--cpus must be an integer from 1 to 8, got '${bad}'`);
+    }
+  });
 });

@@ -45,6 +45,8 @@ const RUNS: Record<string, Case[]> = {
   checksum: [{ expect: "checksum", args: ["256"] }],
   "isa-check": [{ expect: "isa-check" }, { expect: "isa-check-arg", args: ["0xfedcba9876543210"] }],
   "fpu-switch": [{ expect: "fpu-switch" }],
+  pthreads: [{ expect: "pthreads" }],
+  "pthreads-tsync": [{ expect: "pthreads-tsync" }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */

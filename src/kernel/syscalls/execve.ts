@@ -3,12 +3,13 @@
 // its pid, descriptors (but FD_CLOEXEC ones), blocked mask and ignored signals; its user half is replaced by the
 // program from the VFS. Like stub_execve's `jmp int_ret_from_sys_call`, the new image is entered by IRET: the
 // native hands the start registers to do_notify_resume (TIF_NOTIFY_RESUME), which writes them to pt_regs.
+
 import type { Cpu } from "../../cpu/cpu.ts";
 import { PAGE_SIZE } from "../../cpu/memory.ts";
 import { FIXED1, IF } from "../../cpu/rflags.ts";
 import { latin1Encode, utf8Decode } from "../../cpu/text-bytes.ts";
 import { ElfError } from "../../workload/elf.ts";
-import { E2BIG, EACCES, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR } from "../errno.ts";
+import { E2BIG, EACCES, EFAULT, EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR } from "../errno.ts";
 import { exePathOf, InterpError, prepareExec, setExePath } from "../exec.ts";
 import {
   isScript,
@@ -148,7 +149,10 @@ export function sys_execve(k: KernelContext, cpu: Cpu): number | undefined {
     if (e instanceof Error && e.message.includes("E2BIG")) return -E2BIG;
     throw e;
   }
-  // the point of no return (flush_old_exec): a failure from here on kills the task
+  // a thread other than its group's leader would take over the leader's pid (de_thread's exchange): not modelled
+  if (t !== t.group.leader && t.group.live > 1) return -EINVAL;
+  // the point of no return (flush_old_exec): a failure from here on kills the task; de_thread first
+  k.deThread();
   dropUserHalf(t);
   resetMm(t);
   let loaded: ReturnType<typeof loader>;

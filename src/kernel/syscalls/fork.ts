@@ -1,7 +1,8 @@
-// fork, vfork, clone (process-like children only) and wait4 (kernel/fork.c, kernel/exit.c of 3.1). The child gets a
-// copy of every user page (fresh frames, no copy-on-write), the parent's descriptors (shared open files), signal
-// handlers, mm and FS base, and returns 0 from the call through ret_from_fork with the parent's user registers.
-
+// fork, vfork, clone and wait4 (kernel/fork.c, kernel/exit.c of 3.1). A new process gets a copy of every user page
+// (fresh frames, no copy-on-write), the parent's descriptors (shared open files), signal handlers, mm and FS base;
+// clone's CLONE_VM shares the address space instead, CLONE_FILES the descriptor table, CLONE_SIGHAND the handlers
+// and CLONE_THREAD the thread group (the child is a thread: same tgid, same parent as its group). The child
+// returns 0 from the call through ret_from_fork with the parent's user registers (and the new stack, if given).
 import type { Cpu } from "../../cpu/cpu.ts";
 import { saveFpuState } from "../../cpu/fpu-state.ts";
 import { frameOfPte, PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../../cpu/memory.ts";
@@ -10,7 +11,7 @@ import { EFAULT, EINVAL } from "../errno.ts";
 import { inheritExePath } from "../exec.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import type { Machine } from "../machine.ts";
-import { copyMm } from "../mm.ts";
+import { copyMm, shareMm } from "../mm.ts";
 import { argInt, argNum } from "../native-args.ts";
 import { PERCPU_old_rsp } from "../percpu.ts";
 import * as P from "../pt-regs.ts";
@@ -27,6 +28,7 @@ export const CLONE_VM = 0x100;
 export const CLONE_FS = 0x200;
 export const CLONE_FILES = 0x400;
 export const CLONE_SIGHAND = 0x800;
+export const CLONE_PARENT = 0x8000;
 export const CLONE_VFORK = 0x4000;
 export const CLONE_THREAD = 0x10000;
 export const CLONE_SETTLS = 0x80000;
@@ -43,26 +45,41 @@ function machineOf(k: KernelContext): Machine {
 
 const USER_VPN_END = TASK_SIZE_MAX / PAGE_SIZE;
 
+/** CLONE_VM (without CLONE_VFORK, whose child here gets a copy: the parent is not suspended), CLONE_FILES, CLONE_THREAD */
+function shareOf(flags: number): { vm: boolean; files: boolean; thread: boolean } {
+  return {
+    vm: (flags & CLONE_VM) !== 0 && (flags & CLONE_VFORK) === 0,
+    files: (flags & CLONE_FILES) !== 0,
+    thread: (flags & CLONE_THREAD) !== 0,
+  };
+}
+
 /** copy_process + copy_thread: the child task, runnable, returning 0 to user mode at the parent's RIP. */
 function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: number): Task | number {
   const m = machineOf(k);
-  const parent = k.current();
-  const pspace = parent.space;
-  const userPages = [...pspace.ptes].filter(([vpn]) => vpn >= 0 && vpn < USER_VPN_END);
+  const caller = k.current();
+  const share = shareOf(flags);
+  // a thread's parent is its group's (CLONE_THREAD), as is the parent CLONE_PARENT asks for
+  const parent = flags & (CLONE_THREAD | CLONE_PARENT) ? caller.parent : caller;
+  const pspace = caller.space;
+  const userPages = share.vm ? [] : [...pspace.ptes].filter(([vpn]) => vpn >= 0 && vpn < USER_VPN_END);
   const phys = pspace.phys;
   const refused = m.forkCheck(userPages.length);
   if (refused !== 0) return refused;
   const ks = k.kspace;
-  const pregs = parent.stackTop - P.PT_REGS_SIZE;
+  const pregs = caller.stackTop - P.PT_REGS_SIZE;
   // the user RSP: 3.1's fast path keeps it in per-cpu old_rsp only; 5.x pushed it into pt_regs
   const userRsp = Number(
     BigInt.asIntN(64, ks.read64(m.flavour === "linux-generic" ? pregs + P.RSP : cpu.gsBase + PERCPU_old_rsp)),
   );
   const frame = ks.readBytes(pregs, P.PT_REGS_SIZE);
   const child = m.createTask({
-    name: parent.name,
-    parent,
+    name: caller.name,
+    ...(parent !== null ? { parent } : {}),
     hostRef: false,
+    clone: { from: caller, ...share },
+    // threads are spread over the CPUs (the least loaded first); a new process starts on its parent's CPU
+    ...(share.thread ? { cpu: m.placeThread() } : {}),
     image: (space) => {
       for (const [vpn, pte] of userPages) {
         const va = vpn * PAGE_SIZE;
@@ -71,7 +88,7 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
         const to = space.physAddr(va);
         phys.bytes.copyWithin(to, from, from + PAGE_SIZE);
       }
-      return { entry: 0, rsp: newSp !== 0 ? newSp : userRsp, brk: parent.startBrk };
+      return { entry: 0, rsp: newSp !== 0 ? newSp : userRsp, brk: caller.startBrk };
     },
   });
   // the child's pt_regs: the parent's saved frame, its callee-saved registers (still live in the CPU on the fast
@@ -85,7 +102,7 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
     // pt_regs is the parent's with ax = 0 and, for clone with a new stack, sp = newsp
     w(P.RAX, 0);
     if (newSp !== 0) w(P.RSP, newSp);
-    return finishFork(parent, child, flags, tls);
+    return finishFork(caller, child, flags, tls);
   }
   w(P.RBX, cpu.getReg(RBX));
   w(P.RBP, cpu.getReg(RBP));
@@ -103,17 +120,21 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
   w(P.EFLAGS, ks.read64(pregs + P.R11));
   w(P.RSP, newSp !== 0 ? newSp : userRsp);
   w(P.SS, __USER_DS);
-  return finishFork(parent, child, flags, tls);
+  return finishFork(caller, child, flags, tls);
 }
 
-/** copy_process's remaining copies: brk, FS base, cwd, umask, mm, signal handlers, the exe path. */
+/**
+ * copy_process's remaining copies: brk, FS base, cwd and umask (CLONE_FS copies them too: a later chdir is not
+ * seen by the other task), the mm (shared with CLONE_VM), signal handlers (shared with CLONE_SIGHAND), the exe path.
+ */
 function finishFork(parent: Task, child: Task, flags: number, tls: number): Task {
-  child.brk = parent.brk;
+  if (!(flags & CLONE_VM) || flags & CLONE_VFORK) child.brk = parent.brk;
   child.fsBase = flags & CLONE_SETTLS ? tls : parent.fsBase;
   child.cwd = parent.cwd;
   child.umask = parent.umask;
-  copyMm(parent, child);
-  copySignals(parent, child);
+  if (shareOf(flags).vm) shareMm(parent, child);
+  else copyMm(parent, child);
+  copySignals(parent, child, (flags & CLONE_SIGHAND) !== 0);
   inheritExePath(parent, child);
   return child;
 }
@@ -130,13 +151,16 @@ export const sys_vfork = sys_fork;
 /** long clone(unsigned long flags, void *newsp, int *parent_tid, int *child_tid, unsigned long tls) */
 export function sys_clone(k: KernelContext, cpu: Cpu): number {
   const flags = argInt(cpu, 0) >>> 0;
-  if (flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES) && !(flags & CLONE_VFORK))
-    return -EINVAL; // threads and shared tables are not modelled
+  // copy_process's checks: a thread shares the handlers, shared handlers need the shared mm
+  if (flags & CLONE_THREAD && !(flags & CLONE_SIGHAND)) return -EINVAL;
+  if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -EINVAL;
   if (flags & CLONE_VFORK && flags & (CLONE_THREAD | CLONE_SIGHAND)) return -EINVAL;
   const parentTid = argNum(cpu, 2);
   const childTid = argNum(cpu, 3);
   const c = doFork(k, cpu, flags & ~CSIGNAL, argNum(cpu, 1), argNum(cpu, 4));
   if (typeof c === "number") return c;
+  // the mm copy of a new process (natives.sys_clone alone is a thread's clone)
+  if (!shareOf(flags).vm) k.charge("dup_mmap");
   const tid = new Uint8Array(4);
   new DataView(tid.buffer).setInt32(0, c.pid, true);
   if (flags & CLONE_PARENT_SETTID && !copyToUser(k.current().space, parentTid, tid)) return -EFAULT;
@@ -165,13 +189,21 @@ export function sys_wait4(k: KernelContext, cpu: Cpu): number | undefined {
   const options = argInt(cpu, 2);
   const ru = argNum(cpu, 3);
   if ((options & ~(WNOHANG | 0x2 | 0x8 | 0x40000000 | 0x80000000 | 0x20000000)) !== 0) return -EINVAL;
+  // the children of every thread of the caller's group (do_wait's loop over the group), processes only (a child's
+  // threads have its parent too, but are reaped with it)
   const kids = k.tasks.filter(
-    (c) => c.parent === t && !reaped.has(c) && (pid <= 0 || pid === -1 || c.pid === pid),
+    (c) =>
+      c.tgid === c.pid &&
+      c.parent !== null &&
+      c.parent.group === t.group &&
+      !reaped.has(c) &&
+      (pid <= 0 || pid === -1 || c.pid === pid),
   );
   // a ptrace stop of a tracee (wait_task_stopped; reported once, the tracee stays stopped)
   const stopped = ptraceWaitStop(k, t, pid);
   if (stopped === null && kids.length === 0) return tracesAny(k, t, pid) ? waitMore(k, t, options) : -ECHILD;
-  const z = stopped === null ? kids.find((c) => c.exited) : undefined;
+  // a leader is reported once its whole group is gone (delay_group_leader)
+  const z = stopped === null ? kids.find((c) => c.exited && c.group.live === 0) : undefined;
   if (stopped === null && z === undefined) return waitMore(k, t, options);
   if (statAddr !== 0) {
     const b = new Uint8Array(4);

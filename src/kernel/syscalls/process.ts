@@ -1,5 +1,5 @@
 // Per-process setup and time syscalls a static libc makes: arch_prctl (arch/x86/kernel/process_64.c),
-// set_tid_address, set_robust_list, futex (single-threaded subset), prlimit64, gettimeofday, time, nanosleep.
+// set_tid_address, set_robust_list, prlimit64, gettimeofday, time, nanosleep (futex is in futex.ts).
 import type { Cpu } from "../../cpu/cpu.ts";
 import { EFAULT, EINVAL, EPERM, ESRCH } from "../errno.ts";
 import type { KernelContext } from "../kernel-context.ts";
@@ -7,7 +7,6 @@ import { argInt, argNum } from "../native-args.ts";
 import type { Task } from "../task.ts";
 import { TASK_SIZE_MAX } from "../thread-info.ts";
 import { copyFromUser, copyToUser, u64Bytes } from "../uaccess.ts";
-import { EAGAIN } from "./errno-extra.ts";
 
 export const ARCH_SET_GS = 0x1001;
 export const ARCH_SET_FS = 0x1002;
@@ -73,33 +72,6 @@ export function sys_set_robust_list(k: KernelContext, cpu: Cpu): number {
   if (argNum(cpu, 1) !== ROBUST_LIST_HEAD_SIZE) return -EINVAL;
   procOf(k.current()).robustList = argNum(cpu, 0);
   return 0;
-}
-
-const FUTEX_WAIT = 0;
-const FUTEX_WAKE = 1;
-const FUTEX_CMD_MASK = ~(128 | 256); // ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)
-
-/**
- * long futex(u32 __user *uaddr, int op, u32 val, …): single-threaded tasks never have waiters, so WAKE wakes 0;
- * WAIT returns -EAGAIN when *uaddr != val and would sleep forever otherwise (reported as -EINVAL here).
- */
-export function sys_futex(k: KernelContext, cpu: Cpu): number {
-  const t = k.current();
-  const uaddr = argNum(cpu, 0);
-  const op = argInt(cpu, 1) & FUTEX_CMD_MASK;
-  if ((uaddr & 3) !== 0) return -EINVAL;
-  switch (op) {
-    case FUTEX_WAKE:
-      return 0;
-    case FUTEX_WAIT: {
-      const b = copyFromUser(t.space, uaddr, 4);
-      if (b === null) return -EFAULT;
-      const cur = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
-      return cur !== argNum(cpu, 2) >>> 0 ? -EAGAIN : -EINVAL;
-    }
-    default:
-      return -EINVAL;
-  }
 }
 
 export const RLIMIT_STACK = 3;

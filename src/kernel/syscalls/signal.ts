@@ -1,9 +1,13 @@
-// Signals (kernel/signal.c, arch/x86/kernel/signal.c of 3.1) for single-threaded tasks: rt_sigaction,
-// rt_sigprocmask, kill/tkill/tgkill, delivery to a user handler through a real rt_sigframe on the user stack, and
+// Signals (kernel/signal.c, arch/x86/kernel/signal.c of 3.1): rt_sigaction, rt_sigprocmask, kill/tkill/tgkill,
+// delivery to a user handler through a real rt_sigframe on the user stack, and
 // rt_sigreturn. Delivery happens in do_notify_resume on the IRET exit path (it rewrites the full pt_regs there);
 // a CPU fault at CPL 3 (SIGSEGV, SIGILL, SIGFPE) is delivered at once from the faulting registers (the shortcut
 // of force_sig_info followed by the same exit path). rt_sigreturn reads the frame back, then sets
 // TIF_NOTIFY_RESUME so that the return goes through do_notify_resume and IRET with every register restored.
+// Threads: the handlers are shared (CLONE_SIGHAND), the blocked mask is per thread; tkill/tgkill queue on one
+// thread, kill on the group (shared_pending), and complete_signal wakes the first thread (leader first) that does
+// not block the signal. A fatal signal takes down the whole group (do_group_exit). A signal for a thread asleep
+// in a futex wait interrupts it (-EINTR).
 import type { Cpu } from "../../cpu/cpu.ts";
 import type { AddressSpace } from "../../cpu/memory.ts";
 import {
@@ -42,6 +46,7 @@ import {
 } from "../tif.ts";
 import { copyFromUser, copyToUser } from "../uaccess.ts";
 import { EAGAIN } from "./errno-extra.ts";
+import { EINTR, futexCancelWait } from "./futex.ts";
 
 export const SIGHUP = 1;
 export const SIGILL = 4;
@@ -88,6 +93,7 @@ interface SigAction {
 }
 
 interface SignalState {
+  /** the handlers: one table for all the tasks that share it (CLONE_SIGHAND) */
   actions: Map<number, SigAction>;
   /** blocked set: bit (sig - 1) */
   blocked: bigint;
@@ -110,11 +116,11 @@ function sigOf(t: Task): SignalState {
   return s;
 }
 
-/** fork: the child gets the parent's handlers and blocked mask (copy_sighand, copy_signal). */
-export function copySignals(parent: Task, child: Task): void {
+/** fork: the child gets a copy of the parent's handlers (CLONE_SIGHAND: the same table) and its blocked mask. */
+export function copySignals(parent: Task, child: Task, shareHandlers = false): void {
   const p = sigOf(parent);
   states.set(child, {
-    actions: new Map([...p.actions].map(([k, v]) => [k, { ...v }])),
+    actions: shareHandlers ? p.actions : new Map([...p.actions].map(([k, v]) => [k, { ...v }])),
     blocked: p.blocked,
     sigreturn: null,
     restart: false,
@@ -161,23 +167,47 @@ function ignoredByDefault(sig: number): boolean {
   return sig === SIGCHLD || sig === SIGURG || sig === SIGWINCH || sig === SIGCONT;
 }
 
-/** recalc_sigpending: TIF_SIGPENDING iff some pending signal is not blocked. */
+/** recalc_sigpending: TIF_SIGPENDING iff some pending signal (the thread's own or the group's) is not blocked. */
 function recalcSigpending(t: Task): void {
   const blocked = sigOf(t).blocked;
-  if (t.pendingSignals.some((s) => (blocked & bit(s)) === 0n)) t.tif.set(TIF_SIGPENDING);
+  const open = (s: number) => (blocked & bit(s)) === 0n;
+  if (t.pendingSignals.some(open) || t.group.sharedPending.some(open)) t.tif.set(TIF_SIGPENDING);
   else t.tif.clear(TIF_SIGPENDING);
 }
 
-/** send_signal: queue `sig` on `t` (a standard signal already pending is not queued twice). */
-export function sendSignal(t: Task, sig: number): void {
+/** sig_ignored: a signal the task would discard (ignored, or default-ignored, and not blocked). */
+function discarded(t: Task, sig: number): boolean {
   const s = sigOf(t);
-  const act = s.actions.get(sig);
-  if (sig !== SIGKILL && (s.blocked & bit(sig)) === 0n) {
-    const h = act?.handler ?? 0n;
-    if (h === BigInt(SIG_IGN) || (h === BigInt(SIG_DFL) && ignoredByDefault(sig))) return;
-  }
-  if (!t.pendingSignals.includes(sig)) t.pendingSignals.push(sig);
+  if (sig === SIGKILL || (s.blocked & bit(sig)) !== 0n) return false;
+  const h = s.actions.get(sig)?.handler ?? 0n;
+  return h === BigInt(SIG_IGN) || (h === BigInt(SIG_DFL) && ignoredByDefault(sig));
+}
+
+/** signal_wake_up: TIF_SIGPENDING, and a thread asleep in a futex wait is woken to take it (-EINTR). */
+function signalWakeUp(k: KernelContext | null, t: Task): void {
   recalcSigpending(t);
+  if (k !== null && t.state === "sleeping" && t.tif.test(TIF_SIGPENDING)) futexCancelWait(k, t, -EINTR);
+}
+
+/** send_signal to one thread (tkill, tgkill, the kernel's own signals): its private pending set. */
+export function sendSignal(t: Task, sig: number, k: KernelContext | null = null): void {
+  if (discarded(t, sig)) return;
+  if (!t.pendingSignals.includes(sig)) t.pendingSignals.push(sig);
+  signalWakeUp(k, t);
+}
+
+/**
+ * send_signal to a process (kill): the group's shared pending set, then complete_signal: the first thread that
+ * does not block it (the leader first, then the others in creation order) is told; none: it waits pending.
+ */
+export function sendGroupSignal(k: KernelContext, leader: Task, sig: number): void {
+  const g = leader.group;
+  const live = g.threads.filter((x) => !x.exited);
+  if (live.length === 0 || discarded(live[0]!, sig)) return;
+  if (!g.sharedPending.includes(sig)) g.sharedPending.push(sig);
+  const wants = live.find((x) => sig === SIGKILL || (sigOf(x).blocked & bit(sig)) === 0n);
+  for (const x of live) recalcSigpending(x);
+  if (wants !== undefined) signalWakeUp(k, wants);
 }
 
 /**
@@ -286,23 +316,29 @@ export function sys_rt_sigprocmask(k: KernelContext, cpu: Cpu): number {
   return 0;
 }
 
-function killOne(k: KernelContext, target: Task | undefined, sig: number): number {
+function killOne(k: KernelContext, target: Task | undefined, sig: number, group = false): number {
   if (sig < 0 || sig > NSIG) return -EINVAL;
-  if (target === undefined || target.exited) return -ESRCH;
+  if (target === undefined || (target.exited && (!group || target.group.live === 0))) return -ESRCH;
   const me = k.current();
   if (me.creds.euid !== 0 && me.creds.uid !== target.creds.uid && me.creds.euid !== target.creds.uid)
     return -EPERM;
-  if (sig !== 0) sendSignal(target, sig);
+  if (sig !== 0) {
+    if (group) sendGroupSignal(k, target, sig);
+    else sendSignal(target, sig, k);
+  }
   return 0;
 }
 
 const byPid = (k: KernelContext, pid: number) => k.tasks.find((x) => x.pid === pid && !x.exited);
+/** a process by its tgid: its leader, which may be a zombie while other threads of it live */
+const byTgid = (k: KernelContext, tgid: number) =>
+  k.tasks.find((x) => x.pid === tgid && x.tgid === tgid && x.group.live > 0);
 
-/** long kill(pid_t pid, int sig): pid 0 and -1 address the caller (process groups are not modelled). */
+/** long kill(pid_t pid, int sig): pid 0 and -1 address the caller's process (process groups are not modelled). */
 export function sys_kill(k: KernelContext, cpu: Cpu): number {
   const pid = argInt(cpu, 0);
-  const target = pid === 0 || pid === -1 ? k.current() : byPid(k, Math.abs(pid));
-  return killOne(k, target, argInt(cpu, 1));
+  const target = pid === 0 || pid === -1 ? k.current().group.leader : byTgid(k, Math.abs(pid));
+  return killOne(k, target, argInt(cpu, 1), true);
 }
 
 /** long tkill(pid_t tid, int sig) */
@@ -375,13 +411,14 @@ interface FaultInfo {
   sigsys?: SigsysInfo;
 }
 
-/** The deliverable signal with its action, or null; default-action signals are handled by the caller. */
+/** dequeue_signal: the thread's own pending signals first, then the group's; null when none is deliverable. */
 function nextSignal(t: Task): number | null {
   const blocked = sigOf(t).blocked;
-  const i = t.pendingSignals.findIndex((s) => (blocked & bit(s)) === 0n);
-  if (i < 0) return null;
-  const [sig] = t.pendingSignals.splice(i, 1);
-  return sig!;
+  for (const list of [t.pendingSignals, t.group.sharedPending]) {
+    const i = list.findIndex((s) => (blocked & bit(s)) === 0n);
+    if (i >= 0) return list.splice(i, 1)[0]!;
+  }
+  return null;
 }
 
 /**
@@ -483,12 +520,12 @@ export function do_notify_resume(k: KernelContext, cpu: Cpu): undefined {
             : { code: SI_TKILL, addr: 0, trapno: 0, err: 0 };
         const out = setupFrame(k, t.space, readPt(k, regs), sig, act, info, t);
         if (out === null) {
-          k.doExit(0, SIGSEGV);
+          k.doGroupExit(0, SIGSEGV); // force_sigsegv: fatal to the group
           return undefined;
         }
         writePt(k, regs, out);
       } else if (h === BigInt(SIG_DFL) && !ignoredByDefault(sig)) {
-        k.doExit(0, sig);
+        k.doGroupExit(0, sig); // a fatal signal ends every thread (do_group_exit)
         return undefined;
       }
     }
