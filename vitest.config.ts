@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -10,5 +11,11 @@ export default defineConfig({
     globalSetup: ["test/setup/build-cli.ts"],
     testTimeout: 60_000,
     pool: "threads",
+    // one worker per CPU: vitest's default (CPUs − 1) runs every file on one thread on a two-core machine
+    maxWorkers: availableParallelism(),
+    // the files of a worker share its modules: the emulator is loaded and optimised by V8 once per worker, not
+    // once per file (a test that changes shared state — default guest limits, the engine, a prototype — restores
+    // it in a finally, as every test here does)
+    isolate: false,
   },
 });
