@@ -12,9 +12,10 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export default function setup(): () => void {
-  // outside dist/ so that a test run never races `npm run build`; at the same depth, so the compiled code finds the
-  // repository (package.json, experiments/, test fixtures) through the same relative paths
-  const out = join(ROOT, ".test-dist");
+  // under .test-dist/, one directory per run, so that concurrent runs in one checkout (and `npm run build`) never
+  // replace each other's files; the compiled code finds the repository (package.json, experiments/, fixtures) by
+  // walking up from its own directory, as it does from dist/
+  const out = join(ROOT, ".test-dist", `run-${process.pid}`);
   rmSync(out, { recursive: true, force: true });
   // the package's own bin (its "exports" do not name it): what `npx tsc` and `npm run build` run
   const tsc = join(dirname(createRequire(import.meta.url).resolve("typescript/package.json")), "bin", "tsc");
@@ -37,5 +38,8 @@ export default function setup(): () => void {
   process.env.SYSCALL_LAB_TEST_CLI = join(out, "src", "cli", "main.js");
   const cache = mkdtempSync(join(tmpdir(), "syscall-lab-test-cli-"));
   process.env.SYSCALL_LAB_TEST_CLI_CACHE = cache;
-  return () => rmSync(cache, { recursive: true, force: true });
+  return () => {
+    rmSync(cache, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  };
 }
