@@ -56,7 +56,7 @@ describe("runaway guests end at the instruction budget (exit 125)", () => {
       expect(execExitCode(r)).toBe(EXIT_BUDGET);
       if (files[i] === "yield-children") expect(r.tasks).toBe(21);
       if (files[i] === "forkbomb") expect(r.tasks).toBeGreaterThan(50);
-    }, 120_000);
+    });
   });
 
   it("the fork bomb meets the task limit: fork fails with EAGAIN, no task beyond it", () => {
@@ -68,7 +68,7 @@ describe("runaway guests end at the instruction budget (exit 125)", () => {
     });
     expect(r.budgetExhausted).toBe(true);
     expect(r.tasks).toBe(64);
-  }, 120_000);
+  });
 });
 
 describe("every command that runs guest code stops at the limits it is given", () => {
@@ -103,7 +103,7 @@ describe("the time limit (exit 124)", () => {
     expect(execExitCode(r)).toBe(EXIT_TIMEOUT);
     expect(took).toBeGreaterThanOrEqual(500);
     expect(r.syscalls).toBeGreaterThan(0);
-  }, 120_000);
+  });
 });
 
 describe("guest output streams to the host", () => {
@@ -125,7 +125,7 @@ describe("guest output streams to the host", () => {
     expect(r.stdout).toBe("");
     expect(writes).toBeGreaterThan(100);
     expect(bytes).toBe(writes * 65536);
-  }, 120_000);
+  });
 
   it("without a sink the kept output is bounded (64 MiB per stream); the rest is counted as dropped", () => {
     const r = runExec({
@@ -136,7 +136,7 @@ describe("guest output streams to the host", () => {
     });
     expect(r.stdout.length).toBe(64 * 1024 * 1024);
     expect(r.outputDropped).toBeGreaterThan(0);
-  }, 120_000);
+  });
 });
 
 describe("exit codes", () => {

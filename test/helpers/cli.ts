@@ -82,7 +82,7 @@ export function cli(args: readonly string[], o: CliOptions = {}): CliRun {
     env: environment(o),
     cwd: o.cwd ?? ROOT,
     input: o.input ?? "",
-    timeout: o.timeout ?? 120_000,
+    timeout: o.timeout ?? 240_000,
     maxBuffer: o.maxBuffer ?? 64 * 1024 * 1024,
   });
   if (r.error && (r.error as NodeJS.ErrnoException).code !== "ETIMEDOUT") throw r.error;
@@ -99,7 +99,7 @@ export function cliAsync(args: readonly string[], o: CliOptions = {}): Promise<C
       env: environment(o),
       cwd: o.cwd ?? ROOT,
       stdio: ["pipe", "pipe", "pipe"],
-      timeout: o.timeout ?? 120_000,
+      timeout: o.timeout ?? 240_000,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
