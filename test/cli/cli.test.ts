@@ -2,19 +2,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { DOC_ENV } from "../../scripts/doc-blocks.ts";
+import { ROOT, cli as run } from "../helpers/cli.ts";
 
-const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => run(args, { env: { NO_COLOR: "1" } });
+/** a deterministic command the docs show too: the doc-blocks test and this file share one run of it */
+const shared = (...args: string[]) => run(args, { env: DOC_ENV, cache: true });
 
 describe("syscall-lab CLI", () => {
   it("run --json: exact per-call cycles and path counts", () => {
@@ -55,7 +49,7 @@ describe("syscall-lab CLI", () => {
   });
 
   it("start (no arguments): the design comparison on its defaults", () => {
-    const r = cli();
+    const r = shared();
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("syscall-lab compare: sowa-micro");
     expect(r.stdout).toMatch(/│ cgroup-composed\s+│/);
@@ -63,7 +57,7 @@ describe("syscall-lab CLI", () => {
   });
 
   it("paths: the null workload with no flag, the audit flag and the trace flag side by side", () => {
-    const r = cli("paths");
+    const r = shared("paths");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("no flag");
     expect(r.stdout).toContain("TIF_SYSCALL_AUDIT");
@@ -117,12 +111,28 @@ describe("syscall-lab CLI", () => {
   });
 
   it("script: a scenario file is a test (exit 0 when every expectation holds)", () => {
-    const ok = cli("script", "examples/scripts/denied-calls.scen");
+    const ok = shared("script", "examples/scripts/denied-calls.scen");
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/\d+ commands, \d+ expectations, 0 failed/);
     const wrongErrno = cli("script", "examples/scripts/denied-calls-eperm.scen", "--errno", "ENOSYS");
     expect(wrongErrno.status).toBe(1);
     expect(wrongErrno.stdout).toContain("FAIL line");
+  });
+
+  it("scripts/dev-cli.js (npm run cli) runs the TypeScript sources through tsx", () => {
+    // every other test here runs the compiled CLI (test/helpers/cli.ts); this one runs the sources as `npm run cli`
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, "scripts", "dev-cli.js"), "bpf", "run", "examples/bpf/getppid-errno.ddd", "--nr", "110"],
+      {
+        encoding: "utf8",
+        cwd: ROOT,
+        timeout: 120_000,
+      },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(cli("bpf", "run", "examples/bpf/getppid-errno.ddd", "--nr", "110").stdout);
+    expect(r.stdout).toMatch(/^ERRNO 1\n/);
   });
 
   it("bad input: one line naming what is wrong, exit code 2, no stack trace", () => {

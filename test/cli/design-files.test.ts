@@ -1,21 +1,12 @@
 // Design files wherever a design id goes, and the machine-readable outputs, through the real command line.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { cli as run } from "../helpers/cli.ts";
 
-const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
 const EXAMPLE = "examples/designs/cgroup-bytemap.ts";
 const SAYS = `executing design file ${EXAMPLE} (a design file is code that runs with your privileges)\n`;
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => run(args, { env: { NO_COLOR: "1" } });
 
 describe("design files and ids on every command", () => {
   it("script, exec, replay and trace run a design file and say which file they execute", () => {

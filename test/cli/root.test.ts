@@ -6,18 +6,11 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runExec } from "../../src/cli/exec.ts";
 import { getProfile } from "../../src/measure/profile.ts";
+import { cli as run } from "../helpers/cli.ts";
 
-const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
 const FIX = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: 120_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => run(args, { env: { NO_COLOR: "1" } });
 
 describe("exec --root: bad input", () => {
   it("a missing root", () => {

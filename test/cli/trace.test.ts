@@ -1,22 +1,17 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Chalk } from "chalk";
 import { describe, expect, it } from "vitest";
 import { diffTraces, formatDiff, formatTrace } from "../../src/cli/trace.ts";
 import { traceSetup } from "../../src/measure/entry-trace.ts";
 import { getProfile } from "../../src/measure/profile.ts";
+import { cli as run } from "../helpers/cli.ts";
 
-const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
 const sandy = getProfile("sandybridge-2011");
 const ESC = "\u001b[";
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => run(args);
 
 describe("trace", () => {
   const audit = traceSetup({ profile: sandy, tif: ["audit"], syscall: { nr: 110 } }, { calls: 1 });

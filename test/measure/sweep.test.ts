@@ -20,8 +20,7 @@ import {
 } from "../../src/measure/sweep.ts";
 import { readResultsFile } from "../../src/measure/sweep-result.ts";
 import { parseShard, shardPoints } from "../../src/measure/sweep-shard.ts";
-
-const BIN = fileURLToPath(new URL("../../scripts/dev-cli.js", import.meta.url));
+import { cli as run } from "../helpers/cli.ts";
 
 // 2 designs (+ none) × 2 depths, filtered: 6 points of 5 getppid calls each
 const small = validateExperiment(
@@ -196,14 +195,7 @@ describe("sweep", () => {
         },
       }),
     );
-    const r = spawnSync(
-      process.execPath,
-      [BIN, "sweep", exp, "-o", join(dir, "out"), "--json", "--jobs", "1"],
-      {
-        encoding: "utf8",
-        timeout: 60_000,
-      },
-    );
+    const r = run(["sweep", exp, "-o", join(dir, "out"), "--json", "--jobs", "1"]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ experiment: "cli", points: 2, ran: 2 });
@@ -212,8 +204,7 @@ describe("sweep", () => {
       JSON.stringify({ name: "cli", axes: { designs: ["x"], depths: [1], workloads: ["null"] } }),
     );
     // usage errors of the command line: exit 2 with the message
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
+    const cli = (...args: string[]) => run(args);
     const shard = cli("sweep", exp, "-o", join(dir, "o2"), "--shard", "5/4");
     expect([shard.status, shard.stderr]).toEqual([2, "syscall-lab: --shard: K must be from 1 to 4, got 5\n"]);
     const merge = cli("report", join(dir, "out"), join(dir, "out"));
@@ -461,7 +452,7 @@ describe("sweep under guest limits (--max-insns, --timeout, --memory)", () => {
       join(dir, "flame.json"),
     ]);
     expect(sweepExitCode(ok)).toBe(0);
-  }, 60_000);
+  });
 
   it("worker threads get the limits: a design file's points, measured by a worker only, are stopped too", async () => {
     const dir = tmp();
@@ -483,7 +474,7 @@ export default () => ({ ...getDesign("cgroup-walk"), id: "walk-copy" });
     expect(s.failed.find((f) => f.config.design === design)!.error).toMatch(
       /^stopped by the instruction budget/,
     );
-  }, 60_000);
+  });
 
   it("the time limit is per point: a long point is stopped (exit 124), a sweep is not cut at a whole-command deadline", async () => {
     const dir = tmp();
@@ -501,7 +492,7 @@ export default () => ({ ...getDesign("cgroup-walk"), id: "walk-copy" });
     } finally {
       setDefaultGuestLimits({});
     }
-  }, 60_000);
+  });
 
   it("the exit code: a point that failed outright (1) before the time limit (124) before the budget (125)", () => {
     const f = (stoppedBy: "budget" | "timeout" | null) => ({
@@ -533,8 +524,7 @@ export default () => ({ ...getDesign("cgroup-walk"), id: "walk-copy" });
         },
       }),
     );
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
+    const cli = (...args: string[]) => run(args);
     const r = cli("sweep", exp, "-o", join(dir, "out"), "--jobs", "2", "--max-insns", "50");
     expect(r.status).toBe(125);
     expect(
@@ -547,5 +537,5 @@ export default () => ({ ...getDesign("cgroup-walk"), id: "walk-copy" });
     ]);
     const mem = cli("sweep", exp, "-o", join(dir, "out3"), "--memory", "1K");
     expect([mem.status, mem.stderr]).toEqual([2, "syscall-lab: --memory must be from 16M to 1G, got 1K\n"]);
-  }, 120_000);
+  });
 });
