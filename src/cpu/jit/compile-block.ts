@@ -51,13 +51,25 @@ export interface JitInsn {
   stores: boolean;
 }
 
-/** What a compiled block needs to know about its place in the block table. */
-export interface JitBlockInfo {
-  /** first pool index of the table's block, its length, the table's epoch */
+/** One table block of a compiled region: its compiled prefix and where control may go after it. */
+export interface JitRegionBlock {
+  /** the compiled prefix (at least one instruction) */
+  insns: readonly JitInsn[];
+  /** first pool index of the table block and its instruction count */
   offset: number;
   length: number;
+  /**
+   * Entry addresses of region blocks that may run next (tested in order against the next RIP); meaningful only
+   * when the prefix is the whole table block. Anything else leaves the region.
+   */
+  succ: readonly number[];
+}
+
+/** What a compiled region needs to know about its place in the block table and memory. */
+export interface JitRegionInfo {
+  /** the table's epoch */
   epoch: number;
-  /** the code frame and its codeGen when compiled */
+  /** the code frame every block of the region is in, and its codeGen when compiled */
   frame: number;
   gen: number;
   /** the timing model's misprediction penalty (0: no prediction) */
@@ -65,11 +77,13 @@ export interface JitBlockInfo {
 }
 
 /**
- * A compiled block: runs its instructions, adds their counters to the Cpu, sets cpu.rip, and returns how many
- * retired. Fewer than all when an instruction faulted (cpu.rip is then that instruction, not retired) or a store
- * wrote the block's own code frame; then cpu.blockResume* name the position so the interpreter goes on there.
+ * A compiled region: runs table blocks from its entry (block 0) while the next RIP is the entry of one of its
+ * blocks and the instruction budget `left` has room for that block's compiled prefix; adds the counters to the
+ * Cpu, sets cpu.rip, and returns how many instructions retired. When an instruction faulted (cpu.rip is then that
+ * instruction, not retired), a store wrote the region's code frame part-way through a block, or a block's compiled
+ * prefix ended before its table block did, cpu.blockResume* name the position so the interpreter goes on there.
  */
-export type JitBlockFn = (cpu: Cpu) => number;
+export type JitBlockFn = (cpu: Cpu, left: number) => number;
 
 /** The ops the JIT compiles: every op with a template. */
 export const JIT_OPS: ReadonlySet<number> = new Set(TEMPLATES.flatMap((t) => t.ops));
@@ -129,72 +143,113 @@ export function jitBody(body: string, i: JitInsn): string {
     .replace(/\bimulHi\b/g, "MULDIV.imulHi");
 }
 
-/** The JavaScript source of a block's function (exported for tests and for reading). */
-export function blockSource(insns: readonly JitInsn[], b: JitBlockInfo): string {
-  const n = insns.length;
-  const last = insns[n - 1]!;
+function resumeAt(pc: string, pos: number, end: number, epoch: number): string {
+  return `cpu.blockResumePc = ${pc}; cpu.blockResumePos = ${pos}; cpu.blockResumeEnd = ${end}; cpu.blockResumeEpoch = ${epoch};`;
+}
+
+/** The JavaScript source of a region's function (exported for tests and for reading). */
+export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo): string {
+  const rips: string[] = [];
+  const pos: number[] = [];
+  const ends: number[] = [];
+  const within: number[] = [];
+  const index = new Map<number, number>();
+  for (const [i, b] of blocks.entries()) index.set(b.insns[0]!.rip, i);
   const out: string[] = [];
+  const body: string[] = [];
+  const commit = "cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ins); cpu.lastInsnClass = lc;";
+  let k = 0;
+  blocks.forEach((b, i) => {
+    const n = b.insns.length;
+    const last = b.insns[n - 1]!;
+    const full = n === b.length;
+    body.push(`case ${i}: {`, `if (ins + ${n} > left) break;`, `pc = ${lit(last.next)};`);
+    b.insns.forEach((ins, j) => {
+      const tpl = BODY.get(ins.op);
+      if (tpl === undefined) throw new Error(`no template for op ${ins.op}`);
+      rips.push(lit(ins.rip));
+      pos.push(b.offset + j);
+      ends.push(b.offset + b.length);
+      within.push(j);
+      body.push(
+        `k = ${k};`,
+        `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; do {`,
+        jitBody(tpl, ins),
+        "} while (false); }",
+        `cyc += ${lit(ins.cost)};`,
+      );
+      if (ins.stores) {
+        // A store into the region's code frame: the rest of the block runs in the interpreter, decoded anew.
+        const rest = j + 1 < b.length;
+        body.push(
+          `if (codeGen[${r.frame}] !== ${r.gen}) {`,
+          `ins += ${j + 1}; lc = ${ins.cls};`,
+          rest ? `pc = ${lit(ins.next)};` : "",
+          commit,
+          "cpu.rip = pc;",
+          rest ? resumeAt("pc", b.offset + j + 1, b.offset + b.length, r.epoch) : "cpu.blockResumePc = NaN;",
+          "return ins; }",
+        );
+      }
+      k++;
+    });
+    body.push(`ins += ${n}; lc = ${last.cls};`);
+    if (!full) {
+      // The table block goes on past the compiled prefix: the interpreter runs the rest at its positions.
+      body.push(
+        commit,
+        "cpu.rip = pc;",
+        resumeAt("pc", b.offset + n, b.offset + b.length, r.epoch),
+        "return ins;",
+      );
+    } else {
+      for (const t of b.succ) {
+        const to = index.get(t);
+        if (to !== undefined) body.push(`if (pc === ${lit(t)}) { bb = ${to}; continue; }`);
+      }
+      body.push("break;");
+    }
+    body.push("}");
+  });
   out.push(
     `const { ${HELPER_NAMES} } = H;`,
-    `const RIPS = [${insns.map((i) => lit(i.rip)).join(", ")}];`,
-    "return function block(cpu) {",
+    `const RIPS = [${rips.join(", ")}];`,
+    `const POS = new Int32Array([${pos.join(", ")}]);`,
+    `const END = new Int32Array([${ends.join(", ")}]);`,
+    `const WITHIN = new Int32Array([${within.join(", ")}]);`,
+    "return function region(cpu, left) {",
     "const regs = cpu.regs, lf = cpu.lf, mmu = cpu.mmu, fault = cpu.fault;",
     "const pred = cpu.predictor, CTR = pred.counter, TGT = pred.target;",
     "const codeGen = mmu.phys.codeGen;",
-    `const PEN = ${b.penalty};`,
+    `const PEN = ${r.penalty};`,
     "const user = mmu.user;",
-    `let cyc = 0, k = 0, pc = ${lit(last.next)};`,
+    `let cyc = 0, ins = 0, k = 0, bb = 0, lc = cpu.lastInsnClass, pc = ${lit(blocks[0]!.insns[0]!.rip)};`,
     "try {",
-  );
-  insns.forEach((ins, k) => {
-    const body = BODY.get(ins.op);
-    if (body === undefined) throw new Error(`no template for op ${ins.op}`);
-    out.push(
-      `k = ${k};`,
-      `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; do {`,
-      jitBody(body, ins),
-      "} while (false); }",
-      `cyc += ${lit(ins.cost)};`,
-    );
-    if (ins.stores && k < n - 1) {
-      // A store into the block's own code frame: the rest runs in the interpreter, decoded anew.
-      out.push(
-        `if (codeGen[${b.frame}] !== ${b.gen}) {`,
-        `cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ${k + 1});`,
-        `cpu.rip = ${lit(ins.next)};`,
-        `cpu.blockResumePc = ${lit(ins.next)}; cpu.blockResumePos = ${b.offset + k + 1};`,
-        `cpu.blockResumeEnd = ${b.offset + b.length}; cpu.blockResumeEpoch = ${b.epoch};`,
-        `return ${k + 1}; }`,
-      );
-    }
-  });
-  out.push(
+    "for (;;) {",
+    "switch (bb) {",
+    ...body,
+    "}",
+    "break;",
+    "}",
     "} catch (e) {",
-    "cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, k);",
+    "ins += WITHIN[k];",
+    commit,
     "cpu.rip = RIPS[k];",
     "if (e !== FAULT) throw e;",
     // The interpreter runs the faulting instruction again (it changed nothing) and delivers the fault.
-    `cpu.blockResumePc = RIPS[k]; cpu.blockResumePos = ${b.offset} + k;`,
-    `cpu.blockResumeEnd = ${b.offset + b.length}; cpu.blockResumeEpoch = ${b.epoch};`,
-    "return k; }",
-    `cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ${n});`,
+    `cpu.blockResumePc = RIPS[k]; cpu.blockResumePos = POS[k]; cpu.blockResumeEnd = END[k]; cpu.blockResumeEpoch = ${r.epoch};`,
+    "return ins; }",
+    commit,
     "cpu.rip = pc;",
-    `cpu.lastInsnClass = ${last.cls};`,
+    "cpu.blockResumePc = NaN;",
+    "return ins;",
+    "};",
   );
-  if (n < b.length) {
-    out.push(
-      `cpu.blockResumePc = pc; cpu.blockResumePos = ${b.offset + n};`,
-      `cpu.blockResumeEnd = ${b.offset + b.length}; cpu.blockResumeEpoch = ${b.epoch};`,
-    );
-  } else {
-    out.push("cpu.blockResumePc = NaN;");
-  }
-  out.push(`return ${n};`, "};");
   return out.join("\n");
 }
 
-/** Compiles a block (new Function: the code is made here from the templates and decoded constants only). */
-export function compileBlock(insns: readonly JitInsn[], b: JitBlockInfo): JitBlockFn {
-  const factory = new Function("H", blockSource(insns, b)) as (h: typeof HELPERS) => JitBlockFn;
+/** Compiles a region (new Function: the code is made here from the templates and decoded constants only). */
+export function compileRegion(blocks: readonly JitRegionBlock[], r: JitRegionInfo): JitBlockFn {
+  const factory = new Function("H", regionSource(blocks, r)) as (h: typeof HELPERS) => JitBlockFn;
   return factory(HELPERS);
 }
