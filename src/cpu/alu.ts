@@ -31,6 +31,94 @@ export const ALU_CMP = 7;
 
 const TWO32 = 4294967296;
 
+/** Records the lazy flags of an ALU result (the layout flags.ts reads). */
+function record(
+  lf: Int32Array,
+  fl: number,
+  size: number,
+  lo: number,
+  hi: number,
+  aLo: number,
+  aHi: number,
+  bLo: number,
+  bHi: number,
+): void {
+  lf[LF_OP] = fl;
+  lf[LF_SIZE] = size;
+  lf[LF_RES] = lo;
+  lf[LF_RESHI] = hi;
+  lf[LF_DST] = aLo;
+  lf[LF_DSTHI] = aHi;
+  lf[LF_SRC] = bLo;
+  lf[LF_SRCHI] = bHi;
+  lf[LF_CF] = 0;
+}
+
+// The 32- and 64-bit ADD, OR, AND, SUB (and CMP), XOR: alu() runs these, and the block JIT calls them directly
+// when the op and size are constants (small enough for V8 to inline). Each returns the low half; the high half is
+// in lf[LF_RESHI].
+export function add4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
+  const lo = (aLo + bLo) | 0;
+  record(lf, FL_ADD, 4, lo, 0, aLo, 0, bLo, 0);
+  return lo;
+}
+export function or4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
+  const lo = aLo | bLo;
+  record(lf, FL_LOGIC, 4, lo, 0, aLo, 0, bLo, 0);
+  return lo;
+}
+export function and4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
+  const lo = aLo & bLo;
+  record(lf, FL_LOGIC, 4, lo, 0, aLo, 0, bLo, 0);
+  return lo;
+}
+export function sub4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
+  const lo = (aLo - bLo) | 0;
+  record(lf, FL_SUB, 4, lo, 0, aLo, 0, bLo, 0);
+  return lo;
+}
+export function xor4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
+  const lo = aLo ^ bLo;
+  record(lf, FL_LOGIC, 4, lo, 0, aLo, 0, bLo, 0);
+  return lo;
+}
+export function add8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
+  const s = (aLo >>> 0) + (bLo >>> 0);
+  const lo = s | 0;
+  const hi = (aHi + bHi + (s >= TWO32 ? 1 : 0)) | 0;
+  record(lf, FL_ADD, 8, lo, hi, aLo, aHi, bLo, bHi);
+  return lo;
+}
+export function or8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
+  const lo = aLo | bLo;
+  record(lf, FL_LOGIC, 8, lo, aHi | bHi, aLo, aHi, bLo, bHi);
+  return lo;
+}
+export function and8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
+  const lo = aLo & bLo;
+  record(lf, FL_LOGIC, 8, lo, aHi & bHi, aLo, aHi, bLo, bHi);
+  return lo;
+}
+export function sub8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
+  const s = (aLo >>> 0) - (bLo >>> 0);
+  const lo = s | 0;
+  const hi = (aHi - bHi - (s < 0 ? 1 : 0)) | 0;
+  record(lf, FL_SUB, 8, lo, hi, aLo, aHi, bLo, bHi);
+  return lo;
+}
+export function xor8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
+  const lo = aLo ^ bLo;
+  record(lf, FL_LOGIC, 8, lo, aHi ^ bHi, aLo, aHi, bLo, bHi);
+  return lo;
+}
+
+/** The name of alu()'s fast function for (kind, size), or undefined (ADC, SBB, 8- and 16-bit). */
+export function aluFastName(kind: number, size: number): string | undefined {
+  if (size !== 4 && size !== 8) return undefined;
+  const name = ["add", "or", "", "", "and", "sub", "xor", "sub"][kind];
+  return name === undefined || name === "" ? undefined : `${name}${size}`;
+}
+
 /**
  * Computes `a <op> b` at `size` bytes (size < 8: lo only, hi ignored). Returns the low half (masked to the size)
  * and leaves the high half in lf[LF_RESHI]. cfIn is the current CF (used by ADC/SBB).
@@ -45,6 +133,35 @@ export function alu(
   bHi: number,
   cfIn: number,
 ): number {
+  if (size === 4) {
+    switch (kind) {
+      case ALU_ADD:
+        return add4(lf, aLo, aHi, bLo, bHi);
+      case ALU_OR:
+        return or4(lf, aLo, aHi, bLo, bHi);
+      case ALU_AND:
+        return and4(lf, aLo, aHi, bLo, bHi);
+      case ALU_SUB:
+      case ALU_CMP:
+        return sub4(lf, aLo, aHi, bLo, bHi);
+      case ALU_XOR:
+        return xor4(lf, aLo, aHi, bLo, bHi);
+    }
+  } else if (size === 8) {
+    switch (kind) {
+      case ALU_ADD:
+        return add8(lf, aLo, aHi, bLo, bHi);
+      case ALU_OR:
+        return or8(lf, aLo, aHi, bLo, bHi);
+      case ALU_AND:
+        return and8(lf, aLo, aHi, bLo, bHi);
+      case ALU_SUB:
+      case ALU_CMP:
+        return sub8(lf, aLo, aHi, bLo, bHi);
+      case ALU_XOR:
+        return xor8(lf, aLo, aHi, bLo, bHi);
+    }
+  }
   let lo: number;
   let hi = 0;
   let fl: number;
@@ -173,6 +290,11 @@ export function neg(lf: Int32Array, size: number, aLo: number, aHi: number): num
   return alu(lf, ALU_SUB, size, 0, 0, aLo, aHi, 0);
 }
 
+/** The sign bit of a `bits`-wide value. */
+function msb(x: number, bits: number): number {
+  return (x >>> (bits - 1)) & 1;
+}
+
 // Shift/rotate group numbering (SDM Vol. 2A, Table A-6 group 2).
 export const SH_ROL = 0;
 export const SH_ROR = 1;
@@ -218,13 +340,12 @@ export function shift(
     let r: number;
     let cf: number;
     let of: number;
-    const msb = (x: number): number => (x >>> (bits - 1)) & 1;
     switch (kind) {
       case SH_ROL: {
         const c = count % bits;
         r = c === 0 ? a : ((a << c) | (a >>> (bits - c))) & mask;
         cf = r & 1;
-        of = msb(r) ^ cf;
+        of = msb(r, bits) ^ cf;
         setRotate(cf, of);
         shiftHi = 0;
         return r;
@@ -232,8 +353,8 @@ export function shift(
       case SH_ROR: {
         const c = count % bits;
         r = c === 0 ? a : ((a >>> c) | (a << (bits - c))) & mask;
-        cf = msb(r);
-        of = msb(r) ^ ((r >>> (bits - 2)) & 1);
+        cf = msb(r, bits);
+        of = msb(r, bits) ^ ((r >>> (bits - 2)) & 1);
         setRotate(cf, of);
         shiftHi = 0;
         return r;
@@ -243,11 +364,11 @@ export function shift(
         r = a;
         cf = cfIn;
         for (let i = 0; i < c; i++) {
-          const out = msb(r);
+          const out = msb(r, bits);
           r = ((r << 1) | cf) & mask;
           cf = out;
         }
-        of = msb(r) ^ cf;
+        of = msb(r, bits) ^ cf;
         setRotate(cf, of);
         shiftHi = 0;
         return r;
@@ -256,7 +377,7 @@ export function shift(
         const c = count % (bits + 1);
         r = a;
         cf = cfIn;
-        of = msb(r) ^ cf; // SDM: OF computed before the rotate
+        of = msb(r, bits) ^ cf; // SDM: OF computed before the rotate
         for (let i = 0; i < c; i++) {
           const out = r & 1;
           r = ((r >>> 1) | (cf << (bits - 1))) & mask;
@@ -271,12 +392,12 @@ export function shift(
         // count <= 31 here; for 8/16-bit operands counts beyond the width shift everything out.
         r = count >= 32 ? 0 : (a << count) & mask;
         cf = count > bits ? 0 : (a >>> (bits - count)) & 1;
-        of = msb(r) ^ cf;
+        of = msb(r, bits) ^ cf;
         break;
       case SH_SHR:
         r = count >= bits ? 0 : (a >>> count) & mask;
         cf = count > bits ? 0 : (a >>> (count - 1)) & 1;
-        of = msb(a);
+        of = msb(a, bits);
         break;
       default: {
         // SAR

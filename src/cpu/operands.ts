@@ -20,12 +20,10 @@ export function rdReg(regs: Int32Array, r: number, size: number): number {
 export function wrReg(regs: Int32Array, r: number, size: number, lo: number, hi: number): void {
   switch (size) {
     case 8:
-      regs[2 * r] = lo;
-      regs[2 * r + 1] = hi;
+      wrReg8(regs, r, lo, hi);
       return;
     case 4:
-      regs[2 * r] = lo;
-      regs[2 * r + 1] = 0;
+      wrReg4(regs, r, lo);
       return;
     case 2:
       regs[2 * r] = (regs[2 * r]! & ~0xffff) | (lo & 0xffff);
@@ -38,6 +36,18 @@ export function wrReg(regs: Int32Array, r: number, size: number, lo: number, hi:
         regs[i] = (regs[i]! & ~0xff00) | ((lo & 0xff) << 8);
       }
   }
+}
+
+/** wrReg at 8 bytes (the block JIT calls it directly when the size is a constant). */
+export function wrReg8(regs: Int32Array, r: number, lo: number, hi: number): void {
+  regs[2 * r] = lo;
+  regs[2 * r + 1] = hi;
+}
+
+/** wrReg at 4 bytes: the upper half is zeroed. */
+export function wrReg4(regs: Int32Array, r: number, lo: number): void {
+  regs[2 * r] = lo;
+  regs[2 * r + 1] = 0;
 }
 
 /** Linear address of decoded slot s's memory operand (eaOf with the slot's fields). */
@@ -83,6 +93,49 @@ export function eaOf(
   if (a < -0x800000000000 /* CANON */ || a >= 0x800000000000 /* CANON */)
     return eaExact(cpu, regs, b, x, scale, disp, seg, pfx, next);
   return a;
+}
+
+/**
+ * eaOf's fast path for a base register and a displacement (no index, no FS/GS, 64-bit addressing), for the block
+ * JIT; anything else is eaOf's.
+ */
+export function eaBase(
+  cpu: Cpu,
+  regs: Int32Array,
+  b: number,
+  disp: number,
+  pfx: number,
+  next: number,
+): number {
+  const h = regs[2 * b + 1]!;
+  if (h >> 15 === h >> 31) {
+    const a = disp + (h * 4294967296 /* TWO32 */ + (regs[2 * b]! >>> 0));
+    if (a >= -0x800000000000 /* CANON */ && a < 0x800000000000 /* CANON */) return a;
+  }
+  return eaOf(cpu, regs, b, 255 /* NONE */, 0, disp, 0, pfx, next);
+}
+
+/** eaOf's fast path for base + index*scale + displacement (no FS/GS, 64-bit addressing), for the block JIT. */
+export function eaBaseIndex(
+  cpu: Cpu,
+  regs: Int32Array,
+  b: number,
+  x: number,
+  scale: number,
+  disp: number,
+  pfx: number,
+  next: number,
+): number {
+  const h = regs[2 * b + 1]!;
+  const hx = regs[2 * x + 1]!;
+  if (h >> 15 === h >> 31 && hx >> 15 === hx >> 31) {
+    const a =
+      disp +
+      (h * 4294967296 /* TWO32 */ + (regs[2 * b]! >>> 0)) +
+      (hx * 4294967296 /* TWO32 */ + (regs[2 * x]! >>> 0)) * (1 << scale);
+    if (a >= -0x800000000000 /* CANON */ && a < 0x800000000000 /* CANON */) return a;
+  }
+  return eaOf(cpu, regs, b, x, scale, disp, 0, pfx, next);
 }
 
 /** eaOf() for every case: exact mod 2^64 from the lo/hi halves, 32-bit address size, and the canonical faults. */

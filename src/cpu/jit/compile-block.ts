@@ -2,7 +2,7 @@
 // instruction templates the interpreter's cases are generated from (src/cpu/insn-templates.ts), with every decoded
 // field, the instruction's address, its predictor slot and its block position's cost written as constants.
 import * as ALU from "../alu.ts";
-import { ALU_AND, alu, incDec, neg, shift } from "../alu.ts";
+import { ALU_AND, alu, aluFastName, incDec, neg, shift } from "../alu.ts";
 import type { Cpu } from "../cpu.ts";
 import { FAULT } from "../fault.ts";
 import { testCondition } from "../flags.ts";
@@ -11,6 +11,8 @@ import * as MULDIV from "../muldiv.ts";
 import { imul } from "../muldiv.ts";
 import {
   branchTarget,
+  eaBase,
+  eaBaseIndex,
   eaOf,
   leaOf,
   leaOut,
@@ -21,6 +23,8 @@ import {
   setRsp,
   stackAddr,
   wrReg,
+  wrReg4,
+  wrReg8,
 } from "../operands.ts";
 import { CF, OF } from "../rflags.ts";
 
@@ -51,13 +55,25 @@ export interface JitInsn {
   stores: boolean;
 }
 
-/** What a compiled block needs to know about its place in the block table. */
-export interface JitBlockInfo {
-  /** first pool index of the table's block, its length, the table's epoch */
+/** One table block of a compiled region: its compiled prefix and where control may go after it. */
+export interface JitRegionBlock {
+  /** the compiled prefix (at least one instruction) */
+  insns: readonly JitInsn[];
+  /** first pool index of the table block and its instruction count */
   offset: number;
   length: number;
+  /**
+   * Entry addresses of region blocks that may run next (tested in order against the next RIP); meaningful only
+   * when the prefix is the whole table block. Anything else leaves the region.
+   */
+  succ: readonly number[];
+}
+
+/** What a compiled region needs to know about its place in the block table and memory. */
+export interface JitRegionInfo {
+  /** the table's epoch */
   epoch: number;
-  /** the code frame and its codeGen when compiled */
+  /** the code frame every block of the region is in, and its codeGen when compiled */
   frame: number;
   gen: number;
   /** the timing model's misprediction penalty (0: no prediction) */
@@ -65,11 +81,13 @@ export interface JitBlockInfo {
 }
 
 /**
- * A compiled block: runs its instructions, adds their counters to the Cpu, sets cpu.rip, and returns how many
- * retired. Fewer than all when an instruction faulted (cpu.rip is then that instruction, not retired) or a store
- * wrote the block's own code frame; then cpu.blockResume* name the position so the interpreter goes on there.
+ * A compiled region: runs table blocks from its entry (block 0) while the next RIP is the entry of one of its
+ * blocks and the instruction budget `left` has room for that block's compiled prefix; adds the counters to the
+ * Cpu, sets cpu.rip, and returns how many instructions retired. When an instruction faulted (cpu.rip is then that
+ * instruction, not retired), a store wrote the region's code frame part-way through a block, or a block's compiled
+ * prefix ended before its table block did, cpu.blockResume* name the position so the interpreter goes on there.
  */
-export type JitBlockFn = (cpu: Cpu) => number;
+export type JitBlockFn = (cpu: Cpu, left: number) => number;
 
 /** The ops the JIT compiles: every op with a template. */
 export const JIT_OPS: ReadonlySet<number> = new Set(TEMPLATES.flatMap((t) => t.ops));
@@ -89,6 +107,8 @@ const HELPERS = {
   testCondition,
   FAULT,
   branchTarget,
+  eaBase,
+  eaBaseIndex,
   eaOf,
   leaOf,
   leaOut,
@@ -99,8 +119,20 @@ const HELPERS = {
   setRsp,
   stackAddr,
   wrReg,
+  wrReg4,
+  wrReg8,
   CF,
   OF,
+  add4: ALU.add4,
+  or4: ALU.or4,
+  and4: ALU.and4,
+  sub4: ALU.sub4,
+  xor4: ALU.xor4,
+  add8: ALU.add8,
+  or8: ALU.or8,
+  and8: ALU.and8,
+  sub8: ALU.sub8,
+  xor8: ALU.xor8,
 };
 const HELPER_NAMES = Object.keys(HELPERS).join(", ");
 
@@ -110,9 +142,9 @@ function lit(v: number): string {
 
 /** A template body as JavaScript for one instruction: constants for the fields, TypeScript syntax removed. */
 export function jitBody(body: string, i: JitInsn): string {
-  const ea = `eaOf(cpu, regs, ${i.base}, ${i.index}, ${i.scale}, ${lit(i.disp)}, ${i.seg}, ${i.pfx}, next)`;
+  const ea = `eaOf(cpu, regs, ${i.base}, ${i.index}, ${i.scale}, ${lit(i.disp)}, ${i.seg}, ${i.pfx}, ${lit(i.next)})`;
   const lea = `leaOf(regs, ${i.base}, ${i.index}, ${i.scale}, ${lit(i.disp)}, ${i.pfx}, next)`;
-  return body
+  const js = body
     .replaceAll("$size", String(i.size))
     .replaceAll("$reg", String(i.reg))
     .replaceAll("$rm", String(i.rm))
@@ -126,75 +158,341 @@ export function jitBody(body: string, i: JitInsn): string {
     .replace(/([\w\])])!(?!=)/g, "$1")
     .replace(/(\b(?:let|const)\s+\w+)\s*:\s*(?:number|boolean)\b/g, "$1")
     .replace(/\b(shiftChanged|shiftHi|rotateFlags)\b/g, "ALU.$1")
-    .replace(/\bimulHi\b/g, "MULDIV.imulHi");
+    .replace(/\bimulHi\b/g, "MULDIV.imulHi")
+    .replace(/\/\/[^\n]*/g, "")
+    .replace(/\/\*.*?\*\//g, "");
+  return specialise(js);
 }
 
-/** The JavaScript source of a block's function (exported for tests and for reading). */
-export function blockSource(insns: readonly JitInsn[], b: JitBlockInfo): string {
-  const n = insns.length;
-  const last = insns[n - 1]!;
+// ---- specialisation: with the decoded fields constant, calls to the generic helpers that dispatch on a size or
+// an operation become calls to the helpers those dispatch to (small enough for V8 to inline). The semantics stay
+// the helpers'; only the dispatch is done here, once.
+
+const LITERAL = /^\(?-?\d+\)?$/;
+/** Constant expressions of decoded fields a body may bind to a `const` (digits and operators only). */
+const CONST_EXPR = /^[\d\s()<>=!&|+*-]+$/;
+
+function num(arg: string): number | undefined {
+  return LITERAL.test(arg) ? Number(arg.replace(/[()]/g, "")) : undefined;
+}
+
+/** Replaces each `const NAME = <constant expression>;` declared once in the body by its value. */
+function propagateConstants(src: string): string {
+  let out = src;
+  for (const m of src.matchAll(/\bconst (\w+) = ([^;\n]+);[ \t]*\n/g)) {
+    const [decl, name, expr] = m as unknown as [string, string, string];
+    if (!CONST_EXPR.test(expr)) continue;
+    if ((out.match(new RegExp(`\\b(?:const|let) ${name}\\b`, "g")) ?? []).length !== 1) continue;
+    const v = new Function(`return (${expr});`)() as number | boolean;
+    const text = typeof v === "boolean" ? String(v) : lit(v);
+    out = out.replace(decl, "").replace(new RegExp(`(?<![\\w$.])${name}(?![\\w$])`, "g"), text);
+  }
+  return out;
+}
+
+/** Rewrites every call `name(args)` for which `f` returns a replacement (args split at top-level commas). */
+function rewriteCalls(src: string, name: string, f: (args: string[]) => string | undefined): string {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const i = src.indexOf(`${name}(`, at);
+    if (i < 0) return out + src.slice(at);
+    const before = i > 0 ? src[i - 1]! : " ";
+    if (/[\w$.]/.test(before)) {
+      out += src.slice(at, i + name.length + 1);
+      at = i + name.length + 1;
+      continue;
+    }
+    const args: string[] = [];
+    let depth = 0;
+    let j = i + name.length + 1;
+    let start = j;
+    for (; j < src.length; j++) {
+      const c = src[j]!;
+      if (c === "(" || c === "[" || c === "{") depth++;
+      else if (c === ")" || c === "]" || c === "}") {
+        if (depth === 0) break;
+        depth--;
+      } else if (c === "," && depth === 0) {
+        args.push(src.slice(start, j).trim());
+        start = j + 1;
+      }
+    }
+    const lastArg = src.slice(start, j).trim();
+    if (lastArg !== "") args.push(lastArg);
+    const rep = f(args);
+    out += src.slice(at, i) + (rep ?? src.slice(i, j + 1));
+    at = j + 1;
+  }
+}
+
+/** An argument that may be dropped (no call, no assignment: evaluating it has no effect). */
+function pure(arg: string): boolean {
+  return !/[(=]/.test(arg);
+}
+
+function canonical(a: number): boolean {
+  return a >= -0x800000000000 && a < 0x800000000000;
+}
+
+/** The end (exclusive) of the bracket group opening at `i` (src[i] is `(`, `[` or `{`). */
+function groupEnd(src: string, i: number): number {
+  let depth = 0;
+  for (let j = i; j < src.length; j++) {
+    const c = src[j]!;
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+  }
+  throw new Error("jit: unbalanced template body");
+}
+
+function skipSpace(src: string, i: number): number {
+  while (i < src.length && /\s/.test(src[i]!)) i++;
+  return i;
+}
+
+/** The end (exclusive) of the statement starting at `i`: a block, an if statement, or up to its `;`. */
+function statementEnd(src: string, i: number): number {
+  i = skipSpace(src, i);
+  if (src[i] === "{") return groupEnd(src, i);
+  const m = /^if\s*\(/.exec(src.slice(i, i + 8));
+  if (m !== null) {
+    let j = statementEnd(src, groupEnd(src, i + m[0].length - 1));
+    const k = skipSpace(src, j);
+    if (/^else\b/.test(src.slice(k, k + 5))) j = statementEnd(src, k + 4);
+    return j;
+  }
+  let depth = 0;
+  for (let j = i; j < src.length; j++) {
+    const c = src[j]!;
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === ";" && depth === 0) return j + 1;
+  }
+  throw new Error("jit: statement without an end in a template body");
+}
+
+function constValue(expr: string): boolean | undefined {
+  const e = expr.trim();
+  if (e === "true" || e === "false") return e === "true";
+  return CONST_EXPR.test(e) && /[=<>!]/.test(e) ? Boolean(new Function(`return (${e});`)()) : undefined;
+}
+
+/** Removes the branches of `if` statements whose condition is a constant. */
+function foldIfs(src: string): string {
+  const re = /(?<![\w$.])if\s*\(/g;
+  for (let m = re.exec(src); m !== null; m = re.exec(src)) {
+    const open = m.index + m[0].length - 1;
+    const close = groupEnd(src, open);
+    const v = constValue(src.slice(open + 1, close - 1));
+    if (v === undefined) continue;
+    const thenEnd = statementEnd(src, close);
+    const k = skipSpace(src, thenEnd);
+    const hasElse = /^else\b/.test(src.slice(k, k + 5));
+    const end = hasElse ? statementEnd(src, k + 4) : thenEnd;
+    const kept = v ? src.slice(close, thenEnd) : hasElse ? src.slice(k + 4, end) : "";
+    src = `${src.slice(0, m.index)}${kept.trim() === "" ? ";" : kept}${src.slice(end)}`;
+    re.lastIndex = m.index;
+  }
+  return src;
+}
+
+/** Replaces `c ? x : y` whose condition c is a comparison of constants by the branch it takes. */
+function foldTernaries(src: string): string {
+  const re = /(?<![\w$.)\]])(\d+ [=!<>]=?=? \d+(?: (?:\|\||&&) \d+ [=!<>]=?=? \d+)*) \? /g;
+  for (let m = re.exec(src); m !== null; m = re.exec(src)) {
+    const v = constValue(m[1]!);
+    // Only a whole condition: what precedes it must not bind tighter than `?:` (an operator would).
+    const before = src.slice(0, m.index).trimEnd();
+    if (v === undefined || !/(^|[(,=:?[{])$/.test(before) || /[=!<>]=$/.test(before)) continue;
+    // x runs to the `:` of this `?` at depth 0; y to the first `,` `;` or closing bracket at depth 0.
+    let depth = 0;
+    let nested = 0;
+    let colon = -1;
+    let j = m.index + m[0].length;
+    for (; j < src.length; j++) {
+      const c = src[j]!;
+      if (c === "(" || c === "[" || c === "{") depth++;
+      else if (c === ")" || c === "]" || c === "}") depth--;
+      else if (depth === 0 && c === "?") nested++;
+      else if (depth === 0 && c === ":") {
+        if (nested === 0) {
+          colon = j;
+          break;
+        }
+        nested--;
+      }
+    }
+    if (colon < 0) continue;
+    depth = 0;
+    let end = colon + 1;
+    for (; end < src.length; end++) {
+      const c = src[end]!;
+      if (c === "(" || c === "[" || c === "{") depth++;
+      else if (c === ")" || c === "]" || c === "}") {
+        if (depth === 0) break;
+        depth--;
+      } else if (depth === 0 && (c === "," || c === ";" || c === "?" || c === ":")) break;
+    }
+    const x = src.slice(m.index + m[0].length, colon).trim();
+    const y = src.slice(colon + 1, end).trim();
+    src = `${src.slice(0, m.index)}(${v ? x : y})${src.slice(end)}`;
+    re.lastIndex = m.index;
+  }
+  return src;
+}
+
+function specialise(src: string): string {
+  let js = src;
+  for (let pass = 0; pass < 3; pass++) js = foldIfs(foldTernaries(propagateConstants(js)));
+  js = rewriteCalls(js, "eaOf", (a) => {
+    const [b, x, scale, disp, seg, pfx, next] = a.slice(2).map(num);
+    if (b === undefined || x === undefined || scale === undefined || disp === undefined) return undefined;
+    if (seg === undefined || pfx === undefined || next === undefined || seg >= 4 || (pfx & 8) !== 0)
+      return undefined;
+    if (b === 255 && x === 255) return lit(disp);
+    if (b === 16 && x === 255) return canonical(next + disp) ? lit(next + disp) : undefined;
+    if (b < 16 && x === 255) return `eaBase(cpu, regs, ${b}, ${lit(disp)}, ${pfx}, ${lit(next)})`;
+    if (b < 16 && x < 16)
+      return `eaBaseIndex(cpu, regs, ${b}, ${x}, ${scale}, ${lit(disp)}, ${pfx}, ${lit(next)})`;
+    return undefined;
+  });
+  js = rewriteCalls(js, "mmu.read", (a) => {
+    const size = num(a[1] ?? "");
+    return size === 1 || size === 2 || size === 4 || size === 8 ? `mmu.read${size * 8}(${a[0]})` : undefined;
+  });
+  js = rewriteCalls(js, "mmu.write", (a) => {
+    const size = num(a[1] ?? "");
+    if (size === 8) return `mmu.write64(${a[0]}, ${a[2]}, ${a[3]})`;
+    return (size === 1 || size === 2 || size === 4) && pure(a[3]!)
+      ? `mmu.write${size * 8}(${a[0]}, ${a[2]})`
+      : undefined;
+  });
+  js = rewriteCalls(js, "alu", (a) => {
+    const kind = num(a[1] ?? "");
+    const size = num(a[2] ?? "");
+    if (kind === undefined || size === undefined || !pure(a[7]!)) return undefined;
+    const fast = aluFastName(kind, size);
+    return fast === undefined ? undefined : `${fast}(${a[0]}, ${a[3]}, ${a[4]}, ${a[5]}, ${a[6]})`;
+  });
+  js = rewriteCalls(js, "wrReg", (a) => {
+    const size = num(a[2] ?? "");
+    if (size === 8) return `wrReg8(${a[0]}, ${a[1]}, ${a[3]}, ${a[4]})`;
+    return size === 4 && pure(a[4]!) ? `wrReg4(${a[0]}, ${a[1]}, ${a[3]})` : undefined;
+  });
+  return js;
+}
+
+function resumeAt(pc: string, pos: number, end: number, epoch: number): string {
+  return `cpu.blockResumePc = ${pc}; cpu.blockResumePos = ${pos}; cpu.blockResumeEnd = ${end}; cpu.blockResumeEpoch = ${epoch};`;
+}
+
+/** The JavaScript source of a region's function (exported for tests and for reading). */
+export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo): string {
+  const rips: string[] = [];
+  const pos: number[] = [];
+  const ends: number[] = [];
+  const within: number[] = [];
+  const index = new Map<number, number>();
+  for (const [i, b] of blocks.entries()) index.set(b.insns[0]!.rip, i);
   const out: string[] = [];
+  const body: string[] = [];
+  const commit = "cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ins); cpu.lastInsnClass = lc;";
+  let k = 0;
+  blocks.forEach((b, i) => {
+    const n = b.insns.length;
+    const last = b.insns[n - 1]!;
+    const full = n === b.length;
+    body.push(`case ${i}: {`, `if (ins + ${n} > left) break;`, `pc = ${lit(last.next)};`);
+    b.insns.forEach((ins, j) => {
+      const tpl = BODY.get(ins.op);
+      if (tpl === undefined) throw new Error(`no template for op ${ins.op}`);
+      rips.push(lit(ins.rip));
+      pos.push(b.offset + j);
+      ends.push(b.offset + b.length);
+      within.push(j);
+      body.push(
+        `k = ${k};`,
+        `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; do {`,
+        jitBody(tpl, ins),
+        "} while (false); }",
+        `cyc += ${lit(ins.cost)};`,
+      );
+      if (ins.stores) {
+        // A store into the region's code frame: the rest of the block runs in the interpreter, decoded anew.
+        const rest = j + 1 < b.length;
+        body.push(
+          `if (codeGen[${r.frame}] !== ${r.gen}) {`,
+          `ins += ${j + 1}; lc = ${ins.cls};`,
+          rest ? `pc = ${lit(ins.next)};` : "",
+          commit,
+          "cpu.rip = pc;",
+          rest ? resumeAt("pc", b.offset + j + 1, b.offset + b.length, r.epoch) : "cpu.blockResumePc = NaN;",
+          "return ins; }",
+        );
+      }
+      k++;
+    });
+    body.push(`ins += ${n}; lc = ${last.cls};`);
+    if (!full) {
+      // The table block goes on past the compiled prefix: the interpreter runs the rest at its positions.
+      body.push(
+        commit,
+        "cpu.rip = pc;",
+        resumeAt("pc", b.offset + n, b.offset + b.length, r.epoch),
+        "return ins;",
+      );
+    } else {
+      for (const t of b.succ) {
+        const to = index.get(t);
+        if (to !== undefined) body.push(`if (pc === ${lit(t)}) { bb = ${to}; continue; }`);
+      }
+      body.push("break;");
+    }
+    body.push("}");
+  });
   out.push(
     `const { ${HELPER_NAMES} } = H;`,
-    `const RIPS = [${insns.map((i) => lit(i.rip)).join(", ")}];`,
-    "return function block(cpu) {",
+    `const RIPS = [${rips.join(", ")}];`,
+    `const POS = new Int32Array([${pos.join(", ")}]);`,
+    `const END = new Int32Array([${ends.join(", ")}]);`,
+    `const WITHIN = new Int32Array([${within.join(", ")}]);`,
+    "return function region(cpu, left) {",
     "const regs = cpu.regs, lf = cpu.lf, mmu = cpu.mmu, fault = cpu.fault;",
     "const pred = cpu.predictor, CTR = pred.counter, TGT = pred.target;",
     "const codeGen = mmu.phys.codeGen;",
-    `const PEN = ${b.penalty};`,
+    `const PEN = ${r.penalty};`,
     "const user = mmu.user;",
-    `let cyc = 0, k = 0, pc = ${lit(last.next)};`,
+    `let cyc = 0, ins = 0, k = 0, bb = 0, lc = cpu.lastInsnClass, pc = ${lit(blocks[0]!.insns[0]!.rip)};`,
     "try {",
-  );
-  insns.forEach((ins, k) => {
-    const body = BODY.get(ins.op);
-    if (body === undefined) throw new Error(`no template for op ${ins.op}`);
-    out.push(
-      `k = ${k};`,
-      `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; do {`,
-      jitBody(body, ins),
-      "} while (false); }",
-      `cyc += ${lit(ins.cost)};`,
-    );
-    if (ins.stores && k < n - 1) {
-      // A store into the block's own code frame: the rest runs in the interpreter, decoded anew.
-      out.push(
-        `if (codeGen[${b.frame}] !== ${b.gen}) {`,
-        `cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ${k + 1});`,
-        `cpu.rip = ${lit(ins.next)};`,
-        `cpu.blockResumePc = ${lit(ins.next)}; cpu.blockResumePos = ${b.offset + k + 1};`,
-        `cpu.blockResumeEnd = ${b.offset + b.length}; cpu.blockResumeEpoch = ${b.epoch};`,
-        `return ${k + 1}; }`,
-      );
-    }
-  });
-  out.push(
+    "for (;;) {",
+    "switch (bb) {",
+    ...body,
+    "}",
+    "break;",
+    "}",
     "} catch (e) {",
-    "cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, k);",
+    "ins += WITHIN[k];",
+    commit,
     "cpu.rip = RIPS[k];",
     "if (e !== FAULT) throw e;",
     // The interpreter runs the faulting instruction again (it changed nothing) and delivers the fault.
-    `cpu.blockResumePc = RIPS[k]; cpu.blockResumePos = ${b.offset} + k;`,
-    `cpu.blockResumeEnd = ${b.offset + b.length}; cpu.blockResumeEpoch = ${b.epoch};`,
-    "return k; }",
-    `cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ${n});`,
+    `cpu.blockResumePc = RIPS[k]; cpu.blockResumePos = POS[k]; cpu.blockResumeEnd = END[k]; cpu.blockResumeEpoch = ${r.epoch};`,
+    "return ins; }",
+    commit,
     "cpu.rip = pc;",
-    `cpu.lastInsnClass = ${last.cls};`,
+    "cpu.blockResumePc = NaN;",
+    "return ins;",
+    "};",
   );
-  if (n < b.length) {
-    out.push(
-      `cpu.blockResumePc = pc; cpu.blockResumePos = ${b.offset + n};`,
-      `cpu.blockResumeEnd = ${b.offset + b.length}; cpu.blockResumeEpoch = ${b.epoch};`,
-    );
-  } else {
-    out.push("cpu.blockResumePc = NaN;");
-  }
-  out.push(`return ${n};`, "};");
   return out.join("\n");
 }
 
-/** Compiles a block (new Function: the code is made here from the templates and decoded constants only). */
-export function compileBlock(insns: readonly JitInsn[], b: JitBlockInfo): JitBlockFn {
-  const factory = new Function("H", blockSource(insns, b)) as (h: typeof HELPERS) => JitBlockFn;
+/** Compiles a region (new Function: the code is made here from the templates and decoded constants only). */
+export function compileRegion(blocks: readonly JitRegionBlock[], r: JitRegionInfo): JitBlockFn {
+  const factory = new Function("H", regionSource(blocks, r)) as (h: typeof HELPERS) => JitBlockFn;
   return factory(HELPERS);
 }

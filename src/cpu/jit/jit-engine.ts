@@ -2,17 +2,26 @@
 // instruction budget has room for all of it); everything else runs in the interpreter, one table block at a time.
 // Both engines charge the block table's per-position costs, so cycles and counts are those of the interpreter.
 import type { Cpu, StopReason } from "../cpu.ts";
-import { DecodedInsns } from "../decoded.ts";
+import { DecodedInsns, Op } from "../decoded.ts";
 import { decodeInsn, MAX_INSN_LENGTH, specialize } from "../decoder.ts";
 import { FAULT } from "../fault.ts";
 import { execute, JIT_YIELD } from "../interpreter.ts";
 import { ACC_FETCH } from "../mmu.ts";
-import { compileBlock, JIT_OPS, type JitBlockFn, type JitInsn } from "./compile-block.ts";
+import {
+  compileRegion,
+  JIT_OPS,
+  type JitBlockFn,
+  type JitInsn,
+  type JitRegionBlock,
+} from "./compile-block.ts";
 
 /** A block entry is compiled on its HOT-th visit (entries seen fewer times run in the interpreter). */
 export const HOT = 4;
-/** Compiled blocks shorter than this are run by the JIT only when reached from another compiled block. */
+/** Compiled regions shorter than this are run by the JIT only when reached from another compiled region. */
 export const MIN_YIELD = 6;
+/** A region holds at most this many table blocks and compiled instructions. */
+export const MAX_REGION_BLOCKS = 48;
+export const MAX_REGION_INSNS = 768;
 
 const BUDGET: StopReason = Object.freeze({ kind: "budget" }) as StopReason;
 
@@ -64,17 +73,20 @@ export class JitCache {
     this.slotState.fill(0);
   }
 
-  /** The instructions of the table block at `e` that the JIT compiles: up to the first op without a template. */
-  collect(cpu: Cpu, e: JitEntry, pa: number): JitInsn[] {
+  /**
+   * The instructions of the table block entered at `linear` (physical `pa`, pool positions from `offset`, `length`
+   * of them) that the JIT compiles: up to the first op without a template.
+   */
+  collect(cpu: Cpu, linear: number, pa: number, offset: number, length: number): JitInsn[] {
     const out: JitInsn[] = [];
     const d = this.d;
     const bytes = cpu.mmu.bytes;
     const pool = cpu.blocks.pool;
-    const pageEnd = e.linear - (e.linear & 4095) + 4096;
-    if (cpu.natives.has(e.linear) || cpu.probes.has(e.linear)) return out;
-    let a = e.linear;
-    for (let k = 0; k < e.length; k++) {
-      const p = pa + (a - e.linear);
+    const pageEnd = linear - (linear & 4095) + 4096;
+    if (cpu.natives.has(linear) || cpu.probes.has(linear)) return out;
+    let a = linear;
+    for (let k = 0; k < length; k++) {
+      const p = pa + (a - linear);
       const m = Math.min(MAX_INSN_LENGTH, pageEnd - a);
       this.buf.fill(0);
       this.buf.set(bytes.subarray(p, p + m), 0);
@@ -104,7 +116,7 @@ export class JitCache {
         rip: a,
         next: a + len,
         slot: (p ^ (p >>> 15)) & 0x7fff /* ICACHE_MASK */,
-        cost: pool[e.offset + k]!,
+        cost: pool[offset + k]!,
         cls: d.cls[0]!,
         stores: d.stores[0]! > 0,
       });
@@ -113,18 +125,83 @@ export class JitCache {
     return out;
   }
 
+  /**
+   * Compiles the region entered at `e`: its table block and, transitively, the table blocks in the same code page
+   * that its blocks may go to directly (branch targets, fall-through, the instruction after a CALL for the RET
+   * that comes back) and that the block table has priced already. Same page, so the entry's translation and the
+   * frame's code generation hold for all of them.
+   */
   compile(cpu: Cpu, e: JitEntry, pa: number): void {
-    const insns = this.collect(cpu, e, pa);
-    e.jitLength = insns.length;
-    // The interpreter does not stop for a block it cannot compile, nor for a short one: leaving and re-entering
-    // the interpreter costs more than the JIT saves on a few instructions (the kernel's entry path).
-    if (insns.length < MIN_YIELD) this.slotState[(pa ^ (pa >>> 15)) & 0x7fff /* ICACHE_MASK */] = 2;
-    if (insns.length === 0) return;
+    const blocks = cpu.blocks;
     const frame = pa >>> 12;
-    cpu.mmu.phys.markCode(frame); // the block is code now: the first write to its frame bumps codeGen
-    e.fn = compileBlock(insns, {
-      offset: e.offset,
-      length: e.length,
+    const pageLin = e.linear - (e.linear & 4095);
+    const pagePa = pa - (pa & 4095);
+    const region: JitRegionBlock[] = [];
+    const ends: number[] = [];
+    const seen = new Set<number>();
+    const retTargets: number[] = [];
+    const queue = [e.linear];
+    let total = 0;
+    while (queue.length > 0 && region.length < MAX_REGION_BLOCKS && total < MAX_REGION_INSNS) {
+      const lin = queue.shift()!;
+      if (seen.has(lin)) continue;
+      seen.add(lin);
+      let offset = e.offset;
+      let length = e.length;
+      const bpa = pagePa + (lin - pageLin);
+      if (lin !== e.linear) {
+        const id = blocks.find(bpa, e.gen);
+        if (id < 0 || blocks.entryLinear[id] !== lin) continue;
+        offset = blocks.offset[id]!;
+        length = blocks.length[id]!;
+      }
+      const insns = this.collect(cpu, lin, bpa, offset, length);
+      if (insns.length === 0) {
+        if (lin === e.linear) break;
+        continue;
+      }
+      total += insns.length;
+      const last = insns[insns.length - 1]!;
+      const succ: number[] = [];
+      if (insns.length === length) {
+        const target = last.next + last.immLo;
+        switch (last.op) {
+          case Op.JCC:
+            succ.push(target, last.next);
+            break;
+          case Op.JMP_REL:
+            succ.push(target);
+            break;
+          case Op.CALL_REL:
+            succ.push(target);
+            retTargets.push(last.next);
+            break;
+          case Op.CALL_RM:
+            retTargets.push(last.next);
+            ends.push(region.length);
+            break;
+          case Op.RET:
+          case Op.JMP_RM:
+            ends.push(region.length);
+            break;
+          default:
+            succ.push(last.next);
+        }
+      }
+      region.push({ insns, offset, length, succ });
+      for (const t of succ) if (t >= pageLin && t < pageLin + 4096) queue.push(t);
+      for (const t of retTargets) if (t >= pageLin && t < pageLin + 4096) queue.push(t);
+    }
+    // A RET or an indirect branch may go to any place a CALL of the region returns to.
+    for (const i of ends) region[i] = { ...region[i]!, succ: retTargets };
+    e.jitLength = region.length > 0 ? region[0]!.insns.length : 0;
+    // The interpreter does not stop for a region it cannot compile, nor for a short one: leaving and re-entering
+    // the interpreter costs more than the JIT saves on a few instructions (the kernel's entry path).
+    if (total < MIN_YIELD && region.length <= 1 && !region[0]?.succ.includes(e.linear))
+      this.slotState[(pa ^ (pa >>> 15)) & 0x7fff /* ICACHE_MASK */] = 2;
+    if (region.length === 0) return;
+    cpu.mmu.phys.markCode(frame); // the region is code now: the first write to its frame bumps codeGen
+    e.fn = compileRegion(region, {
       epoch: this.epoch,
       frame,
       gen: e.gen,
@@ -203,7 +280,7 @@ export function executeJit(cpu: Cpu, max: number): StopReason {
       if (e !== undefined) {
         const fn = e.fn;
         if (fn !== null && e.jitLength <= left) {
-          n += fn(cpu);
+          n += fn(cpu, left);
           prev = e;
           continue;
         }
