@@ -9,6 +9,13 @@ import { WORKLOADS } from "../workload/index.ts";
 import type { FilterMode } from "./compare.ts";
 import { isDesignFile } from "./design-file.ts";
 import { readInputText } from "./input-file.ts";
+import {
+  BUILT_IN_POLICIES,
+  isPolicyDesign,
+  loadPolicy,
+  PolicyFileError,
+  SECCOMP_POLICY_PREFIX,
+} from "./policy-file.ts";
 import { listProfiles } from "./profile.ts";
 
 export type Flavour = "linux-3.1" | "linux-generic" | "linux-generic+pti";
@@ -172,11 +179,25 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
     if (typeof x !== "string" || x === "")
       return fail(path, `must be a design id, "all" or a design file, got ${describe(x)}`);
     if (x === "all" || known.includes(x)) return x;
+    if (isPolicyDesign(x)) {
+      const name = x.slice(SECCOMP_POLICY_PREFIX.length);
+      const spec = BUILT_IN_POLICIES.has(name) || name === "" ? x : `${SECCOMP_POLICY_PREFIX}${abs(name)}`;
+      try {
+        loadPolicy(spec);
+      } catch (e) {
+        if (e instanceof PolicyFileError) fail(path, e.message);
+        throw e;
+      }
+      return spec;
+    }
     if (isDesignFile(x)) {
       if (!existsSync(abs(x))) fail(path, `design file ${x} does not exist`);
       return abs(x);
     }
-    return fail(path, `unknown design ${describe(x)} (known: ${known.join(", ")}, all, or a .ts/.js file)`);
+    return fail(
+      path,
+      `unknown design ${describe(x)} (known: ${known.join(", ")}, all, seccomp-policy:NAME|FILE, or a .ts/.js file)`,
+    );
   });
   const expanded = designs.flatMap((d) => (d === "all" ? known : [d]));
   const designList = ["none", ...new Set(expanded.filter((d) => d !== "none"))];
@@ -275,7 +296,11 @@ export function baselineOf(config: PointConfig): PointConfig {
 /** Built-in designs that add entry code: linux-generic cannot take them (Machine.boot refuses). */
 function needsLinux31(design: string): boolean {
   return (
-    design !== "none" && design !== "seccomp-bpf" && design !== "seccomp-bpf-args" && design !== "ptrace"
+    design !== "none" &&
+    !isPolicyDesign(design) &&
+    design !== "seccomp-bpf" &&
+    design !== "seccomp-bpf-args" &&
+    design !== "ptrace"
   );
 }
 

@@ -10,6 +10,7 @@ import { cgroupPathAt, deniesOnMachine, deniesProbe } from "./compare.ts";
 import { isDesignFile, loadDesignFile } from "./design-file.ts";
 import { DENIABLE_NRS, type PointConfig } from "./experiment.ts";
 import { INPUT_LIMITS, readInputFile } from "./input-file.ts";
+import { ensurePolicyDesign, isPolicyDesign } from "./policy-file.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
 import { loadProfileFile } from "./profile-file.ts";
 import { replayLog } from "./run-replay.ts";
@@ -72,6 +73,13 @@ export function expectDesignHashes(hashes: Iterable<readonly [string, string | n
  * each worker has its own registry), refused if its bytes are no longer those the sweep recorded.
  */
 export async function pointDesignId(design: string): Promise<string> {
+  if (isPolicyDesign(design)) {
+    const p = ensurePolicyDesign(design);
+    const want = recordedSha256.get(design);
+    if (want !== undefined && want !== p.sha256)
+      throw new Error(`${p.path}: the policy changed since the sweep recorded its hash`);
+    return design;
+  }
   if (!isDesignFile(design)) return design;
   return (await loadDesignFile(design, { expectSha256: recordedSha256.get(design) })).id;
 }
