@@ -13,6 +13,7 @@ import { INPUT_LIMITS, readInputFile } from "./input-file.ts";
 import { ensurePolicyDesign, isPolicyDesign } from "./policy-file.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
 import { loadProfileFile } from "./profile-file.ts";
+import { runApplication } from "./run-application.ts";
 import { replayLog } from "./run-replay.ts";
 import { runWorkload } from "./run-workload.ts";
 
@@ -110,6 +111,17 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
   if (!designIds().includes(design)) throw new Error(`unknown design "${design}"`);
   const profile = profileOf(c.profile);
   const deniedErrno = ERRNO[c.errno];
+  if (c.application !== undefined) {
+    if (c.policy !== undefined) ensurePolicyDesign(c.policy);
+    const r = runApplication(c, c.application, design, profile, deniedErrno);
+    if (r.exitCode !== 0)
+      throw new Error(
+        `${c.application.argv.join(" ")}: ${r.signal !== null ? `killed by signal ${r.signal}` : `exit status ${r.exitCode}`}` +
+          `${r.stderr !== "" ? `: ${r.stderr.trim().split("\n").slice(-2).join(" / ").slice(0, 300)}` : ""}`,
+      );
+    const { exitCode: _e, signal: _s, stdout: _o, stderr: _r, deniedNumbers: _d, ...m } = r;
+    return m;
+  }
   if (c.workload.startsWith("trace:")) {
     const log = parseStrace(
       readInputFile(c.workload.slice("trace:".length), { what: "strace log", maxBytes: INPUT_LIMITS.trace }),
