@@ -90,8 +90,14 @@ describe("text policies", () => {
     ["default allow\nerrno EWHAT read", 't.policy:2: errno: "EWHAT" is not an errno'],
     ["default allow\nerrno 4096 read", 't.policy:2: errno: "4096" is not an errno'],
     ["default allow\nallow read arg6 == 1", "t.policy:2: expected a condition argN (N 0..5)"],
-    ["default allow\nallow read arg0 =< 1", 't.policy:2: arg0: expected one of == != < <= > >= or &, got "=<"'],
-    ["default allow\nallow read arg0 == 18446744073709551616", "t.policy:2: arg0: the value must be a number"],
+    [
+      "default allow\nallow read arg0 =< 1",
+      't.policy:2: arg0: expected one of == != < <= > >= or &, got "=<"',
+    ],
+    [
+      "default allow\nallow read arg0 == 18446744073709551616",
+      "t.policy:2: arg0: the value must be a number",
+    ],
     ["default allow\nallow read arg0 & 0x3 == 0x4", "can never hold"],
     ["default allow\nallow read arg0 == 1 arg0 == 2", "arg0 is compared twice"],
     ["default allow\nallow read\nerrno EPERM read", "t.policy:3: read already has an unconditional rule"],
@@ -105,7 +111,9 @@ describe("text policies", () => {
   });
 
   it("refuses a line over the limit and a NUL byte, naming the line", () => {
-    expect(() => parsePolicyText(`default allow\n# ${"x".repeat(5000)}`, "t")).toThrow("t:2: line longer than");
+    expect(() => parsePolicyText(`default allow\n# ${"x".repeat(5000)}`, "t")).toThrow(
+      "t:2: line longer than",
+    );
     expect(() => parsePolicyText("default allow\nallow read\0", "t")).toThrow("t:2: NUL byte");
   });
 });
@@ -140,7 +148,10 @@ describe("Docker profiles", () => {
 
   it.each([
     ["[]", "x.json: (top level): must be an object"],
-    ['{"defaultAction": "SCMP_ACT_NOPE", "syscalls": []}', 'x.json: defaultAction: unknown action "SCMP_ACT_NOPE"'],
+    [
+      '{"defaultAction": "SCMP_ACT_NOPE", "syscalls": []}',
+      'x.json: defaultAction: unknown action "SCMP_ACT_NOPE"',
+    ],
     ['{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [], "extra": 1}', "x.json: extra: is not a field"],
     [
       '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}',
@@ -150,7 +161,10 @@ describe("Docker profiles", () => {
       '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_LIKE"}]}]}',
       "x.json: syscalls[0].args[0].op: must be one of",
     ],
-    ['{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": [], "action": "SCMP_ACT_ALLOW"}]}', "syscalls[0].names"],
+    [
+      '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": [], "action": "SCMP_ACT_ALLOW"}]}',
+      "syscalls[0].names",
+    ],
     ["{", "x.json: not valid JSON"],
   ])("refuses %s", (text, message) => {
     expect(() => parseDockerProfile(text, "x.json")).toThrow(message);
