@@ -196,7 +196,8 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
     if (x === "all" || known.includes(x)) return x;
     if (isPolicyDesign(x)) {
       const name = x.slice(SECCOMP_POLICY_PREFIX.length);
-      const spec = BUILT_IN_POLICIES.has(name) || name === "" ? x : `${SECCOMP_POLICY_PREFIX}${abs(name)}`;
+      const spec =
+        BUILT_IN_POLICIES.has(name) || !/[/.]/.test(name) ? x : `${SECCOMP_POLICY_PREFIX}${abs(name)}`;
       try {
         loadPolicy(spec);
       } catch (e) {
@@ -290,9 +291,7 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
       policies: list("policies", (x, path) => {
         if (typeof x !== "string" || x === "")
           return fail(path, `must be a policy name or file, got ${describe(x)}`);
-        const spec = BUILT_IN_POLICIES.has(x)
-          ? `${SECCOMP_POLICY_PREFIX}${x}`
-          : `${SECCOMP_POLICY_PREFIX}${abs(x)}`;
+        const spec = `${SECCOMP_POLICY_PREFIX}${BUILT_IN_POLICIES.has(x) || !/[/.]/.test(x) ? x : abs(x)}`;
         try {
           loadPolicy(spec);
         } catch (e) {

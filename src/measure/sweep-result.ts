@@ -121,7 +121,9 @@ export function validateResult(raw: unknown, where: string): SweepResult {
   str("id", raw.id, HEX16, "16 hex digits");
   str("experiment", raw.experiment, NAME, "a name (1..200 printable characters)");
   str("baseline", raw.baseline, HEX16, "16 hex digits");
-  str("designId", raw.designId, ID, "a design id");
+  // a seccomp policy's id names its file: seccomp-policy:PATH
+  if (!(typeof raw.designId === "string" && isPolicyDesign(raw.designId) && raw.designId.length <= 4096))
+    str("designId", raw.designId, ID, "a design id");
 
   const c = raw.config;
   if (!isRecord(c)) return fail("config", `must be an object, got ${describe(c)}`);
