@@ -222,6 +222,16 @@ describe("the compiled filter", () => {
       }
   });
 
+  it("has the sizes docs/seccomp.md gives (rules, BPF instructions, numbers a linux-3.1 bitmap allows)", () => {
+    const size = (name: string) => {
+      const p = load(name);
+      return [p.rules.length, compilePolicy(p).length, policyAllowSet(p, 310).allowed.size, p.skippedNames.length];
+    };
+    expect(size("docker-default.json")).toEqual([316, 677, 263, 61]);
+    expect(size("systemd-system-service.policy")).toEqual([299, 606, 266, 0]);
+    expect(size("browser-like.policy")).toEqual([114, 348, 93, 0]);
+  });
+
   it("lays out jumps longer than 255 instructions through ja", () => {
     // 200 conditional rules for one call: the block is longer than a jt/jf byte can skip
     const lines = ["default errno EPERM"];
