@@ -730,14 +730,17 @@ export function overheadByApplicationSpec(results: readonly SweepResult[], o: Fi
       },
     },
     spec: {
-      width: Math.max(
-        o.width,
-        60 * uniq(rows.map((r) => r.application)).length * Math.max(1, designs.length / 6),
-      ),
+      width: Math.max(o.width, 8 * uniq(rows.map((r) => r.application)).length * designs.length),
       height: o.height,
       mark: { type: "bar" },
       encoding: {
-        x: { field: "application", type: "nominal", title: null, sort: uniq(rows.map((r) => r.application)) },
+        x: {
+          field: "application",
+          type: "nominal",
+          title: null,
+          sort: uniq(rows.map((r) => r.application)),
+          axis: { labelAngle: 0 },
+        },
         xOffset: { field: "design", type: "nominal", sort: designs },
         y: { field: "overhead", type: "quantitative", ...yAxis("overhead against none (%)", values, log) },
         color: {
@@ -746,6 +749,7 @@ export function overheadByApplicationSpec(results: readonly SweepResult[], o: Fi
           title: "design",
           sort: designs,
           scale: { scheme: "tableau20" },
+          legend: { labelLimit: 400 },
         },
       },
     },
