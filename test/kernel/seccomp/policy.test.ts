@@ -225,7 +225,12 @@ describe("the compiled filter", () => {
   it("has the sizes docs/seccomp.md gives (rules, BPF instructions, numbers a linux-3.1 bitmap allows)", () => {
     const size = (name: string) => {
       const p = load(name);
-      return [p.rules.length, compilePolicy(p).length, policyAllowSet(p, 310).allowed.size, p.skippedNames.length];
+      return [
+        p.rules.length,
+        compilePolicy(p).length,
+        policyAllowSet(p, 310).allowed.size,
+        p.skippedNames.length,
+      ];
     };
     expect(size("docker-default.json")).toEqual([316, 677, 263, 61]);
     expect(size("systemd-system-service.policy")).toEqual([299, 606, 266, 0]);
