@@ -1,7 +1,7 @@
 // seccomp-policy:NAME: a real filter policy (Docker's default profile, systemd's @system-service, browser-like, or
 // the user's own policy or compiled filter) as the filter every task outside the root cgroup runs: the container or
-// service a supervisor confined before exec. A task in the root cgroup is unconfined and runs the fast path. A
-// cgroup that also denies numbers through syscalls.deny gets seccomp-bpf's deny filter stacked on top of the
+// service a supervisor confined before exec. A task in the root cgroup is unconfined and runs the fast path
+// (unless the root cgroup denies numbers itself: then only seccomp-bpf's deny filter). A cgroup that also denies numbers through syscalls.deny gets seccomp-bpf's deny filter stacked on top of the
 // policy (stacked filters: the most restrictive action wins), so the design still answers the cgroup's own policy.
 //
 // As in seccomp-bpf, swapping a running task's filters is this model's control plane, not the kernel's (a filter
@@ -61,6 +61,17 @@ export function seccompPolicyDesign(p: CompiledPolicyFilter): Design {
     return n;
   };
 
+  const denyOnly = new Map<string, SeccompFilterNode>();
+  const denyOnlyFor = (denied: readonly number[]): SeccompFilterNode => {
+    const key = denied.join(",");
+    let n = denyOnly.get(key);
+    if (n === undefined) {
+      n = attach(null, prepare(denyFilter(denied, h().deniedErrno), "the cgroup's deny filter"));
+      denyOnly.set(key, n);
+    }
+    return n;
+  };
+
   /** Re-base the task's own filters on its cgroup's: the policy outside the root cgroup, nothing inside it. */
   const sync = (task: Task): void => {
     if (task.exited || task.seccompMode === SECCOMP_MODE_STRICT) return;
@@ -68,7 +79,10 @@ export function seccompPolicyDesign(p: CompiledPolicyFilter): Design {
     const cg = k.hierarchy.cgroupOf(task);
     const own: SeccompFilterNode[] = [];
     for (let f = task.seccompFilter; f && !designNodes.has(f); f = f.prev) own.push(f);
-    let head: SeccompFilterNode | null = cg === k.hierarchy.root ? null : nodeFor(cg.deniedList());
+    const denied = cg.deniedList();
+    // the root cgroup is not confined by the policy, but what it denies through syscalls.deny is still denied
+    let head: SeccompFilterNode | null =
+      cg !== k.hierarchy.root ? nodeFor(denied) : denied.length > 0 ? denyOnlyFor(denied) : null;
     for (const f of own.reverse()) {
       const r = attachPrepared(head, f.prog, CACHE_GEOMETRY_3_1);
       if (!r.ok) throw new Error(`${p.id}: re-stacking task ${task.pid}'s filter: ${r.reason}`);
