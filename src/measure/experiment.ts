@@ -288,18 +288,23 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
         if (typeof x !== "boolean") fail(path, `must be true or false, got ${describe(x)}`);
         return x as boolean;
       }),
-      policies: list("policies", (x, path) => {
-        if (typeof x !== "string" || x === "")
-          return fail(path, `must be a policy name or file, got ${describe(x)}`);
-        const spec = `${SECCOMP_POLICY_PREFIX}${BUILT_IN_POLICIES.has(x) || !/[/.]/.test(x) ? x : abs(x)}`;
-        try {
-          loadPolicy(spec);
-        } catch (e) {
-          if (e instanceof PolicyFileError) fail(path, e.message);
-          throw e;
-        }
-        return spec;
-      }),
+      // only for app: workloads (or when given): other experiments keep their axes as they were
+      ...(workloads.some((w) => w.startsWith("app:")) || axes.policies !== undefined
+        ? {
+            policies: list("policies", (x, path) => {
+              if (typeof x !== "string" || x === "")
+                return fail(path, `must be a policy name or file, got ${describe(x)}`);
+              const spec = `${SECCOMP_POLICY_PREFIX}${BUILT_IN_POLICIES.has(x) || !/[/.]/.test(x) ? x : abs(x)}`;
+              try {
+                loadPolicy(spec);
+              } catch (e) {
+                if (e instanceof PolicyFileError) fail(path, e.message);
+                throw e;
+              }
+              return spec;
+            }),
+          }
+        : {}),
     },
     ...(Object.keys(applications).length > 0 ? { applications } : {}),
   };

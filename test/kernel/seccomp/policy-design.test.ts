@@ -10,7 +10,7 @@ import { getProfile } from "../../../src/measure/profile.ts";
 
 const SETUID = fileURLToPath(new URL("../../fixtures/bin/sowa-setuid", import.meta.url));
 const profile = getProfile("sandybridge-2011");
-const run = (o: { design?: string; cgroup?: string; policy?: string }) =>
+const run = (o: { design?: string; cgroup?: string; policy?: string; deny?: string[] }) =>
   runExec({ program: SETUID, args: ["10"], profile, deniedErrno: 1, ...o });
 
 describe("seccomp-policy designs", () => {
@@ -30,6 +30,10 @@ describe("seccomp-policy designs", () => {
     const root = run({ design: "seccomp-policy:browser-like" });
     expect(root.stdout).toBe("setuid(0) x 10, 0 failed\n");
     expect(browser.sysCycles).toBeGreaterThan(root.sysCycles);
+    // what a cgroup denies through syscalls.deny is denied too: in the root cgroup, and on top of the policy
+    const denyRoot = { design: "seccomp-policy:docker-default", cgroup: "/", deny: ["setuid"] };
+    expect(run(denyRoot).stdout).toBe("setuid(0) x 10, 10 failed\n");
+    expect(run({ ...denyRoot, cgroup: "/app" }).stdout).toBe("setuid(0) x 10, 10 failed\n");
   });
 
   it("gives a cgroup design the policy's allow set through cgroupfs, argument-checked calls allowed", () => {
