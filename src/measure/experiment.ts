@@ -210,10 +210,7 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
       if (!existsSync(abs(x))) fail(path, `design file ${x} does not exist`);
       return abs(x);
     }
-    return fail(
-      path,
-      `unknown design ${describe(x)} (known: ${known.join(", ")}, all, seccomp-policy:NAME|FILE, or a .ts/.js file)`,
-    );
+    return fail(path, `unknown design ${describe(x)} (known: ${known.join(", ")}, all, or a .ts/.js file)`);
   });
   const expanded = designs.flatMap((d) => (d === "all" ? known : [d]));
   const designList = ["none", ...new Set(expanded.filter((d) => d !== "none"))];
