@@ -4,8 +4,7 @@
 // architecture (Go's name, "amd64"), includes.caps (all needed) / excludes.caps (any excludes) against the
 // container's capabilities, includes.minKernel against the kernel version. Names x86_64 lacks (other
 // architectures' calls) are skipped and listed, as libseccomp skips names it cannot resolve for the arch.
-import { errnoName } from "../errno-names.ts";
-import { SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_THREAD } from "./actions.ts";
+import { SECCOMP_RET_KILL_THREAD } from "./actions.ts";
 import {
   actionValue,
   MAX_CONDITIONS,
@@ -235,9 +234,4 @@ export function parseDockerProfile(
     skippedNames: [...skipped].sort(),
     excludedRules: excluded,
   };
-}
-
-/** `ERRNO(EPERM)`-style text for an action value (messages and summaries). */
-export function describeErrnoAction(action: number): string {
-  return (action & 0xffff0000) === SECCOMP_RET_ERRNO ? `errno ${errnoName(action & 0xffff)}` : "";
 }
