@@ -46,6 +46,7 @@ interface ExecCliOptions {
   design: string;
   cgroup?: string;
   deny?: string;
+  policy?: string;
   errno: string;
   file: string[];
   stdin?: string;
@@ -623,6 +624,10 @@ export function registerCommands(program: Command): void {
     )
     .option("--cgroup <path>", "start the program in this syscalls cgroup (created if missing)")
     .option("--deny <list>", "comma-separated syscall names or numbers the --cgroup denies")
+    .option(
+      "--policy <name|file>",
+      "the --cgroup denies every number outside this seccomp policy's allow set (docker-default, systemd-system-service, browser-like, or a .json/.policy file)",
+    )
     .option("--errno <name>", "what a denied call returns: ENOSYS or EPERM", "ENOSYS")
     .option("--file <host:guest[:rw]>", "make a host file visible in the guest (repeatable)", collect, [])
     .option(
@@ -666,6 +671,7 @@ export function registerCommands(program: Command): void {
         ...(o.root !== undefined ? { root: o.root } : {}),
         ...(o.cgroup !== undefined ? { cgroup: o.cgroup } : {}),
         ...(o.deny !== undefined ? { deny: o.deny.split(",").filter((x) => x.trim() !== "") } : {}),
+        ...(o.policy !== undefined ? { policy: o.policy } : {}),
         ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
         ...(cpus !== undefined ? { cpus } : {}),
       });

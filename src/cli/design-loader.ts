@@ -9,6 +9,7 @@ import {
   loadedDesignById,
   type ResolvedDesign,
 } from "../measure/design-file.ts";
+import { ensurePolicyDesign, isPolicyDesign, PolicyFileError } from "../measure/policy-file.ts";
 import { UsageError } from "./output.ts";
 
 export {
@@ -31,10 +32,20 @@ export function setAnnounce(fn: (msg: string) => void): void {
  * in it runs; the CLI says on stderr which file it executes. Unknown ids (prototype names included) are usage errors.
  */
 export async function resolveDesign(spec: string): Promise<ResolvedDesign> {
+  // a seccomp policy is data: read, parsed and compiled, never executed
+  if (isPolicyDesign(spec)) {
+    try {
+      const p = ensurePolicyDesign(spec);
+      return { id: spec, file: p.path, sha256: p.sha256 };
+    } catch (e) {
+      if (e instanceof PolicyFileError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
   if (!isDesignPath(spec)) {
     if (!isBuiltInDesign(spec) && !designIds().includes(spec))
       throw new UsageError(
-        `unknown design "${spec}" (known: ${designIds().join(", ")}, or a design file ./my-design.ts)`,
+        `unknown design "${spec}" (known: ${designIds().join(", ")}, seccomp-policy:NAME|FILE, or a design file ./my-design.ts)`,
       );
     return loadedDesignById(spec) ?? { id: spec };
   }

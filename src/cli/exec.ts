@@ -2,6 +2,7 @@
 // stdout/stderr through as it produced them, then report the exact cycle accounting. With `--root DIR` the
 // program, its ELF interpreter and every file it opens come from DIR (read-only, writes kept in memory).
 import { getDesign } from "../cgroup/designs/index.ts";
+import { CgroupHostApi } from "../cgroup/host-api.ts";
 import { errnoName } from "../kernel/errno-names.ts";
 import { execTask, InterpError, setExePath } from "../kernel/exec.ts";
 import { HostDirFs, HostRootError, hostFileMeta } from "../kernel/fs/host-dir.ts";
@@ -14,6 +15,12 @@ import { openExec } from "../kernel/syscalls/execve.ts";
 import { loadReg } from "../kernel/vfs.ts";
 import { flavourBlocks } from "../measure/compare.ts";
 import { INPUT_LIMITS, readInputFile } from "../measure/input-file.ts";
+import {
+  BUILT_IN_POLICIES,
+  loadPolicy,
+  PolicyFileError,
+  SECCOMP_POLICY_PREFIX,
+} from "../measure/policy-file.ts";
 import type { CostProfile } from "../measure/profile.ts";
 import { ElfError } from "../workload/elf.ts";
 import { exitForGuest } from "./exit-codes.ts";
@@ -41,6 +48,11 @@ export interface ExecCommandOptions {
   cgroup?: string;
   /** syscall names or numbers the --cgroup denies */
   deny?: string[];
+  /**
+   * a seccomp policy (built-in name or file) whose allow set the --cgroup gets: every number outside it is denied
+   * (argument-checked calls are allowed, a bitmap cannot test arguments)
+   */
+  policy?: string;
   /** host:guest[:rw] files made visible in the guest VFS */
   files?: string[];
   /** host file read as fd 0 */
@@ -109,6 +121,8 @@ export interface ExecReport {
   root: string | null;
   /** CPUID answers with vendor GenuineIntel, which glibc needs before it reads the feature bits (cpuid.ts) */
   cpuidBaselineClaims: boolean;
+  /** with --policy: the policy, how many numbers the cgroup denies, and the calls allowed without their argument checks */
+  policy?: { spec: string; denied: number; conditional: string[] };
 }
 
 function parseFileSpec(spec: string): { host: string; guest: string; rw: boolean } {
@@ -226,6 +240,7 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     }
   }
   const argv = [opts.argv0 ?? opts.program, ...opts.args];
+  let policyReport: ExecReport["policy"];
   let task: ReturnType<typeof execTask>;
   try {
     const guest = bytes === null ? guestProgram(machine, opts.program, opts.root!, argv) : null;
@@ -261,9 +276,23 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     }
     if (cg === undefined) throw new UsageError(`--cgroup ${opts.cgroup}: not a cgroup path`);
     for (const d of opts.deny ?? []) h.deny(cg, syscallNr(d, names));
+    if (opts.policy !== undefined) {
+      const { allowed, conditional } = policyOf(opts.policy).allowSet(h.nrSyscalls);
+      // through cgroupfs, as a supervisor would write it
+      const api = new CgroupHostApi(machine);
+      const file = `${opts.cgroup.replace(/\/+$/, "")}/syscalls.deny`;
+      let denied = 0;
+      for (let nr = 0; nr < h.nrSyscalls; nr++)
+        if (!allowed.has(nr)) {
+          const r = api.write(file, nr);
+          if (r !== 0) throw new UsageError(`--policy: writing ${nr} to ${file} failed (${r})`);
+          denied++;
+        }
+      policyReport = { spec: opts.policy, denied, conditional };
+    }
     h.attach(task, cg);
-  } else if ((opts.deny ?? []).length > 0) {
-    throw new UsageError("--deny needs --cgroup");
+  } else if ((opts.deny ?? []).length > 0 || opts.policy !== undefined) {
+    throw new UsageError(`${(opts.deny ?? []).length > 0 ? "--deny" : "--policy"} needs --cgroup`);
   }
   let stoppedBy: GuestLimitError | null = null;
   let deadlock: string | null = null;
@@ -331,7 +360,23 @@ export function runExec(opts: ExecCommandOptions): ExecReport {
     outputDropped: machine.outputDropped.stdout + machine.outputDropped.stderr,
     root: opts.root ?? null,
     cpuidBaselineClaims: machine.cpus[0]!.cpuidBaselineClaims,
+    ...(policyReport !== undefined ? { policy: policyReport } : {}),
   };
+}
+
+/** A --policy: a built-in policy name, a seccomp-policy: spec or a file; bad ones are usage errors. */
+function policyOf(spec: string) {
+  const full = spec.startsWith(SECCOMP_POLICY_PREFIX)
+    ? spec
+    : BUILT_IN_POLICIES.has(spec) || !/[/.]/.test(spec)
+      ? `${SECCOMP_POLICY_PREFIX}${spec}`
+      : `${SECCOMP_POLICY_PREFIX}${spec.includes("/") ? spec : `./${spec}`}`;
+  try {
+    return loadPolicy(full);
+  } catch (e) {
+    if (e instanceof PolicyFileError) throw new UsageError(`--policy: ${e.message}`);
+    throw e;
+  }
 }
 
 const SIGNAL_NAMES: Readonly<Record<number, string>> = {
@@ -380,6 +425,12 @@ export function formatExecReport(r: ExecReport): string {
       // only with threads or several CPUs: the default line is unchanged
       (r.threads > r.tasks ? ` (${r.threads} threads)` : "") +
       (r.cpus > 1 ? `, ${r.cpus} CPUs` : ""),
+    // only with --policy: the cgroup's allow set and what it could not check
+    ...(r.policy !== undefined
+      ? [
+          `policy ${r.policy.spec}: the cgroup denies ${r.policy.denied} numbers${r.policy.conditional.length > 0 ? `; allowed without their argument checks (a bitmap cannot test arguments): ${r.policy.conditional.join(", ")}` : ""}`,
+        ]
+      : []),
     // only with a root: the default report is unchanged
     ...(r.root !== null
       ? [

@@ -19,6 +19,7 @@ import {
   fmtPct,
   loadSweep,
   mergeSweeps,
+  overheadByApplicationSpec,
   overheadVsDeniedSpec,
   overheadVsDepthSpec,
   probeWarnings,
@@ -111,6 +112,8 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
         title: figureTitle(sweep.experiment, sweep.description),
       };
       const specs: [string, TopLevelSpec][] = [];
+      if (sweep.results.some((r) => r.config.application !== undefined && r.config.design !== "none"))
+        specs.push(["overhead-by-application", overheadByApplicationSpec(sweep.results, fo)]);
       if (new Set(sweep.results.map((r) => r.config.depth)).size > 1)
         specs.push(["overhead-vs-depth", overheadVsDepthSpec(sweep.results, fo)]);
       if (

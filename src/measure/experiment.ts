@@ -6,9 +6,17 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { DESIGNS } from "../cgroup/designs/index.ts";
 import { WORKLOADS } from "../workload/index.ts";
+import { type ApplicationSpec, validateApplication } from "./application.ts";
 import type { FilterMode } from "./compare.ts";
 import { isDesignFile } from "./design-file.ts";
 import { readInputText } from "./input-file.ts";
+import {
+  BUILT_IN_POLICIES,
+  isPolicyDesign,
+  loadPolicy,
+  PolicyFileError,
+  SECCOMP_POLICY_PREFIX,
+} from "./policy-file.ts";
 import { listProfiles } from "./profile.ts";
 
 export type Flavour = "linux-3.1" | "linux-generic" | "linux-generic+pti";
@@ -46,6 +54,11 @@ export interface ExperimentAxes {
   denied: number[];
   /** whether seccomp consults the 5.11 constant-allow bitmap cache before running a task's filters */
   seccompCache: boolean[];
+  /**
+   * app: workloads only: the seccomp policies (built-in names or files) whose allow set the cgroup designs and
+   * ptrace get through cgroupfs; seccomp-policy designs carry their own policy
+   */
+  policies?: string[];
 }
 
 export interface Experiment {
@@ -54,6 +67,8 @@ export interface Experiment {
   /** what a denied call returns: ENOSYS (38) or EPERM (1) */
   errno: "ENOSYS" | "EPERM";
   axes: ExperimentAxes;
+  /** the programs `app:NAME` workloads run (application.ts) */
+  applications?: Record<string, ApplicationSpec>;
   /** the file it was read from, if any */
   file?: string;
 }
@@ -73,6 +88,11 @@ export interface PointConfig {
   errno: "ENOSYS" | "EPERM";
   /** the task's seccomp filter runs behind the constant-allow cache (true) or on every call (false) */
   seccompCache: boolean;
+  /** app: points of a cgroup design or ptrace: the policy whose allow set the task's cgroup gets, and its hash */
+  policy?: string;
+  policySha256?: string;
+  /** app: points: the program, its root and inputs */
+  application?: ApplicationSpec;
 }
 
 export interface Point {
@@ -84,7 +104,7 @@ export interface ExcludedPoint extends Point {
   reason: string;
 }
 
-const TOP_KEYS = ["name", "description", "errno", "axes"] as const;
+const TOP_KEYS = ["name", "description", "errno", "axes", "applications"] as const;
 const AXIS_KEYS = [
   "designs",
   "depths",
@@ -96,6 +116,7 @@ const AXIS_KEYS = [
   "gaps",
   "denied",
   "seccompCache",
+  "policies",
 ] as const;
 const DEFAULTS: Partial<ExperimentAxes> = {
   modes: ["filtered", "unfiltered"],
@@ -105,6 +126,7 @@ const DEFAULTS: Partial<ExperimentAxes> = {
   gaps: [0],
   denied: [1],
   seccompCache: [true],
+  policies: ["docker-default"],
 };
 
 export class ExperimentError extends Error {}
@@ -172,6 +194,18 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
     if (typeof x !== "string" || x === "")
       return fail(path, `must be a design id, "all" or a design file, got ${describe(x)}`);
     if (x === "all" || known.includes(x)) return x;
+    if (isPolicyDesign(x)) {
+      const name = x.slice(SECCOMP_POLICY_PREFIX.length);
+      const spec =
+        BUILT_IN_POLICIES.has(name) || !/[/.]/.test(name) ? x : `${SECCOMP_POLICY_PREFIX}${abs(name)}`;
+      try {
+        loadPolicy(spec);
+      } catch (e) {
+        if (e instanceof PolicyFileError) fail(path, e.message);
+        throw e;
+      }
+      return spec;
+    }
     if (isDesignFile(x)) {
       if (!existsSync(abs(x))) fail(path, `design file ${x} does not exist`);
       return abs(x);
@@ -187,14 +221,35 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
     return x as FilterMode;
   });
   const workloadNames = WORKLOADS.map((w) => w.name);
+  const applications: Record<string, ApplicationSpec> = {};
+  if (raw.applications !== undefined) {
+    if (!isRecord(raw.applications))
+      fail("applications", `must be an object, got ${describe(raw.applications)}`);
+    for (const [name, spec] of Object.entries(raw.applications as Record<string, unknown>)) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name))
+        fail(`applications.${name}`, "the name must be letters, digits, . _ - (at most 64)");
+      applications[name] = validateApplication(spec, `applications.${name}`, baseDir, fail);
+    }
+  }
   const workloads = list("workloads", (x, path) => {
     if (typeof x === "string" && workloadNames.includes(x)) return x;
+    if (typeof x === "string" && x.startsWith("app:")) {
+      if (!Object.hasOwn(applications, x.slice(4)))
+        fail(
+          path,
+          `${describe(x)} names no entry of "applications" (${Object.keys(applications).join(", ") || "none"})`,
+        );
+      return x;
+    }
     if (typeof x === "string" && x.startsWith("trace:")) {
       const p = x.slice("trace:".length);
       if (p === "" || !existsSync(abs(p))) fail(path, `strace log ${describe(p)} does not exist`);
       return `trace:${abs(p)}`;
     }
-    return fail(path, `must be a workload (${workloadNames.join(", ")}) or trace:PATH, got ${describe(x)}`);
+    return fail(
+      path,
+      `must be a workload (${workloadNames.join(", ")}), trace:PATH or app:NAME, got ${describe(x)}`,
+    );
   });
   const profileNames = listProfiles();
   const profiles = list("profiles", (x, path) => {
@@ -230,7 +285,25 @@ export function validateExperiment(raw: unknown, label: string, baseDir = proces
         if (typeof x !== "boolean") fail(path, `must be true or false, got ${describe(x)}`);
         return x as boolean;
       }),
+      // only for app: workloads (or when given): other experiments keep their axes as they were
+      ...(workloads.some((w) => w.startsWith("app:")) || axes.policies !== undefined
+        ? {
+            policies: list("policies", (x, path) => {
+              if (typeof x !== "string" || x === "")
+                return fail(path, `must be a policy name or file, got ${describe(x)}`);
+              const spec = `${SECCOMP_POLICY_PREFIX}${BUILT_IN_POLICIES.has(x) || !/[/.]/.test(x) ? x : abs(x)}`;
+              try {
+                loadPolicy(spec);
+              } catch (e) {
+                if (e instanceof PolicyFileError) fail(path, e.message);
+                throw e;
+              }
+              return spec;
+            }),
+          }
+        : {}),
     },
+    ...(Object.keys(applications).length > 0 ? { applications } : {}),
   };
 }
 
@@ -269,13 +342,21 @@ export function pointId(config: PointConfig): string {
 
 /** The configuration of the `none` point a design point is measured against. */
 export function baselineOf(config: PointConfig): PointConfig {
+  if (config.application !== undefined) {
+    const { policy: _p, policySha256: _h, ...rest } = config;
+    return { ...rest, design: "none", seccompCache: true };
+  }
   return { ...config, design: "none" };
 }
 
 /** Built-in designs that add entry code: linux-generic cannot take them (Machine.boot refuses). */
 function needsLinux31(design: string): boolean {
   return (
-    design !== "none" && design !== "seccomp-bpf" && design !== "seccomp-bpf-args" && design !== "ptrace"
+    design !== "none" &&
+    !isPolicyDesign(design) &&
+    design !== "seccomp-bpf" &&
+    design !== "seccomp-bpf-args" &&
+    design !== "ptrace"
   );
 }
 
@@ -291,7 +372,7 @@ export function expandPoints(exp: Experiment): { points: Point[]; excluded: Excl
   const excluded: ExcludedPoint[] = [];
   const seen = new Set<string>();
   for (const design of a.designs)
-    for (const workload of a.workloads)
+    for (const workload of a.workloads.filter((w) => !w.startsWith("app:")))
       for (const profile of a.profiles)
         for (const flavour of a.flavours)
           for (const mode of a.modes)
@@ -331,5 +412,59 @@ export function expandPoints(exp: Experiment): { points: Point[]; excluded: Excl
                       }
                       points.push({ id, config });
                     }
+  expandApplications(exp, points, excluded, seen);
   return { points, excluded };
+}
+
+/**
+ * The app: points: each design × application × profile × flavour, the task at depth 1. The seccompCache axis
+ * applies to the seccomp designs only, the policies axis to the designs that take a policy's allow set through
+ * cgroupfs (every design but none and seccomp-policy:*, which carry their own policy). A program missing from its
+ * root excludes its points with a message.
+ */
+function expandApplications(
+  exp: Experiment,
+  points: Point[],
+  excluded: ExcludedPoint[],
+  seen: Set<string>,
+): void {
+  const a = exp.axes;
+  for (const design of a.designs)
+    for (const workload of a.workloads.filter((w) => w.startsWith("app:"))) {
+      const app = exp.applications?.[workload.slice(4)];
+      if (app === undefined) continue;
+      const seccomp = isPolicyDesign(design) || design === "seccomp-bpf" || design === "seccomp-bpf-args";
+      const takesPolicy = design !== "none" && !isPolicyDesign(design);
+      for (const profile of a.profiles)
+        for (const flavour of a.flavours)
+          for (const seccompCache of seccomp ? a.seccompCache : [true])
+            for (const policy of takesPolicy ? (a.policies ?? []) : [undefined]) {
+              const config: PointConfig = {
+                design,
+                depth: 1,
+                mode: "filtered",
+                workload,
+                profile,
+                flavour,
+                count: 1,
+                gap: 0,
+                denied: 0,
+                errno: exp.errno,
+                seccompCache,
+                ...(policy !== undefined ? { policy, policySha256: loadPolicy(policy).sha256 } : {}),
+                application: app,
+              };
+              const id = pointId(config);
+              if (seen.has(id)) continue;
+              seen.add(id);
+              const reason =
+                app.programSha256 === null
+                  ? `not installed: ${app.argv[0]} is not in ${app.root} (experiments/real-applications.setup.sh installs it)`
+                  : flavour !== "linux-3.1" && needsLinux31(design) && design in DESIGNS
+                    ? `${design} adds linux-3.1 entry code`
+                    : null;
+              if (reason !== null) excluded.push({ id, config, reason });
+              else points.push({ id, config });
+            }
+    }
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { defaultEngine } from "../cpu/jit/engine.ts";
 import { inspectDesignFile, isDesignFile } from "./design-file.ts";
 import { canonical } from "./experiment.ts";
+import { isPolicyDesign, loadPolicy } from "./policy-file.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
 import { loadProfileFile } from "./profile-file.ts";
 
@@ -33,7 +34,7 @@ export function sha256(data: string | Uint8Array): string {
 }
 
 /** The package root: the nearest directory above this module holding package.json (src/ or dist/src/). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(dir, "package.json"))) return dir;
@@ -88,6 +89,7 @@ export function profileSha256(profile: CostProfile): string {
  * before it imports the file; null for a built-in id. Only the file itself is hashed, not what it imports.
  */
 export function designSha256(design: string): string | null {
+  if (isPolicyDesign(design)) return loadPolicy(design).sha256;
   if (!isDesignFile(design)) return null;
   return inspectDesignFile(design).sha256;
 }

@@ -687,3 +687,76 @@ export function cycleBreakdownSpec(breakdown: readonly BreakdownRow[], o: Figure
 }
 
 export type { CycleBreakdown };
+
+/** A point's label in the application figure: the design, and "no cache" for a seccomp point without the 5.11 cache. */
+function applicationSeries(r: SweepResult, label: (d: string) => string): string {
+  const d = label(r.config.design).replace(/^seccomp-policy:/, "seccomp ");
+  return r.config.seccompCache ? d : `${d} (no cache)`;
+}
+
+/**
+ * The app: points of an experiment (real-applications): overhead against none per application, as grouped bars
+ * (an application per group, a bar per design), one panel for total cycles and one for system cycles.
+ */
+export function overheadByApplicationSpec(results: readonly SweepResult[], o: FigureOptions): TopLevelSpec {
+  const label = designLabels(results);
+  const apps = results.filter((r) => r.config.application !== undefined && r.config.design !== "none");
+  const rows = apps.flatMap((r) => {
+    const base = {
+      application: workloadLabel(r.config.workload).replace(/^app:/, ""),
+      design: applicationSeries(r, label),
+    };
+    return [
+      { ...base, cycles: "total cycles (user + sys)", overhead: r.totalOverheadPct },
+      { ...base, cycles: "system cycles", overhead: r.sysOverheadPct },
+    ];
+  });
+  const values = rows.map((r) => r.overhead);
+  const log = wantsLog(values, o.yScale);
+  const designs = uniq(rows.map((r) => r.design));
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: o.title,
+      subtitle: `overhead against none on the same application${log ? "; symmetric log y axis" : ""}`,
+    },
+    data: { values: rows },
+    facet: {
+      row: {
+        field: "cycles",
+        type: "nominal",
+        title: null,
+        sort: ["total cycles (user + sys)", "system cycles"],
+      },
+    },
+    spec: {
+      width: Math.max(o.width, 8 * uniq(rows.map((r) => r.application)).length * designs.length),
+      height: o.height,
+      mark: { type: "bar" },
+      encoding: {
+        x: {
+          field: "application",
+          type: "nominal",
+          title: null,
+          sort: uniq(rows.map((r) => r.application)),
+          axis: { labelAngle: 0 },
+        },
+        xOffset: { field: "design", type: "nominal", sort: designs },
+        y: { field: "overhead", type: "quantitative", ...yAxis("overhead against none (%)", values, log) },
+        color: {
+          field: "design",
+          type: "nominal",
+          title: "design",
+          sort: designs,
+          scale: { scheme: "tableau20" },
+          legend: { labelLimit: 400 },
+        },
+      },
+    },
+    resolve: (log ? { axis: { y: "independent" } } : { scale: { y: "independent" } }) as Record<
+      string,
+      unknown
+    >,
+    config: CONFIG,
+  } as unknown as TopLevelSpec;
+}

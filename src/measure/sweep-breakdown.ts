@@ -1,11 +1,13 @@
 // The cycle breakdown a sweep records for its report (DIR/breakdown.json): measured by the sweep, which may run
 // design code, so that `report` only reads it. Its settings come from the experiment, not from whichever result
 // line is first: linux-3.1, the first profile and the first seccompCache setting, the deepest depth, every mode.
+
 import { existsSync } from "node:fs";
 import type { FilterMode } from "./compare.ts";
 import { type CycleBreakdown, cycleBreakdown, SEGMENTS } from "./cycle-breakdown.ts";
 import { describe, type Experiment, isRecord, MAX_DEPTH, MODES } from "./experiment.ts";
 import { readInputText } from "./input-file.ts";
+import { isPolicyDesign } from "./policy-file.ts";
 import { resolveProfile } from "./provenance.ts";
 import { pointDesignId } from "./sweep-point.ts";
 
@@ -88,7 +90,13 @@ export function readBreakdown(path: string): BreakdownFile | null {
     const at = `rows[${i}]`;
     if (!isRecord(r)) return fail(at, `must be an object, got ${describe(r)}`);
     if (typeof r.design !== "string") fail(`${at}.design`, `must be a string, got ${describe(r.design)}`);
-    if (typeof r.designId !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(r.designId))
+    if (
+      typeof r.designId !== "string" ||
+      !(
+        /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(r.designId) ||
+        (isPolicyDesign(r.designId) && r.designId.length <= 4096)
+      )
+    )
       fail(`${at}.designId`, `must be a design id, got ${describe(r.designId)}`);
     if (!(MODES as readonly unknown[]).includes(r.mode))
       fail(`${at}.mode`, `must be "filtered" or "unfiltered", got ${describe(r.mode)}`);

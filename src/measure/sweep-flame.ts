@@ -2,6 +2,7 @@
 // traced instruction by instruction on each flavour, profile and mode of the experiment and weighted by cycles,
 // the same frames as `trace --flame` (flame.ts). Measured by the sweep, which may run design code, so that
 // `report` only reads them (validated here) and draws flame-<design>.svg and flame-<design>.folded.
+
 import { existsSync } from "node:fs";
 import { type FilterMode, flavourBlocks } from "./compare.ts";
 import {
@@ -15,6 +16,7 @@ import {
 } from "./experiment.ts";
 import { collapsedStacks, type FlameFrame, flameForDesigns, flameSvg } from "./flame.ts";
 import { readInputText } from "./input-file.ts";
+import { isPolicyDesign } from "./policy-file.ts";
 import { resolveProfile } from "./provenance.ts";
 import { pointDesignId } from "./sweep-point.ts";
 
@@ -166,7 +168,10 @@ export function readFlame(path: string): FlameFile | null {
     const at = `rows[${i}]`;
     if (!isRecord(r)) return fail(at, `must be an object, got ${describe(r)}`);
     str(`${at}.design`, r.design);
-    if (typeof r.designId !== "string" || !ID.test(r.designId))
+    if (
+      typeof r.designId !== "string" ||
+      !(ID.test(r.designId) || (isPolicyDesign(r.designId) && r.designId.length <= 4096))
+    )
       fail(`${at}.designId`, `must be a design id, got ${describe(r.designId)}`);
     oneOf(`${at}.flavour`, r.flavour, FLAVOURS);
     str(`${at}.profile`, r.profile);
@@ -233,5 +238,12 @@ export function flameOutputsByDesign(
 
 /** A file name for a design id (ids are [A-Za-z0-9._+-]; a leading dot cannot occur). */
 export function flameFileName(designId: string, ext: "svg" | "folded" | "png"): string {
-  return `flame-${designId}.${ext}`;
+  // a seccomp policy's id holds a ':' and may hold a path: its file's base name, without the extension
+  const id = isPolicyDesign(designId)
+    ? `seccomp-policy-${(designId.split("/").pop() ?? "")
+        .replace(/^seccomp-policy:/, "")
+        .replace(/\.[^.]*$/, "")
+        .replace(/[^A-Za-z0-9._+-]/g, "_")}`
+    : designId;
+  return `flame-${id}.${ext}`;
 }

@@ -10,8 +10,10 @@ import { cgroupPathAt, deniesOnMachine, deniesProbe } from "./compare.ts";
 import { isDesignFile, loadDesignFile } from "./design-file.ts";
 import { DENIABLE_NRS, type PointConfig } from "./experiment.ts";
 import { INPUT_LIMITS, readInputFile } from "./input-file.ts";
+import { ensurePolicyDesign, isPolicyDesign } from "./policy-file.ts";
 import { type CostProfile, getProfile } from "./profile.ts";
 import { loadProfileFile } from "./profile-file.ts";
+import { runApplication } from "./run-application.ts";
 import { replayLog } from "./run-replay.ts";
 import { runWorkload } from "./run-workload.ts";
 
@@ -72,6 +74,13 @@ export function expectDesignHashes(hashes: Iterable<readonly [string, string | n
  * each worker has its own registry), refused if its bytes are no longer those the sweep recorded.
  */
 export async function pointDesignId(design: string): Promise<string> {
+  if (isPolicyDesign(design)) {
+    const p = ensurePolicyDesign(design);
+    const want = recordedSha256.get(design);
+    if (want !== undefined && want !== p.sha256)
+      throw new Error(`${p.path}: the policy changed since the sweep recorded its hash`);
+    return design;
+  }
   if (!isDesignFile(design)) return design;
   return (await loadDesignFile(design, { expectSha256: recordedSha256.get(design) })).id;
 }
@@ -102,6 +111,17 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
   if (!designIds().includes(design)) throw new Error(`unknown design "${design}"`);
   const profile = profileOf(c.profile);
   const deniedErrno = ERRNO[c.errno];
+  if (c.application !== undefined) {
+    if (c.policy !== undefined) ensurePolicyDesign(c.policy);
+    const r = runApplication(c, c.application, design, profile, deniedErrno);
+    if (r.exitCode !== 0)
+      throw new Error(
+        `${c.application.argv.join(" ")}: ${r.signal !== null ? `killed by signal ${r.signal}` : `exit status ${r.exitCode}`}` +
+          `${r.stderr !== "" ? `: ${r.stderr.trim().split("\n").slice(-2).join(" / ").slice(0, 300)}` : ""}`,
+      );
+    const { exitCode: _e, signal: _s, stdout: _o, stderr: _r, deniedNumbers: _d, ...m } = r;
+    return m;
+  }
   if (c.workload.startsWith("trace:")) {
     const log = parseStrace(
       readInputFile(c.workload.slice("trace:".length), { what: "strace log", maxBytes: INPUT_LIMITS.trace }),

@@ -15,6 +15,7 @@ import {
   pointId,
 } from "./experiment.ts";
 import { readInputText } from "./input-file.ts";
+import { isPolicyDesign } from "./policy-file.ts";
 import type { Provenance } from "./provenance.ts";
 import type { PointMeasurement } from "./sweep-point.ts";
 
@@ -65,6 +66,9 @@ const CONFIG_KEYS = [
   "denied",
   "errno",
   "seccompCache",
+  "policy",
+  "policySha256",
+  "application",
 ] as const;
 const NUMBER_KEYS = [
   "calls",
@@ -117,7 +121,9 @@ export function validateResult(raw: unknown, where: string): SweepResult {
   str("id", raw.id, HEX16, "16 hex digits");
   str("experiment", raw.experiment, NAME, "a name (1..200 printable characters)");
   str("baseline", raw.baseline, HEX16, "16 hex digits");
-  str("designId", raw.designId, ID, "a design id");
+  // a seccomp policy's id names its file: seccomp-policy:PATH
+  if (!(typeof raw.designId === "string" && isPolicyDesign(raw.designId) && raw.designId.length <= 4096))
+    str("designId", raw.designId, ID, "a design id");
 
   const c = raw.config;
   if (!isRecord(c)) return fail("config", `must be an object, got ${describe(c)}`);
@@ -183,7 +189,7 @@ export function validateResult(raw: unknown, where: string): SweepResult {
   str("provenance.profileSha256", p.profileSha256, HEX64, "a SHA-256 (64 hex digits)");
   if (p.designSha256 !== null)
     str("provenance.designSha256", p.designSha256, HEX64, "a SHA-256 (64 hex digits) or null");
-  if ((p.designSha256 === null) === isDesignFile(config.design))
+  if ((p.designSha256 === null) === (isDesignFile(config.design) || isPolicyDesign(config.design)))
     fail(
       "provenance.designSha256",
       p.designSha256 === null ? "is null for a design file" : "is set for a built-in design",
