@@ -23,11 +23,11 @@ import {
   type SockFilter,
 } from "../../kernel/seccomp/sock-filter.ts";
 import { SECCOMP_MODE_STRICT } from "../../kernel/seccomp.ts";
-import { CACHE_GEOMETRY_3_1, SECCOMP_MODE_FILTER } from "../../kernel/seccomp-filter-mode.ts";
+import { CACHE_GEOMETRY_3_1 } from "../../kernel/seccomp-filter-mode.ts";
 import type { Task } from "../../kernel/task.ts";
-import { TIF_SECCOMP } from "../../kernel/tif.ts";
 import type { Design, DesignHost } from "../design.ts";
 import { taskSyncPlane } from "../task-sync-plane.ts";
+import { restackFilters } from "./restack-filters.ts";
 
 export const LD_NR = bpfStmt(BPF_LD | BPF_W | BPF_ABS, OFFSET_NR);
 export const RET_ALLOW = bpfStmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -95,22 +95,7 @@ export function seccompCgroupDesign(spec: SeccompDesignSpec): Design {
   const sync = (task: Task): void => {
     if (task.exited || task.seccompMode === SECCOMP_MODE_STRICT) return; // modes do not mix
     const denied = h().hierarchy.cgroupOf(task).deniedList();
-    const own: SeccompFilterNode[] = [];
-    for (let f = task.seccompFilter; f && !designNodes.has(f); f = f.prev) own.push(f);
-    let head: SeccompFilterNode | null = denied.length > 0 ? nodeFor(denied) : null;
-    for (const f of own.reverse()) {
-      const r = attachPrepared(head, f.prog, CACHE_GEOMETRY_3_1);
-      if (!r.ok) throw new Error(`${spec.id}: re-stacking task ${task.pid}'s filter: ${r.reason}`);
-      head = r.head;
-    }
-    task.seccompFilter = head;
-    if (head !== null) {
-      task.seccompMode = SECCOMP_MODE_FILTER;
-      task.tif.set(TIF_SECCOMP);
-    } else if (task.seccompMode === SECCOMP_MODE_FILTER) {
-      task.seccompMode = 0;
-      task.tif.clear(TIF_SECCOMP);
-    }
+    restackFilters(task, denied.length > 0 ? nodeFor(denied) : null, designNodes, spec.id);
   };
 
   return {

@@ -10,11 +10,11 @@ import { seccompPrepareFilter } from "../../kernel/seccomp/checker.ts";
 import { attachPrepared, type SeccompFilterNode } from "../../kernel/seccomp/filter-chain.ts";
 import type { SockFilter } from "../../kernel/seccomp/sock-filter.ts";
 import { SECCOMP_MODE_STRICT } from "../../kernel/seccomp.ts";
-import { CACHE_GEOMETRY_3_1, SECCOMP_MODE_FILTER } from "../../kernel/seccomp-filter-mode.ts";
+import { CACHE_GEOMETRY_3_1 } from "../../kernel/seccomp-filter-mode.ts";
 import type { Task } from "../../kernel/task.ts";
-import { TIF_SECCOMP } from "../../kernel/tif.ts";
 import type { Design, DesignHost } from "../design.ts";
 import { taskSyncPlane } from "../task-sync-plane.ts";
+import { restackFilters } from "./restack-filters.ts";
 import { denyFilter } from "./seccomp-bpf.ts";
 
 export const SECCOMP_POLICY_PREFIX = "seccomp-policy:";
@@ -77,25 +77,10 @@ export function seccompPolicyDesign(p: CompiledPolicyFilter): Design {
     if (task.exited || task.seccompMode === SECCOMP_MODE_STRICT) return;
     const k = h();
     const cg = k.hierarchy.cgroupOf(task);
-    const own: SeccompFilterNode[] = [];
-    for (let f = task.seccompFilter; f && !designNodes.has(f); f = f.prev) own.push(f);
     const denied = cg.deniedList();
     // the root cgroup is not confined by the policy, but what it denies through syscalls.deny is still denied
-    let head: SeccompFilterNode | null =
-      cg !== k.hierarchy.root ? nodeFor(denied) : denied.length > 0 ? denyOnlyFor(denied) : null;
-    for (const f of own.reverse()) {
-      const r = attachPrepared(head, f.prog, CACHE_GEOMETRY_3_1);
-      if (!r.ok) throw new Error(`${p.id}: re-stacking task ${task.pid}'s filter: ${r.reason}`);
-      head = r.head;
-    }
-    task.seccompFilter = head;
-    if (head !== null) {
-      task.seccompMode = SECCOMP_MODE_FILTER;
-      task.tif.set(TIF_SECCOMP);
-    } else if (task.seccompMode === SECCOMP_MODE_FILTER) {
-      task.seccompMode = 0;
-      task.tif.clear(TIF_SECCOMP);
-    }
+    const base = cg !== k.hierarchy.root ? nodeFor(denied) : denied.length > 0 ? denyOnlyFor(denied) : null;
+    restackFilters(task, base, designNodes, p.id);
   };
 
   return {
