@@ -30,6 +30,8 @@ import {
   leaOut,
   push,
   rdReg,
+  readRmSource,
+  rmHi,
   rsp,
   setCF,
   setRsp,
@@ -1225,16 +1227,8 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
     case 82: {
       // BSF / BSR; TZCNT / LZCNT (F3 forms: CPUID reports BMI1 and LZCNT)
       const size = SIZE[s]!;
-      const m = RM[s]!;
-      let lo: number;
-      let hi: number;
-      if (m !== 255 /* NONE */) {
-        lo = regs[2 * m]!;
-        hi = regs[2 * m + 1]!;
-      } else {
-        lo = mmu.read(ea(cpu, regs, s, next), size);
-        hi = mmu.hi;
-      }
+      const lo = readRmSource(cpu, regs, s, next, size);
+      const hi = rmHi[0]!;
       const r = REG[s]!;
       const k = AUX[s]!;
       if (k >= 2) {
@@ -1327,16 +1321,8 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
     case 89: {
       // POPCNT
       const size = SIZE[s]!;
-      const m = RM[s]!;
-      let lo: number;
-      let hi: number;
-      if (m !== 255 /* NONE */) {
-        lo = regs[2 * m]!;
-        hi = regs[2 * m + 1]!;
-      } else {
-        lo = mmu.read(ea(cpu, regs, s, next), size);
-        hi = mmu.hi;
-      }
+      const lo = readRmSource(cpu, regs, s, next, size);
+      const hi = rmHi[0]!;
       wrReg(regs, REG[s]!, size, popcnt(size, lo, hi), 0);
       setStatus(cpu, bmiFlags, bmiFlagsMask);
       break;
@@ -1344,18 +1330,10 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
     case 90: {
       // BMI: BMI1/BMI2 (VEX): reg = destination, rm = r/m source, immHi = VEX.vvvv
       const size = SIZE[s]!;
-      const m = RM[s]!;
       const k = AUX[s]!;
       const v = IMMHI[s]!;
-      let lo: number;
-      let hi: number;
-      if (m !== 255 /* NONE */) {
-        lo = regs[2 * m]!;
-        hi = regs[2 * m + 1]!;
-      } else {
-        lo = mmu.read(ea(cpu, regs, s, next), size);
-        hi = size === 8 ? mmu.hi : 0;
-      }
+      const lo = readRmSource(cpu, regs, s, next, size);
+      const hi = rmHi[0]!;
       const src2 = k === BMI_MULX ? 2 : v; // MULX multiplies by RDX
       const res = bmiOp(
         k,

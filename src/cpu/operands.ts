@@ -192,6 +192,21 @@ function eaExact(
   return hi * 4294967296 /* TWO32 */ + (l - c * 4294967296) /* TWO32 */;
 }
 
+/** The r/m source's high half, set by readRmSource (0 for a memory operand narrower than 64 bits). */
+export const rmHi = new Int32Array(1);
+
+/** Reads decoded slot s's r/m operand of `size` bytes (a register pair or memory): the low half; the high in rmHi[0]. */
+export function readRmSource(cpu: Cpu, regs: Int32Array, s: number, next: number, size: number): number {
+  const m = cpu.icache.rm[s]!;
+  if (m !== 255 /* NONE */) {
+    rmHi[0] = regs[2 * m + 1]!;
+    return regs[2 * m]!;
+  }
+  const lo = cpu.mmu.read(ea(cpu, regs, s, next), size);
+  rmHi[0] = size === 8 ? cpu.mmu.hi : 0;
+  return lo;
+}
+
 /** LEA's high half, set by leaOf (an array, so that JIT code reads the same cell). */
 export const leaOut = new Int32Array(1);
 
