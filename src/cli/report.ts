@@ -8,6 +8,7 @@ import { SEGMENTS } from "../measure/cycle-breakdown.ts";
 import { FIGURE_FORMATS, type FigureFormat, renderFigure, svgToPng } from "../measure/figure-render.ts";
 import { InputFileError } from "../measure/input-file.ts";
 import {
+  applicationTable,
   breakdownOf,
   buildTables,
   columnHeads,
@@ -158,6 +159,8 @@ export async function buildReport(o: ReportCliOptions): Promise<ReportData & { f
       enforcesNothing: probe.enforcesNothing,
       warnings: [...probe.warnings, ...sweep.warnings],
     };
+    const applications = applicationTable(sweep.results);
+    if (applications !== undefined) data.applications = applications;
     const md = join(o.outDir, "report.md");
     writeAtomic(md, reportMarkdown(data));
     files.unshift(md);
@@ -186,6 +189,28 @@ export function renderReport(d: ReportData & { files: string[] }, json: boolean)
             return `${fmtFixed(x.cyclesPerCall)} (${coloured} %)`;
           }),
         ]),
+      ),
+    );
+  }
+  const a = d.applications;
+  if (a !== undefined) {
+    const pct = (n: number) => `${n > 0 ? "+" : ""}${n.toFixed(2)} %`;
+    out.push(c.bold(`overhead per application, total / system cycles (${a.profile}, ${a.flavour}):`));
+    out.push(
+      table(
+        ["application (none)", "calls", "user cycles", "sys cycles"],
+        a.apps.map((x) => [x.application, fmtInt(x.calls), fmtInt(x.userCycles), fmtInt(x.sysCycles)]),
+        ["left", "right", "right", "right"],
+      ),
+    );
+    out.push(
+      table(
+        ["design", ...a.apps.map((x) => x.application)],
+        a.rows.map((r) => [
+          r.design,
+          ...r.cells.map((x) => (x === null ? "—" : `${pct(x.totalOverheadPct)} / ${pct(x.sysOverheadPct)}`)),
+        ]),
+        ["left", ...a.apps.map(() => "right" as const)],
       ),
     );
   }

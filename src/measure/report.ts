@@ -58,6 +58,19 @@ export interface ReportData {
   /** designs the deny probe caught denying nothing (their warnings are in `warnings` too) */
   enforcesNothing: EnforcesNothing[];
   warnings: string[];
+  /** the app: points' overheads per application (absent when the sweep has none) */
+  applications?: ApplicationTable;
+}
+
+/** The app: points as one table: per application its `none` run, per design its overhead on total and system cycles. */
+export interface ApplicationTable {
+  /** per application (in point order): what `none` measured */
+  apps: { application: string; calls: number; userCycles: number; sysCycles: number }[];
+  /** per design series (a seccomp design without the 5.11 cache is its own row) */
+  rows: { design: string; cells: ({ totalOverheadPct: number; sysOverheadPct: number } | null)[] }[];
+  /** the profile and flavour the points ran on, when they all share one */
+  profile: string;
+  flavour: string;
 }
 
 export class ReportInputError extends Error {}
@@ -401,6 +414,8 @@ export function reportMarkdown(d: ReportData): string {
       );
     out.push("");
   }
+  if (d.applications !== undefined)
+    out.push("## Overhead per application (total / system cycles)", "", applicationMarkdown(d.applications));
   for (const f of d.figures) out.push(`![${f}](${f}.png)`, "");
   if (d.flames.length > 0) {
     out.push(
@@ -688,10 +703,72 @@ export function cycleBreakdownSpec(breakdown: readonly BreakdownRow[], o: Figure
 
 export type { CycleBreakdown };
 
+/**
+ * The application table of a sweep with app: points, or undefined. Rows follow the experiment's design order; a
+ * design measured with and without the 5.11 cache has a row for each.
+ */
+export function applicationTable(results: readonly SweepResult[]): ApplicationTable | undefined {
+  const rs = inPointOrder(results.filter((r) => r.config.application !== undefined));
+  if (rs.length === 0) return undefined;
+  const label = designLabels(rs);
+  const appOf = (r: SweepResult) => workloadLabel(r.config.workload).replace(/^app:/, "");
+  const names = uniq(rs.map(appOf));
+  const apps = names.flatMap((application) => {
+    const n = rs.find((r) => r.config.design === "none" && appOf(r) === application);
+    return n === undefined
+      ? []
+      : [{ application, calls: n.calls, userCycles: n.userCycles, sysCycles: n.sysCycles }];
+  });
+  const series = uniq(rs.filter((r) => r.config.design !== "none").map((r) => applicationSeries(r, label)));
+  const rows = series.map((design) => ({
+    design,
+    cells: apps.map(({ application }) => {
+      const r = rs.find(
+        (x) =>
+          x.config.design !== "none" && appOf(x) === application && applicationSeries(x, label) === design,
+      );
+      return r === undefined
+        ? null
+        : { totalOverheadPct: r.totalOverheadPct, sysOverheadPct: r.sysOverheadPct };
+    }),
+  }));
+  const one = (xs: string[]) => (xs.length === 1 ? xs[0]! : "several");
+  return {
+    apps,
+    rows,
+    profile: one(uniq(rs.map((r) => r.config.profile))),
+    flavour: one(uniq(rs.map((r) => r.config.flavour))),
+  };
+}
+
+const fmtPct2 = (n: number) => `${n > 0 ? "+" : ""}${n.toFixed(2)} %`;
+
+/** The application table as Markdown: the `none` runs, then the overheads as "total / sys". */
+export function applicationMarkdown(t: ApplicationTable): string {
+  const int = (n: number) => Math.round(n).toLocaleString("en-US");
+  const out = [
+    "| application (none) | calls | user cycles | sys cycles |",
+    "| --- | ---: | ---: | ---: |",
+    ...t.apps.map(
+      (a) => `| ${a.application} | ${int(a.calls)} | ${int(a.userCycles)} | ${int(a.sysCycles)} |`,
+    ),
+    "",
+    `| design | ${t.apps.map((a) => `${a.application}: total / sys`).join(" | ")} |`,
+    `| --- | ${t.apps.map(() => "---:").join(" | ")} |`,
+    ...t.rows.map(
+      (r) =>
+        `| \`${r.design}\` | ${r.cells.map((c) => (c === null ? "—" : `${fmtPct2(c.totalOverheadPct)} / ${fmtPct2(c.sysOverheadPct)}`)).join(" | ")} |`,
+    ),
+    "",
+    `(profile ${t.profile}, ${t.flavour}; overhead against \`none\` on the same program, from \`results.jsonl\`.)`,
+  ];
+  return `${out.join("\n")}\n`;
+}
+
 /** A point's label in the application figure: the design, and "no cache" for a seccomp point without the 5.11 cache. */
 function applicationSeries(r: SweepResult, label: (d: string) => string): string {
   const d = label(r.config.design).replace(/^seccomp-policy:/, "seccomp ");
-  return r.config.seccompCache ? d : `${d} (no cache)`;
+  return r.config.seccompCache || !r.config.design.startsWith("seccomp") ? d : `${d} (no cache)`;
 }
 
 /**

@@ -112,5 +112,24 @@ describe("real-applications experiment", () => {
     });
     expect(report.figures).toContain("overhead-by-application");
     expect(existsSync(join(out, "overhead-by-application.png"))).toBe(true);
+    // the application table: none's run per program, and per design series its overheads, read from the results
+    const t = report.applications!;
+    expect(t.apps.map((a) => a.application)).toEqual(["hello-dyn", "wc"]);
+    expect(t.apps[0]).toEqual({
+      application: "hello-dyn",
+      calls: at("none", "hello-dyn").calls,
+      userCycles: at("none", "hello-dyn").userCycles,
+      sysCycles: at("none", "hello-dyn").sysCycles,
+    });
+    const noCache = t.rows.find((r) => r.design === "seccomp docker-default (no cache)")!;
+    expect(noCache.cells[1]).toEqual({
+      totalOverheadPct: at("seccomp-policy:docker-default", "wc", false).totalOverheadPct,
+      sysOverheadPct: at("seccomp-policy:docker-default", "wc", false).sysOverheadPct,
+    });
+    expect(t.rows.map((r) => r.design)).toContain("ptrace");
+    expect(t.rows.some((r) => r.design.startsWith("ptrace") && r.design.includes("no cache"))).toBe(false);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toContain(
+      "| design | hello-dyn: total / sys | wc: total / sys |",
+    );
   }, 600_000);
 });
