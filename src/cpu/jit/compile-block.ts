@@ -1,4 +1,5 @@
 // Block JIT, code generation: one JavaScript function per basic block (new Function), made from the same
+import { appendFileSync } from "node:fs"; // TEMP
 // instruction templates the interpreter's cases are generated from (src/cpu/insn-templates.ts), with every decoded
 // field, the instruction's address, its predictor slot and its block position's cost written as constants.
 import * as ALU from "../alu.ts";
@@ -27,6 +28,8 @@ import {
   wrReg8,
 } from "../operands.ts";
 import { CF, OF } from "../rflags.ts";
+import { lit, pure, rewriteCalls } from "./js-text.ts";
+import { loadLocals, localiseRegisters, storeLocals, Temps } from "./register-locals.ts";
 
 /** One decoded instruction of a block, as the code generator needs it. */
 export interface JitInsn {
@@ -136,9 +139,6 @@ const HELPERS = {
 };
 const HELPER_NAMES = Object.keys(HELPERS).join(", ");
 
-function lit(v: number): string {
-  return v < 0 || Object.is(v, -0) ? `(${v})` : String(v);
-}
 
 /** A template body as JavaScript for one instruction: constants for the fields, TypeScript syntax removed. */
 export function jitBody(body: string, i: JitInsn): string {
@@ -190,46 +190,7 @@ function propagateConstants(src: string): string {
   return out;
 }
 
-/** Rewrites every call `name(args)` for which `f` returns a replacement (args split at top-level commas). */
-function rewriteCalls(src: string, name: string, f: (args: string[]) => string | undefined): string {
-  let out = "";
-  let at = 0;
-  for (;;) {
-    const i = src.indexOf(`${name}(`, at);
-    if (i < 0) return out + src.slice(at);
-    const before = i > 0 ? src[i - 1]! : " ";
-    if (/[\w$.]/.test(before)) {
-      out += src.slice(at, i + name.length + 1);
-      at = i + name.length + 1;
-      continue;
-    }
-    const args: string[] = [];
-    let depth = 0;
-    let j = i + name.length + 1;
-    let start = j;
-    for (; j < src.length; j++) {
-      const c = src[j]!;
-      if (c === "(" || c === "[" || c === "{") depth++;
-      else if (c === ")" || c === "]" || c === "}") {
-        if (depth === 0) break;
-        depth--;
-      } else if (c === "," && depth === 0) {
-        args.push(src.slice(start, j).trim());
-        start = j + 1;
-      }
-    }
-    const lastArg = src.slice(start, j).trim();
-    if (lastArg !== "") args.push(lastArg);
-    const rep = f(args);
-    out += src.slice(at, i) + (rep ?? src.slice(i, j + 1));
-    at = j + 1;
-  }
-}
 
-/** An argument that may be dropped (no call, no assignment: evaluating it has no effect). */
-function pure(arg: string): boolean {
-  return !/[(=]/.test(arg);
-}
 
 function canonical(a: number): boolean {
   return a >= -0x800000000000 && a < 0x800000000000;
@@ -400,7 +361,12 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
   for (const [i, b] of blocks.entries()) index.set(b.insns[0]!.rip, i);
   const out: string[] = [];
   const body: string[] = [];
-  const commit = "cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ins); cpu.lastInsnClass = lc;";
+  // Every exit writes the register locals back first (WRITE_BACK is replaced when all of them are known).
+  const commit = `${WRITE_BACK} cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ins); cpu.lastInsnClass = lc;`;
+  const temps = new Temps();
+  const used = new Set<number>();
+  const written = new Set<number>();
+  let spills = false;
   let k = 0;
   blocks.forEach((b, i) => {
     const n = b.insns.length;
@@ -414,13 +380,19 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
       pos.push(b.offset + j);
       ends.push(b.offset + b.length);
       within.push(j);
+      const loc = localiseRegisters(jitBody(tpl, ins), temps);
+      for (const i of loc.reads) used.add(i);
+      for (const i of loc.writes) written.add(i);
       body.push(
         `k = ${k};`,
+        loc.spill ? SPILL : "",
         `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; do {`,
-        jitBody(tpl, ins),
+        loc.js,
         "} while (false); }",
+        loc.spill ? RELOAD : "",
         `cyc += ${lit(ins.cost)};`,
       );
+      if (loc.spill) spills = true;
       if (ins.stores) {
         // A store into the region's code frame: the rest of the block runs in the interpreter, decoded anew.
         const rest = j + 1 < b.length;
@@ -466,6 +438,8 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
     "const codeGen = mmu.phys.codeGen;",
     `const PEN = ${r.penalty};`,
     "const user = mmu.user;",
+    LOAD_ALL,
+    temps.declaration(),
     `let cyc = 0, ins = 0, k = 0, bb = 0, lc = cpu.lastInsnClass, pc = ${lit(blocks[0]!.insns[0]!.rip)};`,
     "try {",
     "for (;;) {",
@@ -488,11 +462,27 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
     "return ins;",
     "};",
   );
-  return out.join("\n");
+  // A spilling instruction may read or write any half: all of them are loaded and written back then.
+  if (spills) for (const i of used) written.add(i);
+  const all = [...used, ...written].filter((v, i, a) => a.indexOf(v) === i).sort((a, b) => a - b);
+  const declare = all.length === 0 ? "" : `let ${all.map((i) => `r${i} = regs[${i}]`).join(", ")};`;
+  return out
+    .join("\n")
+    .replace(LOAD_ALL, declare)
+    .replaceAll(WRITE_BACK, storeLocals([...written].sort((a, b) => a - b)))
+    .replaceAll(SPILL, storeLocals(all))
+    .replaceAll(RELOAD, loadLocals(all));
 }
+
+const LOAD_ALL = "/*LOAD_ALL*/";
+const WRITE_BACK = "/*WRITE_BACK*/";
+const SPILL = "/*SPILL*/";
+const RELOAD = "/*RELOAD*/";
 
 /** Compiles a region (new Function: the code is made here from the templates and decoded constants only). */
 export function compileRegion(blocks: readonly JitRegionBlock[], r: JitRegionInfo): JitBlockFn {
-  const factory = new Function("H", regionSource(blocks, r)) as (h: typeof HELPERS) => JitBlockFn;
+  const src = regionSource(blocks, r);
+  if (process.env.JIT_DUMP) appendFileSync(process.env.JIT_DUMP, `\n//// REGION\n${src}\n`);
+  const factory = new Function("H", src) as (h: typeof HELPERS) => JitBlockFn;
   return factory(HELPERS);
 }
