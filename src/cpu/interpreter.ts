@@ -257,7 +257,57 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             const bLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!;
             const bHi = regs[2 * r + 1]!;
             const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-            if (m !== 255 /* NONE */) {
+            if (m !== 255 /* NONE */ && size >= 4 && k !== 2 && k !== 3) {
+              const xa = regs[2 * m]!;
+              const xah = size === 8 ? regs[2 * m + 1]! : 0;
+              const xb = bLo;
+              const xbh = size === 8 ? bHi : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) wrReg(regs, m, size, lo, hi);
+            } else if (m !== 255 /* NONE */) {
               const res = alu(
                 lf,
                 k,
@@ -291,18 +341,70 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
               bLo = mmu.read(ea(cpu, regs, s, next), size);
               bHi = mmu.hi;
             }
-            const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-            const res = alu(
-              lf,
-              k,
-              size,
-              size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!,
-              regs[2 * r + 1]!,
-              bLo,
-              bHi,
-              cf,
-            );
-            if (k !== 7) wrReg(regs, r, size, res, lf[3 /* LF_RESHI */]!);
+            if (size >= 4 && k !== 2 && k !== 3) {
+              const xa = regs[2 * r]!;
+              const xah = size === 8 ? regs[2 * r + 1]! : 0;
+              const xb = bLo;
+              const xbh = size === 8 ? bHi : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) wrReg(regs, r, size, lo, hi);
+            } else {
+              const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
+              const res = alu(
+                lf,
+                k,
+                size,
+                size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!,
+                regs[2 * r + 1]!,
+                bLo,
+                bHi,
+                cf,
+              );
+              if (k !== 7) wrReg(regs, r, size, res, lf[3 /* LF_RESHI */]!);
+            }
             break;
           }
           case 12: {
@@ -311,7 +413,57 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             const k = AUX[s]!;
             const m = RM[s]!;
             const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-            if (m !== 255 /* NONE */) {
+            if (m !== 255 /* NONE */ && size >= 4 && k !== 2 && k !== 3) {
+              const xa = regs[2 * m]!;
+              const xah = size === 8 ? regs[2 * m + 1]! : 0;
+              const xb = IMM[s]!;
+              const xbh = size === 8 ? IMMHI[s]! : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) wrReg(regs, m, size, lo, hi);
+            } else if (m !== 255 /* NONE */) {
               const aLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!;
               const res = alu(lf, k, size, aLo, regs[2 * m + 1]!, IMM[s]!, IMMHI[s]!, cf);
               if (k !== 7) wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
@@ -742,10 +894,63 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             // ALU64_RI
             const di = RM[s]! << 1;
             const k = AUX[s]!;
-            const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-            const res = alu(lf, k, 8, regs[di]!, regs[di + 1]!, IMM[s]!, IMMHI[s]!, cf);
-            if (k !== 7) {
-              regs[di] = res;
+            const size = 8;
+            if (k !== 2 && k !== 3) {
+              const xa = regs[di]!;
+              const xah = size === 8 ? regs[di + 1]! : 0;
+              const xb = IMM[s]!;
+              const xbh = size === 8 ? IMMHI[s]! : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) {
+                regs[di] = lo;
+                regs[di + 1] = hi;
+              }
+            } else {
+              // ADC, SBB
+              regs[di] = alu(lf, k, 8, regs[di]!, regs[di + 1]!, IMM[s]!, IMMHI[s]!, cpu.getCF());
               regs[di + 1] = lf[3]!;
             }
             break;

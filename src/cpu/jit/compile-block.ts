@@ -7,7 +7,7 @@ import { ALU_AND, alu, aluFastName, incDec, neg, shift } from "../alu.ts";
 import type { Cpu } from "../cpu.ts";
 import { FAULT } from "../fault.ts";
 import { testCondition } from "../flags.ts";
-import { TEMPLATES } from "../insn-templates.ts";
+import { FLAGS_KILL, FLAGS_READ, flagUse, TEMPLATES } from "../insn-templates.ts";
 import * as MULDIV from "../muldiv.ts";
 import { imul } from "../muldiv.ts";
 import {
@@ -139,7 +139,6 @@ const HELPERS = {
 };
 const HELPER_NAMES = Object.keys(HELPERS).join(", ");
 
-
 /** A template body as JavaScript for one instruction: constants for the fields, TypeScript syntax removed. */
 export function jitBody(body: string, i: JitInsn): string {
   const ea = `eaOf(cpu, regs, ${i.base}, ${i.index}, ${i.scale}, ${lit(i.disp)}, ${i.seg}, ${i.pfx}, ${lit(i.next)})`;
@@ -189,8 +188,6 @@ function propagateConstants(src: string): string {
   }
   return out;
 }
-
-
 
 function canonical(a: number): boolean {
   return a >= -0x800000000000 && a < 0x800000000000;
@@ -347,6 +344,44 @@ function specialise(src: string): string {
   return js;
 }
 
+/** Ops that with a register r/m operand (or none) cannot fault or leave the block part-way. */
+const REGISTER_ONLY_RM = new Set([
+  2, 3, 4, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 34, 35, 38,
+]);
+const REGISTER_ONLY = new Set([1, 9, 36, 37, 74, 75, 76, 77]);
+
+/** Whether control may leave the compiled code at instruction i, or before it completes (a fault). */
+function mayLeave(i: JitInsn): boolean {
+  return !(REGISTER_ONLY.has(i.op) || (REGISTER_ONLY_RM.has(i.op) && i.rm !== 255)) || i.stores;
+}
+
+/**
+ * Flag liveness in one block: dead[j] when instruction j's status flags are replaced by a later instruction of
+ * the block before anything reads them or control can leave (every exit, fault or side exit sees the flags).
+ */
+export function deadFlags(insns: readonly JitInsn[]): boolean[] {
+  const dead = insns.map(() => false);
+  let live = true;
+  for (let j = insns.length - 1; j >= 0; j--) {
+    const i = insns[j]!;
+    dead[j] = !live;
+    const use = flagUse(i.op, i.aux, i.size, i.immLo);
+    if (mayLeave(i) || (use & FLAGS_READ) !== 0) live = true;
+    else if ((use & FLAGS_KILL) !== 0) live = false;
+  }
+  return dead;
+}
+
+/**
+ * The code of an instruction whose flags are dead: without the lazy-flags record it writes itself (`lf[i] = x;`
+ * statements, the last ones of the bodies that have them); records made inside helpers stay.
+ */
+export function dropFlagRecord(js: string): string {
+  const first = js.search(/\blf\[\d+\] = /);
+  if (first < 0 || /\blf\[\d+\](?! = )/.test(js.slice(first))) return js;
+  return js.replace(/\blf\[\d+\] = [^;]+;/g, "");
+}
+
 function resumeAt(pc: string, pos: number, end: number, epoch: number): string {
   return `cpu.blockResumePc = ${pc}; cpu.blockResumePos = ${pos}; cpu.blockResumeEnd = ${end}; cpu.blockResumeEpoch = ${epoch};`;
 }
@@ -373,14 +408,16 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
     const last = b.insns[n - 1]!;
     const full = n === b.length;
     body.push(`case ${i}: {`, `if (ins + ${n} > left) break;`, `pc = ${lit(last.next)};`);
+    const dead = deadFlags(b.insns);
     b.insns.forEach((ins, j) => {
       const tpl = BODY.get(ins.op);
       if (tpl === undefined) throw new Error(`no template for op ${ins.op}`);
+      const js = jitBody(tpl, ins);
       rips.push(lit(ins.rip));
       pos.push(b.offset + j);
       ends.push(b.offset + b.length);
       within.push(j);
-      const loc = localiseRegisters(jitBody(tpl, ins), temps);
+      const loc = localiseRegisters(dead[j] ? dropFlagRecord(js) : js, temps);
       for (const i of loc.reads) used.add(i);
       for (const i of loc.writes) written.add(i);
       body.push(

@@ -5,7 +5,6 @@ export function lit(v: number): string {
   return v < 0 || Object.is(v, -0) ? `(${v})` : String(v);
 }
 
-
 /** Rewrites every call `name(args)` for which `f` returns a replacement (args split at top-level commas). */
 export function rewriteCalls(src: string, name: string, f: (args: string[]) => string | undefined): string {
   let out = "";
@@ -41,7 +40,6 @@ export function rewriteCalls(src: string, name: string, f: (args: string[]) => s
     at = j + 1;
   }
 }
-
 
 /** An argument that may be dropped (no call, no assignment: evaluating it has no effect). */
 export function pure(arg: string): boolean {

@@ -81,7 +81,9 @@ export function localiseRegisters(src: string, temps: Temps): LocalisedInsn {
   js = rewriteCalls(js, "wrReg", (a) => {
     const r = num(a[1]);
     const size = num(a[2]);
-    return a[0] === "regs" && r !== undefined && size !== undefined ? write(r, size, a[3]!, a[4]!) : undefined;
+    return a[0] === "regs" && r !== undefined && size !== undefined
+      ? write(r, size, a[3]!, a[4]!)
+      : undefined;
   });
   js = rewriteCalls(js, "setRsp", (a) => {
     if (a[0] !== "regs") return undefined;
