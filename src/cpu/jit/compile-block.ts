@@ -1,5 +1,4 @@
 // Block JIT, code generation: one JavaScript function per basic block (new Function), made from the same
-import { appendFileSync } from "node:fs"; // TEMP
 // instruction templates the interpreter's cases are generated from (src/cpu/insn-templates.ts), with every decoded
 // field, the instruction's address, its predictor slot and its block position's cost written as constants.
 import * as ALU from "../alu.ts";
@@ -8,6 +7,7 @@ import type { Cpu } from "../cpu.ts";
 import { FAULT } from "../fault.ts";
 import { testCondition } from "../flags.ts";
 import { FLAGS_KILL, FLAGS_READ, flagUse, TEMPLATES } from "../insn-templates.ts";
+import { inlineAccess } from "../mmu.ts";
 import * as MULDIV from "../muldiv.ts";
 import { imul } from "../muldiv.ts";
 import {
@@ -28,8 +28,8 @@ import {
   wrReg8,
 } from "../operands.ts";
 import { CF, OF } from "../rflags.ts";
-import { lit, pure, rewriteCalls } from "./js-text.ts";
-import { loadLocals, localiseRegisters, storeLocals, Temps } from "./register-locals.ts";
+import { evaluate, lit, pure, rewriteCalls } from "./js-text.ts";
+import { type LocalisedInsn, loadLocals, localiseRegisters, storeLocals, Temps } from "./register-locals.ts";
 
 /** One decoded instruction of a block, as the code generator needs it. */
 export interface JitInsn {
@@ -175,16 +175,28 @@ function num(arg: string): number | undefined {
   return LITERAL.test(arg) ? Number(arg.replace(/[()]/g, "")) : undefined;
 }
 
+const NAME_RES = new Map<string, [RegExp, RegExp]>();
+/** The declarations of `name` and its uses, as global regular expressions (made once per name). */
+function nameRegExps(name: string): [RegExp, RegExp] {
+  let r = NAME_RES.get(name);
+  if (r === undefined) {
+    r = [new RegExp(`\\b(?:const|let) ${name}\\b`, "g"), new RegExp(`(?<![\\w$.])${name}(?![\\w$])`, "g")];
+    NAME_RES.set(name, r);
+  }
+  return r;
+}
+
 /** Replaces each `const NAME = <constant expression>;` declared once in the body by its value. */
 function propagateConstants(src: string): string {
   let out = src;
   for (const m of src.matchAll(/\bconst (\w+) = ([^;\n]+);[ \t]*\n/g)) {
     const [decl, name, expr] = m as unknown as [string, string, string];
     if (!CONST_EXPR.test(expr)) continue;
-    if ((out.match(new RegExp(`\\b(?:const|let) ${name}\\b`, "g")) ?? []).length !== 1) continue;
-    const v = new Function(`return (${expr});`)() as number | boolean;
+    const [declared, use] = nameRegExps(name);
+    if ((out.match(declared) ?? []).length !== 1) continue;
+    const v = evaluate(expr) as number | boolean;
     const text = typeof v === "boolean" ? String(v) : lit(v);
-    out = out.replace(decl, "").replace(new RegExp(`(?<![\\w$.])${name}(?![\\w$])`, "g"), text);
+    out = out.replace(decl, "").replace(use, text);
   }
   return out;
 }
@@ -236,7 +248,7 @@ function statementEnd(src: string, i: number): number {
 function constValue(expr: string): boolean | undefined {
   const e = expr.trim();
   if (e === "true" || e === "false") return e === "true";
-  return CONST_EXPR.test(e) && /[=<>!]/.test(e) ? Boolean(new Function(`return (${e});`)()) : undefined;
+  return CONST_EXPR.test(e) && /[=<>!]/.test(e) ? Boolean(evaluate(e)) : undefined;
 }
 
 /** Removes the branches of `if` statements whose condition is a constant. */
@@ -386,6 +398,38 @@ function resumeAt(pc: string, pos: number, end: number, epoch: number): string {
   return `cpu.blockResumePc = ${pc}; cpu.blockResumePos = ${pos}; cpu.blockResumeEnd = ${end}; cpu.blockResumeEpoch = ${epoch};`;
 }
 
+/**
+ * One instruction's code in a region (its template specialised, without its flag record when `dead`, registers as
+ * locals). It depends only on the instruction's decoded fields, address, slot and `dead`, so the code made for one
+ * region serves the next region that holds the same instruction (regions overlap).
+ */
+function insnCode(tpl: string, i: JitInsn, dead: boolean): LocalisedInsn & { temps: string } {
+  const key = `${i.op},${i.size},${i.reg},${i.rm},${i.aux},${i.immLo},${i.immHi},${i.base},${i.index},${i.scale},${i.disp},${i.seg},${i.pfx},${i.rip},${i.next},${i.slot},${dead}`;
+  const hit = CODE.get(key);
+  if (hit !== undefined) return hit;
+  const js = jitBody(tpl, i);
+  const temps = new Temps();
+  const local = localiseRegisters(dead ? dropFlagRecord(js) : js, temps);
+  // Loads and stores of 4 and 8 bytes check the TLB inline; a miss calls the Mmu.
+  const four = (): [string, string, string, string] => [
+    temps.next(),
+    temps.next(),
+    temps.next(),
+    temps.next(),
+  ];
+  for (const m of ["read32", "read64", "write32", "write64"] as const)
+    local.js = rewriteCalls(local.js, `mmu.${m}`, (a) =>
+      a.length === (m === "read32" || m === "read64" ? 1 : m === "write32" ? 2 : 3)
+        ? inlineAccess(m, a[0]!, four(), a.slice(1))
+        : undefined,
+    );
+  const loc = { ...local, temps: temps.declaration() };
+  if (CODE.size >= 1 << 16) CODE.clear();
+  CODE.set(key, loc);
+  return loc;
+}
+const CODE = new Map<string, LocalisedInsn & { temps: string }>();
+
 /** The JavaScript source of a region's function (exported for tests and for reading). */
 export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo): string {
   const rips: string[] = [];
@@ -398,7 +442,6 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
   const body: string[] = [];
   // Every exit writes the register locals back first (WRITE_BACK is replaced when all of them are known).
   const commit = `${WRITE_BACK} cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ins); cpu.lastInsnClass = lc;`;
-  const temps = new Temps();
   const used = new Set<number>();
   const written = new Set<number>();
   let spills = false;
@@ -412,18 +455,17 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
     b.insns.forEach((ins, j) => {
       const tpl = BODY.get(ins.op);
       if (tpl === undefined) throw new Error(`no template for op ${ins.op}`);
-      const js = jitBody(tpl, ins);
       rips.push(lit(ins.rip));
       pos.push(b.offset + j);
       ends.push(b.offset + b.length);
       within.push(j);
-      const loc = localiseRegisters(dead[j] ? dropFlagRecord(js) : js, temps);
+      const loc = insnCode(tpl, ins, dead[j]!);
       for (const i of loc.reads) used.add(i);
       for (const i of loc.writes) written.add(i);
       body.push(
         `k = ${k};`,
         loc.spill ? SPILL : "",
-        `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; do {`,
+        `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; ${loc.temps} do {`,
         loc.js,
         "} while (false); }",
         loc.spill ? RELOAD : "",
@@ -476,7 +518,6 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
     `const PEN = ${r.penalty};`,
     "const user = mmu.user;",
     LOAD_ALL,
-    temps.declaration(),
     `let cyc = 0, ins = 0, k = 0, bb = 0, lc = cpu.lastInsnClass, pc = ${lit(blocks[0]!.insns[0]!.rip)};`,
     "try {",
     "for (;;) {",
@@ -519,7 +560,6 @@ const RELOAD = "/*RELOAD*/";
 /** Compiles a region (new Function: the code is made here from the templates and decoded constants only). */
 export function compileRegion(blocks: readonly JitRegionBlock[], r: JitRegionInfo): JitBlockFn {
   const src = regionSource(blocks, r);
-  if (process.env.JIT_DUMP) appendFileSync(process.env.JIT_DUMP, `\n//// REGION\n${src}\n`);
   const factory = new Function("H", src) as (h: typeof HELPERS) => JitBlockFn;
   return factory(HELPERS);
 }

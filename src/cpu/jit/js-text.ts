@@ -45,3 +45,15 @@ export function rewriteCalls(src: string, name: string, f: (args: string[]) => s
 export function pure(arg: string): boolean {
   return !/[(=]/.test(arg);
 }
+
+const VALUES = new Map<string, unknown>();
+/** The value of a constant expression (digits and operators only: CONST_EXPR), remembered. */
+export function evaluate(expr: string): unknown {
+  let v = VALUES.get(expr);
+  if (v === undefined && !VALUES.has(expr)) {
+    v = new Function(`return (${expr});`)();
+    if (VALUES.size >= 1 << 16) VALUES.clear();
+    VALUES.set(expr, v);
+  }
+  return v;
+}

@@ -6,7 +6,7 @@
 // (effective addresses, LEA, PUSH) are still called with `cpu.regs`, after the locals they read are stored there
 // (and the ones PUSH writes are read back). Anything else that names `regs` makes its instruction spill every
 // local before and reload after, so the helpers' semantics stay the only ones.
-import { pure, rewriteCalls } from "./js-text.ts";
+import { evaluate, pure, rewriteCalls } from "./js-text.ts";
 
 /** Constant index expressions (digits and arithmetic only) as in `regs[2 * 3 + 1]`. */
 const CONST_INDEX = /^[\d\s()<>+*-]+$/;
@@ -41,7 +41,7 @@ export function localiseRegisters(src: string, temps: Temps): LocalisedInsn {
   const writes = new Set<number>();
   // 1. Constant indices: regs[2 * 3 + 1] → regs[7].
   let js = src.replace(/\bregs\[([^[\]]+)\]/g, (m, e: string) =>
-    CONST_INDEX.test(e) ? `regs[${Number(new Function(`return (${e});`)())}]` : m,
+    CONST_INDEX.test(e) ? `regs[${Number(evaluate(e))}]` : m,
   );
   // 2. Stores written in the body as statements: `regs[7] = X;` keeps the Int32Array's conversion: `(X) | 0`.
   js = js.replace(/\bregs\[(\d+)\] = (?!=)([^;]+);/g, (_, i: string, e: string) => `R${i} = (${e}) | 0;`);
