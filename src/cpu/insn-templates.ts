@@ -412,11 +412,29 @@ if (m !== 255 /* NONE */) {
   bHi = mmu.hi;
 }
 const r = $reg;
-const res =
-  $op === 21
-    ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
-    : imul(lf, size, bLo, bHi, $imm, $immHi);
-wrReg(regs, r, size, res, imulHi);
+if (size === 4) {
+  // imul() at 4 bytes written out, with its record (setExplicit's layout), so that a dead one can be dropped.
+  const x = $op === 21 ? regs[2 * r]! : bLo;
+  const y = $op === 21 ? bLo : $imm;
+  const lo = Math.imul(x, y);
+  const p = (x | 0) * (y | 0);
+  const of = p < -2147483648 || p > 2147483647 ? 1 : 0;
+  wrReg(regs, r, 4, lo, 0);
+  lf[0] = 8; // FL_EXPLICIT
+  lf[1] = 4;
+  lf[2] = lo;
+  lf[3] = 0;
+  lf[4] = 0;
+  lf[6] = 0;
+  lf[8] = of;
+  lf[9] = of;
+} else {
+  const res =
+    $op === 21
+      ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
+      : imul(lf, size, bLo, bHi, $imm, $immHi);
+  wrReg(regs, r, size, res, imulHi);
+}
 `,
   },
   {
