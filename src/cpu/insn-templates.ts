@@ -691,63 +691,17 @@ wrReg(regs, 5, size, lo, hi);
 const di = $rm << 1;
 const si = $reg << 1;
 const k = $aux;
-const aLo = regs[di]!;
-const aHi = regs[di + 1]!;
-const bLo = regs[si]!;
-const bHi = regs[si + 1]!;
-let lo: number;
-let hi: number;
-let fl: number;
-switch (k) {
-  case 0: {
-    const t = (aLo >>> 0) + (bLo >>> 0);
-    lo = t | 0;
-    hi = (aHi + bHi + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
-    fl = 1; // FL_ADD
-    break;
+const size = 8;
+if (k !== 2 && k !== 3) {
+  ${aluWide("regs[di]!", "regs[di + 1]!", "regs[si]!", "regs[si + 1]!")}
+  if (k !== 7) {
+    regs[di] = lo;
+    regs[di + 1] = hi;
   }
-  case 5:
-  case 7: {
-    const t = (aLo >>> 0) - (bLo >>> 0);
-    lo = t | 0;
-    hi = (aHi - bHi - (t < 0 ? 1 : 0)) | 0;
-    fl = 3; // FL_SUB
-    break;
-  }
-  case 1:
-    lo = aLo | bLo;
-    hi = aHi | bHi;
-    fl = 5; // FL_LOGIC
-    break;
-  case 4:
-    lo = aLo & bLo;
-    hi = aHi & bHi;
-    fl = 5;
-    break;
-  case 6:
-    lo = aLo ^ bLo;
-    hi = aHi ^ bHi;
-    fl = 5;
-    break;
-  default:
-    // ADC, SBB (alu() records the flags)
-    lo = alu(lf, k, 8, aLo, aHi, bLo, bHi, cpu.getCF());
-    hi = lf[3]!;
-    fl = 0;
-}
-if (fl !== 0) {
-  lf[0] = fl;
-  lf[1] = 8;
-  lf[2] = lo;
-  lf[3] = hi;
-  lf[4] = aLo;
-  lf[5] = aHi;
-  lf[6] = bLo;
-  lf[7] = bHi;
-}
-if (k !== 7) {
-  regs[di] = lo;
-  regs[di + 1] = hi;
+} else {
+  // ADC, SBB (alu() records the flags)
+  regs[di] = alu(lf, k, 8, regs[di]!, regs[di + 1]!, regs[si]!, regs[si + 1]!, cpu.getCF());
+  regs[di + 1] = lf[3]!;
 }
 `,
   },
