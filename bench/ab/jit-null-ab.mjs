@@ -33,4 +33,6 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 const med = (v) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
 const [ra, rb] = builds.map((x) => med(x.rates));
-console.log(`median A ${(ra / 1e3).toFixed(0)} k/s, B ${(rb / 1e3).toFixed(0)} k/s, B/A ${(rb / ra).toFixed(2)}`);
+console.log(
+  `median A ${(ra / 1e3).toFixed(0)} k/s, B ${(rb / 1e3).toFixed(0)} k/s, B/A ${(rb / ra).toFixed(2)}`,
+);
