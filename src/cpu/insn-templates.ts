@@ -17,6 +17,66 @@ export interface InsnTemplate {
   readonly body: string;
 }
 
+/**
+ * ADD, OR, AND, SUB, XOR and CMP at 4 or 8 bytes written out, with their lazy-flags record as alu()'s add4…xor8
+ * make it (flags.ts layout), for the register forms: the result in `lo`/`hi`. The record is the body's last
+ * statements, so the block JIT drops them where the flags are dead (compile-block.ts, flag liveness).
+ */
+function aluWide(a: string, ah: string, b: string, bh: string): string {
+  return `
+const xa = ${a};
+const xah = size === 8 ? ${ah} : 0;
+const xb = ${b};
+const xbh = size === 8 ? ${bh} : 0;
+let lo: number;
+let hi = 0;
+let fl: number;
+switch (k) {
+  case 0: {
+    const t = (xa >>> 0) + (xb >>> 0);
+    lo = t | 0;
+    if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+    fl = 1; // FL_ADD
+    break;
+  }
+  case 1:
+    lo = xa | xb;
+    hi = xah | xbh;
+    fl = 5; // FL_LOGIC
+    break;
+  case 4:
+    lo = xa & xb;
+    hi = xah & xbh;
+    fl = 5;
+    break;
+  case 6:
+    lo = xa ^ xb;
+    hi = xah ^ xbh;
+    fl = 5;
+    break;
+  default: {
+    // SUB, CMP
+    const t = (xa >>> 0) - (xb >>> 0);
+    lo = t | 0;
+    if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+    fl = 3; // FL_SUB
+  }
+}
+lf[0] = fl;
+lf[1] = size;
+lf[2] = lo;
+lf[3] = hi;
+lf[4] = xa;
+lf[5] = xah;
+lf[6] = xb;
+lf[7] = xbh;
+lf[8] = 0;
+`;
+}
+
+/** Whether the ALU op `k` at `size` is one aluWide writes out (not ADC/SBB, not 8/16-bit). */
+const WIDE = "size >= 4 && k !== 2 && k !== 3";
+
 export const TEMPLATES: readonly InsnTemplate[] = [
   {
     ops: [1],
@@ -109,7 +169,10 @@ const m = $rm;
 const bLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!;
 const bHi = regs[2 * r + 1]!;
 const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-if (m !== 255 /* NONE */) {
+if (m !== 255 /* NONE */ && ${WIDE}) {
+  ${aluWide("regs[2 * m]!", "regs[2 * m + 1]!", "bLo", "bHi")}
+  if (k !== 7) wrReg(regs, m, size, lo, hi);
+} else if (m !== 255 /* NONE */) {
   const res = alu(
     lf,
     k,
@@ -146,18 +209,23 @@ if (m !== 255 /* NONE */) {
   bLo = mmu.read($ea, size);
   bHi = mmu.hi;
 }
-const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-const res = alu(
-  lf,
-  k,
-  size,
-  size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!,
-  regs[2 * r + 1]!,
-  bLo,
-  bHi,
-  cf,
-);
-if (k !== 7) wrReg(regs, r, size, res, lf[3 /* LF_RESHI */]!);
+if (${WIDE}) {
+  ${aluWide("regs[2 * r]!", "regs[2 * r + 1]!", "bLo", "bHi")}
+  if (k !== 7) wrReg(regs, r, size, lo, hi);
+} else {
+  const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
+  const res = alu(
+    lf,
+    k,
+    size,
+    size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!,
+    regs[2 * r + 1]!,
+    bLo,
+    bHi,
+    cf,
+  );
+  if (k !== 7) wrReg(regs, r, size, res, lf[3 /* LF_RESHI */]!);
+}
 `,
   },
   {
@@ -169,7 +237,10 @@ const size = $size;
 const k = $aux;
 const m = $rm;
 const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-if (m !== 255 /* NONE */) {
+if (m !== 255 /* NONE */ && ${WIDE}) {
+  ${aluWide("regs[2 * m]!", "regs[2 * m + 1]!", "$imm", "$immHi")}
+  if (k !== 7) wrReg(regs, m, size, lo, hi);
+} else if (m !== 255 /* NONE */) {
   const aLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!;
   const res = alu(lf, k, size, aLo, regs[2 * m + 1]!, $imm, $immHi, cf);
   if (k !== 7) wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
@@ -341,11 +412,29 @@ if (m !== 255 /* NONE */) {
   bHi = mmu.hi;
 }
 const r = $reg;
-const res =
-  $op === 21
-    ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
-    : imul(lf, size, bLo, bHi, $imm, $immHi);
-wrReg(regs, r, size, res, imulHi);
+if (size === 4) {
+  // imul() at 4 bytes written out, with its record (setExplicit's layout), so that a dead one can be dropped.
+  const x = $op === 21 ? regs[2 * r]! : bLo;
+  const y = $op === 21 ? bLo : $imm;
+  const lo = Math.imul(x, y);
+  const p = (x | 0) * (y | 0);
+  const of = p < -2147483648 || p > 2147483647 ? 1 : 0;
+  wrReg(regs, r, 4, lo, 0);
+  lf[0] = 8; // FL_EXPLICIT
+  lf[1] = 4;
+  lf[2] = lo;
+  lf[3] = 0;
+  lf[4] = 0;
+  lf[6] = 0;
+  lf[8] = of;
+  lf[9] = of;
+} else {
+  const res =
+    $op === 21
+      ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
+      : imul(lf, size, bLo, bHi, $imm, $immHi);
+  wrReg(regs, r, size, res, imulHi);
+}
 `,
   },
   {
@@ -602,63 +691,17 @@ wrReg(regs, 5, size, lo, hi);
 const di = $rm << 1;
 const si = $reg << 1;
 const k = $aux;
-const aLo = regs[di]!;
-const aHi = regs[di + 1]!;
-const bLo = regs[si]!;
-const bHi = regs[si + 1]!;
-let lo: number;
-let hi: number;
-let fl: number;
-switch (k) {
-  case 0: {
-    const t = (aLo >>> 0) + (bLo >>> 0);
-    lo = t | 0;
-    hi = (aHi + bHi + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
-    fl = 1; // FL_ADD
-    break;
+const size = 8;
+if (k !== 2 && k !== 3) {
+  ${aluWide("regs[di]!", "regs[di + 1]!", "regs[si]!", "regs[si + 1]!")}
+  if (k !== 7) {
+    regs[di] = lo;
+    regs[di + 1] = hi;
   }
-  case 5:
-  case 7: {
-    const t = (aLo >>> 0) - (bLo >>> 0);
-    lo = t | 0;
-    hi = (aHi - bHi - (t < 0 ? 1 : 0)) | 0;
-    fl = 3; // FL_SUB
-    break;
-  }
-  case 1:
-    lo = aLo | bLo;
-    hi = aHi | bHi;
-    fl = 5; // FL_LOGIC
-    break;
-  case 4:
-    lo = aLo & bLo;
-    hi = aHi & bHi;
-    fl = 5;
-    break;
-  case 6:
-    lo = aLo ^ bLo;
-    hi = aHi ^ bHi;
-    fl = 5;
-    break;
-  default:
-    // ADC, SBB (alu() records the flags)
-    lo = alu(lf, k, 8, aLo, aHi, bLo, bHi, cpu.getCF());
-    hi = lf[3]!;
-    fl = 0;
-}
-if (fl !== 0) {
-  lf[0] = fl;
-  lf[1] = 8;
-  lf[2] = lo;
-  lf[3] = hi;
-  lf[4] = aLo;
-  lf[5] = aHi;
-  lf[6] = bLo;
-  lf[7] = bHi;
-}
-if (k !== 7) {
-  regs[di] = lo;
-  regs[di + 1] = hi;
+} else {
+  // ADC, SBB (alu() records the flags)
+  regs[di] = alu(lf, k, 8, regs[di]!, regs[di + 1]!, regs[si]!, regs[si + 1]!, cpu.getCF());
+  regs[di + 1] = lf[3]!;
 }
 `,
   },
@@ -669,10 +712,16 @@ if (k !== 7) {
     body: `
 const di = $rm << 1;
 const k = $aux;
-const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-const res = alu(lf, k, 8, regs[di]!, regs[di + 1]!, $imm, $immHi, cf);
-if (k !== 7) {
-  regs[di] = res;
+const size = 8;
+if (k !== 2 && k !== 3) {
+  ${aluWide("regs[di]!", "regs[di + 1]!", "$imm", "$immHi")}
+  if (k !== 7) {
+    regs[di] = lo;
+    regs[di + 1] = hi;
+  }
+} else {
+  // ADC, SBB
+  regs[di] = alu(lf, k, 8, regs[di]!, regs[di + 1]!, $imm, $immHi, cpu.getCF());
   regs[di + 1] = lf[3]!;
 }
 `,
@@ -743,3 +792,43 @@ mmu.write64($ea, regs[r]!, regs[r + 1]!);
 `,
   },
 ];
+
+/** flagUse bits: the instruction reads status flags (RFLAGS or the lazy record). */
+export const FLAGS_READ = 1;
+/** flagUse bits: it sets all six status flags whatever they were (its record replaces the previous one). */
+export const FLAGS_KILL = 2;
+
+/**
+ * How a templated instruction uses the status flags (the block JIT's flag liveness): from its op and decoded
+ * fields. ADC/SBB, INC/DEC (CF is kept), the rotates and RCL/RCR, a shift by CL (a count of 0 keeps the flags)
+ * and the condition readers read them; the other ALU ops, TEST, NEG, IMUL and a shift by a non-zero immediate
+ * replace them; the rest leave them alone.
+ */
+export function flagUse(op: number, aux: number, size: number, imm: number): number {
+  switch (op) {
+    case 10: // ALU_RM_R
+    case 11: // ALU_R_RM
+    case 12: // ALU_RM_IMM
+    case 74: // ALU64_RR
+    case 75: // ALU64_RI
+      return aux === 2 || aux === 3 ? FLAGS_READ | FLAGS_KILL : FLAGS_KILL;
+    case 13: // TEST_RM_R
+    case 14: // TEST_RM_IMM
+    case 17: // NEG
+    case 21: // IMUL_R_RM
+    case 22: // IMUL_R_RM_IMM
+      return FLAGS_KILL;
+    case 19: // SHIFT_IMM: SHL/SHR/SAL/SAR by a non-zero (masked) count
+      return aux >= 4 && (imm & (size === 8 ? 63 : 31)) !== 0 ? FLAGS_KILL : FLAGS_READ;
+    case 15: // INC
+    case 16: // DEC
+    case 76: // INCDEC_R
+    case 20: // SHIFT_CL
+    case 33: // JCC
+    case 34: // SETCC
+    case 35: // CMOVCC
+      return FLAGS_READ;
+    default:
+      return 0;
+  }
+}

@@ -257,7 +257,57 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             const bLo = size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!;
             const bHi = regs[2 * r + 1]!;
             const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-            if (m !== 255 /* NONE */) {
+            if (m !== 255 /* NONE */ && size >= 4 && k !== 2 && k !== 3) {
+              const xa = regs[2 * m]!;
+              const xah = size === 8 ? regs[2 * m + 1]! : 0;
+              const xb = bLo;
+              const xbh = size === 8 ? bHi : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) wrReg(regs, m, size, lo, hi);
+            } else if (m !== 255 /* NONE */) {
               const res = alu(
                 lf,
                 k,
@@ -291,18 +341,70 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
               bLo = mmu.read(ea(cpu, regs, s, next), size);
               bHi = mmu.hi;
             }
-            const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-            const res = alu(
-              lf,
-              k,
-              size,
-              size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!,
-              regs[2 * r + 1]!,
-              bLo,
-              bHi,
-              cf,
-            );
-            if (k !== 7) wrReg(regs, r, size, res, lf[3 /* LF_RESHI */]!);
+            if (size >= 4 && k !== 2 && k !== 3) {
+              const xa = regs[2 * r]!;
+              const xah = size === 8 ? regs[2 * r + 1]! : 0;
+              const xb = bLo;
+              const xbh = size === 8 ? bHi : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) wrReg(regs, r, size, lo, hi);
+            } else {
+              const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
+              const res = alu(
+                lf,
+                k,
+                size,
+                size === 1 ? rdReg(regs, r, 1) : regs[2 * r]!,
+                regs[2 * r + 1]!,
+                bLo,
+                bHi,
+                cf,
+              );
+              if (k !== 7) wrReg(regs, r, size, res, lf[3 /* LF_RESHI */]!);
+            }
             break;
           }
           case 12: {
@@ -311,7 +413,57 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             const k = AUX[s]!;
             const m = RM[s]!;
             const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-            if (m !== 255 /* NONE */) {
+            if (m !== 255 /* NONE */ && size >= 4 && k !== 2 && k !== 3) {
+              const xa = regs[2 * m]!;
+              const xah = size === 8 ? regs[2 * m + 1]! : 0;
+              const xb = IMM[s]!;
+              const xbh = size === 8 ? IMMHI[s]! : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) wrReg(regs, m, size, lo, hi);
+            } else if (m !== 255 /* NONE */) {
               const aLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!;
               const res = alu(lf, k, size, aLo, regs[2 * m + 1]!, IMM[s]!, IMMHI[s]!, cf);
               if (k !== 7) wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
@@ -465,11 +617,29 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
               bHi = mmu.hi;
             }
             const r = REG[s]!;
-            const res =
-              op === 21
-                ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
-                : imul(lf, size, bLo, bHi, IMM[s]!, IMMHI[s]!);
-            wrReg(regs, r, size, res, imulHi);
+            if (size === 4) {
+              // imul() at 4 bytes written out, with its record (setExplicit's layout), so that a dead one can be dropped.
+              const x = op === 21 ? regs[2 * r]! : bLo;
+              const y = op === 21 ? bLo : IMM[s]!;
+              const lo = Math.imul(x, y);
+              const p = (x | 0) * (y | 0);
+              const of = p < -2147483648 || p > 2147483647 ? 1 : 0;
+              wrReg(regs, r, 4, lo, 0);
+              lf[0] = 8; // FL_EXPLICIT
+              lf[1] = 4;
+              lf[2] = lo;
+              lf[3] = 0;
+              lf[4] = 0;
+              lf[6] = 0;
+              lf[8] = of;
+              lf[9] = of;
+            } else {
+              const res =
+                op === 21
+                  ? imul(lf, size, regs[2 * r]!, regs[2 * r + 1]!, bLo, bHi)
+                  : imul(lf, size, bLo, bHi, IMM[s]!, IMMHI[s]!);
+              wrReg(regs, r, size, res, imulHi);
+            }
             break;
           }
           case 25: {
@@ -678,63 +848,64 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             const di = RM[s]! << 1;
             const si = REG[s]! << 1;
             const k = AUX[s]!;
-            const aLo = regs[di]!;
-            const aHi = regs[di + 1]!;
-            const bLo = regs[si]!;
-            const bHi = regs[si + 1]!;
-            let lo: number;
-            let hi: number;
-            let fl: number;
-            switch (k) {
-              case 0: {
-                const t = (aLo >>> 0) + (bLo >>> 0);
-                lo = t | 0;
-                hi = (aHi + bHi + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
-                fl = 1; // FL_ADD
-                break;
+            const size = 8;
+            if (k !== 2 && k !== 3) {
+              const xa = regs[di]!;
+              const xah = size === 8 ? regs[di + 1]! : 0;
+              const xb = regs[si]!;
+              const xbh = size === 8 ? regs[si + 1]! : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
               }
-              case 5:
-              case 7: {
-                const t = (aLo >>> 0) - (bLo >>> 0);
-                lo = t | 0;
-                hi = (aHi - bHi - (t < 0 ? 1 : 0)) | 0;
-                fl = 3; // FL_SUB
-                break;
-              }
-              case 1:
-                lo = aLo | bLo;
-                hi = aHi | bHi;
-                fl = 5; // FL_LOGIC
-                break;
-              case 4:
-                lo = aLo & bLo;
-                hi = aHi & bHi;
-                fl = 5;
-                break;
-              case 6:
-                lo = aLo ^ bLo;
-                hi = aHi ^ bHi;
-                fl = 5;
-                break;
-              default:
-                // ADC, SBB (alu() records the flags)
-                lo = alu(lf, k, 8, aLo, aHi, bLo, bHi, cpu.getCF());
-                hi = lf[3]!;
-                fl = 0;
-            }
-            if (fl !== 0) {
               lf[0] = fl;
-              lf[1] = 8;
+              lf[1] = size;
               lf[2] = lo;
               lf[3] = hi;
-              lf[4] = aLo;
-              lf[5] = aHi;
-              lf[6] = bLo;
-              lf[7] = bHi;
-            }
-            if (k !== 7) {
-              regs[di] = lo;
-              regs[di + 1] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) {
+                regs[di] = lo;
+                regs[di + 1] = hi;
+              }
+            } else {
+              // ADC, SBB (alu() records the flags)
+              regs[di] = alu(lf, k, 8, regs[di]!, regs[di + 1]!, regs[si]!, regs[si + 1]!, cpu.getCF());
+              regs[di + 1] = lf[3]!;
             }
             break;
           }
@@ -742,10 +913,63 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
             // ALU64_RI
             const di = RM[s]! << 1;
             const k = AUX[s]!;
-            const cf = k === 2 || k === 3 ? cpu.getCF() : 0;
-            const res = alu(lf, k, 8, regs[di]!, regs[di + 1]!, IMM[s]!, IMMHI[s]!, cf);
-            if (k !== 7) {
-              regs[di] = res;
+            const size = 8;
+            if (k !== 2 && k !== 3) {
+              const xa = regs[di]!;
+              const xah = size === 8 ? regs[di + 1]! : 0;
+              const xb = IMM[s]!;
+              const xbh = size === 8 ? IMMHI[s]! : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) {
+                regs[di] = lo;
+                regs[di + 1] = hi;
+              }
+            } else {
+              // ADC, SBB
+              regs[di] = alu(lf, k, 8, regs[di]!, regs[di + 1]!, IMM[s]!, IMMHI[s]!, cpu.getCF());
               regs[di + 1] = lf[3]!;
             }
             break;

@@ -289,3 +289,33 @@ export class Mmu implements CodeWatcher {
     }
   }
 }
+
+/**
+ * The TLB hit path of Mmu.read32/read64/write32/write64 as JavaScript, for the block JIT's inline accesses
+ * (compile-block.ts): `mmu` is the Mmu, `a` the address expression, `t` four temporaries, `v` the values to write.
+ * It is those methods' own lookup (index, tag compare, frame + offset); a miss or a page-crossing access calls the
+ * method, which looks up again and walks (and faults), so both paths behave as the method does.
+ */
+export function inlineAccess(
+  method: "read32" | "read64" | "write32" | "write64",
+  a: string,
+  t: readonly [string, string, string, string],
+  v: readonly string[] = [],
+): string {
+  const [ad, off, vpn, i] = t;
+  const write = method.startsWith("write");
+  const last = method.endsWith("64") ? 4088 : 4092;
+  const head = `${ad} = (${a}), ${off} = ${ad} & 4095, ${vpn} = (${ad} - ${off}) * (1 / 4096), ${i} = mmu.base + ${write ? "256 /* TLB_ENTRIES */ + " : ""}((${vpn} ^ (${vpn} >> 8)) & 255) /* TLB_MASK */`;
+  const hit = `${off} <= ${last} && mmu.tag[${i}] === ${vpn}`;
+  const pa = `mmu.pa[${i}] + ${off}`;
+  switch (method) {
+    case "read32":
+      return `(${head}, ${hit} ? mmu.view.getInt32(${pa}, true) : mmu.read32(${ad}))`;
+    case "read64":
+      return `(${head}, ${hit} ? (mmu.hi = mmu.view.getInt32(${pa} + 4, true), mmu.view.getInt32(${pa}, true)) : mmu.read64(${ad}))`;
+    case "write32":
+      return `(${head}, ${hit} ? mmu.view.setInt32(${pa}, (${v[0]}), true) : mmu.write32(${ad}, (${v[0]})))`;
+    default:
+      return `(${head}, ${hit} ? (mmu.view.setInt32(${pa}, (${v[0]}), true), mmu.view.setInt32(${pa} + 4, (${v[1]}), true)) : mmu.write64(${ad}, (${v[0]}), (${v[1]})))`;
+  }
+}

@@ -6,7 +6,8 @@ import { ALU_AND, alu, aluFastName, incDec, neg, shift } from "../alu.ts";
 import type { Cpu } from "../cpu.ts";
 import { FAULT } from "../fault.ts";
 import { testCondition } from "../flags.ts";
-import { TEMPLATES } from "../insn-templates.ts";
+import { FLAGS_KILL, FLAGS_READ, flagUse, TEMPLATES } from "../insn-templates.ts";
+import { inlineAccess } from "../mmu.ts";
 import * as MULDIV from "../muldiv.ts";
 import { imul } from "../muldiv.ts";
 import {
@@ -27,6 +28,8 @@ import {
   wrReg8,
 } from "../operands.ts";
 import { CF, OF } from "../rflags.ts";
+import { evaluate, lit, pure, rewriteCalls } from "./js-text.ts";
+import { type LocalisedInsn, loadLocals, localiseRegisters, storeLocals, Temps } from "./register-locals.ts";
 
 /** One decoded instruction of a block, as the code generator needs it. */
 export interface JitInsn {
@@ -136,10 +139,6 @@ const HELPERS = {
 };
 const HELPER_NAMES = Object.keys(HELPERS).join(", ");
 
-function lit(v: number): string {
-  return v < 0 || Object.is(v, -0) ? `(${v})` : String(v);
-}
-
 /** A template body as JavaScript for one instruction: constants for the fields, TypeScript syntax removed. */
 export function jitBody(body: string, i: JitInsn): string {
   const ea = `eaOf(cpu, regs, ${i.base}, ${i.index}, ${i.scale}, ${lit(i.disp)}, ${i.seg}, ${i.pfx}, ${lit(i.next)})`;
@@ -176,59 +175,30 @@ function num(arg: string): number | undefined {
   return LITERAL.test(arg) ? Number(arg.replace(/[()]/g, "")) : undefined;
 }
 
+const NAME_RES = new Map<string, [RegExp, RegExp]>();
+/** The declarations of `name` and its uses, as global regular expressions (made once per name). */
+function nameRegExps(name: string): [RegExp, RegExp] {
+  let r = NAME_RES.get(name);
+  if (r === undefined) {
+    r = [new RegExp(`\\b(?:const|let) ${name}\\b`, "g"), new RegExp(`(?<![\\w$.])${name}(?![\\w$])`, "g")];
+    NAME_RES.set(name, r);
+  }
+  return r;
+}
+
 /** Replaces each `const NAME = <constant expression>;` declared once in the body by its value. */
 function propagateConstants(src: string): string {
   let out = src;
   for (const m of src.matchAll(/\bconst (\w+) = ([^;\n]+);[ \t]*\n/g)) {
     const [decl, name, expr] = m as unknown as [string, string, string];
     if (!CONST_EXPR.test(expr)) continue;
-    if ((out.match(new RegExp(`\\b(?:const|let) ${name}\\b`, "g")) ?? []).length !== 1) continue;
-    const v = new Function(`return (${expr});`)() as number | boolean;
+    const [declared, use] = nameRegExps(name);
+    if ((out.match(declared) ?? []).length !== 1) continue;
+    const v = evaluate(expr) as number | boolean;
     const text = typeof v === "boolean" ? String(v) : lit(v);
-    out = out.replace(decl, "").replace(new RegExp(`(?<![\\w$.])${name}(?![\\w$])`, "g"), text);
+    out = out.replace(decl, "").replace(use, text);
   }
   return out;
-}
-
-/** Rewrites every call `name(args)` for which `f` returns a replacement (args split at top-level commas). */
-function rewriteCalls(src: string, name: string, f: (args: string[]) => string | undefined): string {
-  let out = "";
-  let at = 0;
-  for (;;) {
-    const i = src.indexOf(`${name}(`, at);
-    if (i < 0) return out + src.slice(at);
-    const before = i > 0 ? src[i - 1]! : " ";
-    if (/[\w$.]/.test(before)) {
-      out += src.slice(at, i + name.length + 1);
-      at = i + name.length + 1;
-      continue;
-    }
-    const args: string[] = [];
-    let depth = 0;
-    let j = i + name.length + 1;
-    let start = j;
-    for (; j < src.length; j++) {
-      const c = src[j]!;
-      if (c === "(" || c === "[" || c === "{") depth++;
-      else if (c === ")" || c === "]" || c === "}") {
-        if (depth === 0) break;
-        depth--;
-      } else if (c === "," && depth === 0) {
-        args.push(src.slice(start, j).trim());
-        start = j + 1;
-      }
-    }
-    const lastArg = src.slice(start, j).trim();
-    if (lastArg !== "") args.push(lastArg);
-    const rep = f(args);
-    out += src.slice(at, i) + (rep ?? src.slice(i, j + 1));
-    at = j + 1;
-  }
-}
-
-/** An argument that may be dropped (no call, no assignment: evaluating it has no effect). */
-function pure(arg: string): boolean {
-  return !/[(=]/.test(arg);
 }
 
 function canonical(a: number): boolean {
@@ -278,7 +248,7 @@ function statementEnd(src: string, i: number): number {
 function constValue(expr: string): boolean | undefined {
   const e = expr.trim();
   if (e === "true" || e === "false") return e === "true";
-  return CONST_EXPR.test(e) && /[=<>!]/.test(e) ? Boolean(new Function(`return (${e});`)()) : undefined;
+  return CONST_EXPR.test(e) && /[=<>!]/.test(e) ? Boolean(evaluate(e)) : undefined;
 }
 
 /** Removes the branches of `if` statements whose condition is a constant. */
@@ -386,9 +356,79 @@ function specialise(src: string): string {
   return js;
 }
 
+/** Ops that with a register r/m operand (or none) cannot fault or leave the block part-way. */
+const REGISTER_ONLY_RM = new Set([
+  2, 3, 4, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 34, 35, 38,
+]);
+const REGISTER_ONLY = new Set([1, 9, 36, 37, 74, 75, 76, 77]);
+
+/** Whether control may leave the compiled code at instruction i, or before it completes (a fault). */
+function mayLeave(i: JitInsn): boolean {
+  return !(REGISTER_ONLY.has(i.op) || (REGISTER_ONLY_RM.has(i.op) && i.rm !== 255)) || i.stores;
+}
+
+/**
+ * Flag liveness in one block: dead[j] when instruction j's status flags are replaced by a later instruction of
+ * the block before anything reads them or control can leave (every exit, fault or side exit sees the flags).
+ */
+export function deadFlags(insns: readonly JitInsn[]): boolean[] {
+  const dead = insns.map(() => false);
+  let live = true;
+  for (let j = insns.length - 1; j >= 0; j--) {
+    const i = insns[j]!;
+    dead[j] = !live;
+    const use = flagUse(i.op, i.aux, i.size, i.immLo);
+    if (mayLeave(i) || (use & FLAGS_READ) !== 0) live = true;
+    else if ((use & FLAGS_KILL) !== 0) live = false;
+  }
+  return dead;
+}
+
+/**
+ * The code of an instruction whose flags are dead: without the lazy-flags record it writes itself (`lf[i] = x;`
+ * statements, the last ones of the bodies that have them); records made inside helpers stay.
+ */
+export function dropFlagRecord(js: string): string {
+  const first = js.search(/\blf\[\d+\] = /);
+  if (first < 0 || /\blf\[\d+\](?! = )/.test(js.slice(first))) return js;
+  return js.replace(/\blf\[\d+\] = [^;]+;/g, "");
+}
+
 function resumeAt(pc: string, pos: number, end: number, epoch: number): string {
   return `cpu.blockResumePc = ${pc}; cpu.blockResumePos = ${pos}; cpu.blockResumeEnd = ${end}; cpu.blockResumeEpoch = ${epoch};`;
 }
+
+/**
+ * One instruction's code in a region (its template specialised, without its flag record when `dead`, registers as
+ * locals). It depends only on the instruction's decoded fields, address, slot and `dead`, so the code made for one
+ * region serves the next region that holds the same instruction (regions overlap).
+ */
+function insnCode(tpl: string, i: JitInsn, dead: boolean): LocalisedInsn & { temps: string } {
+  const key = `${i.op},${i.size},${i.reg},${i.rm},${i.aux},${i.immLo},${i.immHi},${i.base},${i.index},${i.scale},${i.disp},${i.seg},${i.pfx},${i.rip},${i.next},${i.slot},${dead}`;
+  const hit = CODE.get(key);
+  if (hit !== undefined) return hit;
+  const js = jitBody(tpl, i);
+  const temps = new Temps();
+  const local = localiseRegisters(dead ? dropFlagRecord(js) : js, temps);
+  // Loads and stores of 4 and 8 bytes check the TLB inline; a miss calls the Mmu.
+  const four = (): [string, string, string, string] => [
+    temps.next(),
+    temps.next(),
+    temps.next(),
+    temps.next(),
+  ];
+  for (const m of ["read32", "read64", "write32", "write64"] as const)
+    local.js = rewriteCalls(local.js, `mmu.${m}`, (a) =>
+      a.length === (m === "read32" || m === "read64" ? 1 : m === "write32" ? 2 : 3)
+        ? inlineAccess(m, a[0]!, four(), a.slice(1))
+        : undefined,
+    );
+  const loc = { ...local, temps: temps.declaration() };
+  if (CODE.size >= 1 << 16) CODE.clear();
+  CODE.set(key, loc);
+  return loc;
+}
+const CODE = new Map<string, LocalisedInsn & { temps: string }>();
 
 /** The JavaScript source of a region's function (exported for tests and for reading). */
 export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo): string {
@@ -400,13 +440,18 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
   for (const [i, b] of blocks.entries()) index.set(b.insns[0]!.rip, i);
   const out: string[] = [];
   const body: string[] = [];
-  const commit = "cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ins); cpu.lastInsnClass = lc;";
+  // Every exit writes the register locals back first (WRITE_BACK is replaced when all of them are known).
+  const commit = `${WRITE_BACK} cpu.addCounters(user ? cyc : 0, user ? 0 : cyc, ins); cpu.lastInsnClass = lc;`;
+  const used = new Set<number>();
+  const written = new Set<number>();
+  let spills = false;
   let k = 0;
   blocks.forEach((b, i) => {
     const n = b.insns.length;
     const last = b.insns[n - 1]!;
     const full = n === b.length;
     body.push(`case ${i}: {`, `if (ins + ${n} > left) break;`, `pc = ${lit(last.next)};`);
+    const dead = deadFlags(b.insns);
     b.insns.forEach((ins, j) => {
       const tpl = BODY.get(ins.op);
       if (tpl === undefined) throw new Error(`no template for op ${ins.op}`);
@@ -414,13 +459,19 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
       pos.push(b.offset + j);
       ends.push(b.offset + b.length);
       within.push(j);
+      const loc = insnCode(tpl, ins, dead[j]!);
+      for (const i of loc.reads) used.add(i);
+      for (const i of loc.writes) written.add(i);
       body.push(
         `k = ${k};`,
-        `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; do {`,
-        jitBody(tpl, ins),
+        loc.spill ? SPILL : "",
+        `{ const rip = ${lit(ins.rip)}, next = ${lit(ins.next)}; ${loc.temps} do {`,
+        loc.js,
         "} while (false); }",
+        loc.spill ? RELOAD : "",
         `cyc += ${lit(ins.cost)};`,
       );
+      if (loc.spill) spills = true;
       if (ins.stores) {
         // A store into the region's code frame: the rest of the block runs in the interpreter, decoded anew.
         const rest = j + 1 < b.length;
@@ -466,6 +517,7 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
     "const codeGen = mmu.phys.codeGen;",
     `const PEN = ${r.penalty};`,
     "const user = mmu.user;",
+    LOAD_ALL,
     `let cyc = 0, ins = 0, k = 0, bb = 0, lc = cpu.lastInsnClass, pc = ${lit(blocks[0]!.insns[0]!.rip)};`,
     "try {",
     "for (;;) {",
@@ -488,11 +540,26 @@ export function regionSource(blocks: readonly JitRegionBlock[], r: JitRegionInfo
     "return ins;",
     "};",
   );
-  return out.join("\n");
+  // A spilling instruction may read or write any half: all of them are loaded and written back then.
+  if (spills) for (const i of used) written.add(i);
+  const all = [...used, ...written].filter((v, i, a) => a.indexOf(v) === i).sort((a, b) => a - b);
+  const declare = all.length === 0 ? "" : `let ${all.map((i) => `r${i} = regs[${i}]`).join(", ")};`;
+  return out
+    .join("\n")
+    .replace(LOAD_ALL, declare)
+    .replaceAll(WRITE_BACK, storeLocals([...written].sort((a, b) => a - b)))
+    .replaceAll(SPILL, storeLocals(all))
+    .replaceAll(RELOAD, loadLocals(all));
 }
+
+const LOAD_ALL = "/*LOAD_ALL*/";
+const WRITE_BACK = "/*WRITE_BACK*/";
+const SPILL = "/*SPILL*/";
+const RELOAD = "/*RELOAD*/";
 
 /** Compiles a region (new Function: the code is made here from the templates and decoded constants only). */
 export function compileRegion(blocks: readonly JitRegionBlock[], r: JitRegionInfo): JitBlockFn {
-  const factory = new Function("H", regionSource(blocks, r)) as (h: typeof HELPERS) => JitBlockFn;
+  const src = regionSource(blocks, r);
+  const factory = new Function("H", src) as (h: typeof HELPERS) => JitBlockFn;
   return factory(HELPERS);
 }

@@ -97,7 +97,34 @@ function program(r: () => number): string {
     else if (w < 0.95)
       // ops the JIT leaves to the interpreter
       lines.push(pick(["bsf %rax, %rdx", "btq $5, %rcx", "cmc", "lahf", "bswap %esi", "stc", "clc"]));
-    else if (w < 0.97) lines.push("mov -32(%rbp,%r15,8), %eax"); // #PF (USER_DATA - 8) when %r15 is 3 else lines.push(`leave`, `mov %rsp, %rbp`, `lea ${USER_DATA}, %rbp`);
+    else if (w < 0.96)
+      // Dead flag records then a side exit to the interpreter that reads the flags the last writer left.
+      lines.push(
+        `xor %${pick(R32)}, %${pick(R32)}`,
+        `add $${imm()}, %${pick(R64)}`,
+        `${pick(ALU)}q %${pick(R64)}, %${pick(R64)}`,
+        pick(["lahf", "cmc", "pushf\npop %rdx", "sahf"]),
+      );
+    else if (w < 0.97)
+      lines.push("mov -32(%rbp,%r15,8), %eax"); // #PF (USER_DATA - 8) when %r15 is 3
+    else if (w < 0.985)
+      // Register locals and flag liveness: registers written and flags set (some replaced before being read, so
+      // their record is dropped) just before a load that faults in iteration 10 (the stop shows RFLAGS), then an
+      // op that replaces the flags, then a reader.
+      lines.push(
+        `${pick(ALU)}l %${pick(R32)}, %${pick(R32)}`,
+        `${pick(["add", "sub", "xor", "and", "or"])}q $${imm()}, %${pick(R64)}`,
+        `${pick(["shl", "shr", "sar"])}l $${1 + Math.floor(r() * 31)}, %${pick(R32)}`,
+        `${pick(["sub", "cmp", "add"])}q %${pick(R64)}, %${pick(R64)}`,
+        "mov -32(%rbp,%r15,8), %eax",
+        `${pick(["sub", "cmp", "xor"])}l %${pick(R32)}, %${pick(R32)}`,
+        pick([
+          `set${pick(CC)} %${pick(R8)}`,
+          `adc %${pick(R32)}, %${pick(R32)}`,
+          `cmov${pick(CC)} %rdx, %rsi`,
+        ]),
+      );
+    else lines.push(`leave`, `mov %rsp, %rbp`, `lea ${USER_DATA}, %rbp`);
   }
   lines.push("dec %r15d", "jnz top", "hlt", "fn:", `xor${"q"} %rbx, %rax`, "ret");
   return lines.join("\n");

@@ -88,3 +88,36 @@ describe("block JIT: self-modifying code", () => {
     expect(b.compiled).toBeGreaterThan(1);
   });
 });
+
+describe("block JIT: self-modifying code with register locals and dead flags", () => {
+  it("a store into the running block after registers were written and flag records dropped", () => {
+    // The block writes %edx, %esi, %r9 and sets flags (the xor's and add's records dead) before the store; in
+    // iteration 10 the store turns the `addl $1, %edx` after it (83 c2 01) into `adcl $1, %edx` (83 d2 01): the
+    // interpreter runs the rest of the block from the written-back registers and reads the cmpl's CF (1), which the
+    // JIT must have recorded although the block it compiled replaced it unread.
+    const text = [
+      "movl $40, %ecx",
+      "movl $0xd2, %r10d",
+      "lea patch+1(%rip), %rdi",
+      "movq $0x600000, %r8",
+      "1: mov %r8, %rsi",
+      "xorl %ecx, %r9d",
+      "addq $3, %r9",
+      "cmp $10, %ecx",
+      "cmove %rdi, %rsi",
+      "subl %ecx, %edx",
+      "cmpl %r10d, %ecx",
+      "movb %r10b, (%rsi)",
+      "patch: addl $1, %edx",
+      "adcl %r9d, %eax",
+      "decl %ecx",
+      "jnz 1b",
+      "hlt",
+    ].join("\n");
+    const a = run("interp", text, [1000]);
+    const b = run("jit", text, [1000]);
+    expect(b.seen).toEqual(a.seen);
+    expect(b.compiled).toBeGreaterThan(0);
+    expect(b.mispredicts).toBe(a.mispredicts);
+  });
+});
