@@ -47,6 +47,7 @@ const RUNS: Record<string, Case[]> = {
   "fpu-switch": [{ expect: "fpu-switch" }],
   pthreads: [{ expect: "pthreads" }],
   "pthreads-tsync": [{ expect: "pthreads-tsync" }],
+  filelock: [{ expect: "filelock" }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */

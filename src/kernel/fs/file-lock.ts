@@ -124,10 +124,12 @@ export function setLock(
       return { kind: "conflict", with: c };
     }
   }
+  // the list keeps each owner's locks together, sorted by start, where its first lock was (else at the end)
   const out: FileLock[] = [];
+  const mine: FileLock[] = [];
   let start = req.start;
   let end = req.end;
-  let at = -1; // where the owner's first lock was: the new lock takes its place, else goes last
+  let at = -1;
   for (const l of locks) {
     if (!sameOwner(l, req)) {
       out.push(l);
@@ -142,17 +144,17 @@ export function setLock(
       continue;
     }
     if (l.end < req.start || l.start > req.end) {
-      out.push(l);
+      mine.push(l);
       continue;
     }
     // another type (or an unlock) over part of l: the parts of l outside the request stay
-    if (l.start < req.start) out.push({ ...l, end: req.start - 1n });
-    if (l.end > req.end) out.push({ ...l, start: req.end + 1n });
+    if (l.start < req.start) mine.push({ ...l, end: req.start - 1n });
+    if (l.end > req.end) mine.push({ ...l, start: req.end + 1n });
   }
-  if (req.type !== F_UNLCK) {
-    const nl: FileLock = { owner: req.owner, ofd: req.ofd, pid: req.pid, type: req.type, start, end };
-    out.splice(at < 0 ? out.length : at, 0, nl);
-  }
+  if (req.type !== F_UNLCK)
+    mine.push({ owner: req.owner, ofd: req.ofd, pid: req.pid, type: req.type, start, end });
+  mine.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  out.splice(at < 0 ? out.length : at, 0, ...mine);
   if (out.length === 0) inodeLocks.delete(inode);
   else inodeLocks.set(inode, out);
   return { kind: "ok" };
