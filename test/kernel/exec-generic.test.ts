@@ -48,6 +48,7 @@ const RUNS: Record<string, Case[]> = {
   pthreads: [{ expect: "pthreads" }],
   "pthreads-tsync": [{ expect: "pthreads-tsync" }],
   filelock: [{ expect: "filelock" }],
+  sigfpu: [{ expect: "sigfpu" }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */

@@ -29,6 +29,7 @@ import {
   RSP,
 } from "../../cpu/registers.ts";
 import { EFAULT, EINVAL, EPERM, ESRCH } from "../errno.ts";
+import { FXSAVE_FRAME_SIZE, restoreFpuFromSigframe, saveFpuToSigframe } from "../fpu-signal.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { argInt, argNum } from "../native-args.ts";
 import { PERCPU_old_rsp } from "../percpu.ts";
@@ -397,6 +398,8 @@ const SC_CSGSFS = 18;
 const SC_ERR = 19;
 const SC_TRAPNO = 20;
 const SC_OLDMASK = 21;
+/** sigcontext.fpstate: the FXSAVE image's user address */
+const SC_FPSTATE = 23;
 const SC_CR2 = 22;
 /** the flags rt_sigreturn takes from the frame (FIX_EFLAGS: AC OF DF TF SF ZF AF PF CF RF) */
 const FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
@@ -436,8 +439,10 @@ function setupFrame(
 ): bigint[] | null {
   const s = sigOf(k.current());
   const userSp = Number(BigInt.asIntN(64, regs[SC_RSP]!));
+  // get_sigframe: below the red zone the FPU image, 64-byte aligned (fpu__alloc_mathframe); below it the frame,
   // align_sigframe: (sp - size) rounded down to 16, minus 8 (as if a CALL pushed the return address)
-  const frame = Math.floor((userSp - RED_ZONE - RT_SIGFRAME_SIZE) / 16) * 16 - 8;
+  const fpstate = Math.floor((userSp - RED_ZONE - FXSAVE_FRAME_SIZE) / 64) * 64;
+  const frame = Math.floor((fpstate - RT_SIGFRAME_SIZE) / 16) * 16 - 8;
   if ((act.flags & SA_RESTORER) === 0) return null;
   const b = new Uint8Array(RT_SIGFRAME_SIZE);
   const v = new DataView(b.buffer);
@@ -448,6 +453,7 @@ function setupFrame(
   v.setBigUint64(F_MCONTEXT + 8 * SC_TRAPNO, BigInt(info.trapno), true);
   v.setBigUint64(F_MCONTEXT + 8 * SC_OLDMASK, s.blocked & 0xffffffffn, true);
   v.setBigUint64(F_MCONTEXT + 8 * SC_CR2, BigInt.asUintN(64, BigInt(info.addr)), true);
+  v.setBigUint64(F_MCONTEXT + 8 * SC_FPSTATE, BigInt(fpstate), true);
   v.setBigUint64(F_SIGMASK, s.blocked, true);
   v.setInt32(F_INFO, sig, true);
   v.setInt32(F_INFO + 8, info.code, true);
@@ -462,8 +468,8 @@ function setupFrame(
     v.setInt32(F_INFO + 16, sender.tgid, true);
     v.setInt32(F_INFO + 20, sender.creds.uid, true);
   }
-  if (!copyToUser(space, frame, b)) return null;
-  k.charge("copy_user_per_byte", b.length);
+  if (!copyToUser(space, frame, b) || !saveFpuToSigframe(k.cpu, space, fpstate)) return null;
+  k.charge("copy_user_per_byte", b.length + FXSAVE_FRAME_SIZE);
   // the handler's mask: sa_mask, plus the signal itself unless SA_NODEFER
   s.blocked = (s.blocked | act.mask | (act.flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
   if (act.flags & SA_RESETHAND) s.actions.delete(sig);
@@ -623,8 +629,14 @@ function rtSigreturn(k: KernelContext, userSp: number): bigint | undefined {
     k.doExit(0, SIGSEGV);
     return undefined;
   }
-  k.charge("copy_user_per_byte", b.length);
   const v = new DataView(b.buffer);
+  // fpu__restore_sig from uc_mcontext.fpstate (NULL: the init state); a bad image is a bad frame
+  const fpstate = Number(BigInt.asIntN(64, v.getBigUint64(F_MCONTEXT + 8 * SC_FPSTATE, true)));
+  if (!restoreFpuFromSigframe(k.cpu, t.space, fpstate)) {
+    k.doExit(0, SIGSEGV);
+    return undefined;
+  }
+  k.charge("copy_user_per_byte", b.length + (fpstate !== 0 ? FXSAVE_FRAME_SIZE : 0));
   const regs = SC_PT_OFFSETS.map((_, i) => BigInt.asIntN(64, v.getBigUint64(F_MCONTEXT + 8 * i, true)));
   // user-visible flags from the frame; IF and the fixed bit 1 set (0x202)
   const fix = BigInt(FIX_EFLAGS);
