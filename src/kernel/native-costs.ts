@@ -102,6 +102,7 @@ export const NATIVE_NAMES = [
   "sys_truncate",
   "sys_ftruncate",
   "sys_fchown",
+  "sys_msync",
 ] as const;
 
 export type NativeName = (typeof NATIVE_NAMES)[number];

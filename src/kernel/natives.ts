@@ -3,7 +3,7 @@
 import { native_audit_syscall_entry, native_audit_syscall_exit } from "./audit.ts";
 import { ENOSYS } from "./errno.ts";
 import type { KernelContext, NativeFn } from "./kernel-context.ts";
-import { sys_mmap, sys_mprotect, sys_mremap, sys_munmap } from "./mm.ts";
+import { sys_mmap, sys_mprotect, sys_mremap, sys_msync, sys_munmap } from "./mm.ts";
 import type { NativeName } from "./native-costs.ts";
 import { native_syscall_trace_enter, native_syscall_trace_leave } from "./ptrace.ts";
 import { sys_seccomp } from "./seccomp-syscall.ts";
@@ -191,6 +191,7 @@ export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
   sys_truncate,
   sys_ftruncate,
   sys_fchown,
+  sys_msync,
 };
 
 /** sys_call_table entries with a body: syscall name → native. */
@@ -277,4 +278,5 @@ export const SYSCALL_IMPLS: Partial<Record<SyscallName, NativeName>> = {
   truncate: "sys_truncate",
   ftruncate: "sys_ftruncate",
   fchown: "sys_fchown",
+  msync: "sys_msync",
 };

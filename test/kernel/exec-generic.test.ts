@@ -49,6 +49,7 @@ const RUNS: Record<string, Case[]> = {
   "pthreads-tsync": [{ expect: "pthreads-tsync" }],
   filelock: [{ expect: "filelock" }],
   sigfpu: [{ expect: "sigfpu" }],
+  shmap: [{ expect: "shmap" }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */

@@ -29,7 +29,9 @@ import {
   fcntlGetlk,
   fcntlSetlk,
 } from "../fs/file-lock.ts";
+import { cacheToData, dataToCache } from "../fs/page-cache.ts";
 import type { KernelContext } from "../kernel-context.ts";
+import { unmapPastEof } from "../mm.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
 import type { Task } from "../task.ts";
 import { copyFromUser, copyToUser, strncpyFromUser } from "../uaccess.ts";
@@ -118,6 +120,7 @@ function readCore(k: KernelContext, f: OpenFile, count: number): Uint8Array | nu
   if ((f.accmode & O_ACCMODE) === O_WRONLY) return -EBADF;
   switch (f.kind) {
     case "reg": {
+      cacheToData(f.reg!);
       const data = f.reg!.data;
       const pos = f.pos ?? 0;
       const out = data.subarray(Math.min(pos, data.length), Math.min(pos + count, data.length));
@@ -186,8 +189,10 @@ function writeCore(k: KernelContext, t: Task, f: OpenFile, data: Uint8Array): nu
       const r = f.reg!;
       const pos = (f.flags ?? 0) & O_APPEND ? r.data.length : (f.pos ?? 0);
       const end = pos + data.length;
+      cacheToData(r);
       growTo(r, end);
       r.data.set(data, pos);
+      dataToCache(r);
       f.pos = end;
       return data.length;
     }
@@ -310,6 +315,7 @@ export function sys_pread64(k: KernelContext, cpu: Cpu): number {
   const pos = argNum(cpu, 3);
   if (pos < 0) return -EINVAL;
   const count = Math.min(Math.max(argNum(cpu, 2), 0), MAX_RW_COUNT);
+  cacheToData(f.reg!);
   const d = f.reg!.data;
   const out = d.subarray(Math.min(pos, d.length), Math.min(pos + count, d.length));
   if (!copyToUser(t.space, argNum(cpu, 1), out)) return -EFAULT;
@@ -343,8 +349,10 @@ export function sys_pwrite64(k: KernelContext, cpu: Cpu): number {
   if (data.length === 0) return 0;
   const r = f.reg!;
   const pos = (f.flags ?? 0) & O_APPEND ? r.data.length : arg;
+  cacheToData(r);
   growTo(r, pos + data.length);
   r.data.set(data, pos);
+  dataToCache(r);
   return data.length;
 }
 
@@ -360,10 +368,16 @@ function doFsync(k: KernelContext, cpu: Cpu): number {
 export const sys_fsync = doFsync;
 export const sys_fdatasync = doFsync;
 
-/** do_truncate on a regular file: shrink, or grow with zeros. */
-function truncateReg(r: RegFile, length: number): void {
+/**
+ * do_truncate on a regular file: shrink, or grow with zeros; shared mappings see the new size (pages wholly past
+ * the new end are unmapped everywhere, truncate_pagecache).
+ */
+function truncateReg(k: KernelContext, r: RegFile, length: number): void {
+  cacheToData(r);
   if (length < r.data.length) r.data = r.data.slice(0, length);
   else growTo(r, length);
+  dataToCache(r);
+  unmapPastEof(k.tasks, r);
 }
 
 /** long ftruncate(unsigned int fd, unsigned long length): a regular file open for writing. */
@@ -375,7 +389,7 @@ export function sys_ftruncate(k: KernelContext, cpu: Cpu): number {
   if (f.kind !== "reg" || (f.accmode & O_ACCMODE) === O_RDONLY) return -EINVAL;
   const e = loadReg(f.reg!);
   if (e < 0) return e;
-  truncateReg(f.reg!, length);
+  truncateReg(k, f.reg!, length);
   return 0;
 }
 
@@ -394,7 +408,7 @@ export function sys_truncate(k: KernelContext, cpu: Cpu): number {
   if (!r.node.file.writable || !mayWrite(t, r.node.meta)) return -EACCES;
   const e = loadReg(r.node.file);
   if (e < 0) return e;
-  truncateReg(r.node.file, length);
+  truncateReg(k, r.node.file, length);
   return 0;
 }
 
@@ -755,7 +769,7 @@ function openReg(k: KernelContext, t: Task, dir: string, path: string, flags: nu
   if (acc !== O_RDONLY && !n.file.writable) return -EACCES;
   // a file of the guest root: a task other than root writes only where the host mode lets it (owner or other bits)
   if (acc !== O_RDONLY && !mayWrite(t, n.meta)) return -EACCES;
-  if (flags & O_TRUNC && acc !== O_RDONLY) n.file.data = new Uint8Array(0);
+  if (flags & O_TRUNC && acc !== O_RDONLY) truncateReg(k, n.file, 0);
   else {
     const e = loadReg(n.file);
     if (e < 0) return e;

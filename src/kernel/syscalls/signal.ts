@@ -31,6 +31,7 @@ import {
 import { EFAULT, EINVAL, EPERM, ESRCH } from "../errno.ts";
 import { FXSAVE_FRAME_SIZE, restoreFpuFromSigframe, saveFpuToSigframe } from "../fpu-signal.ts";
 import type { KernelContext } from "../kernel-context.ts";
+import { sharedFileFault } from "../mm.ts";
 import { argInt, argNum } from "../native-args.ts";
 import { PERCPU_old_rsp } from "../percpu.ts";
 import * as P from "../pt-regs.ts";
@@ -53,6 +54,7 @@ export const SIGHUP = 1;
 export const SIGILL = 4;
 export const SIGTRAP = 5;
 export const SIGABRT = 6;
+export const SIGBUS = 7;
 export const SIGFPE = 8;
 export const SIGKILL = 9;
 export const SIGUSR1 = 10;
@@ -85,6 +87,7 @@ export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const ILL_ILLOPN = 2;
 export const FPE_INTDIV = 1;
+export const BUS_ADRERR = 2;
 
 interface SigAction {
   handler: bigint;
@@ -594,9 +597,32 @@ export function deliverFault(
 ): boolean {
   const t = k.current();
   const s = sigOf(t);
-  const { sig, code } = faultSignal(vector, errorCode);
+  let { sig, code } = faultSignal(vector, errorCode);
+  if (vector === 14) {
+    // a shared file mapping: its page is mapped now if the file has grown to it, else the access is a bus error
+    const shared = sharedFileFault(t, addr);
+    if (shared === "mapped") {
+      cpu.rip = faultRip; // the instruction runs again
+      return true;
+    }
+    if (shared === "sigbus") {
+      sig = SIGBUS;
+      code = BUS_ADRERR;
+    }
+  }
   const act = s.actions.get(sig);
-  if (act === undefined || act.handler === BigInt(SIG_DFL) || act.handler === BigInt(SIG_IGN)) return false;
+  const fatal = act === undefined || act.handler === BigInt(SIG_DFL) || act.handler === BigInt(SIG_IGN);
+  if ((fatal || (s.blocked & bit(sig)) !== 0n) && sig === SIGBUS) {
+    // force_sig_fault(SIGBUS): the group dies of SIGBUS (the caller's default is the vector's SIGSEGV)
+    t.fault = {
+      vector,
+      rip: faultRip,
+      detail: `bus error: ${addr.toString(16)} is past the end of the mapped file`,
+    };
+    k.doGroupExit(0, SIGBUS);
+    return true;
+  }
+  if (fatal) return false;
   if ((s.blocked & bit(sig)) !== 0n) return false;
   const regs = SC_CPU_REGS.map((r) => BigInt.asIntN(64, cpu.getReg(r)));
   regs.push(BigInt(faultRip), BigInt(cpu.getRflags()));

@@ -553,6 +553,10 @@ export const sandybridge2011: CostProfileSpec = {
       value: 300,
       source: `est.: ~350 instructions (fget, mnt_want_write_file, chown_common under i_mutex: notify_change with inode_change_ok, security_inode_setattr, setattr_copy and mark_inode_dirty; Linux 3.1 fs/open.c, fs/attr.c) / ${IPC} = 238, + 3 atomics (i_mutex, the mount write count, the file reference) at ${LOCKED}, rounded`,
     },
+    sys_msync: {
+      value: 120,
+      source: `est.: ~150 instructions for a range inside one shared mapping of a tmpfs file (the flag and alignment checks, down_read(mmap_sem), find_vma, the VM_SHARED test and, for MS_SYNC, vfs_fsync_range reaching noop_fsync, up_read; Linux 3.1 mm/msync.c) / ${IPC} = 102, + 1 atomic (mmap_sem) at ${LOCKED}, rounded. Dirty pages of a disk file system would be written back here; the guest's files live in memory`,
+    },
     posix_lock_file: {
       value: 300,
       source: `est.: ~350 instructions for one record-lock request on top of sys_fcntl's dispatch (fcntl_setlk / fcntl_getlk: the 32-byte struct flock copy, flock_to_posix_lock, locks_alloc_lock from its slab, posix_lock_file's walk of the inode's i_flock list with the split and merge and the preallocated second lock, locks_free_lock; Linux 3.1 fs/locks.c) / ${IPC} = 238, + 3 atomics (lock_flocks's spinlock taken and released, the slab) at ${LOCKED}, rounded. A blocked F_SETLKW's retries are charged again each time (this model polls instead of sleeping on fl_wait)`,
