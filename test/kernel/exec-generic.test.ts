@@ -50,6 +50,7 @@ const RUNS: Record<string, Case[]> = {
   filelock: [{ expect: "filelock" }],
   sigfpu: [{ expect: "sigfpu" }],
   shmap: [{ expect: "shmap" }],
+  fsshare: [{ expect: "fsshare" }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */
