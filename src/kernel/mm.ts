@@ -136,6 +136,17 @@ function dropShared(t: Task, addr: number, len: number): void {
   });
 }
 
+/** Records shared mapping v at [at, at+len) (vma_link) and maps its pages within the file: 0 or -ENOMEM. */
+function addShared(t: Task, v: SharedFileMap, at: number, len: number): number {
+  v.start = at;
+  v.end = at + len;
+  cacheGet(t.space.phys, v.file);
+  const m = mmOf(t);
+  m.shared.push(v);
+  m.shared.sort((a, b) => a.start - b.start);
+  return populateShared(t.space, v);
+}
+
 /** Maps the pages of shared mapping v that lie within its file (fault-around of the whole mapping); -ENOMEM. */
 function populateShared(space: AddressSpace, v: SharedFileMap): number {
   const pages = filePages(v.file);
@@ -300,13 +311,7 @@ export function sys_mmap(k: KernelContext, cpu: Cpu): number {
   dropShared(t, at, len);
   if (shared !== null) {
     t.space.unmap(at, len);
-    shared.start = at;
-    shared.end = at + len;
-    cacheGet(t.space.phys, shared.file);
-    const m = mmOf(t);
-    m.shared.push(shared);
-    m.shared.sort((a, b) => a.start - b.start);
-    const e = populateShared(t.space, shared);
+    const e = addShared(t, shared, at, len);
     if (e < 0) {
       dropShared(t, at, len);
       t.space.unmap(at, len);
@@ -449,13 +454,7 @@ function remapShared(
   }
   dropShared(t, addr, oldLen);
   t.space.unmap(addr, oldLen);
-  like.start = to;
-  like.end = to + newLen;
-  cacheGet(t.space.phys, like.file);
-  const m = mmOf(t);
-  m.shared.push(like);
-  m.shared.sort((a, b) => a.start - b.start);
-  const e = populateShared(t.space, like);
+  const e = addShared(t, like, to, newLen);
   return e < 0 ? e : to;
 }
 

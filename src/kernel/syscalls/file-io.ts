@@ -306,18 +306,28 @@ export function sys_writev(k: KernelContext, cpu: Cpu): number {
   return writeCore(k, t, f, data);
 }
 
-/** ssize_t pread64(unsigned int fd, char __user *buf, size_t count, loff_t pos): regular files only. */
-export function sys_pread64(k: KernelContext, cpu: Cpu): number {
-  const t = k.current();
+/** pread64/pwrite64's checks (FMODE_PREAD/PWRITE: regular files only): the file, position and count, or -errno. */
+function positioned(
+  t: Task,
+  cpu: Cpu,
+  deniedMode: number,
+): { f: OpenFile; r: RegFile; pos: number; count: number } | number {
   const f = t.files.get(argU32(cpu, 0));
-  if (f === undefined || (f.accmode & O_ACCMODE) === O_WRONLY) return -EBADF;
+  if (f === undefined || (f.accmode & O_ACCMODE) === deniedMode) return -EBADF;
   if (f.kind !== "reg") return f.kind === "dir" ? -EISDIR : -ESPIPE;
   const pos = argNum(cpu, 3);
   if (pos < 0) return -EINVAL;
-  const count = Math.min(Math.max(argNum(cpu, 2), 0), MAX_RW_COUNT);
-  cacheToData(f.reg!);
-  const d = f.reg!.data;
-  const out = d.subarray(Math.min(pos, d.length), Math.min(pos + count, d.length));
+  return { f, r: f.reg!, pos, count: Math.min(Math.max(argNum(cpu, 2), 0), MAX_RW_COUNT) };
+}
+
+/** ssize_t pread64(unsigned int fd, char __user *buf, size_t count, loff_t pos): regular files only. */
+export function sys_pread64(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const a = positioned(t, cpu, O_WRONLY);
+  if (typeof a === "number") return a;
+  cacheToData(a.r);
+  const d = a.r.data;
+  const out = d.subarray(Math.min(a.pos, d.length), Math.min(a.pos + a.count, d.length));
   if (!copyToUser(t.space, argNum(cpu, 1), out)) return -EFAULT;
   k.charge("copy_user_per_byte", out.length);
   return out.length;
@@ -337,18 +347,14 @@ function growTo(r: RegFile, end: number): void {
  */
 export function sys_pwrite64(k: KernelContext, cpu: Cpu): number {
   const t = k.current();
-  const f = t.files.get(argU32(cpu, 0));
-  if (f === undefined || (f.accmode & O_ACCMODE) === O_RDONLY) return -EBADF;
-  if (f.kind !== "reg") return f.kind === "dir" ? -EISDIR : -ESPIPE;
-  const arg = argNum(cpu, 3);
-  if (arg < 0) return -EINVAL;
-  const count = Math.min(Math.max(argNum(cpu, 2), 0), MAX_RW_COUNT);
-  const data = copyFromUser(t.space, argNum(cpu, 1), count);
+  const a = positioned(t, cpu, O_RDONLY);
+  if (typeof a === "number") return a;
+  const data = copyFromUser(t.space, argNum(cpu, 1), a.count);
   if (data === null) return -EFAULT;
   k.charge("copy_user_per_byte", data.length);
   if (data.length === 0) return 0;
-  const r = f.reg!;
-  const pos = (f.flags ?? 0) & O_APPEND ? r.data.length : arg;
+  const r = a.r;
+  const pos = (a.f.flags ?? 0) & O_APPEND ? r.data.length : a.pos;
   cacheToData(r);
   growTo(r, pos + data.length);
   r.data.set(data, pos);
