@@ -10,9 +10,9 @@ import { type AddressSpace, PAGE_SIZE, PTE_NX, PTE_U, PTE_W } from "../cpu/memor
 import { type ElfImage, type LoadPlanPage, loadPlan, parseElf } from "../workload/elf.ts";
 import { buildInitialStack } from "../workload/initial-stack.ts";
 import { entropyOf } from "./entropy.ts";
+import { cacheToData } from "./fs/page-cache.ts";
 import type { KernelContext } from "./kernel-context.ts";
 import { USER_STACK_TOP } from "./layout.ts";
-
 import type { LoadedUser, Machine } from "./machine.ts";
 import { EXEC_STACK_SIZE, MMAP_BASE } from "./mm.ts";
 import type { Task } from "./task.ts";
@@ -55,6 +55,7 @@ function loadInterp(k: KernelContext, path: string): Interp {
     throw new InterpError(`ELF interpreter ${path} is not a regular file`, -EACCES);
   const e = loadReg(n.file);
   if (e < 0) throw new InterpError(`ELF interpreter ${path}: cannot be read (errno ${-e})`, e);
+  cacheToData(n.file); // stores through shared mappings of the file are in what is loaded
   const bytes = n.file.data;
   let first: ElfImage;
   try {

@@ -95,6 +95,14 @@ export const NATIVE_NAMES = [
   "sys_lgetxattr",
   "sys_fgetxattr",
   "sys_statx",
+  // files for applications that keep a database (issue 14; appended last, so no earlier native moves)
+  "sys_pwrite64",
+  "sys_fsync",
+  "sys_fdatasync",
+  "sys_truncate",
+  "sys_ftruncate",
+  "sys_fchown",
+  "sys_msync",
 ] as const;
 
 export type NativeName = (typeof NATIVE_NAMES)[number];
@@ -122,6 +130,8 @@ export const WORK_COST_NAMES = [
   // threads (issue 14)
   "try_to_wake_up", // a futex wake of one sleeping task (wake_futex → wake_up_state), charged to the waker
   "dup_mmap", // clone without CLONE_VM: the copy of the mm (natives.sys_clone prices a thread's clone)
+  // record locks (issue 14)
+  "posix_lock_file", // one fcntl F_GETLK/F_SETLK/F_SETLKW (and OFD) request on top of sys_fcntl: the flock copy and the inode's lock list
 ] as const;
 
 /** Placeholders (1 cycle per call, copies free) until a sourced profile is passed as BootOptions.natives. */

@@ -3,7 +3,7 @@
 import { native_audit_syscall_entry, native_audit_syscall_exit } from "./audit.ts";
 import { ENOSYS } from "./errno.ts";
 import type { KernelContext, NativeFn } from "./kernel-context.ts";
-import { sys_mmap, sys_mprotect, sys_mremap, sys_munmap } from "./mm.ts";
+import { sys_mmap, sys_mprotect, sys_mremap, sys_msync, sys_munmap } from "./mm.ts";
 import type { NativeName } from "./native-costs.ts";
 import { native_syscall_trace_enter, native_syscall_trace_leave } from "./ptrace.ts";
 import { sys_seccomp } from "./seccomp-syscall.ts";
@@ -14,7 +14,11 @@ import { sys_exit, sys_exit_group } from "./syscalls/exit.ts";
 import {
   sys_dup2,
   sys_dup3,
+  sys_fchown,
   sys_fcntl,
+  sys_fdatasync,
+  sys_fsync,
+  sys_ftruncate,
   sys_ioctl,
   sys_lseek,
   sys_newfstat,
@@ -26,11 +30,13 @@ import {
   sys_pipe,
   sys_pipe2,
   sys_pread64,
+  sys_pwrite64,
   sys_read,
   sys_readlink,
   sys_readlinkat,
   sys_readv,
   sys_rename,
+  sys_truncate,
   sys_unlink,
   sys_write,
   sys_writev,
@@ -179,6 +185,13 @@ export const NATIVES: Readonly<Record<NativeName, NativeFn>> = {
   sys_lgetxattr,
   sys_fgetxattr,
   sys_statx,
+  sys_pwrite64,
+  sys_fsync,
+  sys_fdatasync,
+  sys_truncate,
+  sys_ftruncate,
+  sys_fchown,
+  sys_msync,
 };
 
 /** sys_call_table entries with a body: syscall name → native. */
@@ -259,4 +272,11 @@ export const SYSCALL_IMPLS: Partial<Record<SyscallName, NativeName>> = {
   getxattr: "sys_getxattr",
   lgetxattr: "sys_lgetxattr",
   fgetxattr: "sys_fgetxattr",
+  pwrite64: "sys_pwrite64",
+  fsync: "sys_fsync",
+  fdatasync: "sys_fdatasync",
+  truncate: "sys_truncate",
+  ftruncate: "sys_ftruncate",
+  fchown: "sys_fchown",
+  msync: "sys_msync",
 };

@@ -147,6 +147,12 @@ export interface Creds {
   egid: number;
 }
 
+/** struct fs_struct: what CLONE_FS shares (the root is the guest's "/" for every task here) */
+export interface FsStruct {
+  cwd: string;
+  umask: number;
+}
+
 export interface TaskInit {
   pid: number;
   name: string;
@@ -187,8 +193,20 @@ export class Task {
   /** why the kernel killed the task, when it is the kernel's own doing (e.g. a seccomp strict-mode violation) */
   killReason: string | null = null;
   creds: Creds;
-  umask = 0o022;
-  cwd: string;
+  /** fs_struct: the working directory and umask, one object for the tasks cloned with CLONE_FS */
+  fs: FsStruct;
+  get cwd(): string {
+    return this.fs.cwd;
+  }
+  set cwd(v: string) {
+    this.fs.cwd = v;
+  }
+  get umask(): number {
+    return this.fs.umask;
+  }
+  set umask(v: number) {
+    this.fs.umask = v;
+  }
   files: FdTable;
   /** the thread group (signal_struct): the task itself alone unless it was cloned with CLONE_THREAD */
   readonly group: ThreadGroup;
@@ -303,7 +321,7 @@ export class Task {
     this.stackTop = init.stackTop;
     this.creds = { ...init.creds };
     this.files = init.files;
-    this.cwd = init.cwd;
+    this.fs = { cwd: init.cwd, umask: 0o022 };
     this.tifWord = init.tif ?? Task.tif31(init);
     this.tif = {
       get: () => this.tifWord.get(),

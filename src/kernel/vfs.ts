@@ -5,6 +5,7 @@
 // the guest creates, writes or removes lives here and is discarded with the machine; /tmp, /dev, /proc and /sys
 // never show the lower layer. Path resolution (`lookup`) walks component by component and follows symlinks
 // inside the guest tree, so ".." and absolute link targets stop at the guest's "/".
+import { inodeOf, removeOfdLocks, removePosixLocks } from "./fs/file-lock.ts";
 import type { Task } from "./task.ts";
 
 export type FileKind =
@@ -24,6 +25,8 @@ export interface RegFile {
   data: Uint8Array;
   /** writes allowed (`--file host:guest:rw`, or created in the guest) */
   writable: boolean;
+  /** the owner fchown set (stat shows it instead of the host's or the overlay's default) */
+  owner?: { uid: number; gid: number };
 }
 
 /** A pipe's buffer; readers see end of file once no task holds its write end. */
@@ -55,6 +58,8 @@ export interface OpenFile {
   meta?: NodeMeta;
   /** kind "dir": the entries getdents64 returns, listed at its first call (f_pos indexes them) */
   dirents?: string[];
+  /** descriptors (in every table) that refer to this description (f_count); its OFD locks go when it drops to 0 */
+  refs?: number;
 }
 
 /**
@@ -454,7 +459,10 @@ export function parentOf(p: string): string {
   return i <= 0 ? "/" : p.slice(0, i);
 }
 
-/** A task's descriptor table; dup'd descriptors share the OpenFile. */
+/**
+ * A task's descriptor table (files_struct); dup'd descriptors share the OpenFile. The table is the owner of the
+ * POSIX record locks its tasks set: closing any descriptor of a file drops them (src/kernel/fs/file-lock.ts).
+ */
 export class FdTable {
   readonly fds = new Map<number, OpenFile>();
   /** descriptors with FD_CLOEXEC (closed by execve) */
@@ -462,21 +470,29 @@ export class FdTable {
 
   static standard(): FdTable {
     const t = new FdTable();
-    t.fds.set(0, { kind: "stdin", path: "/dev/stdin", accmode: O_RDONLY });
-    t.fds.set(1, { kind: "stdout", path: "/dev/stdout", accmode: O_WRONLY });
-    t.fds.set(2, { kind: "stderr", path: "/dev/stderr", accmode: O_WRONLY });
+    t.set(0, { kind: "stdin", path: "/dev/stdin", accmode: O_RDONLY });
+    t.set(1, { kind: "stdout", path: "/dev/stdout", accmode: O_WRONLY });
+    t.set(2, { kind: "stderr", path: "/dev/stderr", accmode: O_WRONLY });
     return t;
   }
 
   clone(): FdTable {
     const t = new FdTable();
-    for (const [k, v] of this.fds) t.fds.set(k, v);
+    for (const [k, v] of this.fds) t.set(k, v);
     for (const fd of this.cloexec) t.cloexec.add(fd);
     return t;
   }
 
   get(fd: number): OpenFile | undefined {
     return this.fds.get(fd);
+  }
+
+  /** fd_install: `fd` refers to f now; a file it referred to before is closed (dup2's replaced descriptor). */
+  set(fd: number, f: OpenFile): void {
+    const old = this.fds.get(fd);
+    f.refs = (f.refs ?? 0) + 1;
+    this.fds.set(fd, f);
+    if (old !== undefined) this.release(old);
   }
 
   /** FD_CLOEXEC of `fd` (fcntl F_SETFD, O_CLOEXEC). */
@@ -489,7 +505,7 @@ export class FdTable {
   install(f: OpenFile): number {
     for (let fd = 0; fd < NR_OPEN_DEFAULT; fd++) {
       if (!this.fds.has(fd)) {
-        this.fds.set(fd, f);
+        this.set(fd, f);
         return fd;
       }
     }
@@ -498,6 +514,18 @@ export class FdTable {
 
   close(fd: number): boolean {
     this.cloexec.delete(fd);
-    return this.fds.delete(fd);
+    const f = this.fds.get(fd);
+    if (f === undefined) return false;
+    this.fds.delete(fd);
+    this.release(f);
+    return true;
+  }
+
+  /** filp_close: this table's POSIX locks on the file go; fput: at the last reference, the OFD locks too. */
+  private release(f: OpenFile): void {
+    const inode = inodeOf(f);
+    removePosixLocks(inode, this);
+    f.refs = (f.refs ?? 1) - 1;
+    if (f.refs <= 0) removeOfdLocks(inode, f);
   }
 }

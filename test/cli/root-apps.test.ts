@@ -193,6 +193,23 @@ app("/usr/bin/sqlite3")("exec --root /: sqlite3 (skipped where /usr/bin/sqlite3 
     const { guest } = expectSame({ program: "/usr/bin/sqlite3", args: [":memory:"], stdin: f("rows.sql") });
     expect(guest.toString().split("\n")[0]).toBe("10000|50005000|4995000|row9999");
   });
+  it(
+    "sqlite3 with a file database: record locks, the rollback journal, pwrite64, fdatasync, unlink",
+    LONG,
+    () => {
+      const sql =
+        "create table t(a); insert into t values(1),(2); begin; insert into t values(5); rollback; select sum(a), count(*) from t;";
+      rmSync(f("t.db"), { force: true });
+      const { guest, r } = expectSame({
+        program: "/usr/bin/sqlite3",
+        args: ["/tmp/t.db", sql],
+        native: [f("t.db"), sql],
+      });
+      expect(guest.toString()).toBe("3|2\n");
+      for (const name of ["fcntl", "pwrite64", "fdatasync", "unlink"])
+        expect(r.calls.map((c) => c.name)).toContain(name);
+    },
+  );
 });
 
 app("/bin/busybox")("exec --root /: busybox (skipped where /bin/busybox is absent)", () => {

@@ -47,6 +47,10 @@ const RUNS: Record<string, Case[]> = {
   "fpu-switch": [{ expect: "fpu-switch" }],
   pthreads: [{ expect: "pthreads" }],
   "pthreads-tsync": [{ expect: "pthreads-tsync" }],
+  filelock: [{ expect: "filelock" }],
+  sigfpu: [{ expect: "sigfpu" }],
+  shmap: [{ expect: "shmap" }],
+  fsshare: [{ expect: "fsshare" }],
 };
 
 /** expected/NAME.musl.* when the Makefile recorded the musl build separately, else the glibc build's record. */

@@ -19,6 +19,7 @@ import {
   scriptArgv,
   scriptDepthErrno,
 } from "../fs/binfmt-script.ts";
+import { cacheToData } from "../fs/page-cache.ts";
 import type { KernelContext } from "../kernel-context.ts";
 import { resetMm } from "../mm.ts";
 import { argNum } from "../native-args.ts";
@@ -98,6 +99,7 @@ export function openExec(
     if (isDir(n) || n.type !== "reg") return -EACCES; // may_open's S_ISREG test (open_exec)
     const le = loadReg(n.file);
     if (le < 0) return le;
+    cacheToData(n.file); // stores through shared mappings of the file are in what is loaded
     const bytes = n.file.data;
     // 5.8+ exec_binprm: no handler runs for a sixth rewrite, whatever the file is
     if (flavour === "linux-generic" && depth > maxScriptDepth(flavour)) return scriptDepthErrno(flavour);

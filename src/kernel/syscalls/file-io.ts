@@ -1,8 +1,9 @@
 // File syscalls beyond src/kernel/syscalls/fs.ts that libc programs make: regular files (host files named with
 // `exec --file`, files of the guest root, files created in the guest), /dev/urandom, pipes; readv/writev, pread64,
 // lseek, the stat family (lower-layer objects report their host mode, owner, size and mtime), ioctl (no
-// terminals: ENOTTY), fcntl, dup2/dup3, pipe/pipe2, unlink, rename, readlink/readlinkat. read, write, open and
-// openat handle the new file kinds here and pass every other file to fs.ts.
+// terminals: ENOTTY), fcntl (record locks: src/kernel/fs/file-lock.ts), dup2/dup3, pipe/pipe2, unlink, rename,
+// readlink/readlinkat, pwrite64, fsync/fdatasync, truncate/ftruncate, fchown. read, write, open and openat handle
+// the new file kinds here and pass every other file to fs.ts.
 import type { Cpu } from "../../cpu/cpu.ts";
 import { concatBytes, utf8Encode } from "../../cpu/text-bytes.ts";
 import { entropyOf } from "../entropy.ts";
@@ -18,7 +19,19 @@ import {
   ENOTDIR,
   EPERM,
 } from "../errno.ts";
+import {
+  F_GETLK,
+  F_OFD_GETLK,
+  F_OFD_SETLK,
+  F_OFD_SETLKW,
+  F_SETLK,
+  F_SETLKW,
+  fcntlGetlk,
+  fcntlSetlk,
+} from "../fs/file-lock.ts";
+import { cacheToData, dataToCache } from "../fs/page-cache.ts";
 import type { KernelContext } from "../kernel-context.ts";
+import { unmapPastEof } from "../mm.ts";
 import { argInt, argNum, argU32 } from "../native-args.ts";
 import type { Task } from "../task.ts";
 import { copyFromUser, copyToUser, strncpyFromUser } from "../uaccess.ts";
@@ -35,6 +48,7 @@ import {
   PATH_MAX,
   type Pipe,
   parentOf,
+  type RegFile,
   regSize,
 } from "../vfs.ts";
 import { EACCES, EAGAIN, ENOTTY, EPIPE, ESPIPE, EXDEV } from "./errno-extra.ts";
@@ -106,6 +120,7 @@ function readCore(k: KernelContext, f: OpenFile, count: number): Uint8Array | nu
   if ((f.accmode & O_ACCMODE) === O_WRONLY) return -EBADF;
   switch (f.kind) {
     case "reg": {
+      cacheToData(f.reg!);
       const data = f.reg!.data;
       const pos = f.pos ?? 0;
       const out = data.subarray(Math.min(pos, data.length), Math.min(pos + count, data.length));
@@ -174,12 +189,10 @@ function writeCore(k: KernelContext, t: Task, f: OpenFile, data: Uint8Array): nu
       const r = f.reg!;
       const pos = (f.flags ?? 0) & O_APPEND ? r.data.length : (f.pos ?? 0);
       const end = pos + data.length;
-      if (end > r.data.length) {
-        const grown = new Uint8Array(end);
-        grown.set(r.data);
-        r.data = grown;
-      }
+      cacheToData(r);
+      growTo(r, end);
       r.data.set(data, pos);
+      dataToCache(r);
       f.pos = end;
       return data.length;
     }
@@ -293,20 +306,143 @@ export function sys_writev(k: KernelContext, cpu: Cpu): number {
   return writeCore(k, t, f, data);
 }
 
-/** ssize_t pread64(unsigned int fd, char __user *buf, size_t count, loff_t pos): regular files only. */
-export function sys_pread64(k: KernelContext, cpu: Cpu): number {
-  const t = k.current();
+/** pread64/pwrite64's checks (FMODE_PREAD/PWRITE: regular files only): the file, position and count, or -errno. */
+function positioned(
+  t: Task,
+  cpu: Cpu,
+  deniedMode: number,
+): { f: OpenFile; r: RegFile; pos: number; count: number } | number {
   const f = t.files.get(argU32(cpu, 0));
-  if (f === undefined || (f.accmode & O_ACCMODE) === O_WRONLY) return -EBADF;
+  if (f === undefined || (f.accmode & O_ACCMODE) === deniedMode) return -EBADF;
   if (f.kind !== "reg") return f.kind === "dir" ? -EISDIR : -ESPIPE;
   const pos = argNum(cpu, 3);
   if (pos < 0) return -EINVAL;
-  const count = Math.min(Math.max(argNum(cpu, 2), 0), MAX_RW_COUNT);
-  const d = f.reg!.data;
-  const out = d.subarray(Math.min(pos, d.length), Math.min(pos + count, d.length));
+  return { f, r: f.reg!, pos, count: Math.min(Math.max(argNum(cpu, 2), 0), MAX_RW_COUNT) };
+}
+
+/** ssize_t pread64(unsigned int fd, char __user *buf, size_t count, loff_t pos): regular files only. */
+export function sys_pread64(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const a = positioned(t, cpu, O_WRONLY);
+  if (typeof a === "number") return a;
+  cacheToData(a.r);
+  const d = a.r.data;
+  const out = d.subarray(Math.min(a.pos, d.length), Math.min(a.pos + a.count, d.length));
   if (!copyToUser(t.space, argNum(cpu, 1), out)) return -EFAULT;
   k.charge("copy_user_per_byte", out.length);
   return out.length;
+}
+
+/** Grows r to `end` bytes (zero-filled) if it is shorter. */
+function growTo(r: RegFile, end: number): void {
+  if (end <= r.data.length) return;
+  const grown = new Uint8Array(end);
+  grown.set(r.data);
+  r.data = grown;
+}
+
+/**
+ * ssize_t pwrite64(unsigned int fd, const char __user *buf, size_t count, loff_t pos): regular files only; f_pos
+ * stays. With O_APPEND the data goes to the end of the file all the same (a Linux quirk pwrite(2) documents).
+ */
+export function sys_pwrite64(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const a = positioned(t, cpu, O_RDONLY);
+  if (typeof a === "number") return a;
+  const data = copyFromUser(t.space, argNum(cpu, 1), a.count);
+  if (data === null) return -EFAULT;
+  k.charge("copy_user_per_byte", data.length);
+  if (data.length === 0) return 0;
+  const r = a.r;
+  const pos = (a.f.flags ?? 0) & O_APPEND ? r.data.length : a.pos;
+  cacheToData(r);
+  growTo(r, pos + data.length);
+  r.data.set(data, pos);
+  dataToCache(r);
+  return data.length;
+}
+
+/**
+ * long fsync(unsigned int fd) and fdatasync: the overlay lives in memory, as tmpfs does (noop_fsync), so there is
+ * nothing to write back; files without an fsync operation (pipes, the devices, the host's standard streams) EINVAL.
+ */
+function doFsync(k: KernelContext, cpu: Cpu): number {
+  const f = k.current().files.get(argU32(cpu, 0));
+  if (f === undefined) return -EBADF;
+  return f.kind === "reg" || f.kind === "dir" ? 0 : -EINVAL;
+}
+export const sys_fsync = doFsync;
+export const sys_fdatasync = doFsync;
+
+/**
+ * do_truncate on a regular file: shrink, or grow with zeros; shared mappings see the new size (pages wholly past
+ * the new end are unmapped everywhere, truncate_pagecache).
+ */
+function truncateReg(k: KernelContext, r: RegFile, length: number): void {
+  cacheToData(r);
+  if (length < r.data.length) r.data = r.data.slice(0, length);
+  else growTo(r, length);
+  dataToCache(r);
+  unmapPastEof(k.tasks, r);
+}
+
+/** long ftruncate(unsigned int fd, unsigned long length): a regular file open for writing. */
+export function sys_ftruncate(k: KernelContext, cpu: Cpu): number {
+  const f = k.current().files.get(argU32(cpu, 0));
+  if (f === undefined) return -EBADF;
+  const length = argNum(cpu, 1);
+  if (length < 0) return -EINVAL;
+  if (f.kind !== "reg" || (f.accmode & O_ACCMODE) === O_RDONLY) return -EINVAL;
+  const e = loadReg(f.reg!);
+  if (e < 0) return e;
+  truncateReg(k, f.reg!, length);
+  return 0;
+}
+
+/** long truncate(const char __user *path, long length) */
+export function sys_truncate(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const path = getPath(k, argNum(cpu, 0));
+  if (typeof path === "number") return path;
+  const length = argNum(cpu, 1);
+  if (length < 0) return -EINVAL;
+  const r = k.vfs.lookup(t.cwd, path, { self: selfOf(t) });
+  if (r.notDirOnWay) return -ENOTDIR;
+  if (r.node === undefined) return r.error ?? -ENOENT;
+  if (isDir(r.node)) return -EISDIR;
+  if (r.node.type !== "reg") return -EINVAL;
+  if (!r.node.file.writable || !mayWrite(t, r.node.meta)) return -EACCES;
+  const e = loadReg(r.node.file);
+  if (e < 0) return e;
+  truncateReg(k, r.node.file, length);
+  return 0;
+}
+
+/** A task other than root writes a file of the guest root only where the host mode lets it (owner or other bits). */
+function mayWrite(t: Task, meta: NodeMeta | undefined): boolean {
+  if (meta === undefined || t.creds.fsuid === 0) return true;
+  const bits = t.creds.fsuid === meta.uid ? meta.perm >> 6 : meta.perm;
+  return (bits & 2) !== 0;
+}
+
+/**
+ * long fchown(unsigned int fd, uid_t user, gid_t group): chown_common's rules: -1 keeps an id; only root
+ * (CAP_CHOWN) changes the owner or gives the file a group other than its own. The new ids show in stat.
+ */
+export function sys_fchown(k: KernelContext, cpu: Cpu): number {
+  const t = k.current();
+  const f = t.files.get(argU32(cpu, 0));
+  if (f === undefined) return -EBADF;
+  if (f.kind !== "reg") return f.kind === "dir" ? 0 : -EPERM;
+  const r = f.reg!;
+  const cur = r.owner ?? { uid: f.meta?.uid ?? 0, gid: f.meta?.gid ?? 0 };
+  const uid = argU32(cpu, 1);
+  const gid = argU32(cpu, 2);
+  const next = { uid: uid === 0xffffffff ? cur.uid : uid, gid: gid === 0xffffffff ? cur.gid : gid };
+  if (t.creds.fsuid !== 0 && (next.uid !== cur.uid || next.gid !== cur.gid || t.creds.fsuid !== cur.uid))
+    return -EPERM;
+  r.owner = next;
+  return 0;
 }
 
 export const SEEK_SET = 0;
@@ -375,6 +511,15 @@ function statBytes(
   return b;
 }
 
+/** st_uid and st_gid as fchown left them. */
+function withOwner(b: Uint8Array, r: RegFile): Uint8Array {
+  if (r.owner === undefined) return b;
+  const v = new DataView(b.buffer);
+  v.setUint32(28, r.owner.uid, true);
+  v.setUint32(32, r.owner.gid, true);
+  return b;
+}
+
 export function inoOf(path: string): number {
   let h = 2166136261;
   for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 16777619) >>> 0;
@@ -386,7 +531,7 @@ const RDEV: Record<string, number> = { null: 0x103, zero: 0x105, urandom: 0x109 
 export function statOfFile(f: OpenFile): Uint8Array {
   switch (f.kind) {
     case "reg":
-      return statBytes(S_IFREG | 0o644, regSize(f.reg!), 0, inoOf(f.path), 0, f.meta);
+      return withOwner(statBytes(S_IFREG | 0o644, regSize(f.reg!), 0, inoOf(f.path), 0, f.meta), f.reg!);
     case "pipe":
       return statBytes(S_IFIFO | 0o600, 0, 0, 0x1000 + (f.accmode & 1));
     case "dir":
@@ -406,7 +551,8 @@ export function statOfFile(f: OpenFile): Uint8Array {
 export function statOfNode(path: string, n: Node): Uint8Array {
   if (n.type === "dir") return statBytes(S_IFDIR | 0o755, n.meta?.size ?? 4096, 0, inoOf(path), 0, n.meta);
   if (isDir(n)) return statBytes(S_IFDIR | 0o755, 4096, 0, inoOf(path));
-  if (n.type === "reg") return statBytes(S_IFREG | 0o644, regSize(n.file), 0, inoOf(path), 0, n.meta);
+  if (n.type === "reg")
+    return withOwner(statBytes(S_IFREG | 0o644, regSize(n.file), 0, inoOf(path), 0, n.meta), n.file);
   if (n.type === "lnk")
     return statBytes(S_IFLNK | 0o777, utf8Encode(n.target).length, 0, inoOf(path), 0, n.meta);
   if (n.type === "chr") return statBytes(S_IFCHR | 0o666, 0, RDEV[n.kind]!, inoOf(path));
@@ -494,15 +640,20 @@ export const FD_CLOEXEC = 1;
 function installFrom(t: Task, f: OpenFile, min: number): number {
   for (let fd = Math.max(0, min); fd < NR_OPEN_DEFAULT; fd++) {
     if (!t.files.fds.has(fd)) {
-      t.files.fds.set(fd, f);
+      t.files.set(fd, f);
       return fd;
     }
   }
   return -EMFILE;
 }
 
+/** The OFD lock commands came with Linux 3.15: the 3.1 kernel's do_fcntl does not know them (EINVAL). */
+function hasOfdLocks(k: KernelContext): boolean {
+  return "flavour" in k && (k as { flavour: string }).flavour === "linux-generic";
+}
+
 /** long fcntl(unsigned int fd, unsigned int cmd, unsigned long arg) */
-export function sys_fcntl(k: KernelContext, cpu: Cpu): number {
+export function sys_fcntl(k: KernelContext, cpu: Cpu): number | undefined {
   const t = k.current();
   const fd = argU32(cpu, 0);
   const f = t.files.get(fd);
@@ -526,6 +677,16 @@ export function sys_fcntl(k: KernelContext, cpu: Cpu): number {
     case F_SETFL:
       f.flags = ((f.flags ?? 0) & ~(O_APPEND | O_NONBLOCK)) | (arg & (O_APPEND | O_NONBLOCK));
       return 0;
+    case F_GETLK:
+      return fcntlGetlk(k, t, f, F_GETLK, arg);
+    case F_SETLK:
+    case F_SETLKW:
+      return fcntlSetlk(k, t, f, argU32(cpu, 1), arg);
+    case F_OFD_GETLK:
+      return hasOfdLocks(k) ? fcntlGetlk(k, t, f, F_OFD_GETLK, arg) : -EINVAL;
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+      return hasOfdLocks(k) ? fcntlSetlk(k, t, f, argU32(cpu, 1), arg) : -EINVAL;
     default:
       return -EINVAL;
   }
@@ -536,7 +697,7 @@ function doDup2(t: Task, oldfd: number, newfd: number, cloexec = false): number 
   if (f === undefined) return -EBADF;
   if (newfd >= NR_OPEN_DEFAULT) return -EBADF;
   if (oldfd === newfd) return newfd;
-  t.files.fds.set(newfd, f);
+  t.files.set(newfd, f);
   t.files.setCloexec(newfd, cloexec);
   return newfd;
 }
@@ -613,11 +774,8 @@ function openReg(k: KernelContext, t: Task, dir: string, path: string, flags: nu
   const acc = flags & O_ACCMODE;
   if (acc !== O_RDONLY && !n.file.writable) return -EACCES;
   // a file of the guest root: a task other than root writes only where the host mode lets it (owner or other bits)
-  if (acc !== O_RDONLY && n.meta !== undefined && t.creds.fsuid !== 0) {
-    const bits = t.creds.fsuid === n.meta.uid ? n.meta.perm >> 6 : n.meta.perm;
-    if ((bits & 2) === 0) return -EACCES;
-  }
-  if (flags & O_TRUNC && acc !== O_RDONLY) n.file.data = new Uint8Array(0);
+  if (acc !== O_RDONLY && !mayWrite(t, n.meta)) return -EACCES;
+  if (flags & O_TRUNC && acc !== O_RDONLY) truncateReg(k, n.file, 0);
   else {
     const e = loadReg(n.file);
     if (e < 0) return e;

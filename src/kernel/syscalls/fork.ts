@@ -124,14 +124,14 @@ function doFork(k: KernelContext, cpu: Cpu, flags: number, newSp: number, tls: n
 }
 
 /**
- * copy_process's remaining copies: brk, FS base, cwd and umask (CLONE_FS copies them too: a later chdir is not
- * seen by the other task), the mm (shared with CLONE_VM), signal handlers (shared with CLONE_SIGHAND), the exe path.
+ * copy_process's remaining copies: brk, FS base, cwd and umask (shared with CLONE_FS: copy_fs takes a reference
+ * to the same fs_struct, so a chdir or umask of one task is the other's), the mm (shared with CLONE_VM), signal
+ * handlers (shared with CLONE_SIGHAND), the exe path.
  */
 function finishFork(parent: Task, child: Task, flags: number, tls: number): Task {
   if (!(flags & CLONE_VM) || flags & CLONE_VFORK) child.brk = parent.brk;
   child.fsBase = flags & CLONE_SETTLS ? tls : parent.fsBase;
-  child.cwd = parent.cwd;
-  child.umask = parent.umask;
+  child.fs = flags & CLONE_FS ? parent.fs : { ...parent.fs };
   if (shareOf(flags).vm) shareMm(parent, child);
   else copyMm(parent, child);
   copySignals(parent, child, (flags & CLONE_SIGHAND) !== 0);

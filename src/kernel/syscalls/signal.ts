@@ -29,7 +29,9 @@ import {
   RSP,
 } from "../../cpu/registers.ts";
 import { EFAULT, EINVAL, EPERM, ESRCH } from "../errno.ts";
+import { FXSAVE_FRAME_SIZE, restoreFpuFromSigframe, saveFpuToSigframe } from "../fpu-signal.ts";
 import type { KernelContext } from "../kernel-context.ts";
+import { sharedFileFault } from "../mm.ts";
 import { argInt, argNum } from "../native-args.ts";
 import { PERCPU_old_rsp } from "../percpu.ts";
 import * as P from "../pt-regs.ts";
@@ -52,6 +54,7 @@ export const SIGHUP = 1;
 export const SIGILL = 4;
 export const SIGTRAP = 5;
 export const SIGABRT = 6;
+export const SIGBUS = 7;
 export const SIGFPE = 8;
 export const SIGKILL = 9;
 export const SIGUSR1 = 10;
@@ -84,6 +87,7 @@ export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const ILL_ILLOPN = 2;
 export const FPE_INTDIV = 1;
+export const BUS_ADRERR = 2;
 
 interface SigAction {
   handler: bigint;
@@ -397,6 +401,8 @@ const SC_CSGSFS = 18;
 const SC_ERR = 19;
 const SC_TRAPNO = 20;
 const SC_OLDMASK = 21;
+/** sigcontext.fpstate: the FXSAVE image's user address */
+const SC_FPSTATE = 23;
 const SC_CR2 = 22;
 /** the flags rt_sigreturn takes from the frame (FIX_EFLAGS: AC OF DF TF SF ZF AF PF CF RF) */
 const FIX_EFLAGS = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
@@ -436,8 +442,10 @@ function setupFrame(
 ): bigint[] | null {
   const s = sigOf(k.current());
   const userSp = Number(BigInt.asIntN(64, regs[SC_RSP]!));
+  // get_sigframe: below the red zone the FPU image, 64-byte aligned (fpu__alloc_mathframe); below it the frame,
   // align_sigframe: (sp - size) rounded down to 16, minus 8 (as if a CALL pushed the return address)
-  const frame = Math.floor((userSp - RED_ZONE - RT_SIGFRAME_SIZE) / 16) * 16 - 8;
+  const fpstate = Math.floor((userSp - RED_ZONE - FXSAVE_FRAME_SIZE) / 64) * 64;
+  const frame = Math.floor((fpstate - RT_SIGFRAME_SIZE) / 16) * 16 - 8;
   if ((act.flags & SA_RESTORER) === 0) return null;
   const b = new Uint8Array(RT_SIGFRAME_SIZE);
   const v = new DataView(b.buffer);
@@ -448,6 +456,7 @@ function setupFrame(
   v.setBigUint64(F_MCONTEXT + 8 * SC_TRAPNO, BigInt(info.trapno), true);
   v.setBigUint64(F_MCONTEXT + 8 * SC_OLDMASK, s.blocked & 0xffffffffn, true);
   v.setBigUint64(F_MCONTEXT + 8 * SC_CR2, BigInt.asUintN(64, BigInt(info.addr)), true);
+  v.setBigUint64(F_MCONTEXT + 8 * SC_FPSTATE, BigInt(fpstate), true);
   v.setBigUint64(F_SIGMASK, s.blocked, true);
   v.setInt32(F_INFO, sig, true);
   v.setInt32(F_INFO + 8, info.code, true);
@@ -462,8 +471,8 @@ function setupFrame(
     v.setInt32(F_INFO + 16, sender.tgid, true);
     v.setInt32(F_INFO + 20, sender.creds.uid, true);
   }
-  if (!copyToUser(space, frame, b)) return null;
-  k.charge("copy_user_per_byte", b.length);
+  if (!copyToUser(space, frame, b) || !saveFpuToSigframe(k.cpu, space, fpstate)) return null;
+  k.charge("copy_user_per_byte", b.length + FXSAVE_FRAME_SIZE);
   // the handler's mask: sa_mask, plus the signal itself unless SA_NODEFER
   s.blocked = (s.blocked | act.mask | (act.flags & SA_NODEFER ? 0n : bit(sig))) & ~UNBLOCKABLE;
   if (act.flags & SA_RESETHAND) s.actions.delete(sig);
@@ -588,9 +597,32 @@ export function deliverFault(
 ): boolean {
   const t = k.current();
   const s = sigOf(t);
-  const { sig, code } = faultSignal(vector, errorCode);
+  let { sig, code } = faultSignal(vector, errorCode);
+  if (vector === 14) {
+    // a shared file mapping: its page is mapped now if the file has grown to it, else the access is a bus error
+    const shared = sharedFileFault(t, addr);
+    if (shared === "mapped") {
+      cpu.rip = faultRip; // the instruction runs again
+      return true;
+    }
+    if (shared === "sigbus") {
+      sig = SIGBUS;
+      code = BUS_ADRERR;
+    }
+  }
   const act = s.actions.get(sig);
-  if (act === undefined || act.handler === BigInt(SIG_DFL) || act.handler === BigInt(SIG_IGN)) return false;
+  const fatal = act === undefined || act.handler === BigInt(SIG_DFL) || act.handler === BigInt(SIG_IGN);
+  if ((fatal || (s.blocked & bit(sig)) !== 0n) && sig === SIGBUS) {
+    // force_sig_fault(SIGBUS): the group dies of SIGBUS (the caller's default is the vector's SIGSEGV)
+    t.fault = {
+      vector,
+      rip: faultRip,
+      detail: `bus error: ${addr.toString(16)} is past the end of the mapped file`,
+    };
+    k.doGroupExit(0, SIGBUS);
+    return true;
+  }
+  if (fatal) return false;
   if ((s.blocked & bit(sig)) !== 0n) return false;
   const regs = SC_CPU_REGS.map((r) => BigInt.asIntN(64, cpu.getReg(r)));
   regs.push(BigInt(faultRip), BigInt(cpu.getRflags()));
@@ -623,8 +655,14 @@ function rtSigreturn(k: KernelContext, userSp: number): bigint | undefined {
     k.doExit(0, SIGSEGV);
     return undefined;
   }
-  k.charge("copy_user_per_byte", b.length);
   const v = new DataView(b.buffer);
+  // fpu__restore_sig from uc_mcontext.fpstate (NULL: the init state); a bad image is a bad frame
+  const fpstate = Number(BigInt.asIntN(64, v.getBigUint64(F_MCONTEXT + 8 * SC_FPSTATE, true)));
+  if (!restoreFpuFromSigframe(k.cpu, t.space, fpstate)) {
+    k.doExit(0, SIGSEGV);
+    return undefined;
+  }
+  k.charge("copy_user_per_byte", b.length + (fpstate !== 0 ? FXSAVE_FRAME_SIZE : 0));
   const regs = SC_PT_OFFSETS.map((_, i) => BigInt.asIntN(64, v.getBigUint64(F_MCONTEXT + 8 * i, true)));
   // user-visible flags from the frame; IF and the fixed bit 1 set (0x202)
   const fix = BigInt(FIX_EFLAGS);

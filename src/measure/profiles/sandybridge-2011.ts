@@ -527,6 +527,40 @@ export const sandybridge2011: CostProfileSpec = {
       value: 700,
       source: `= natives.sys_newfstatat 684 + ~20 instructions of cp_statx filling the larger struct statx (Linux 4.11+ fs/stat.c) / ${IPC} = 14, rounded; the linux-generic table only (3.1 has no number 332)`,
     },
+    sys_pwrite64: {
+      value: 104,
+      source: `= natives.sys_write 100 + ~6 instructions (the FMODE_PWRITE test and the explicit position; Linux 3.1 fs/read_write.c) / ${IPC} = 4; the bytes are charged as copy_user_per_byte`,
+    },
+    sys_fsync: {
+      value: 47,
+      source: `est.: ~40 instructions (fget, vfs_fsync_range reaching tmpfs's noop_fsync, fput; Linux 3.1 fs/sync.c, fs/libfs.c) / ${IPC} = 27, + 1 atomic (the file reference) at ${LOCKED}. The guest's files live in memory as on tmpfs; a disk file system's fsync (the journal commit and the device flush, milliseconds) is not modelled`,
+    },
+    sys_fdatasync: {
+      value: 47,
+      source:
+        "= natives.sys_fsync 47 (do_fsync with datasync = 1 reaches the same noop_fsync; Linux 3.1 fs/sync.c)",
+    },
+    sys_ftruncate: {
+      value: 490,
+      source: `est.: ~600 instructions (do_sys_ftruncate: fget, locks_verify_truncate, security_path_truncate, do_truncate under i_mutex with notify_change -> shmem_setattr -> truncate_setsize and truncate_pagecache of a few pages; Linux 3.1 fs/open.c, mm/shmem.c) / ${IPC} = 408, + 4 atomics (i_mutex, the file reference, i_alloc_sem, the mapping's tree lock) at ${LOCKED}, rounded`,
+    },
+    sys_truncate: {
+      value: 1000,
+      source:
+        "= natives.sys_chdir 510's path lookup + natives.sys_ftruncate 490 (do_sys_truncate: user_path, inode_permission, then the same do_truncate; Linux 3.1 fs/open.c); the path bytes are charged as copy_user_per_byte",
+    },
+    sys_fchown: {
+      value: 300,
+      source: `est.: ~350 instructions (fget, mnt_want_write_file, chown_common under i_mutex: notify_change with inode_change_ok, security_inode_setattr, setattr_copy and mark_inode_dirty; Linux 3.1 fs/open.c, fs/attr.c) / ${IPC} = 238, + 3 atomics (i_mutex, the mount write count, the file reference) at ${LOCKED}, rounded`,
+    },
+    sys_msync: {
+      value: 120,
+      source: `est.: ~150 instructions for a range inside one shared mapping of a tmpfs file (the flag and alignment checks, down_read(mmap_sem), find_vma, the VM_SHARED test and, for MS_SYNC, vfs_fsync_range reaching noop_fsync, up_read; Linux 3.1 mm/msync.c) / ${IPC} = 102, + 1 atomic (mmap_sem) at ${LOCKED}, rounded. Dirty pages of a disk file system would be written back here; the guest's files live in memory`,
+    },
+    posix_lock_file: {
+      value: 300,
+      source: `est.: ~350 instructions for one record-lock request on top of sys_fcntl's dispatch (fcntl_setlk / fcntl_getlk: the 32-byte struct flock copy, flock_to_posix_lock, locks_alloc_lock from its slab, posix_lock_file's walk of the inode's i_flock list with the split and merge and the preallocated second lock, locks_free_lock; Linux 3.1 fs/locks.c) / ${IPC} = 238, + 3 atomics (lock_flocks's spinlock taken and released, the slab) at ${LOCKED}, rounded. A blocked F_SETLKW's retries are charged again each time (this model polls instead of sleeping on fl_wait)`,
+    },
     copy_user_per_byte: {
       value: 0.125,
       source:
