@@ -299,14 +299,29 @@ export class AddressSpace {
     return b[0]! | (b[1]! << 8);
   }
   read32(vaddr: number | bigint): number {
-    const b = this.readBytes(vaddr, 4);
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4) return this.phys.view.getUint32(this.physAddr(a), true);
+    const b = this.readBytes(a, 4);
     return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
   }
   read64(vaddr: number | bigint): bigint {
     const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) return this.phys.view.getBigUint64(this.physAddr(a), true);
     const lo = this.read32(a);
     const hi = this.read32(addAddr(a, 4));
     return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  /** read64 as the CPU's register file holds it: the low and high int32 halves into out[at], out[at + 1]. */
+  read64Halves(vaddr: number, out: Int32Array, at: number): void {
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
+      const pa = this.physAddr(a);
+      out[at] = this.phys.view.getInt32(pa, true);
+      out[at + 1] = this.phys.view.getInt32(pa + 4, true);
+      return;
+    }
+    out[at] = this.read32(a) | 0;
+    out[at + 1] = this.read32(addAddr(a, 4)) | 0;
   }
   write8(vaddr: number | bigint, v: number): void {
     this.writeBytes(vaddr, Uint8Array.of(v & 0xff));
@@ -315,13 +330,44 @@ export class AddressSpace {
     this.writeBytes(vaddr, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
   }
   write32(vaddr: number | bigint, v: number): void {
-    this.writeBytes(vaddr, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff));
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4) {
+      const pa = this.physAddr(a);
+      this.phys.view.setUint32(pa, v >>> 0, true);
+      this.phys.invalidateCode(pa >>> 12);
+      return;
+    }
+    this.writeBytes(a, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff));
   }
   write64(vaddr: number | bigint, v: bigint): void {
     const u = BigInt.asUintN(64, v);
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
+      const pa = this.physAddr(a);
+      this.phys.view.setBigUint64(pa, u, true);
+      this.phys.invalidateCode(pa >>> 12);
+      return;
+    }
     const b = new Uint8Array(8);
     for (let i = 0; i < 8; i++) b[i] = Number((u >> BigInt(8 * i)) & 0xffn);
-    this.writeBytes(vaddr, b);
+    this.writeBytes(a, b);
+  }
+  /** write64 of the value whose low and high int32 halves are lo and hi (the register file's form). */
+  write64Halves(vaddr: number, lo: number, hi: number): void {
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
+      const pa = this.physAddr(a);
+      this.phys.view.setInt32(pa, lo, true);
+      this.phys.view.setInt32(pa + 4, hi, true);
+      this.phys.invalidateCode(pa >>> 12);
+      return;
+    }
+    this.write64(a, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  }
+  /** write64 of an integer number (negative: two's complement), as BigInt.asUintN(64, BigInt(n)) would write it. */
+  write64Number(vaddr: number, n: number): void {
+    if (!Number.isInteger(n)) throw new Error(`write64Number: ${n} is not an integer`);
+    this.write64Halves(vaddr, n | 0, Math.floor(n / 0x100000000) | 0);
   }
 
   readBytes(vaddr: number | bigint, len: number): Uint8Array {
