@@ -417,7 +417,7 @@ export function replayStream(
   );
   const skipped: Record<string, number> = Object.create(null);
   for (const [name, n] of summary.skipped) skipped[name] = n;
-  return {
+  const report: ReplayReport = {
     design: design.id,
     profile: opts.profile.name,
     flavour: machine.flavour,
@@ -442,4 +442,7 @@ export function replayStream(
     mismatches: backend.mismatches,
     tasks: taskRows,
   };
+  // the caller never saw the machine (no `after` hook): its RAM goes to the next boot
+  if (opts.after === undefined) machine.release();
+  return report;
 }
