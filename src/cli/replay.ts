@@ -212,6 +212,7 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
     return fail((e as Error).message);
   }
   let run: (d: string, withDeny: boolean) => ReplayReport;
+  let spill: { close(): void } | null = null; // the parsed calls, read back by each run (closed at the end)
   try {
     if (gaps) {
       const log = parseStrace(bytes!);
@@ -239,7 +240,9 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
           pti: o.pti === true,
         });
     } else {
-      const sum = summarizeStrace(open());
+      const sum = summarizeStrace(open(), { spill: true });
+      spill = sum.spill;
+      if (sum.replayedCalls === 0) sum.spill?.close(); // every case below that returns
       if (sum.parsedCalls === 0 && sum.unparsedCount === 0 && sum.events === 0 && sum.messages === 0)
         return fail(`${file}: empty trace`);
       if (sum.parsedCalls === 0)
@@ -247,7 +250,7 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
       if (sum.replayedCalls === 0)
         return fail(`${file}: no replayable syscall (every parsed call has an unknown name)`);
       run = (d, withDeny) =>
-        replayStream(sum, open(), {
+        replayStream(sum, sum.spill !== null ? null : open(), {
           profile: o.profile,
           design: d,
           ...(withDeny ? { cgroupDeny: deny } : {}),
@@ -268,6 +271,8 @@ export function runReplay(file: string, o: ReplayCliOptions): ReplayCommandResul
   } catch (e) {
     if (e instanceof GuestLimitError) throw e; // exit 124/125 with its own message
     return fail(`${file}: ${(e as Error).message}`);
+  } finally {
+    spill?.close();
   }
   const cmp = base !== null ? compareReplays(base, report) : null;
   if (o.json)

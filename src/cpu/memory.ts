@@ -18,6 +18,56 @@ export interface CodeWatcher {
   codeInvalidated(frame: number): void;
 }
 
+/** The big tables of one guest RAM: what a released PhysicalMemory hands to the next one of the same size. */
+interface FrameStore {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly codeGen: Int32Array;
+  readonly hasCode: Uint8Array;
+  readonly refs: Uint16Array;
+  /** frames below this were handed out at some time: only they can hold anything but zeros */
+  touched: number;
+}
+
+/**
+ * Released stores of this thread (module state is per worker thread), by size, most recent last; at most
+ * SPARE_STORES of them. A boot takes one instead of allocating its RAM: a fresh 256 MiB buffer is cheap for the OS
+ * (zero pages on demand) but V8 counts it as external memory and runs full collections for it.
+ */
+const spareStores: FrameStore[] = [];
+const SPARE_STORES = 2;
+
+function takeStore(max: number): FrameStore {
+  for (let i = spareStores.length - 1; i >= 0; i--) {
+    const s = spareStores[i]!;
+    if (s.bytes.length !== max) continue;
+    spareStores.splice(i, 1);
+    // Back to what a new buffer holds: zeros in every frame ever handed out, no code, no references.
+    s.bytes.fill(0, 0, s.touched * PAGE_SIZE);
+    s.codeGen.fill(0);
+    s.hasCode.fill(0);
+    s.refs.fill(0);
+    s.touched = 0;
+    return s;
+  }
+  const frames = max / PAGE_SIZE;
+  // Allocated up front: the OS hands out zero pages lazily, so untouched memory costs nothing.
+  const bytes = new Uint8Array(max);
+  return {
+    bytes,
+    view: new DataView(bytes.buffer),
+    codeGen: new Int32Array(frames),
+    hasCode: new Uint8Array(frames),
+    refs: new Uint16Array(frames),
+    touched: 0,
+  };
+}
+
+/** Guest RAM buffers this thread keeps for reuse (tests and benches read it). */
+export function spareRamStores(): number {
+  return spareStores.length;
+}
+
 export class PhysicalMemory {
   readonly bytes: Uint8Array;
   readonly view: DataView;
@@ -27,6 +77,8 @@ export class PhysicalMemory {
   /** Per frame: 1 while some CPU holds decoded instructions of it. */
   readonly hasCode: Uint8Array;
   private readonly refs: Uint16Array;
+  private readonly store: FrameStore;
+  private released = false;
   private nextFrame = 0;
   private readonly freeList: number[] = [];
   private readonly watchers = new Set<CodeWatcher>();
@@ -36,21 +88,41 @@ export class PhysicalMemory {
     if (!Number.isInteger(max) || max <= 0 || max % PAGE_SIZE !== 0 || max > 0x40000000) {
       throw new Error(`PhysicalMemory maxBytes must be a positive multiple of 4096 up to 1 GiB, got ${max}`);
     }
-    // Allocated up front: the OS hands out zero pages lazily, so untouched memory costs nothing.
-    this.bytes = new Uint8Array(max);
-    this.view = new DataView(this.bytes.buffer);
+    const s = takeStore(max);
+    this.store = s;
+    this.bytes = s.bytes;
+    this.view = s.view;
     this.frameCount = max / PAGE_SIZE;
-    this.codeGen = new Int32Array(this.frameCount);
-    this.hasCode = new Uint8Array(this.frameCount);
-    this.refs = new Uint16Array(this.frameCount);
+    this.codeGen = s.codeGen;
+    this.hasCode = s.hasCode;
+    this.refs = s.refs;
+  }
+
+  /**
+   * Gives the RAM back to this thread for the next PhysicalMemory of the same size, which gets it zeroed (the
+   * frames ever handed out) with its per-frame tables reset: nothing of this machine shows through. The caller
+   * must hold nothing of this memory any more (no CPU, address space or view of `bytes` is used after this).
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.watchers.clear();
+    this.freeList.length = 0;
+    this.nextFrame = this.frameCount; // allocFrame refuses from now on
+    spareStores.push(this.store);
+    if (spareStores.length > SPARE_STORES) spareStores.shift();
   }
 
   /** Physical address of a zeroed 4 KiB frame. */
   allocFrame(): number {
     let f = this.freeList.pop();
     if (f === undefined) {
-      if (this.nextFrame >= this.frameCount) throw new Error("out of guest physical memory");
+      if (this.nextFrame >= this.frameCount)
+        throw new Error(
+          this.released ? "guest physical memory was released" : "out of guest physical memory",
+        );
       f = this.nextFrame++;
+      if (f >= this.store.touched) this.store.touched = f + 1;
     } else {
       this.bytes.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
     }
@@ -227,14 +299,29 @@ export class AddressSpace {
     return b[0]! | (b[1]! << 8);
   }
   read32(vaddr: number | bigint): number {
-    const b = this.readBytes(vaddr, 4);
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4) return this.phys.view.getUint32(this.physAddr(a), true);
+    const b = this.readBytes(a, 4);
     return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
   }
   read64(vaddr: number | bigint): bigint {
     const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) return this.phys.view.getBigUint64(this.physAddr(a), true);
     const lo = this.read32(a);
     const hi = this.read32(addAddr(a, 4));
     return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  /** read64 as the CPU's register file holds it: the low and high int32 halves into out[at], out[at + 1]. */
+  read64Halves(vaddr: number, out: Int32Array, at: number): void {
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
+      const pa = this.physAddr(a);
+      out[at] = this.phys.view.getInt32(pa, true);
+      out[at + 1] = this.phys.view.getInt32(pa + 4, true);
+      return;
+    }
+    out[at] = this.read32(a) | 0;
+    out[at + 1] = this.read32(addAddr(a, 4)) | 0;
   }
   write8(vaddr: number | bigint, v: number): void {
     this.writeBytes(vaddr, Uint8Array.of(v & 0xff));
@@ -243,13 +330,44 @@ export class AddressSpace {
     this.writeBytes(vaddr, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff));
   }
   write32(vaddr: number | bigint, v: number): void {
-    this.writeBytes(vaddr, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff));
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 4) {
+      const pa = this.physAddr(a);
+      this.phys.view.setUint32(pa, v >>> 0, true);
+      this.phys.invalidateCode(pa >>> 12);
+      return;
+    }
+    this.writeBytes(a, Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff));
   }
   write64(vaddr: number | bigint, v: bigint): void {
     const u = BigInt.asUintN(64, v);
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
+      const pa = this.physAddr(a);
+      this.phys.view.setBigUint64(pa, u, true);
+      this.phys.invalidateCode(pa >>> 12);
+      return;
+    }
     const b = new Uint8Array(8);
     for (let i = 0; i < 8; i++) b[i] = Number((u >> BigInt(8 * i)) & 0xffn);
-    this.writeBytes(vaddr, b);
+    this.writeBytes(a, b);
+  }
+  /** write64 of the value whose low and high int32 halves are lo and hi (the register file's form). */
+  write64Halves(vaddr: number, lo: number, hi: number): void {
+    const a = toLinear(vaddr);
+    if ((a & (PAGE_SIZE - 1)) <= PAGE_SIZE - 8) {
+      const pa = this.physAddr(a);
+      this.phys.view.setInt32(pa, lo, true);
+      this.phys.view.setInt32(pa + 4, hi, true);
+      this.phys.invalidateCode(pa >>> 12);
+      return;
+    }
+    this.write64(a, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  }
+  /** write64 of an integer number (negative: two's complement), as BigInt.asUintN(64, BigInt(n)) would write it. */
+  write64Number(vaddr: number, n: number): void {
+    if (!Number.isInteger(n)) throw new Error(`write64Number: ${n} is not an integer`);
+    this.write64Halves(vaddr, n | 0, Math.floor(n / 0x100000000) | 0);
   }
 
   readBytes(vaddr: number | bigint, len: number): Uint8Array {

@@ -380,6 +380,7 @@ export class Machine implements KernelContext {
   private readonly halted: boolean[] = [];
   /** tasks sleeping with a deadline (futex timeouts); the run loops look at timers only while there are some */
   private timedSleepers = 0;
+  private released = false;
 
   static boot(opts: BootOptions = {}): Machine {
     return new Machine(opts);
@@ -1213,9 +1214,26 @@ export class Machine implements KernelContext {
     return at;
   }
 
+  /**
+   * The host is done with this machine: its guest RAM goes back to this thread, and the next boot of the same
+   * memory size takes it (zeroed and reset, so a machine booted on it is exactly a fresh one) instead of
+   * allocating. Nothing of the machine (tasks, their memory, the CPUs) may be used after this; run() refuses.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.phys.release();
+  }
+
+  /** release() was called */
+  get isReleased(): boolean {
+    return this.released;
+  }
+
   // ---- running ----
 
   run(opts: RunOptions = {}): RunResult {
+    if (this.released) throw new Error("Machine.run: the machine was released");
     if (this.cpus.length > 1) return this.runSmp(opts);
     const cpu = this.cpu;
     const startInstret = cpu.instret;

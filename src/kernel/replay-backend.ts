@@ -4,6 +4,7 @@
 // has the modern x86_64 size (REPLAY_NR_SYSCALLS entries) so calls newer than 3.1 (rseq, statx, clone3, …) reach
 // the design and the table as on a current kernel. A replayed task ends with its own exit_group(0), the one call sys_replay
 // hands to the real sys_exit_group; the report leaves it out. docs/replay.md.
+import { pairToNumber } from "../cpu/address.ts";
 import type { Cpu } from "../cpu/cpu.ts";
 import { RAX } from "../cpu/registers.ts";
 import type { KernelContext } from "./kernel-context.ts";
@@ -208,7 +209,7 @@ export class ReplayBackend {
     if (proc === undefined)
       throw new Error(`replay: task ${t.pid} (${t.name}) is not bound to a traced process`);
     const i = t.acct.syscalls - 1;
-    const nr = Number(BigInt.asIntN(64, cpu.getReg(RAX)));
+    const nr = pairToNumber(cpu.regs[2 * RAX]!, cpu.regs[2 * RAX + 1]!); // signed RAX, without a BigInt
     const call = this.callAt(proc, i);
     if (call === undefined) {
       // the program's own exit_group(0) after its last recorded call: the only call the kernel really performs

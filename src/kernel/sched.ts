@@ -8,6 +8,7 @@
 // (3.1's SAVE_CONTEXT pushes flags and rbp; schedule()'s own prologue saves the other callee-saved registers).
 // A new task's frame returns into ret_from_fork with a prepared pt_regs above it.
 
+import { pairToNumber } from "../cpu/address.ts";
 import type { Cpu } from "../cpu/cpu.ts";
 import { restoreFpuState, saveFpuState } from "../cpu/fpu-state.ts";
 import {
@@ -45,6 +46,8 @@ export class Scheduler {
   private lastUser = 0;
   private lastSys = 0;
   private lastInstret = 0;
+  /** scratch: one 64-bit value as int32 halves */
+  private readonly halves = new Int32Array(2);
 
   constructor(
     private readonly cpu: Cpu,
@@ -87,18 +90,25 @@ export class Scheduler {
   saveContext(prev: Task, resumeRax: number): void {
     const cpu = this.cpu;
     const ks = prev.space;
-    const rsp = Number(BigInt.asIntN(64, cpu.getReg(RSP)));
+    // 64-bit values move as the register file's int32 halves (no BigInt): a switch per change of pid in a replay
+    const regs = cpu.regs;
+    const rsp = pairToNumber(regs[2 * RSP]!, regs[2 * RSP + 1]!);
     const sp = rsp - SWITCH_FRAME_RET;
-    for (const [i, r] of SWITCH_FRAME_REGS.entries()) ks.write64(sp + 8 * i, cpu.getReg(r));
-    ks.write64(sp + SWITCH_FRAME_RFLAGS, BigInt(cpu.getRflags()));
+    for (let i = 0; i < SWITCH_FRAME_REGS.length; i++) {
+      const r = SWITCH_FRAME_REGS[i]!;
+      ks.write64Halves(sp + 8 * i, regs[2 * r]!, regs[2 * r + 1]!);
+    }
+    ks.write64Number(sp + SWITCH_FRAME_RFLAGS, cpu.getRflags());
     prev.threadSp = sp;
-    prev.usersp = Number(BigInt.asIntN(64, ks.read64(this.percpu + PERCPU_old_rsp)));
+    const h = this.halves;
+    ks.read64Halves(this.percpu + PERCPU_old_rsp, h, 0);
+    prev.usersp = pairToNumber(h[0]!, h[1]!);
     prev.fsBase = cpu.fsBase;
     prev.fpu = saveFpuState(cpu, prev.fpu ?? undefined); // switch_fpu_prepare (priced: chargeSwitch "switch_fpu")
     prev.resumeRax = resumeRax;
-    ks.write64(prev.taskStruct + TSK_thread_sp, BigInt.asUintN(64, BigInt(sp)));
-    ks.write64(prev.taskStruct + TSK_thread_usersp, BigInt.asUintN(64, BigInt(prev.usersp)));
-    ks.write64(prev.taskStruct + TSK_thread_fs, BigInt.asUintN(64, BigInt(prev.fsBase)));
+    ks.write64Number(prev.taskStruct + TSK_thread_sp, sp);
+    ks.write64Number(prev.taskStruct + TSK_thread_usersp, prev.usersp);
+    ks.write64Number(prev.taskStruct + TSK_thread_fs, prev.fsBase);
   }
 
   /**
@@ -112,16 +122,18 @@ export class Scheduler {
     this.account();
     if (cpu.cr3 !== next.space.cr3) cpu.cr3 = next.space.cr3;
     const ks = next.space;
-    ks.write64(
-      this.percpu + PERCPU_kernel_stack,
-      BigInt.asUintN(64, BigInt(next.stackTop - KERNEL_STACK_OFFSET)),
-    );
-    ks.write64(this.percpu + PERCPU_current_task, BigInt.asUintN(64, BigInt(next.taskStruct)));
-    ks.write64(this.percpu + PERCPU_old_rsp, BigInt.asUintN(64, BigInt(next.usersp)));
+    ks.write64Number(this.percpu + PERCPU_kernel_stack, next.stackTop - KERNEL_STACK_OFFSET);
+    ks.write64Number(this.percpu + PERCPU_current_task, next.taskStruct);
+    ks.write64Number(this.percpu + PERCPU_old_rsp, next.usersp);
     const sp = next.threadSp;
-    for (const [i, r] of SWITCH_FRAME_REGS.entries()) cpu.setReg(r, ks.read64(sp + 8 * i));
-    const rflags = Number(ks.read64(sp + SWITCH_FRAME_RFLAGS));
-    const ret = Number(BigInt.asIntN(64, ks.read64(sp + SWITCH_FRAME_RET)));
+    const regs = cpu.regs;
+    for (let i = 0; i < SWITCH_FRAME_REGS.length; i++)
+      ks.read64Halves(sp + 8 * i, regs, 2 * SWITCH_FRAME_REGS[i]!);
+    const h = this.halves;
+    ks.read64Halves(sp + SWITCH_FRAME_RFLAGS, h, 0);
+    const rflags = (h[1]! >>> 0) * 0x100000000 + (h[0]! >>> 0);
+    ks.read64Halves(sp + SWITCH_FRAME_RET, h, 0);
+    const ret = pairToNumber(h[0]!, h[1]!);
     cpu.setReg(RSP, sp + SWITCH_FRAME_SIZE);
     cpu.setReg(R8, next.threadInfo); // ret_from_fork clears TIF_FORK through %r8 (as 3.1's switch_to leaves it)
     cpu.setReg(RAX, next.resumeRax);

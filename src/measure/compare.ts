@@ -143,6 +143,7 @@ export function deniesProbe(opts: CompareOptions, design: string, depth: number)
   placeTask(machine, task, depth, "filtered");
   machine.run({ maxInstructions: 10_000_000 });
   const denied = task.exitCode === PROBE_ERRNO;
+  machine.release();
   probed.set(key, denied);
   return denied;
 }
@@ -196,6 +197,7 @@ function measure(opts: CompareOptions, design: string, depth: number, mode: Filt
     const key = probeKey(opts, design, depth);
     if (!probed.has(key)) probed.set(key, deniesOnMachine(machine, depth, opts.deniedErrno));
   }
+  (machine as Machine | null)?.release(); // its RAM goes to the next boot
   const calls = r.calls.reduce((n, c) => n + c.calls, 0);
   const sysCycles = r.calls.reduce((n, c) => n + c.sysCycles, 0);
   const cycles = r.calls.reduce((n, c) => n + c.cycles, 0);

@@ -1,6 +1,8 @@
-// Replay of an strace log as a stream (docs/replay.md, "Long logs"): the log is read twice, line by line, and
-// never held. The first pass (summarizeStrace) keeps per process only the line of its last replayable call, plus
-// the calls strace split (`<unfinished ...>` … `<... resumed>`) and the counts the report needs. The second pass
+// Replay of an strace log as a stream (docs/replay.md, "Long logs"): the log is read line by line and never held.
+// The first pass (summarizeStrace) keeps per process only the line of its last replayable call, plus the calls
+// strace split (`<unfinished ...>` … `<... resumed>`) and the counts the report needs; with `spill`, it also
+// writes every call the replay will take, compacted, to a CallSpill, so that the replay reads them back instead of
+// parsing the log a second time. The second pass
 // runs inside the replay (the backend's ReplayFeed): each call read becomes a script entry and its machine code,
 // appended to its task's program at the same address buildReplay gives it; a task is created when the log first
 // shows its process and released (user memory, kernel stack, page tables) at its exit. A split call is taken up
@@ -17,6 +19,7 @@ import { USER_TEXT_BASE } from "../workload/user-program.ts";
 import type { LineReader } from "./input-file.ts";
 import type { ReplayCosts } from "./replay-costs.ts";
 import { replayCosts } from "./replay-costs.ts";
+import { CallSpill, type SpilledCall, type SpillReader } from "./replay-spill.ts";
 import type { ReplayCallRow, ReplayReport, ReplayRunOptions, ReplayTaskRow } from "./run-replay.ts";
 import { addCallRows, bootReplayMachine, REPLAY_CGROUP, replayCgroup } from "./run-replay.ts";
 
@@ -48,12 +51,18 @@ export interface StraceSummary {
   split: Map<number, CompactCall>;
   /** processes with a replayable call */
   processes: number;
+  /** the calls the replay takes (summarizeStrace's `spill`), else null: the replay parses the log again */
+  spill: CallSpill | null;
 }
 
 const replayable = (c: StraceCall) => c.nr >= 0 && c.nr < REPLAY_NR_SYSCALLS;
 
 /** The first pass: reads every line once and keeps only what the second needs. */
-export function summarizeStrace(lines: LineReader, options: { maxLineLength?: number } = {}): StraceSummary {
+export function summarizeStrace(
+  lines: LineReader,
+  options: { maxLineLength?: number; spill?: boolean } = {},
+): StraceSummary {
+  const spill = options.spill === true ? new CallSpill() : null;
   const s: StraceSummary = {
     lines: 0,
     parsedCalls: 0,
@@ -68,6 +77,7 @@ export function summarizeStrace(lines: LineReader, options: { maxLineLength?: nu
     lastLine: new Map(),
     split: new Map(),
     processes: 0,
+    spill,
   };
   const order: number[] = [];
   const children = new Set<number>();
@@ -85,6 +95,7 @@ export function summarizeStrace(lines: LineReader, options: { maxLineLength?: nu
         s.replayedCalls++;
         if (c.line > (s.lastLine.get(c.pid) ?? 0)) s.lastLine.set(c.pid, c.line);
         if (c.resumedLine !== undefined || c.unfinished === true) s.split.set(c.line, compactCall(c));
+        else if (spill !== null) spill.add(compactCall(c), s.lines); // the replay pass takes it here
       },
       event: () => {
         s.events++;
@@ -105,10 +116,14 @@ export function summarizeStrace(lines: LineReader, options: { maxLineLength?: nu
   );
   try {
     for (let l = lines.next(); l !== null; l = lines.next()) stream.push(l);
+    stream.end();
+    spill?.finish();
+  } catch (e) {
+    spill?.close();
+    throw e;
   } finally {
     lines.close();
   }
-  stream.end();
   s.unparsed.sort((a, b) => a.line - b.line);
   if (order.includes(0) && children.size > 0) {
     const root = order.find((p) => p !== 0 && !children.has(p));
@@ -149,7 +164,12 @@ class StreamFeed implements ReplayFeed {
   pushed = 0;
   /** processes whose last call read was denied: their next call must be written before they run on */
   private readonly needNext = new Set<number>();
-  private readonly stream: StraceStream;
+  private readonly stream: StraceStream | null;
+  /** with a spill: its reader, the call read ahead, and the split calls' first lines in order */
+  private readonly spilled: SpillReader | null;
+  private ahead: SpilledCall | null = null;
+  private readonly splitLines: number[];
+  private splitAt = 0;
   private done = false;
   private readonly ends = replayProgramEnds();
   readonly firstLine = new Map<number, number>();
@@ -159,38 +179,72 @@ class StreamFeed implements ReplayFeed {
     private readonly machine: Machine,
     private readonly backend: ReplayBackend,
     private readonly summary: StraceSummary,
-    private readonly lines: LineReader,
+    private readonly lines: LineReader | null,
     private readonly costs: ReplayCosts,
     private readonly deny: ReadonlySet<number>,
     private readonly onTask: (t: Task, pid: number) => void,
   ) {
-    this.stream = new StraceStream({
-      call: (c) => {
-        if (c.resumedLine === undefined && c.unfinished !== true && replayable(c)) this.take(compactCall(c));
-      },
-      event: () => {},
-      unparsed: () => {},
-      message: () => {},
-      process: () => {},
-      line: (n) => {
-        const c = this.summary.split.get(n);
-        if (c !== undefined) this.take(c);
-      },
-    });
+    this.spilled = summary.spill?.reader() ?? null;
+    this.ahead = this.spilled?.next() ?? null;
+    this.splitLines = [...summary.split.keys()].sort((a, b) => a - b);
+    if (this.spilled === null && lines === null)
+      throw new Error("replay: no log to read and no spilled calls");
+    this.stream =
+      this.spilled !== null
+        ? null
+        : new StraceStream({
+            call: (c) => {
+              if (c.resumedLine === undefined && c.unfinished !== true && replayable(c))
+                this.take(compactCall(c));
+            },
+            event: () => {},
+            unparsed: () => {},
+            message: () => {},
+            process: () => {},
+            line: (n) => {
+              const c = this.summary.split.get(n);
+              if (c !== undefined) this.take(c);
+            },
+          });
   }
 
   more(): boolean {
     const before = this.pushed;
+    if (this.spilled !== null) {
+      // the takes of one log line at a time, as the parsing loop below makes them: the split call that starts on
+      // the line (at its line callback), then the calls the parser delivered after taking the line up
+      while (!this.done && (this.pushed - before < FEED_BATCH || this.needNext.size > 0)) {
+        const split = this.splitLines[this.splitAt];
+        const ahead = this.ahead;
+        if (ahead === null && split === undefined) {
+          this.done = true;
+          break;
+        }
+        const n =
+          ahead === null ? split! : split === undefined ? ahead.atLine : Math.min(split, ahead.atLine);
+        if (split === n) {
+          this.take(this.summary.split.get(n)!);
+          this.splitAt++;
+        }
+        while (this.ahead !== null && this.ahead.atLine === n) {
+          this.take(this.ahead.call);
+          this.ahead = this.spilled.next();
+        }
+      }
+      return this.pushed > before;
+    }
+    const stream = this.stream!;
+    const lines = this.lines!;
     // a batch at a time: each append to a program drops the decoded instructions of its page, so fewer, larger
     // appends decode less (reading ahead creates tasks earlier, which changes no result: a task waits in the run
     // queue until the log's order picks it)
     while (!this.done && (this.pushed - before < FEED_BATCH || this.needNext.size > 0)) {
-      const l = this.lines.next();
+      const l = lines.next();
       if (l === null) {
-        this.stream.end();
-        this.lines.close();
+        stream.end();
+        lines.close();
         this.done = true;
-      } else this.stream.push(l);
+      } else stream.push(l);
     }
     return this.pushed > before;
   }
@@ -274,7 +328,8 @@ class StreamFeed implements ReplayFeed {
  */
 export function replayStream(
   summary: StraceSummary,
-  lines: LineReader,
+  /** the log again (null when the summary has the calls spilled: then it is not read again) */
+  lines: LineReader | null,
   opts: Omit<ReplayRunOptions, "plan" | "after" | "gaps" | "gapCap"> & {
     /** runs after the machine stopped (every replayed task released by then) */
     after?: (machine: Machine) => void;
@@ -348,7 +403,7 @@ export function replayStream(
       throw new Error(`replay: the machine stopped: ${machine.oops ?? result.stop.kind}`);
     if (result.reason !== "exited") throw new Error(`replay: the run ended early (${result.reason})`);
   } finally {
-    lines.close();
+    lines?.close();
   }
   opts.after?.(machine);
   // a task that did not reach its final exit_group through sys_replay (killed): its figures as they stand
@@ -362,7 +417,7 @@ export function replayStream(
   );
   const skipped: Record<string, number> = Object.create(null);
   for (const [name, n] of summary.skipped) skipped[name] = n;
-  return {
+  const report: ReplayReport = {
     design: design.id,
     profile: opts.profile.name,
     flavour: machine.flavour,
@@ -387,4 +442,7 @@ export function replayStream(
     mismatches: backend.mismatches,
     tasks: taskRows,
   };
+  // the caller never saw the machine (no `after` hook): its RAM goes to the next boot
+  if (opts.after === undefined) machine.release();
+  return report;
 }

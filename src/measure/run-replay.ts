@@ -233,7 +233,7 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
     (n, t, i) => n + Math.min(t.acct.syscalls, plan.script.processes[i]!.calls.length),
     0,
   );
-  return {
+  const report: ReplayReport = {
     design: design.id,
     profile: opts.profile.name,
     flavour: machine.flavour,
@@ -264,4 +264,7 @@ export function replayLog(log: StraceLog, opts: ReplayRunOptions): ReplayReport 
     mismatches: backend.mismatches,
     tasks: taskRows,
   };
+  // the caller never saw the machine (no `after` hook): its RAM goes to the next boot
+  if (opts.after === undefined) machine.release();
+  return report;
 }

@@ -136,6 +136,9 @@ export function runWorkload(opts: RunOptions): RunReport {
   const loopCalls = calls.reduce((n, c) => n + c.calls, 0);
   const loopSys = calls.reduce((n, c) => n + c.sysCycles, 0);
   const loopCycles = calls.reduce((n, c) => n + c.cycles, 0);
+  const stdout = machine.stdout;
+  // the caller never saw the machine (no setup hook): its RAM goes to the next boot; else the caller releases it
+  if (opts.setup === undefined) machine.release();
   return {
     workload: workload.name,
     design: design.id,
@@ -156,6 +159,6 @@ export function runWorkload(opts: RunOptions): RunReport {
     exitCode: task.exitCode,
     killedBy: task.killedBy,
     killReason: task.killReason,
-    stdout: machine.stdout,
+    stdout,
   };
 }

@@ -181,6 +181,8 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
   const calls = r.calls.reduce((n, x) => n + x.calls, 0);
   const sysCycles = r.calls.reduce((n, x) => n + x.sysCycles, 0);
   const callCycles = r.calls.reduce((n, x) => n + x.cycles, 0);
+  const probeDenied = r.design === "none" ? null : deniesOnMachine(probed, c.depth, deniedErrno);
+  probed.release(); // its RAM goes to this thread's next point
   return {
     designId: r.design,
     calls,
@@ -190,6 +192,6 @@ export async function measurePoint(c: PointConfig): Promise<PointMeasurement> {
     callCycles,
     cyclesPerCall: callCycles / calls,
     designMemoryBytes: r.designMemoryBytes,
-    probeDenied: r.design === "none" ? null : deniesOnMachine(probed, c.depth, deniedErrno),
+    probeDenied,
   };
 }
