@@ -544,7 +544,7 @@ function renderX87(
             : ["fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu"]
         )[reg]!;
       }
-      if (m === 0xe9) return "fucompp";
+      if (opc === 2 && m === 0xe9) return "fucompp"; // DB E9 is FUCOMI ST0, ST1
       if (m === 0xe2) return "fnclex";
       if (m === 0xe3) return "fninit";
       ops.push(ST(0), ST(i));
