@@ -93,6 +93,35 @@ function mulU32(a: number, b: number): number {
 }
 
 /**
+ * The source operand into T: XMM register rm, or `size` bytes (2, 4, 8 or 16) at a, zero-extended; a 16-byte
+ * operand is read completely before T changes, so a fault on its second half leaves T as it was.
+ */
+function loadSource(cpu: Cpu, rm: number, a: number, size: number): void {
+  const X = cpu.xmm;
+  if (rm !== 255 /* NONE */) {
+    const r = 4 * rm;
+    T[0] = X[r]!;
+    T[1] = X[r + 1]!;
+    T[2] = X[r + 2]!;
+    T[3] = X[r + 3]!;
+    return;
+  }
+  const mmu = cpu.mmu;
+  const lo = size >= 8 ? mmu.read64(a) : mmu.read(a, size);
+  const hi = size >= 8 ? mmu.hi : 0;
+  let lo2 = 0;
+  let hi2 = 0;
+  if (size === 16) {
+    lo2 = mmu.read64(a + 8);
+    hi2 = mmu.hi;
+  }
+  T[0] = lo;
+  T[1] = hi;
+  T[2] = lo2;
+  T[3] = hi2;
+}
+
+/**
  * Executes SSE sub-op `aux` of slot s. `a` is the memory operand's linear address (ignored for register
  * operands).
  */
@@ -313,34 +342,7 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     return;
   }
 
-  // Load the source operand (ModRM.rm) into T.
-  if (isMem) {
-    const size = SSE_OPS[sub]!.mem;
-    if (size === 16) {
-      const lo = mmu.read64(a);
-      const hi = mmu.hi;
-      T[2] = mmu.read64(a + 8);
-      T[3] = mmu.hi;
-      T[0] = lo;
-      T[1] = hi;
-    } else if (size === 8) {
-      T[0] = mmu.read64(a);
-      T[1] = mmu.hi;
-      T[2] = 0;
-      T[3] = 0;
-    } else {
-      T[0] = mmu.read32(a);
-      T[1] = 0;
-      T[2] = 0;
-      T[3] = 0;
-    }
-  } else {
-    const r = 4 * rm;
-    T[0] = X[r]!;
-    T[1] = X[r + 1]!;
-    T[2] = X[r + 2]!;
-    T[3] = X[r + 3]!;
-  }
+  loadSource(cpu, rm, a, SSE_OPS[sub]!.mem);
   if (simdOp(X, XB, XW, x, sub, imm, isMem)) return;
   if ((sub >= 129 && sub < 185) || (sub >= 187 && sub <= 190)) {
     execFp(cpu, sub, x, imm);
@@ -438,21 +440,7 @@ export function execSse4(cpu: Cpu, s: number, a: number): void {
     regs[2 * g + 1] = 0;
     return;
   }
-  // the source operand (ModRM.rm) into T
-  if (isMem) {
-    const size = e.mem;
-    T[0] = size >= 8 ? mmu.read64(a) : mmu.read(a, size);
-    T[1] = size >= 8 ? mmu.hi : 0;
-    T[2] = 0;
-    T[3] = 0;
-    if (size === 16) {
-      T[2] = mmu.read64(a + 8);
-      T[3] = mmu.hi;
-    }
-  } else {
-    const r = 4 * rm;
-    for (let i = 0; i < 4; i++) T[i] = X[r + i]!;
-  }
+  loadSource(cpu, rm, a, e.mem);
   if ((sub >= SSE4_ROUNDPS && sub <= SSE4_ROUNDSD) || sub === SSE4_DPPS || sub === SSE4_DPPD) {
     fpBegin(cpu.mxcsr);
     sse41Fp(X, x, sub, imm, T);
