@@ -2,7 +2,7 @@
 // init_cpu_features treats it as arch_kind_other and uses its generic SSE2 string and memory functions). It
 // advertises only what is executed and checked against hardware vectors (docs/testing-hardware-vectors.md):
 // leaf 1 EDX = FPU TSC MSR PAE CX8 CMOV MMX FXSR SSE SSE2 (the whole x86-64 baseline), ECX = SSE3 SSSE3 CX16
-// POPCNT (no SSE4.1/SSE4.2, no OSXSAVE, so XGETBV is never reached, no AVX); leaf 7 EBX = BMI1 BMI2 (no ERMS/FSRM/AVX2);
+// SSE4.1 SSE4.2 POPCNT (no OSXSAVE, so XGETBV is never reached, no AVX, no MOVBE); leaf 7 EBX = BMI1 BMI2 (no ERMS/FSRM/AVX2);
 // 0x80000001 ECX = LAHF-SAHF, ABM (LZCNT), EDX = SYSCALL NX RDTSCP LM (no PREFETCHW, MOVBE). Caches (leaves 2, 4
 // and 0x80000005/6): 32 KiB 8-way L1d and L1i, 256 KiB 8-way L2, 8 MiB 16-way L3, 64-byte lines. Unlisted leaves
 // and subleaves return zeros.
@@ -24,8 +24,8 @@ const LEAF1_EDX =
   (1 << 24) | // FXSR
   (1 << 25) | // SSE
   (1 << 26); // SSE2
-/** CPUID.1:ECX: SSE3 (sse3.ts), SSSE3 (ssse3.ts), CX16 (CMPXCHG16B), POPCNT. */
-const LEAF1_ECX = (1 << 0) | (1 << 9) | (1 << 13) | (1 << 23);
+/** CPUID.1:ECX: SSE3 (sse3.ts), SSSE3 (ssse3.ts), CX16 (CMPXCHG16B), SSE4.1 (sse41.ts), SSE4.2 (sse42.ts), POPCNT. */
+const LEAF1_ECX = (1 << 0) | (1 << 9) | (1 << 13) | (1 << 19) | (1 << 20) | (1 << 23);
 /** CPUID.(7,0):EBX: BMI1 (ANDN BEXTR BLSI BLSMSK BLSR TZCNT), BMI2 (BZHI MULX PDEP PEXT RORX SARX SHLX SHRX). */
 const LEAF7_EBX = (1 << 3) | (1 << 8);
 /** CPUID.80000001H:ECX: LAHF-SAHF in 64-bit mode, ABM (LZCNT). EDX: SYSCALL, NX, RDTSCP, LM. */

@@ -33,6 +33,7 @@ import {
   F_R_X_I,
   F_R_XM,
   F_RM_X,
+  F_RM_X_I,
   F_X_I,
   F_X_RM,
   F_X_RM_I,
@@ -44,6 +45,8 @@ import {
   SSE_FXSAVE,
   SSE_MASKMOVDQU,
   SSE_OPS,
+  SSE4_CRC32_8,
+  SSE4_OPS,
 } from "./sse-ops.ts";
 
 export interface OracleOperand {
@@ -343,6 +346,24 @@ export function render(d: DecodedInsns, s: number, rip: bigint): OracleInsn {
     case Op.SSE:
       m = renderSse(d, s, ops, rm, reg, mem, immOp);
       break;
+    case Op.SSE4: {
+      const e = SSE4_OPS[aux]!;
+      const xmm = (r: number): OracleOperand => ({ kind: "reg", text: `xmm${r}` });
+      const gpr = (): OracleOperand =>
+        d.rm[s] === NONE ? mem(d.memSize[s]!) : reg(d.rm[s]!, aux >= SSE4_CRC32_8 ? d.immLo[s]! : size);
+      const w = (pfx & PFX_REXW) !== 0;
+      // REX.W: PEXTRQ, PINSRQ and the 64-bit-length PCMPESTRI64/PCMPESTRM64
+      m = w && (e.name === "pextrd" || e.name === "pinsrd") ? `${e.name.slice(0, -1)}q` : e.name;
+      if (w && e.name.startsWith("pcmpestr")) m = `${e.name}64`;
+      if (e.form === F_RM_X_I) ops.push(gpr(), xmm(d.reg[s]!), immOp(8));
+      else if (e.form === F_X_RM_I) ops.push(xmm(d.reg[s]!), gpr(), immOp(8));
+      else if (aux >= SSE4_CRC32_8) ops.push(reg(d.reg[s]!, size), gpr());
+      else {
+        ops.push(xmm(d.reg[s]!), d.rm[s] === NONE ? mem(e.mem) : xmm(d.rm[s]!));
+        if (e.form === F_X_XM_I) ops.push(immOp(8));
+      }
+      break;
+    }
     case Op.LOOP:
       m = ["loopne", "loope", "loop", (pfx & PFX_ADDR32) !== 0 ? "jecxz" : "jrcxz"][aux]!;
       ops.push(rel());
@@ -523,7 +544,7 @@ function renderX87(
             : ["fcmovnb", "fcmovne", "fcmovnbe", "fcmovnu"]
         )[reg]!;
       }
-      if (m === 0xe9) return "fucompp";
+      if (opc === 2 && m === 0xe9) return "fucompp"; // DB E9 is FUCOMI ST0, ST1
       if (m === 0xe2) return "fnclex";
       if (m === 0xe3) return "fninit";
       ops.push(ST(0), ST(i));

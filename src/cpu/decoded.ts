@@ -98,6 +98,7 @@ export const Op = {
   BMI: 90, // VEX-encoded GPR instructions (BMI1/BMI2): aux = which (bmi.ts), vvvv in immHi
   RDTSCP: 91, // 0F 01 F9
   LOOP: 92, // E0–E3: aux 0 LOOPNE, 1 LOOPE, 2 LOOP, 3 JRCXZ (JECXZ with 67); rel8 in imm
+  SSE4: 93, // 66 0F 38/3A xx and F2 0F 38 F0/F1: aux = SSE4 sub-op (sse-ops.ts SSE4_OPS); CRC32's source size in immLo
 } as const;
 
 export type OpName = keyof typeof Op;

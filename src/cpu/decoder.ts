@@ -27,6 +27,7 @@ import {
   F_R_X_I,
   F_R_XM,
   F_RM_X,
+  F_RM_X_I,
   F_X_I,
   F_X_RM,
   F_X_RM_I,
@@ -45,6 +46,18 @@ import {
   SSE_SHIFT_GROUP,
   SSE3_FIRST,
   SSE3_FP,
+  SSE4_CRC32_8,
+  SSE4_DPPD,
+  SSE4_DPPS,
+  SSE4_MAP_0F3A,
+  SSE4_MAP_0F38,
+  SSE4_OPS,
+  SSE4_PCMPESTRM,
+  SSE4_PCMPISTRI,
+  SSE4_PEXTRD,
+  SSE4_PINSRD,
+  SSE4_ROUNDPS,
+  SSE4_ROUNDSD,
   SSSE3_FIRST,
 } from "./sse-ops.ts";
 import { x87Class, x87MemSize, x87RegValid } from "./x87.ts";
@@ -991,6 +1004,49 @@ export function decodeInsn(bytes: Uint8Array, n: number, d: DecodedInsns, s: num
           let sub3 = -1; // SSSE3 (0F 38 xx, 0F 3A 0F): its sub-op, or 0 for an unimplemented three-byte opcode
           if (b2 === 0x38 || b2 === 0x3a) {
             const b3 = byte();
+            const sub4 = b2 === 0x38 ? SSE4_MAP_0F38[b3]! : SSE4_MAP_0F3A[b3]!;
+            if (sub4 !== 0) {
+              // SSE4.1/SSE4.2 (sse41.ts, sse42.ts): 66 prefix; CRC32 F2
+              const crc = sub4 >= SSE4_CRC32_8;
+              if (crc ? mp !== 3 : mp !== 1) break;
+              const e = SSE4_OPS[sub4]!;
+              const gsz = rex & 8 ? 8 : 4;
+              if (crc) {
+                const src = sub4 === SSE4_CRC32_8 ? 1 : gsz === 8 ? 8 : pfx & PFX_OPSIZE ? 2 : 4;
+                const m = modrm(src);
+                d.reg[s] = ((m >> 3) & 7) | ((rex & 4) << 1);
+                d.size[s] = gsz;
+                d.memSize[s] = isMem ? src : 0;
+                d.immLo[s] = src;
+              } else if (e.form === F_RM_X_I || e.form === F_X_RM_I) {
+                // the GPR is 32 bits (64 with REX.W); memory is the element
+                modrm(4);
+                d.size[s] = gsz;
+                const wide = gsz === 8 && (sub4 === SSE4_PEXTRD || sub4 === SSE4_PINSRD);
+                d.memSize[s] = isMem ? (wide ? 8 : e.mem) : 0;
+                d.immLo[s] = byte();
+              } else {
+                modrm(16);
+                if (!isMem && (e.flags & SSE_MEM_ONLY) !== 0) break;
+                d.size[s] = 16;
+                d.memSize[s] = isMem ? e.mem : 0;
+                if (e.form === F_X_XM_I) d.immLo[s] = byte();
+              }
+              d.aux[s] = sub4;
+              op = Op.SSE4;
+              cls =
+                (sub4 >= SSE4_ROUNDPS && sub4 <= SSE4_ROUNDSD) || sub4 === SSE4_DPPS || sub4 === SSE4_DPPD
+                  ? C.sse
+                  : e.form === F_RM_X_I || e.form === F_X_RM_I || sub4 === 13 || e.mem < 16
+                    ? C.mov
+                    : C.alu;
+              if (crc || (sub4 >= SSE4_PCMPESTRM && sub4 <= SSE4_PCMPISTRI)) cls = C.alu;
+              if (isMem) {
+                if (e.form === F_RM_X_I) stores = 1;
+                else loads = 1;
+              }
+              break;
+            }
             sub3 = b2 === 0x38 ? SSE_MAP_0F38[b3]! : b3 === 0x0f ? SSE_PALIGNR : 0;
             if (sub3 === 0 || (mp !== 0 && mp !== 1)) break;
             if (mp === 0) {

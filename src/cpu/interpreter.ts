@@ -53,7 +53,7 @@ import {
 } from "./privileged.ts";
 import { FS, GS } from "./registers.ts";
 import { CF, DF, OF, RF, VM, ZF } from "./rflags.ts";
-import { execSse } from "./sse.ts";
+import { execSse, execSse4 } from "./sse.ts";
 import { STR_CMPS, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS, stringDone, stringOp } from "./string-ops.ts";
 import { execX87 } from "./x87.ts";
 
@@ -1613,6 +1613,9 @@ function execRare(cpu: Cpu, s: number, op: number, rip: number, next: number, po
       if (taken) cpu.rip = branchTarget(cpu, next + IMM[s]!);
       break;
     }
+    case 93: // SSE4 (SSE4.1, SSE4.2)
+      execSse4(cpu, s, RM[s] === 255 /* NONE */ ? ea(cpu, regs, s, next) : 0);
+      break;
     default:
       // INVALID (0) and anything unassigned.
       raise(

@@ -487,6 +487,29 @@ function nanB(i: number, single: boolean): boolean {
   return true;
 }
 
+/** x rounded to the nearest integer, ties to even (Math.round rounds ties up). */
+function rint(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * ROUNDPS/PD/SS/SD lane i (SDM ROUNDPD): R ← B rounded to an integral value in the mode of imm bits 1:0, or of
+ * MXCSR.RC when imm bit 2 is set; PE when the result differs from the source unless imm bit 3 suppresses it. An SNaN
+ * raises IE and is quietened; a denormal raises no DE (the SDM lists only IE and PE) and reads as zero under DAZ.
+ */
+export function roundLane(i: number, single: boolean, imm: number): void {
+  if (nanB(i, single)) return;
+  let v = single ? BF[i]! : BD[i]!;
+  if (daz && v !== 0 && Math.abs(v) < (single ? 1.1754943508222875e-38 : 2.2250738585072014e-308))
+    v = v < 0 ? -0 : 0;
+  const mode = imm & 4 ? rc : imm & 3;
+  const r = mode === 0 ? rint(v) : mode === 1 ? Math.floor(v) : mode === 2 ? Math.ceil(v) : Math.trunc(v);
+  if (r !== v && (imm & 8) === 0) fpFlags |= MX_PE;
+  if (single) RF[i] = r;
+  else RD[i] = r;
+}
+
 /**
  * MIN/MAX: dest = a < b ? a : b (MAX: a > b); a NaN in either, or two zeros, give the second source unchanged;
  * any NaN raises IE (SDM MINPS: "Invalid (including QNaN Source Operand)").

@@ -391,3 +391,119 @@ export const SSE_PALIGNR = 217;
 export const SSE_SHIFT_GROUP = Uint8Array.from([
   0, 0, 55, 0, 56, 0, 57, 0, 0, 0, 58, 0, 59, 0, 60, 0, 0, 0, 61, 62, 0, 0, 63, 64,
 ]);
+
+// ---- SSE4.1 and SSE4.2 (sse41.ts, sse42.ts): Op.SSE4, aux = sub-op below (SDM Vol. 2, Table A-4 and A-5) ----
+
+/** SSE4 forms beyond the SSE ones: r/m ← XMM (ModRM.reg) with imm8 (PEXTRB/W/D/Q, EXTRACTPS); GPR ← r/m (CRC32). */
+export const F_RM_X_I = 13;
+export const F_R_RM = 14;
+
+/** Indexed by the Op.SSE4 sub-op; `mem` of PEXTRD/PINSRD is 8 with REX.W (PEXTRQ/PINSRQ), CRC32 F1 takes osz. */
+export const SSE4_OPS: readonly SseOp[] = [
+  op("(invalid)", F_NONE, 0),
+  op("pblendvb", F_X_XM, 16, A), // 1
+  op("blendvps", F_X_XM, 16, A),
+  op("blendvpd", F_X_XM, 16, A),
+  op("ptest", F_X_XM, 16, A),
+  op("pmovsxbw", F_X_XM, 8), // 5
+  op("pmovsxbd", F_X_XM, 4),
+  op("pmovsxbq", F_X_XM, 2),
+  op("pmovsxwd", F_X_XM, 8),
+  op("pmovsxwq", F_X_XM, 4),
+  op("pmovsxdq", F_X_XM, 8), // 10
+  op("pmuldq", F_X_XM, 16, A),
+  op("pcmpeqq", F_X_XM, 16, A),
+  op("movntdqa", F_X_XM, 16, A | MO),
+  op("packusdw", F_X_XM, 16, A),
+  op("pmovzxbw", F_X_XM, 8), // 15
+  op("pmovzxbd", F_X_XM, 4),
+  op("pmovzxbq", F_X_XM, 2),
+  op("pmovzxwd", F_X_XM, 8),
+  op("pmovzxwq", F_X_XM, 4),
+  op("pmovzxdq", F_X_XM, 8), // 20
+  op("pcmpgtq", F_X_XM, 16, A), // SSE4.2
+  op("pminsb", F_X_XM, 16, A),
+  op("pminsd", F_X_XM, 16, A),
+  op("pminuw", F_X_XM, 16, A),
+  op("pminud", F_X_XM, 16, A), // 25
+  op("pmaxsb", F_X_XM, 16, A),
+  op("pmaxsd", F_X_XM, 16, A),
+  op("pmaxuw", F_X_XM, 16, A),
+  op("pmaxud", F_X_XM, 16, A),
+  op("pmulld", F_X_XM, 16, A), // 30
+  op("phminposuw", F_X_XM, 16, A),
+  op("roundps", F_X_XM_I, 16, A),
+  op("roundpd", F_X_XM_I, 16, A),
+  op("roundss", F_X_XM_I, 4),
+  op("roundsd", F_X_XM_I, 8), // 35
+  op("blendps", F_X_XM_I, 16, A),
+  op("blendpd", F_X_XM_I, 16, A),
+  op("pblendw", F_X_XM_I, 16, A),
+  op("pextrb", F_RM_X_I, 1),
+  op("pextrw", F_RM_X_I, 2), // 40
+  op("pextrd", F_RM_X_I, 4),
+  op("extractps", F_RM_X_I, 4),
+  op("pinsrb", F_X_RM_I, 1),
+  op("insertps", F_X_XM_I, 4),
+  op("pinsrd", F_X_RM_I, 4), // 45
+  op("dpps", F_X_XM_I, 16, A),
+  op("dppd", F_X_XM_I, 16, A),
+  op("mpsadbw", F_X_XM_I, 16, A),
+  // SSE4.2: the string compares take unaligned memory operands (SDM Vol. 1 §12.10.4); CRC32
+  op("pcmpestrm", F_X_XM_I, 16),
+  op("pcmpestri", F_X_XM_I, 16), // 50
+  op("pcmpistrm", F_X_XM_I, 16),
+  op("pcmpistri", F_X_XM_I, 16),
+  op("crc32", F_R_RM, 1),
+  op("crc32", F_R_RM, 4), // 54
+];
+
+export const SSE4_PMOVSXBW = 5;
+export const SSE4_PMOVZXBW = 15;
+export const SSE4_ROUNDPS = 32;
+export const SSE4_ROUNDSD = 35;
+export const SSE4_PEXTRB = 39;
+export const SSE4_PEXTRD = 41;
+export const SSE4_PINSRD = 45;
+export const SSE4_DPPS = 46;
+export const SSE4_DPPD = 47;
+export const SSE4_PCMPESTRM = 49;
+export const SSE4_PCMPISTRI = 52;
+export const SSE4_CRC32_8 = 53;
+export const SSE4_CRC32 = 54;
+
+/** 66 0F 38 xx → SSE4 sub-op (0 = none); F2 0F 38 F0/F1 are CRC32 (the decoder checks the prefix). */
+export const SSE4_MAP_0F38 = new Uint8Array(256);
+/** 66 0F 3A xx → SSE4 sub-op (0 = none; 0F is SSSE3's PALIGNR). */
+export const SSE4_MAP_0F3A = new Uint8Array(256);
+[
+  [0x10, 1],
+  [0x14, 2],
+  [0x15, 3],
+  [0x17, 4],
+  [0x28, 11],
+  [0x29, 12],
+  [0x2a, 13],
+  [0x2b, 14],
+  [0x37, 21],
+  [0x40, 30],
+  [0x41, 31],
+  [0xf0, SSE4_CRC32_8],
+  [0xf1, SSE4_CRC32],
+].forEach(([opc, sub]) => {
+  SSE4_MAP_0F38[opc!] = sub!;
+});
+for (let i = 0; i < 6; i++) {
+  SSE4_MAP_0F38[0x20 + i] = SSE4_PMOVSXBW + i;
+  SSE4_MAP_0F38[0x30 + i] = SSE4_PMOVZXBW + i;
+}
+for (let i = 0; i < 8; i++) SSE4_MAP_0F38[0x38 + i] = 22 + i; // PMINSB … PMAXUD
+for (let i = 0; i < 7; i++) SSE4_MAP_0F3A[0x08 + i] = SSE4_ROUNDPS + i; // ROUNDPS … PBLENDW
+for (let i = 0; i < 4; i++) {
+  SSE4_MAP_0F3A[0x14 + i] = SSE4_PEXTRB + i; // PEXTRB PEXTRW PEXTRD/Q EXTRACTPS
+  SSE4_MAP_0F3A[0x60 + i] = SSE4_PCMPESTRM + i;
+}
+for (let i = 0; i < 3; i++) {
+  SSE4_MAP_0F3A[0x20 + i] = 43 + i; // PINSRB INSERTPS PINSRD/Q
+  SSE4_MAP_0F3A[0x40 + i] = SSE4_DPPS + i; // DPPS DPPD MPSADBW
+}

@@ -4,7 +4,7 @@
 // instruction changes nothing.
 import { hex } from "./address.ts";
 import type { Cpu } from "./cpu.ts";
-import { PFX_ADDR32 } from "./decoded.ts";
+import { PFX_ADDR32, PFX_REXW } from "./decoded.ts";
 import { GP, XM_VEC as XM } from "./exceptions.ts";
 import { raise } from "./fault.ts";
 import {
@@ -27,8 +27,28 @@ import {
   RF,
   rcpLane,
 } from "./sse-float.ts";
-import { FXSAVE_SIZE, SSE_ALIGN, SSE_OPS, SSE3_FIRST, SSE3_FP, SSSE3_FIRST, SSSE3_LAST } from "./sse-ops.ts";
+import {
+  F_RM_X_I,
+  F_X_RM_I,
+  FXSAVE_SIZE,
+  SSE_ALIGN,
+  SSE_OPS,
+  SSE3_FIRST,
+  SSE3_FP,
+  SSE4_CRC32_8,
+  SSE4_DPPD,
+  SSE4_DPPS,
+  SSE4_OPS,
+  SSE4_PCMPESTRM,
+  SSE4_PCMPISTRI,
+  SSE4_ROUNDPS,
+  SSE4_ROUNDSD,
+  SSSE3_FIRST,
+  SSSE3_LAST,
+} from "./sse-ops.ts";
 import { sse3Fp, sse3Move } from "./sse3.ts";
+import { ptestFlags, sse41Fp, sse41Op } from "./sse41.ts";
+import { crc32c, pcmpgtq, pcmpStr, strFlags } from "./sse42.ts";
 import { ssse3Op } from "./ssse3.ts";
 import { fswValue, setFsw, updateEs } from "./x87.ts";
 
@@ -70,6 +90,35 @@ function mulU32(a: number, b: number): number {
   const lo = ll + (mid % 65536) * 65536; // < 2^49
   mulHi = (aH * bH + Math.floor(mid / 65536) + Math.floor(lo / 4294967296)) | 0;
   return lo | 0;
+}
+
+/**
+ * The source operand into T: XMM register rm, or `size` bytes (2, 4, 8 or 16) at a, zero-extended; a 16-byte
+ * operand is read completely before T changes, so a fault on its second half leaves T as it was.
+ */
+function loadSource(cpu: Cpu, rm: number, a: number, size: number): void {
+  const X = cpu.xmm;
+  if (rm !== 255 /* NONE */) {
+    const r = 4 * rm;
+    T[0] = X[r]!;
+    T[1] = X[r + 1]!;
+    T[2] = X[r + 2]!;
+    T[3] = X[r + 3]!;
+    return;
+  }
+  const mmu = cpu.mmu;
+  const lo = size >= 8 ? mmu.read64(a) : mmu.read(a, size);
+  const hi = size >= 8 ? mmu.hi : 0;
+  let lo2 = 0;
+  let hi2 = 0;
+  if (size === 16) {
+    lo2 = mmu.read64(a + 8);
+    hi2 = mmu.hi;
+  }
+  T[0] = lo;
+  T[1] = hi;
+  T[2] = lo2;
+  T[3] = hi2;
 }
 
 /**
@@ -293,34 +342,7 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     return;
   }
 
-  // Load the source operand (ModRM.rm) into T.
-  if (isMem) {
-    const size = SSE_OPS[sub]!.mem;
-    if (size === 16) {
-      const lo = mmu.read64(a);
-      const hi = mmu.hi;
-      T[2] = mmu.read64(a + 8);
-      T[3] = mmu.hi;
-      T[0] = lo;
-      T[1] = hi;
-    } else if (size === 8) {
-      T[0] = mmu.read64(a);
-      T[1] = mmu.hi;
-      T[2] = 0;
-      T[3] = 0;
-    } else {
-      T[0] = mmu.read32(a);
-      T[1] = 0;
-      T[2] = 0;
-      T[3] = 0;
-    }
-  } else {
-    const r = 4 * rm;
-    T[0] = X[r]!;
-    T[1] = X[r + 1]!;
-    T[2] = X[r + 2]!;
-    T[3] = X[r + 3]!;
-  }
+  loadSource(cpu, rm, a, SSE_OPS[sub]!.mem);
   if (simdOp(X, XB, XW, x, sub, imm, isMem)) return;
   if ((sub >= 129 && sub < 185) || (sub >= 187 && sub <= 190)) {
     execFp(cpu, sub, x, imm);
@@ -342,6 +364,129 @@ export function execSse(cpu: Cpu, s: number, a: number): void {
     return;
   }
   throw new Error(`SSE sub-op ${sub} has no implementation`);
+}
+
+const ALIGNED4 = Uint8Array.from(SSE4_OPS, (e) => e.flags & SSE_ALIGN);
+const STATUS = 0x8d5; // CF PF AF ZF SF OF
+
+/** Sets the six status flags to `bits` (the SSE4 instructions that write RFLAGS define all six). */
+function setStatusFlags(cpu: Cpu, bits: number): void {
+  cpu.flags = (cpu.getRflags() & ~STATUS) | bits;
+}
+
+/**
+ * Executes SSE4.1/SSE4.2 sub-op `aux` of slot s (Op.SSE4; sse-ops.ts SSE4_OPS): the GPR and memory moves and CRC32
+ * here, the rest in sse41.ts and sse42.ts. `a` is the memory operand's linear address (ignored for registers).
+ */
+export function execSse4(cpu: Cpu, s: number, a: number): void {
+  const d = cpu.icache;
+  const mmu = cpu.mmu;
+  const X = cpu.xmm;
+  const XB = cpu.xmmB;
+  const regs = cpu.regs;
+  const sub = d.aux[s]!;
+  const rm = d.rm[s]!;
+  const isMem = rm === 255; /* NONE */
+  const g = d.reg[s]!;
+  const x = 4 * g;
+  const imm = d.immLo[s]! & 0xff;
+  const e = SSE4_OPS[sub]!;
+  if (isMem && ALIGNED4[sub] === 1 && (a & 15) !== 0)
+    raise(cpu.fault, GP, 0, `misaligned ${e.name} operand at ${hex(a)}`);
+  if (e.form === F_RM_X_I) {
+    // PEXTRB/W/D/Q, EXTRACTPS: element imm of XMM reg to r/m (a GPR destination is zero-extended)
+    let lo: number;
+    let hi = 0;
+    if (sub === 39) lo = XB[4 * x + (imm & 15)]!;
+    else if (sub === 40) lo = cpu.xmmW[2 * x + (imm & 7)]!;
+    else if (sub === 41 && d.size[s] === 8) {
+      lo = X[x + 2 * (imm & 1)]!; // PEXTRQ
+      hi = X[x + 2 * (imm & 1) + 1]!;
+    } else lo = X[x + (imm & 3)]!;
+    if (isMem) mmu.write(a, d.memSize[s]!, lo, hi);
+    else {
+      regs[2 * rm] = lo;
+      regs[2 * rm + 1] = hi;
+    }
+    return;
+  }
+  if (e.form === F_X_RM_I) {
+    // PINSRB, PINSRD/Q: r32/m8, r/m32 or r/m64 into element imm of XMM reg
+    const size = isMem ? d.memSize[s]! : sub === 43 ? 1 : d.size[s]!;
+    const lo = isMem ? mmu.read(a, size) : regs[2 * rm]!;
+    const hi = size === 8 ? (isMem ? mmu.hi : regs[2 * rm + 1]!) : 0;
+    if (sub === 43) XB[4 * x + (imm & 15)] = lo;
+    else if (size === 8) {
+      X[x + 2 * (imm & 1)] = lo;
+      X[x + 2 * (imm & 1) + 1] = hi;
+    } else X[x + (imm & 3)] = lo;
+    return;
+  }
+  if (sub >= SSE4_CRC32_8) {
+    // CRC32 r32/r64, r/m8/16/32/64: the 64-bit destination's upper half is cleared
+    const size = d.immLo[s]!;
+    let lo: number;
+    let hi = 0;
+    if (isMem) {
+      lo = mmu.read(a, size);
+      if (size === 8) hi = mmu.hi;
+    } else if (size === 1 && rm >= 16)
+      lo = regs[2 * (rm - 16)]! >>> 8; // AH CH DH BH
+    else {
+      lo = regs[2 * rm]!;
+      hi = regs[2 * rm + 1]!;
+    }
+    regs[2 * g] = crc32c(regs[2 * g]!, lo, hi, size);
+    regs[2 * g + 1] = 0;
+    return;
+  }
+  loadSource(cpu, rm, a, e.mem);
+  if ((sub >= SSE4_ROUNDPS && sub <= SSE4_ROUNDSD) || sub === SSE4_DPPS || sub === SSE4_DPPD) {
+    fpBegin(cpu.mxcsr);
+    sse41Fp(X, x, sub, imm, T);
+    commitFlags(cpu, e.name);
+    for (let i = 0; i < 4; i++) X[x + i] = FR[i]!;
+    return;
+  }
+  if (sub === 4) {
+    setStatusFlags(cpu, ptestFlags(X, x, T)); // PTEST
+    return;
+  }
+  if (sub === 21) {
+    pcmpgtq(X, x, T);
+    return;
+  }
+  if (sub >= SSE4_PCMPESTRM && sub <= SSE4_PCMPISTRI) {
+    // PCMPxSTRx: lengths in RAX/RDX (EAX/EDX without REX.W) for the E forms; index to ECX or mask to XMM0
+    const explicit = sub < 51;
+    const w = (d.pfx[s]! & PFX_REXW) !== 0;
+    const len = (r: number) => (w ? regs[2 * r + 1]! * 4294967296 + (regs[2 * r]! >>> 0) : regs[2 * r]!);
+    const res = pcmpStr(XB, 4 * x, TB, 0, explicit, explicit ? len(0) : 0, explicit ? len(2) : 0, imm);
+    setStatusFlags(cpu, strFlags);
+    const n = imm & 1 ? 8 : 16;
+    if (sub === 50 || sub === 52) {
+      // the index of the least (imm[6] = 0) or most significant set bit, or the element count if none
+      regs[2] = res === 0 ? n : imm & 0x40 ? 31 - Math.clz32(res) : 31 - Math.clz32(res & -res);
+      regs[3] = 0;
+    } else if (imm & 0x40) {
+      // the mask expanded to bytes or words
+      for (let i = 0; i < n; i++) {
+        const v = (res >> i) & 1 ? 0xff : 0;
+        if (n === 16) XB[i] = v;
+        else {
+          XB[2 * i] = v;
+          XB[2 * i + 1] = v;
+        }
+      }
+    } else {
+      X[0] = res;
+      X[1] = 0;
+      X[2] = 0;
+      X[3] = 0;
+    }
+    return;
+  }
+  sse41Op(X, x, sub, imm, T, isMem);
 }
 
 /**

@@ -116,9 +116,9 @@ describe("CPUID for libc feature detection", () => {
     cpuid(leaf, sub, 0, out);
     return Array.from(out, (v) => v >>> 0);
   };
-  it("reports SSE3/SSSE3 without SSE4/OSXSAVE/AVX/ERMS, BMI1/BMI2 in leaf 7, and consistent non-zero caches", () => {
+  it("reports SSE3/SSSE3/SSE4.1/SSE4.2 without OSXSAVE/AVX/ERMS, BMI1/BMI2 in leaf 7, and consistent non-zero caches", () => {
     expect(q(0)[0]).toBe(7);
-    expect(q(1)[2]).toBe((1 << 0) | (1 << 9) | (1 << 13) | (1 << 23));
+    expect(q(1)[2]).toBe((1 << 0) | (1 << 9) | (1 << 13) | (1 << 19) | (1 << 20) | (1 << 23));
     expect(q(7)).toEqual([0, (1 << 3) | (1 << 8), 0, 0]);
     expect(q(0x80000000)[0]).toBe(0x80000008);
     const caches = [0, 1, 2, 3, 4].map((i) => {

@@ -324,6 +324,7 @@ export function classify(d: DecodedInsns, s: number, o: InsnFacts, i: number): v
       dst = mBit | FLAGS_BIT;
       break;
     case Op.SSE:
+    case Op.SSE4: // SSE4.1/4.2 on the generic SIMD row (est.), as SSE3/SSSE3
       form = F.sse;
       break;
     // The instructions of the x87/MMX/bit-manipulation round, on the existing rows (uops.info, Skylake-X):

@@ -10,6 +10,48 @@ import {
   Register,
 } from "iced-x86";
 
+/** SSE4.1 and SSE4.2 (src/cpu/sse41.ts, sse42.ts; the 66 0F 38/3A forms and CRC32). */
+const SSE4_MNEMONIC_NAMES = [
+  "Pblendvb",
+  "Blendvps",
+  "Blendvpd",
+  "Ptest",
+  ...["bw", "bd", "bq", "wd", "wq", "dq"].flatMap((k) => [`Pmovsx${k}`, `Pmovzx${k}`]),
+  "Pmuldq",
+  "Pcmpeqq",
+  "Movntdqa",
+  "Packusdw",
+  "Pcmpgtq",
+  ...["sb", "sd", "uw", "ud"].flatMap((k) => [`Pmin${k}`, `Pmax${k}`]),
+  "Pmulld",
+  "Phminposuw",
+  "Roundps",
+  "Roundpd",
+  "Roundss",
+  "Roundsd",
+  "Blendps",
+  "Blendpd",
+  "Pblendw",
+  "Pextrb",
+  "Pextrd",
+  "Pextrq",
+  "Extractps",
+  "Pinsrb",
+  "Insertps",
+  "Pinsrd",
+  "Pinsrq",
+  "Dpps",
+  "Dppd",
+  "Mpsadbw",
+  "Pcmpestrm",
+  "Pcmpestri",
+  "Pcmpistrm",
+  "Pcmpistri",
+  "Pcmpestrm64",
+  "Pcmpestri64",
+  "Crc32",
+];
+
 const CONDITIONS = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];
 
 /** The SSE/SSE2 subset (src/cpu/sse-ops.ts); their MMX forms stay #UD (mm operands are not allowed below). */
@@ -222,6 +264,7 @@ const MNEMONIC_NAMES = [
   "Scasd",
   "Scasq",
   ...SSE_MNEMONIC_NAMES,
+  ...SSE4_MNEMONIC_NAMES,
   ...CONDITIONS.flatMap((cc) => [`J${cc}`, `Set${cc}`, `Cmov${cc}`]),
 ];
 
