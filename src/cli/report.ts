@@ -18,6 +18,7 @@ import {
   figureTitle,
   flameOf,
   fmtPct,
+  fmtPct2,
   loadSweep,
   mergeSweeps,
   overheadByApplicationSpec,
@@ -194,7 +195,6 @@ export function renderReport(d: ReportData & { files: string[] }, json: boolean)
   }
   const a = d.applications;
   if (a !== undefined) {
-    const pct = (n: number) => `${n > 0 ? "+" : ""}${n.toFixed(2)} %`;
     out.push(c.bold(`overhead per application, total / system cycles (${a.profile}, ${a.flavour}):`));
     out.push(
       table(
@@ -208,7 +208,9 @@ export function renderReport(d: ReportData & { files: string[] }, json: boolean)
         ["design", ...a.apps.map((x) => x.application)],
         a.rows.map((r) => [
           r.design,
-          ...r.cells.map((x) => (x === null ? "—" : `${pct(x.totalOverheadPct)} / ${pct(x.sysOverheadPct)}`)),
+          ...r.cells.map((x) =>
+            x === null ? "—" : `${fmtPct2(x.totalOverheadPct)} / ${fmtPct2(x.sysOverheadPct)}`,
+          ),
         ]),
         ["left", ...a.apps.map(() => "right" as const)],
       ),

@@ -31,94 +31,6 @@ export const ALU_CMP = 7;
 
 const TWO32 = 4294967296;
 
-/** Records the lazy flags of an ALU result (the layout flags.ts reads). */
-function record(
-  lf: Int32Array,
-  fl: number,
-  size: number,
-  lo: number,
-  hi: number,
-  aLo: number,
-  aHi: number,
-  bLo: number,
-  bHi: number,
-): void {
-  lf[LF_OP] = fl;
-  lf[LF_SIZE] = size;
-  lf[LF_RES] = lo;
-  lf[LF_RESHI] = hi;
-  lf[LF_DST] = aLo;
-  lf[LF_DSTHI] = aHi;
-  lf[LF_SRC] = bLo;
-  lf[LF_SRCHI] = bHi;
-  lf[LF_CF] = 0;
-}
-
-// The 32- and 64-bit ADD, OR, AND, SUB (and CMP), XOR: alu() runs these, and the block JIT calls them directly
-// when the op and size are constants (small enough for V8 to inline). Each returns the low half; the high half is
-// in lf[LF_RESHI].
-export function add4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
-  const lo = (aLo + bLo) | 0;
-  record(lf, FL_ADD, 4, lo, 0, aLo, 0, bLo, 0);
-  return lo;
-}
-export function or4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
-  const lo = aLo | bLo;
-  record(lf, FL_LOGIC, 4, lo, 0, aLo, 0, bLo, 0);
-  return lo;
-}
-export function and4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
-  const lo = aLo & bLo;
-  record(lf, FL_LOGIC, 4, lo, 0, aLo, 0, bLo, 0);
-  return lo;
-}
-export function sub4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
-  const lo = (aLo - bLo) | 0;
-  record(lf, FL_SUB, 4, lo, 0, aLo, 0, bLo, 0);
-  return lo;
-}
-export function xor4(lf: Int32Array, aLo: number, _aHi: number, bLo: number, _bHi: number): number {
-  const lo = aLo ^ bLo;
-  record(lf, FL_LOGIC, 4, lo, 0, aLo, 0, bLo, 0);
-  return lo;
-}
-export function add8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
-  const s = (aLo >>> 0) + (bLo >>> 0);
-  const lo = s | 0;
-  const hi = (aHi + bHi + (s >= TWO32 ? 1 : 0)) | 0;
-  record(lf, FL_ADD, 8, lo, hi, aLo, aHi, bLo, bHi);
-  return lo;
-}
-export function or8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
-  const lo = aLo | bLo;
-  record(lf, FL_LOGIC, 8, lo, aHi | bHi, aLo, aHi, bLo, bHi);
-  return lo;
-}
-export function and8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
-  const lo = aLo & bLo;
-  record(lf, FL_LOGIC, 8, lo, aHi & bHi, aLo, aHi, bLo, bHi);
-  return lo;
-}
-export function sub8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
-  const s = (aLo >>> 0) - (bLo >>> 0);
-  const lo = s | 0;
-  const hi = (aHi - bHi - (s < 0 ? 1 : 0)) | 0;
-  record(lf, FL_SUB, 8, lo, hi, aLo, aHi, bLo, bHi);
-  return lo;
-}
-export function xor8(lf: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number): number {
-  const lo = aLo ^ bLo;
-  record(lf, FL_LOGIC, 8, lo, aHi ^ bHi, aLo, aHi, bLo, bHi);
-  return lo;
-}
-
-/** The name of alu()'s fast function for (kind, size), or undefined (ADC, SBB, 8- and 16-bit). */
-export function aluFastName(kind: number, size: number): string | undefined {
-  if (size !== 4 && size !== 8) return undefined;
-  const name = ["add", "or", "", "", "and", "sub", "xor", "sub"][kind];
-  return name === undefined || name === "" ? undefined : `${name}${size}`;
-}
-
 /**
  * Computes `a <op> b` at `size` bytes (size < 8: lo only, hi ignored). Returns the low half (masked to the size)
  * and leaves the high half in lf[LF_RESHI]. cfIn is the current CF (used by ADC/SBB).
@@ -133,35 +45,6 @@ export function alu(
   bHi: number,
   cfIn: number,
 ): number {
-  if (size === 4) {
-    switch (kind) {
-      case ALU_ADD:
-        return add4(lf, aLo, aHi, bLo, bHi);
-      case ALU_OR:
-        return or4(lf, aLo, aHi, bLo, bHi);
-      case ALU_AND:
-        return and4(lf, aLo, aHi, bLo, bHi);
-      case ALU_SUB:
-      case ALU_CMP:
-        return sub4(lf, aLo, aHi, bLo, bHi);
-      case ALU_XOR:
-        return xor4(lf, aLo, aHi, bLo, bHi);
-    }
-  } else if (size === 8) {
-    switch (kind) {
-      case ALU_ADD:
-        return add8(lf, aLo, aHi, bLo, bHi);
-      case ALU_OR:
-        return or8(lf, aLo, aHi, bLo, bHi);
-      case ALU_AND:
-        return and8(lf, aLo, aHi, bLo, bHi);
-      case ALU_SUB:
-      case ALU_CMP:
-        return sub8(lf, aLo, aHi, bLo, bHi);
-      case ALU_XOR:
-        return xor8(lf, aLo, aHi, bLo, bHi);
-    }
-  }
   let lo: number;
   let hi = 0;
   let fl: number;

@@ -18,9 +18,10 @@ export interface InsnTemplate {
 }
 
 /**
- * ADD, OR, AND, SUB, XOR and CMP at 4 or 8 bytes written out, with their lazy-flags record as alu()'s add4…xor8
- * make it (flags.ts layout), for the register forms: the result in `lo`/`hi`. The record is the body's last
- * statements, so the block JIT drops them where the flags are dead (compile-block.ts, flag liveness).
+ * ADD, OR, AND, SUB, XOR and CMP at 4 or 8 bytes written out, with their lazy-flags record (flags.ts layout, as
+ * alu() makes it for the other sizes and ADC/SBB): the result in `lo`/`hi`. Every wide form runs this one
+ * definition; the record is the body's last statements, so the block JIT drops them where the flags are dead
+ * (compile-block.ts, flag liveness).
  */
 function aluWide(a: string, ah: string, b: string, bh: string): string {
   return `
@@ -184,6 +185,11 @@ if (m !== 255 /* NONE */ && ${WIDE}) {
     cf,
   );
   if (k !== 7) wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
+} else if (${WIDE}) {
+  const a = $ea;
+  const v = mmu.read(a, size);
+  ${aluWide("v", "mmu.hi", "bLo", "bHi")}
+  if (k !== 7) mmu.write(a, size, lo, hi);
 } else {
   const a = $ea;
   const res = alu(lf, k, size, mmu.read(a, size), mmu.hi, bLo, bHi, cf);
@@ -244,6 +250,11 @@ if (m !== 255 /* NONE */ && ${WIDE}) {
   const aLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!;
   const res = alu(lf, k, size, aLo, regs[2 * m + 1]!, $imm, $immHi, cf);
   if (k !== 7) wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
+} else if (${WIDE}) {
+  const a = $ea;
+  const v = mmu.read(a, size);
+  ${aluWide("v", "mmu.hi", "$imm", "$immHi")}
+  if (k !== 7) mmu.write(a, size, lo, hi);
 } else {
   const a = $ea;
   const res = alu(lf, k, size, mmu.read(a, size), mmu.hi, $imm, $immHi, cf);

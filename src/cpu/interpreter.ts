@@ -319,6 +319,59 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
                 cf,
               );
               if (k !== 7) wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
+            } else if (size >= 4 && k !== 2 && k !== 3) {
+              const a = ea(cpu, regs, s, next);
+              const v = mmu.read(a, size);
+
+              const xa = v;
+              const xah = size === 8 ? mmu.hi : 0;
+              const xb = bLo;
+              const xbh = size === 8 ? bHi : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) mmu.write(a, size, lo, hi);
             } else {
               const a = ea(cpu, regs, s, next);
               const res = alu(lf, k, size, mmu.read(a, size), mmu.hi, bLo, bHi, cf);
@@ -467,6 +520,59 @@ export function execute(cpu: Cpu, max: number, resumed = false): StopReason {
               const aLo = size === 1 ? rdReg(regs, m, 1) : regs[2 * m]!;
               const res = alu(lf, k, size, aLo, regs[2 * m + 1]!, IMM[s]!, IMMHI[s]!, cf);
               if (k !== 7) wrReg(regs, m, size, res, lf[3 /* LF_RESHI */]!);
+            } else if (size >= 4 && k !== 2 && k !== 3) {
+              const a = ea(cpu, regs, s, next);
+              const v = mmu.read(a, size);
+
+              const xa = v;
+              const xah = size === 8 ? mmu.hi : 0;
+              const xb = IMM[s]!;
+              const xbh = size === 8 ? IMMHI[s]! : 0;
+              let lo: number;
+              let hi = 0;
+              let fl: number;
+              switch (k) {
+                case 0: {
+                  const t = (xa >>> 0) + (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah + xbh + (t >= 4294967296 /* TWO32 */ ? 1 : 0)) | 0;
+                  fl = 1; // FL_ADD
+                  break;
+                }
+                case 1:
+                  lo = xa | xb;
+                  hi = xah | xbh;
+                  fl = 5; // FL_LOGIC
+                  break;
+                case 4:
+                  lo = xa & xb;
+                  hi = xah & xbh;
+                  fl = 5;
+                  break;
+                case 6:
+                  lo = xa ^ xb;
+                  hi = xah ^ xbh;
+                  fl = 5;
+                  break;
+                default: {
+                  // SUB, CMP
+                  const t = (xa >>> 0) - (xb >>> 0);
+                  lo = t | 0;
+                  if (size === 8) hi = (xah - xbh - (t < 0 ? 1 : 0)) | 0;
+                  fl = 3; // FL_SUB
+                }
+              }
+              lf[0] = fl;
+              lf[1] = size;
+              lf[2] = lo;
+              lf[3] = hi;
+              lf[4] = xa;
+              lf[5] = xah;
+              lf[6] = xb;
+              lf[7] = xbh;
+              lf[8] = 0;
+
+              if (k !== 7) mmu.write(a, size, lo, hi);
             } else {
               const a = ea(cpu, regs, s, next);
               const res = alu(lf, k, size, mmu.read(a, size), mmu.hi, IMM[s]!, IMMHI[s]!, cf);

@@ -741,7 +741,8 @@ export function applicationTable(results: readonly SweepResult[]): ApplicationTa
   };
 }
 
-const fmtPct2 = (n: number) => `${n > 0 ? "+" : ""}${n.toFixed(2)} %`;
+/** An application-table cell's half: a signed percentage with two decimals. */
+export const fmtPct2 = (n: number) => `${n > 0 ? "+" : ""}${n.toFixed(2)} %`;
 
 /** The application table as Markdown: the `none` runs, then the overheads as "total / sys". */
 export function applicationMarkdown(t: ApplicationTable): string {

@@ -27,7 +27,7 @@ import { CACHE_GEOMETRY_3_1 } from "../../kernel/seccomp-filter-mode.ts";
 import type { Task } from "../../kernel/task.ts";
 import type { Design, DesignHost } from "../design.ts";
 import { taskSyncPlane } from "../task-sync-plane.ts";
-import { restackFilters } from "./restack-filters.ts";
+import { designFilterBytes, restackFilters } from "./restack-filters.ts";
 
 export const LD_NR = bpfStmt(BPF_LD | BPF_W | BPF_ABS, OFFSET_NR);
 export const RET_ALLOW = bpfStmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -107,17 +107,8 @@ export function seccompCgroupDesign(spec: SeccompDesignSpec): Design {
     ...taskSyncPlane((k) => {
       host = k;
     }, sync),
-    // struct seccomp_filter per distinct policy: the classic copy (orig_prog) and the converted program, 8 bytes
-    // an instruction each, and the cache's two bitmaps (310 + 347 bits, in longs: 40 + 48 bytes)
     memoryBytes() {
-      if (host === null) return 0;
-      const live = new Set<SeccompFilterNode>();
-      for (const t of host.machine.tasks) {
-        for (let f = t.exited ? null : t.seccompFilter; f; f = f.prev) if (designNodes.has(f)) live.add(f);
-      }
-      let n = 0;
-      for (const f of live) n += 8 * f.prog.len + 8 * f.prog.ebpfLen + 88;
-      return n;
+      return host === null ? 0 : designFilterBytes(host.machine.tasks, designNodes);
     },
   };
 }

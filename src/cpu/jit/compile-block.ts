@@ -2,7 +2,7 @@
 // instruction templates the interpreter's cases are generated from (src/cpu/insn-templates.ts), with every decoded
 // field, the instruction's address, its predictor slot and its block position's cost written as constants.
 import * as ALU from "../alu.ts";
-import { ALU_AND, alu, aluFastName, incDec, neg, shift } from "../alu.ts";
+import { ALU_AND, alu, incDec, neg, shift } from "../alu.ts";
 import type { Cpu } from "../cpu.ts";
 import { FAULT } from "../fault.ts";
 import { testCondition } from "../flags.ts";
@@ -126,16 +126,6 @@ const HELPERS = {
   wrReg8,
   CF,
   OF,
-  add4: ALU.add4,
-  or4: ALU.or4,
-  and4: ALU.and4,
-  sub4: ALU.sub4,
-  xor4: ALU.xor4,
-  add8: ALU.add8,
-  or8: ALU.or8,
-  and8: ALU.and8,
-  sub8: ALU.sub8,
-  xor8: ALU.xor8,
 };
 const HELPER_NAMES = Object.keys(HELPERS).join(", ");
 
@@ -340,13 +330,6 @@ function specialise(src: string): string {
     return (size === 1 || size === 2 || size === 4) && pure(a[3]!)
       ? `mmu.write${size * 8}(${a[0]}, ${a[2]})`
       : undefined;
-  });
-  js = rewriteCalls(js, "alu", (a) => {
-    const kind = num(a[1] ?? "");
-    const size = num(a[2] ?? "");
-    if (kind === undefined || size === undefined || !pure(a[7]!)) return undefined;
-    const fast = aluFastName(kind, size);
-    return fast === undefined ? undefined : `${fast}(${a[0]}, ${a[3]}, ${a[4]}, ${a[5]}, ${a[6]})`;
   });
   js = rewriteCalls(js, "wrReg", (a) => {
     const size = num(a[2] ?? "");
